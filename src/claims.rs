@@ -1,0 +1,328 @@
+//! Claim checks after the signature verified: time, issuer, audience, and
+//! what the routes receive in the authorizer context.
+//!
+//! josekit's payload validator treats `exp` as optional, passes a missing
+//! `aud` and has no leeway, so every rule is enforced here.
+
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::error::Refusal;
+
+/// Later than any real token lifetime (9999-12-31): larger values are refused
+/// as nonsense rather than compared.
+const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
+
+/// Checks `exp`, `nbf`, `iat`, `iss` and the audience of verified claims at
+/// `now` (seconds since the epoch).
+pub fn check_claims(claims: &Map<String, Value>, config: &Config, now: u64) -> Result<(), Refusal> {
+    let now = now as f64;
+    let leeway = config.leeway_seconds as f64;
+
+    if config.verify_expiration {
+        let exp = numeric_date(claims, "exp")?.ok_or(Refusal::MissingExpiry)?;
+        if now >= exp + leeway {
+            return Err(Refusal::Expired);
+        }
+    }
+    if let Some(nbf) = numeric_date(claims, "nbf")? {
+        if nbf > now + leeway {
+            return Err(Refusal::NotYetValid);
+        }
+    }
+    if let Some(iat) = numeric_date(claims, "iat")? {
+        if iat > now + leeway {
+            return Err(Refusal::IssuedInFuture);
+        }
+    }
+    if let Some(issuers) = &config.issuers {
+        match claims.get("iss") {
+            Some(Value::String(iss)) if issuers.iter().any(|accepted| accepted == iss) => {}
+            _ => return Err(Refusal::WrongIssuer),
+        }
+    }
+    check_audience(claims, &config.audiences)
+}
+
+/// A NumericDate: a JSON number, finite, not negative, not absurdly large.
+fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, Refusal> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(number)) => match number.as_f64() {
+            Some(value) if (0.0..=MAX_NUMERIC_DATE).contains(&value) => Ok(Some(value)),
+            _ => Err(Refusal::InvalidTimeClaim),
+        },
+        Some(_) => Err(Refusal::InvalidTimeClaim),
+    }
+}
+
+/// `aud` (a string or an array of strings) must name an accepted audience;
+/// a token without `aud` must have an accepted `client_id` instead (Cognito
+/// access tokens carry the app client there).
+fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), Refusal> {
+    let is_accepted = |value: &Value| {
+        value
+            .as_str()
+            .is_some_and(|aud| accepted.iter().any(|accepted| accepted == aud))
+    };
+    let matched = match claims.get("aud") {
+        Some(aud @ Value::String(_)) => is_accepted(aud),
+        Some(Value::Array(values)) => values.iter().any(is_accepted),
+        Some(_) => false,
+        None => claims.get("client_id").is_some_and(is_accepted),
+    };
+    if matched {
+        Ok(())
+    } else {
+        Err(Refusal::WrongAudience)
+    }
+}
+
+/// The `principalId`: the configured claim, a non-empty string (or a number,
+/// written out).
+pub fn principal_id(claims: &Map<String, Value>, claim: &str) -> Result<String, Refusal> {
+    match claims.get(claim) {
+        Some(Value::String(value)) if !value.is_empty() => Ok(value.clone()),
+        Some(Value::Number(number)) => Ok(number.to_string()),
+        _ => Err(Refusal::MissingPrincipal),
+    }
+}
+
+/// The authorizer context the routes receive: `sub`, `iss`, `aud`
+/// (comma-joined), `scope`, `client_id` when present, and `exp`. API Gateway
+/// accepts only strings, numbers and booleans as values.
+pub fn context(claims: &Map<String, Value>) -> Map<String, Value> {
+    let mut context = Map::new();
+    for name in ["sub", "iss", "scope", "client_id"] {
+        if let Some(Value::String(value)) = claims.get(name) {
+            context.insert(name.to_owned(), Value::String(value.clone()));
+        }
+    }
+    match claims.get("aud") {
+        Some(Value::String(aud)) => {
+            context.insert("aud".to_owned(), Value::String(aud.clone()));
+        }
+        Some(Value::Array(values)) => {
+            let joined: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            context.insert("aud".to_owned(), Value::String(joined.join(",")));
+        }
+        _ => {}
+    }
+    if let Some(Value::Number(exp)) = claims.get("exp") {
+        context.insert("exp".to_owned(), Value::Number(exp.clone()));
+    }
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let mut all = vec![
+            ("JWT_ISSUER_JWKS_URI", "https://idp.example.com/jwks"),
+            ("JWT_AUTHORIZED_AUDIENCES", "api,other"),
+        ];
+        all.extend_from_slice(vars);
+        Config::from_lookup(|name| {
+            all.iter()
+                .rev()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .unwrap()
+    }
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    fn check(value: Value) -> Result<(), Refusal> {
+        check_claims(&claims(value), &config(&[]), NOW)
+    }
+
+    #[test]
+    fn valid_claims() {
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 60, "iat": NOW, "nbf": NOW})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"aud": ["x", "other"], "exp": (NOW + 60) as f64 + 0.5})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"client_id": "api", "exp": NOW + 60})), Ok(()));
+    }
+
+    #[test]
+    fn expiry_with_leeway() {
+        assert_eq!(check(json!({"aud": "api", "exp": NOW - 59})), Ok(()));
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW - 60})),
+            Err(Refusal::Expired)
+        );
+        assert_eq!(check(json!({"aud": "api"})), Err(Refusal::MissingExpiry));
+        let no_leeway = config(&[("JWT_LEEWAY_SECONDS", "0")]);
+        assert_eq!(
+            check_claims(&claims(json!({"aud": "api", "exp": NOW})), &no_leeway, NOW),
+            Err(Refusal::Expired)
+        );
+        assert_eq!(
+            check_claims(
+                &claims(json!({"aud": "api", "exp": NOW + 1})),
+                &no_leeway,
+                NOW
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn expiry_check_can_be_disabled() {
+        let lax = config(&[("JWT_VERIFY_EXPIRATION", "false")]);
+        assert_eq!(
+            check_claims(&claims(json!({"aud": "api"})), &lax, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            check_claims(&claims(json!({"aud": "api", "exp": 1})), &lax, NOW),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn time_claims_must_be_sane_numbers() {
+        for exp in [
+            json!("9999999999"),
+            json!(-1),
+            json!(1e19),
+            json!(null),
+            json!(true),
+            json!([NOW + 60]),
+        ] {
+            assert_eq!(
+                check(json!({"aud": "api", "exp": exp})),
+                Err(Refusal::InvalidTimeClaim),
+                "{exp}"
+            );
+        }
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 60, "nbf": "0"})),
+            Err(Refusal::InvalidTimeClaim)
+        );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 60, "iat": -5})),
+            Err(Refusal::InvalidTimeClaim)
+        );
+    }
+
+    #[test]
+    fn not_before_and_issued_at_with_leeway() {
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 600, "nbf": NOW + 60})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 600, "nbf": NOW + 61})),
+            Err(Refusal::NotYetValid)
+        );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 600, "iat": NOW + 60})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 600, "iat": NOW + 61})),
+            Err(Refusal::IssuedInFuture)
+        );
+    }
+
+    #[test]
+    fn audience_rules() {
+        let exp = NOW + 60;
+        for aud in [
+            json!("nope"),
+            json!(["a", "b"]),
+            json!([]),
+            json!(7),
+            json!([["api"]]),
+        ] {
+            assert_eq!(
+                check(json!({"aud": aud, "exp": exp})),
+                Err(Refusal::WrongAudience),
+                "{aud}"
+            );
+        }
+        assert_eq!(check(json!({"exp": exp})), Err(Refusal::WrongAudience));
+        assert_eq!(
+            check(json!({"client_id": "nope", "exp": exp})),
+            Err(Refusal::WrongAudience)
+        );
+        // With an aud present, client_id is not a second chance.
+        assert_eq!(
+            check(json!({"aud": "nope", "client_id": "api", "exp": exp})),
+            Err(Refusal::WrongAudience)
+        );
+    }
+
+    #[test]
+    fn issuer_rules() {
+        let strict = config(&[("JWT_ISSUER", "https://a,https://b")]);
+        let exp = NOW + 60;
+        assert_eq!(
+            check_claims(
+                &claims(json!({"aud": "api", "exp": exp, "iss": "https://b"})),
+                &strict,
+                NOW
+            ),
+            Ok(())
+        );
+        for iss in [
+            json!("https://c"),
+            json!("https://a/"),
+            json!(null),
+            json!(["https://a"]),
+        ] {
+            assert_eq!(
+                check_claims(
+                    &claims(json!({"aud": "api", "exp": exp, "iss": iss})),
+                    &strict,
+                    NOW
+                ),
+                Err(Refusal::WrongIssuer)
+            );
+        }
+        assert_eq!(
+            check_claims(&claims(json!({"aud": "api", "exp": exp})), &strict, NOW),
+            Err(Refusal::WrongIssuer)
+        );
+    }
+
+    #[test]
+    fn principal_and_context() {
+        let verified = claims(json!({
+            "sub": "user-1", "iss": "https://a", "aud": ["api", "other"], "scope": "read write",
+            "client_id": "c1", "exp": 1700000600, "groups": ["x"], "nested": {"a": 1}
+        }));
+        assert_eq!(principal_id(&verified, "sub"), Ok("user-1".to_owned()));
+        assert_eq!(principal_id(&verified, "client_id"), Ok("c1".to_owned()));
+        assert_eq!(
+            principal_id(&verified, "email"),
+            Err(Refusal::MissingPrincipal)
+        );
+        assert_eq!(
+            principal_id(&claims(json!({"sub": ""})), "sub"),
+            Err(Refusal::MissingPrincipal)
+        );
+        assert_eq!(
+            Value::Object(context(&verified)),
+            json!({"sub": "user-1", "iss": "https://a", "aud": "api,other", "scope": "read write",
+                   "client_id": "c1", "exp": 1700000600})
+        );
+    }
+}

@@ -1,0 +1,509 @@
+//! Configuration from the environment, parsed and validated once at cold start.
+//!
+//! The variable names are those of the authorizer this one replaces, so an
+//! existing deployment keeps working when only the code changes.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::policy::ArnPattern;
+
+/// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
+pub const JWT_ISSUER_JWKS_URI: &str = "JWT_ISSUER_JWKS_URI";
+/// Comma list of accepted audiences.
+pub const JWT_AUTHORIZED_AUDIENCES: &str = "JWT_AUTHORIZED_AUDIENCES";
+/// Whether `exp` is required and checked.
+pub const JWT_VERIFY_EXPIRATION: &str = "JWT_VERIFY_EXPIRATION";
+/// Comma list of execute-api ARN patterns a valid token may connect to.
+pub const AUTHORIZED_APIS: &str = "AUTHORIZED_APIS";
+/// Comma list of accepted `iss` values.
+pub const JWT_ISSUER: &str = "JWT_ISSUER";
+/// Comma list of allowed signature algorithms.
+pub const JWT_ALGORITHMS: &str = "JWT_ALGORITHMS";
+/// Allowed clock skew, in seconds.
+pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
+/// How long fetched keys are used before a refetch.
+pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
+/// Minimum time between refetches caused by unknown kids.
+pub const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
+/// Total time allowed for one key set fetch.
+pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
+/// Largest key set body accepted.
+pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
+/// The claim used as `principalId`.
+pub const PRINCIPAL_ID_CLAIM: &str = "PRINCIPAL_ID_CLAIM";
+
+/// Every variable this configuration reads, for documentation and drift tests.
+pub const VARIABLES: [&str; 12] = [
+    JWT_ISSUER_JWKS_URI,
+    JWT_AUTHORIZED_AUDIENCES,
+    JWT_VERIFY_EXPIRATION,
+    AUTHORIZED_APIS,
+    JWT_ISSUER,
+    JWT_ALGORITHMS,
+    JWT_LEEWAY_SECONDS,
+    JWKS_CACHE_TTL_SECONDS,
+    JWKS_REFRESH_COOLDOWN_SECONDS,
+    JWKS_FETCH_TIMEOUT_MS,
+    JWKS_MAX_BYTES,
+    PRINCIPAL_ID_CLAIM,
+];
+
+/// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
+const MAX_FETCH_TIMEOUT_MS: u64 = 10_000;
+
+/// The validated configuration of one authorizer.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the key set is fetched from.
+    pub jwks_uri: Url,
+    /// Accepted audiences; never empty.
+    pub audiences: Vec<String>,
+    /// Whether `exp` is required and must lie in the future.
+    pub verify_expiration: bool,
+    /// API patterns a valid token may connect to; `None` grants exactly the `methodArn`.
+    pub authorized_apis: Option<Vec<ArnPattern>>,
+    /// Accepted issuers; `None` skips the issuer check.
+    pub issuers: Option<Vec<String>>,
+    /// Algorithms a token may be signed with.
+    pub algorithms: AlgorithmSet,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_seconds: u64,
+    /// How long a fetched key set is used.
+    pub jwks_cache_ttl: Duration,
+    /// Minimum time between refetches triggered by unknown kids.
+    pub jwks_refresh_cooldown: Duration,
+    /// Total timeout of one key set fetch.
+    pub jwks_fetch_timeout: Duration,
+    /// Largest key set body read.
+    pub jwks_max_bytes: usize,
+    /// The claim whose value becomes `principalId`.
+    pub principal_id_claim: String,
+}
+
+/// A variable is missing or has a value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with it, for a person.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError {
+            variable,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, which returns a variable's value.
+    ///
+    /// An empty value counts as unset, as Terraform writes empty strings for
+    /// optional variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+
+        let jwks_uri = parse_jwks_uri(
+            &get(JWT_ISSUER_JWKS_URI)
+                .ok_or_else(|| ConfigError::new(JWT_ISSUER_JWKS_URI, "is required"))?,
+        )?;
+        let audiences = get(JWT_AUTHORIZED_AUDIENCES)
+            .map(|value| comma_list(&value))
+            .filter(|list| !list.is_empty())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    JWT_AUTHORIZED_AUDIENCES,
+                    "is required: without it any token signed by the key set would pass",
+                )
+            })?;
+        let verify_expiration = match get(JWT_VERIFY_EXPIRATION) {
+            None => true,
+            Some(value) => parse_bool(&value).ok_or_else(|| {
+                ConfigError::new(
+                    JWT_VERIFY_EXPIRATION,
+                    format!("must be true, false, 1 or 0, got {value:?}"),
+                )
+            })?,
+        };
+        let authorized_apis = get(AUTHORIZED_APIS)
+            .map(|value| {
+                comma_list(&value)
+                    .iter()
+                    .map(|pattern| {
+                        ArnPattern::parse(pattern)
+                            .map_err(|reason| ConfigError::new(AUTHORIZED_APIS, reason))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        let issuers = get(JWT_ISSUER)
+            .map(|value| comma_list(&value))
+            .filter(|list| !list.is_empty());
+        let algorithms = match get(JWT_ALGORITHMS) {
+            None => AlgorithmSet::all(),
+            Some(value) => parse_algorithms(&value)?,
+        };
+
+        Ok(Config {
+            jwks_uri,
+            audiences,
+            verify_expiration,
+            authorized_apis,
+            issuers,
+            algorithms,
+            leeway_seconds: parse_number(&get, JWT_LEEWAY_SECONDS, 60, 0..=3600)?,
+            jwks_cache_ttl: Duration::from_secs(parse_number(
+                &get,
+                JWKS_CACHE_TTL_SECONDS,
+                600,
+                1..=86_400,
+            )?),
+            jwks_refresh_cooldown: Duration::from_secs(parse_number(
+                &get,
+                JWKS_REFRESH_COOLDOWN_SECONDS,
+                10,
+                0..=86_400,
+            )?),
+            jwks_fetch_timeout: Duration::from_millis(parse_number(
+                &get,
+                JWKS_FETCH_TIMEOUT_MS,
+                2000,
+                1..=MAX_FETCH_TIMEOUT_MS,
+            )?),
+            jwks_max_bytes: parse_number(&get, JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
+                .try_into()
+                .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
+            principal_id_claim: get(PRINCIPAL_ID_CLAIM).unwrap_or_else(|| "sub".to_owned()),
+        })
+    }
+
+    /// Settings that are valid but weaken the checks, for a warning at start-up.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.issuers.is_none() {
+            warnings.push(format!(
+                "{JWT_ISSUER} is not set: tokens from any issuer signed by the key set are accepted"
+            ));
+        }
+        if !self.verify_expiration {
+            warnings.push(format!(
+                "{JWT_VERIFY_EXPIRATION} is false: expired tokens are accepted"
+            ));
+        }
+        warnings
+    }
+}
+
+fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") || value == "1" {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") || value == "0" {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn parse_number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(value) = get(variable) else {
+        return Ok(default);
+    };
+    let number: u64 = value.parse().map_err(|_| {
+        ConfigError::new(variable, format!("must be a whole number, got {value:?}"))
+    })?;
+    if !range.contains(&number) {
+        return Err(ConfigError::new(
+            variable,
+            format!(
+                "must be between {} and {}, got {number}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(number)
+}
+
+fn parse_algorithms(value: &str) -> Result<AlgorithmSet, ConfigError> {
+    let names = comma_list(value);
+    let mut algorithms = Vec::with_capacity(names.len());
+    for name in &names {
+        if name.to_ascii_uppercase().starts_with("HS") {
+            return Err(ConfigError::new(
+                JWT_ALGORITHMS,
+                format!("{name} is an HMAC algorithm, which a public key set cannot verify safely"),
+            ));
+        }
+        let alg = name.parse::<Algorithm>().map_err(|_| {
+            ConfigError::new(
+                JWT_ALGORITHMS,
+                format!(
+                    "{name:?} is not one of {}",
+                    Algorithm::ALL.map(Algorithm::name).join(", ")
+                ),
+            )
+        })?;
+        algorithms.push(alg);
+    }
+    let set: AlgorithmSet = algorithms.into_iter().collect();
+    if set.is_empty() {
+        return Err(ConfigError::new(JWT_ALGORITHMS, "names no algorithm"));
+    }
+    Ok(set)
+}
+
+fn parse_jwks_uri(value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value)
+        .map_err(|error| ConfigError::new(JWT_ISSUER_JWKS_URI, format!("is not a URL: {error}")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(ConfigError::new(
+            JWT_ISSUER_JWKS_URI,
+            "must use https:// (plain http:// is allowed only for loopback addresses)",
+        )),
+        other => Err(ConfigError::new(
+            JWT_ISSUER_JWKS_URI,
+            format!("must use https://, got {other}://"),
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const MINIMAL: [(&str, &str); 2] = [
+        (
+            JWT_ISSUER_JWKS_URI,
+            "https://idp.example.com/.well-known/jwks.json",
+        ),
+        (JWT_AUTHORIZED_AUDIENCES, "api://one, two ,,"),
+    ];
+
+    #[test]
+    fn defaults() {
+        let config = config(&MINIMAL).unwrap();
+        assert_eq!(config.audiences, vec!["api://one", "two"]);
+        assert!(config.verify_expiration);
+        assert!(config.authorized_apis.is_none());
+        assert!(config.issuers.is_none());
+        assert_eq!(config.algorithms, AlgorithmSet::all());
+        assert_eq!(config.leeway_seconds, 60);
+        assert_eq!(config.jwks_cache_ttl, Duration::from_secs(600));
+        assert_eq!(config.jwks_refresh_cooldown, Duration::from_secs(10));
+        assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(2000));
+        assert_eq!(config.jwks_max_bytes, 262_144);
+        assert_eq!(config.principal_id_claim, "sub");
+        assert_eq!(config.warnings().len(), 1);
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let vars = [
+            MINIMAL[0],
+            MINIMAL[1],
+            (JWT_VERIFY_EXPIRATION, "FALSE"),
+            (
+                AUTHORIZED_APIS,
+                "arn:aws:execute-api:eu-west-1:123456789012:abc/*",
+            ),
+            (JWT_ISSUER, "https://a, https://b"),
+            (JWT_ALGORITHMS, "RS256,ES256"),
+            (JWT_LEEWAY_SECONDS, "5"),
+            (JWKS_CACHE_TTL_SECONDS, "30"),
+            (JWKS_REFRESH_COOLDOWN_SECONDS, "0"),
+            (JWKS_FETCH_TIMEOUT_MS, "500"),
+            (JWKS_MAX_BYTES, "4096"),
+            (PRINCIPAL_ID_CLAIM, "email"),
+        ];
+        assert_eq!(vars.len(), VARIABLES.len());
+        let config = config(&vars).unwrap();
+        assert!(!config.verify_expiration);
+        assert_eq!(config.authorized_apis.as_ref().map(Vec::len), Some(1));
+        assert_eq!(
+            config.issuers,
+            Some(vec!["https://a".to_owned(), "https://b".to_owned()])
+        );
+        assert_eq!(
+            config.algorithms.iter().collect::<Vec<_>>(),
+            vec![Algorithm::Rs256, Algorithm::Es256]
+        );
+        assert_eq!(config.leeway_seconds, 5);
+        assert_eq!(config.jwks_cache_ttl, Duration::from_secs(30));
+        assert_eq!(config.jwks_refresh_cooldown, Duration::ZERO);
+        assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(500));
+        assert_eq!(config.jwks_max_bytes, 4096);
+        assert_eq!(config.principal_id_claim, "email");
+        assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
+    }
+
+    #[test]
+    fn booleans_accept_any_case_and_digits() {
+        for (value, expected) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("False", false),
+            ("0", false),
+        ] {
+            let config = config(&[MINIMAL[0], MINIMAL[1], (JWT_VERIFY_EXPIRATION, value)]).unwrap();
+            assert_eq!(config.verify_expiration, expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[MINIMAL[1]], JWT_ISSUER_JWKS_URI),
+            (&[MINIMAL[0]], JWT_AUTHORIZED_AUDIENCES),
+            (
+                &[MINIMAL[0], (JWT_AUTHORIZED_AUDIENCES, " , ")],
+                JWT_AUTHORIZED_AUDIENCES,
+            ),
+            (
+                &[
+                    (JWT_ISSUER_JWKS_URI, "http://idp.example.com/jwks"),
+                    MINIMAL[1],
+                ],
+                JWT_ISSUER_JWKS_URI,
+            ),
+            (
+                &[(JWT_ISSUER_JWKS_URI, "ftp://127.0.0.1/jwks"), MINIMAL[1]],
+                JWT_ISSUER_JWKS_URI,
+            ),
+            (
+                &[(JWT_ISSUER_JWKS_URI, "not a url"), MINIMAL[1]],
+                JWT_ISSUER_JWKS_URI,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_VERIFY_EXPIRATION, "yes")],
+                JWT_VERIFY_EXPIRATION,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_ALGORITHMS, "HS256")],
+                JWT_ALGORITHMS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_ALGORITHMS, "none")],
+                JWT_ALGORITHMS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_ALGORITHMS, ",")],
+                JWT_ALGORITHMS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_LEEWAY_SECONDS, "-1")],
+                JWT_LEEWAY_SECONDS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWKS_CACHE_TTL_SECONDS, "0")],
+                JWKS_CACHE_TTL_SECONDS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWKS_FETCH_TIMEOUT_MS, "30000")],
+                JWKS_FETCH_TIMEOUT_MS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWKS_MAX_BYTES, "ten")],
+                JWKS_MAX_BYTES,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (AUTHORIZED_APIS, "abcdef/prod")],
+                AUTHORIZED_APIS,
+            ),
+        ];
+        for (vars, variable) in cases {
+            let error = config(vars).unwrap_err();
+            assert_eq!(error.variable, *variable, "{vars:?}");
+            assert!(error.to_string().starts_with(variable), "{error}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for uri in [
+            "http://127.0.0.1:9000/jwks",
+            "http://localhost/jwks",
+            "http://[::1]:80/jwks",
+            "http://127.1.2.3/jwks",
+        ] {
+            assert!(
+                config(&[(JWT_ISSUER_JWKS_URI, uri), MINIMAL[1]]).is_ok(),
+                "{uri}"
+            );
+        }
+        for uri in [
+            "http://10.0.0.1/jwks",
+            "http://localhost.example.com/jwks",
+            "http://[::2]/jwks",
+        ] {
+            assert!(
+                config(&[(JWT_ISSUER_JWKS_URI, uri), MINIMAL[1]]).is_err(),
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_optional_values_count_as_unset() {
+        let config = config(&[
+            MINIMAL[0],
+            MINIMAL[1],
+            (JWT_ISSUER, ""),
+            (AUTHORIZED_APIS, " "),
+        ])
+        .unwrap();
+        assert!(config.issuers.is_none());
+        assert!(config.authorized_apis.is_none());
+    }
+}

@@ -1,0 +1,254 @@
+//! Fetching the key set over HTTP and caching it: the network edge.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use moka::future::Cache;
+use moka::ops::compute::Op;
+use reqwest::{redirect, Client, StatusCode, Url};
+
+use crate::algorithm::AlgorithmSet;
+use crate::config::Config;
+use crate::error::Refusal;
+use crate::keys::{KeySet, KeySetError};
+
+/// Why a key set fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// Connection, TLS or protocol failure.
+    #[error("request failed: {0}")]
+    Request(String),
+    /// The whole fetch took longer than the timeout.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The server answered something other than 200 (redirects are not followed).
+    #[error("HTTP status {0}")]
+    Status(u16),
+    /// The body is larger than the cap; reading stopped there.
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
+    /// The body is not a usable key set.
+    #[error(transparent)]
+    KeySet(#[from] KeySetError),
+}
+
+/// Downloads and parses the key set, with a size cap and a total timeout.
+#[derive(Debug, Clone)]
+pub struct JwksFetcher {
+    client: Client,
+    url: Url,
+    timeout: Duration,
+    max_bytes: usize,
+    algorithms: AlgorithmSet,
+}
+
+impl JwksFetcher {
+    /// Builds the HTTP client (no network use).
+    pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
+        let client = Client::builder()
+            .timeout(config.jwks_fetch_timeout)
+            .connect_timeout(config.jwks_fetch_timeout)
+            // A redirect could move the key set to a host nobody configured.
+            .redirect(redirect::Policy::none())
+            .user_agent(concat!("ws-jwt-authorizer/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(JwksFetcher {
+            client,
+            url: config.jwks_uri.clone(),
+            timeout: config.jwks_fetch_timeout,
+            max_bytes: config.jwks_max_bytes,
+            algorithms: config.algorithms,
+        })
+    }
+
+    /// The key set URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Fetches and parses the key set once.
+    pub async fn fetch(&self) -> Result<KeySet, FetchError> {
+        let body = tokio::time::timeout(self.timeout, self.download())
+            .await
+            .map_err(|_| FetchError::Timeout(self.timeout))??;
+        Ok(KeySet::parse(&body, self.algorithms)?)
+    }
+
+    async fn download(&self) -> Result<Vec<u8>, FetchError> {
+        let mut response = self
+            .client
+            .get(self.url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|error| self.request_error(error))?;
+        if response.status() != StatusCode::OK {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > self.max_bytes as u64)
+        {
+            return Err(FetchError::TooLarge(self.max_bytes));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.request_error(error))?
+        {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(FetchError::TooLarge(self.max_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn request_error(&self, error: reqwest::Error) -> FetchError {
+        if error.is_timeout() {
+            FetchError::Timeout(self.timeout)
+        } else {
+            // The source chain names the cause (refused, DNS, TLS) without the URL's query.
+            let error = error.without_url();
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            FetchError::Request(message)
+        }
+    }
+}
+
+/// The cached key set, refreshed after its TTL and, at most once per
+/// cooldown, when a token names a kid it does not have.
+///
+/// Concurrent requests that need a fetch share one: moka runs compute
+/// operations on one key one at a time, and each re-checks whether another
+/// already brought a fresh enough set.
+#[derive(Debug)]
+pub struct KeyStore {
+    fetcher: JwksFetcher,
+    cache: Cache<(), Arc<KeySet>>,
+    cooldown: Duration,
+    last_kid_refetch: Mutex<Option<Instant>>,
+}
+
+impl KeyStore {
+    /// A store with an empty cache.
+    pub fn new(fetcher: JwksFetcher, config: &Config) -> Self {
+        KeyStore {
+            fetcher,
+            cache: Cache::builder()
+                .max_capacity(1)
+                .time_to_live(config.jwks_cache_ttl)
+                .build(),
+            cooldown: config.jwks_refresh_cooldown,
+            last_kid_refetch: Mutex::new(None),
+        }
+    }
+
+    /// The current key set, fetched if the cache is cold or expired.
+    pub async fn current(&self) -> Result<Arc<KeySet>, Refusal> {
+        match self.cache.get(&()).await {
+            Some(set) => Ok(set),
+            None => self.refresh(None).await,
+        }
+    }
+
+    /// A key set that has `kid`: the cached one, or a refetched one when the
+    /// cooldown allows.
+    pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {
+        let set = self.current().await?;
+        if set.get(kid).is_some() {
+            return Ok(set);
+        }
+        if !self.take_refetch_slot() {
+            return Err(Refusal::UnknownKid);
+        }
+        let set = self.refresh(Some(set.fetched_at())).await?;
+        match set.get(kid) {
+            Some(_) => Ok(set),
+            None => Err(Refusal::UnknownKid),
+        }
+    }
+
+    /// Claims the one refetch per cooldown that unknown kids may cause.
+    fn take_refetch_slot(&self) -> bool {
+        let now = Instant::now();
+        let mut last = self
+            .last_kid_refetch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match *last {
+            Some(previous) if now.duration_since(previous) < self.cooldown => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+
+    /// Fetches a new set unless a set newer than `older_than` (or, with
+    /// `None`, any set) arrived while this call waited for its turn.
+    async fn refresh(&self, older_than: Option<Instant>) -> Result<Arc<KeySet>, Refusal> {
+        let fetcher = &self.fetcher;
+        let result = self
+            .cache
+            .entry(())
+            .and_try_compute_with(|entry| async move {
+                if let Some(entry) = entry {
+                    let fresh_enough =
+                        older_than.is_none_or(|seen| entry.value().fetched_at() > seen);
+                    if fresh_enough {
+                        return Ok(Op::Nop);
+                    }
+                }
+                let started = Instant::now();
+                match fetcher.fetch().await {
+                    Ok(set) => {
+                        log_fetch(fetcher.url(), &set, started);
+                        Ok(Op::Put(Arc::new(set)))
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            jwks_uri = %fetcher.url(),
+                            error = %error,
+                            duration_ms = started.elapsed().as_millis() as u64,
+                            "key set fetch failed"
+                        );
+                        Err(error)
+                    }
+                }
+            })
+            .await;
+        match result {
+            Ok(outcome) => outcome
+                .into_entry()
+                .map(|entry| entry.into_value())
+                .ok_or(Refusal::JwksUnavailable),
+            Err(_) => Err(Refusal::JwksUnavailable),
+        }
+    }
+}
+
+fn log_fetch(url: &Url, set: &KeySet, started: Instant) {
+    for skipped in set.skipped() {
+        tracing::warn!(
+            jwks_uri = %url,
+            kid = skipped.kid.as_deref().unwrap_or(""),
+            reason = %skipped.reason,
+            "key set entry skipped"
+        );
+    }
+    tracing::info!(
+        jwks_uri = %url,
+        keys = set.len(),
+        skipped = set.skipped().len(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "key set fetched"
+    );
+}

@@ -1,0 +1,327 @@
+//! Strict parsing of a compact JWS: three base64url parts, a JSON header whose
+//! every member is understood, and (after the signature is checked) a JSON
+//! object payload.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::error::Refusal;
+
+/// The header members that decide how a token is verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The signature algorithm, already checked against the allow-list.
+    pub alg: Algorithm,
+    /// The id of the key in the key set.
+    pub kid: String,
+}
+
+/// A token whose header has been checked and whose signature has not.
+#[derive(Debug)]
+pub struct UnverifiedToken<'a> {
+    /// The checked header.
+    pub header: Header,
+    /// `base64url(header) "." base64url(payload)`: what the signature covers.
+    pub signing_input: &'a str,
+    /// The decoded signature.
+    pub signature: Vec<u8>,
+    payload: &'a str,
+}
+
+impl UnverifiedToken<'_> {
+    /// Decodes the payload. Call only after the signature verified, so that
+    /// nothing an attacker made up is parsed beyond the header.
+    pub fn claims(&self) -> Result<Map<String, Value>, Refusal> {
+        decode_json_object(self.payload)
+    }
+}
+
+/// Splits and checks a compact JWS.
+///
+/// `alg` must be a registered asymmetric algorithm in `allowed` (so `none`,
+/// in any case, and HMAC are refused here), `kid` must be present, and `crit`
+/// or a nested JWT (`cty: JWT`) are refused. Key-carrying members (`jku`,
+/// `x5u`, `x5c`, `jwk`) are never read: keys come only from the configured
+/// key set.
+pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, Refusal> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Refusal::MalformedToken);
+    };
+    if header.is_empty() || payload.is_empty() {
+        return Err(Refusal::MalformedToken);
+    }
+    let header_members = decode_json_object(header)?;
+    let header_checked = check_header(&header_members, allowed)?;
+    let signature = decode_base64url(signature)?;
+    if signature.is_empty() {
+        return Err(Refusal::BadSignature);
+    }
+    Ok(UnverifiedToken {
+        header: header_checked,
+        signing_input: &token[..header.len() + 1 + payload.len()],
+        signature,
+        payload,
+    })
+}
+
+fn check_header(members: &Map<String, Value>, allowed: AlgorithmSet) -> Result<Header, Refusal> {
+    let alg = match members.get("alg") {
+        Some(Value::String(name)) => name
+            .parse::<Algorithm>()
+            .map_err(|_| Refusal::AlgorithmNotAllowed)?,
+        Some(_) | None => return Err(Refusal::MalformedToken),
+    };
+    if !allowed.contains(alg) {
+        return Err(Refusal::AlgorithmNotAllowed);
+    }
+    // No extension is understood, so any `crit` (even an empty list, which
+    // RFC 7515 forbids) must be refused.
+    if members.contains_key("crit") {
+        return Err(Refusal::UnsupportedHeader);
+    }
+    if let Some(Value::String(cty)) = members.get("cty") {
+        if cty.eq_ignore_ascii_case("JWT") {
+            return Err(Refusal::UnsupportedHeader);
+        }
+    }
+    let kid = match members.get("kid") {
+        Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+        Some(Value::String(_)) | None => return Err(Refusal::MissingKid),
+        Some(_) => return Err(Refusal::MalformedToken),
+    };
+    Ok(Header { alg, kid })
+}
+
+/// Strict base64url: no padding, no `+` or `/`, no whitespace, no set trailing bits.
+fn decode_base64url(part: &str) -> Result<Vec<u8>, Refusal> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| Refusal::MalformedToken)
+}
+
+fn decode_json_object(part: &str) -> Result<Map<String, Value>, Refusal> {
+    let bytes = decode_base64url(part)?;
+    serde_json::from_slice::<UniqueMembers>(&bytes)
+        .map(|members| members.0)
+        .map_err(|_| Refusal::MalformedToken)
+}
+
+/// A JSON object whose top-level member names are unique. Parsers disagree on
+/// which duplicate wins, so a token with duplicates means different things to
+/// different verifiers: refuse it.
+struct UniqueMembers(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UniqueVisitor;
+
+        impl<'de> Visitor<'de> for UniqueVisitor {
+            type Value = UniqueMembers;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object with unique member names")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut map = Map::new();
+                while let Some((name, value)) = access.next_entry::<String, Value>()? {
+                    if map.contains_key(&name) {
+                        return Err(serde::de::Error::custom("duplicate member"));
+                    }
+                    map.insert(name, value);
+                }
+                Ok(UniqueMembers(map))
+            }
+        }
+
+        deserializer.deserialize_map(UniqueVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(text: &str) -> String {
+        URL_SAFE_NO_PAD.encode(text)
+    }
+
+    fn token(header: &str, payload: &str) -> String {
+        format!("{}.{}.{}", b64(header), b64(payload), b64("signature"))
+    }
+
+    const HEADER: &str = r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#;
+
+    #[test]
+    fn well_formed_token() {
+        let text = token(HEADER, r#"{"sub":"u"}"#);
+        let parsed = parse(&text, AlgorithmSet::all()).unwrap();
+        assert_eq!(
+            parsed.header,
+            Header {
+                alg: Algorithm::Rs256,
+                kid: "k1".into()
+            }
+        );
+        assert_eq!(parsed.signature, b"signature");
+        assert_eq!(parsed.signing_input, &text[..text.rfind('.').unwrap()]);
+        assert_eq!(parsed.claims().unwrap()["sub"], "u");
+    }
+
+    #[test]
+    fn structure() {
+        for text in ["", ".", "..", "...", "a.b", "a.b.c.d", "a.b.c.d.e"] {
+            assert_eq!(
+                parse(text, AlgorithmSet::all()).unwrap_err(),
+                Refusal::MalformedToken,
+                "{text:?}"
+            );
+        }
+        let no_signature = format!("{}.{}.", b64(HEADER), b64("{}"));
+        assert_eq!(
+            parse(&no_signature, AlgorithmSet::all()).unwrap_err(),
+            Refusal::BadSignature
+        );
+    }
+
+    #[test]
+    fn algorithms_outside_the_allow_list() {
+        for alg in [
+            "none", "None", "NONE", "nOnE", "HS256", "HS384", "HS512", "rs256", "ES256K",
+        ] {
+            let text = token(&format!(r#"{{"alg":"{alg}","kid":"k1"}}"#), "{}");
+            assert_eq!(
+                parse(&text, AlgorithmSet::all()).unwrap_err(),
+                Refusal::AlgorithmNotAllowed,
+                "{alg}"
+            );
+        }
+        let only_es256: AlgorithmSet = [Algorithm::Es256].into_iter().collect();
+        assert_eq!(
+            parse(&token(HEADER, "{}"), only_es256).unwrap_err(),
+            Refusal::AlgorithmNotAllowed
+        );
+        let no_alg = token(r#"{"kid":"k1"}"#, "{}");
+        assert_eq!(
+            parse(&no_alg, AlgorithmSet::all()).unwrap_err(),
+            Refusal::MalformedToken
+        );
+    }
+
+    #[test]
+    fn refused_header_members() {
+        for header in [
+            r#"{"alg":"RS256","kid":"k1","crit":["exp"],"exp":1}"#,
+            r#"{"alg":"RS256","kid":"k1","crit":[]}"#,
+            r#"{"alg":"RS256","kid":"k1","cty":"JWT"}"#,
+            r#"{"alg":"RS256","kid":"k1","cty":"jwt"}"#,
+        ] {
+            assert_eq!(
+                parse(&token(header, "{}"), AlgorithmSet::all()).unwrap_err(),
+                Refusal::UnsupportedHeader,
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn kid_is_required() {
+        for header in [r#"{"alg":"RS256"}"#, r#"{"alg":"RS256","kid":""}"#] {
+            assert_eq!(
+                parse(&token(header, "{}"), AlgorithmSet::all()).unwrap_err(),
+                Refusal::MissingKid
+            );
+        }
+        let numeric = token(r#"{"alg":"RS256","kid":7}"#, "{}");
+        assert_eq!(
+            parse(&numeric, AlgorithmSet::all()).unwrap_err(),
+            Refusal::MalformedToken
+        );
+    }
+
+    #[test]
+    fn duplicate_members_are_refused() {
+        let header = token(r#"{"alg":"RS256","kid":"k1","alg":"none"}"#, "{}");
+        assert_eq!(
+            parse(&header, AlgorithmSet::all()).unwrap_err(),
+            Refusal::MalformedToken
+        );
+        let payload = token(HEADER, r#"{"sub":"a","sub":"b"}"#);
+        assert_eq!(
+            parse(&payload, AlgorithmSet::all())
+                .unwrap()
+                .claims()
+                .unwrap_err(),
+            Refusal::MalformedToken
+        );
+    }
+
+    #[test]
+    fn non_canonical_base64url_is_refused() {
+        let good = b64(HEADER);
+        let cases = [
+            format!("{good}=.e30.c2ln"),
+            format!("{good}.e30.ab/+"),
+            format!(" {good}.e30.c2ln"),
+            format!("{good}.e30.c2lnbg="),
+            // "c2l" is "c2k" ("si") with a trailing bit set.
+            format!("{good}.e30.c2l"),
+        ];
+        assert!(parse(&format!("{good}.e30.c2k"), AlgorithmSet::all()).is_ok());
+        for text in &cases {
+            assert_eq!(
+                parse(text, AlgorithmSet::all()).unwrap_err(),
+                Refusal::MalformedToken,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn payload_must_be_a_json_object() {
+        for payload in ["[]", "\"text\"", "1", "null", "{", "{\"a\":1}garbage"] {
+            let text = token(HEADER, payload);
+            assert_eq!(
+                parse(&text, AlgorithmSet::all())
+                    .unwrap()
+                    .claims()
+                    .unwrap_err(),
+                Refusal::MalformedToken,
+                "{payload}"
+            );
+        }
+        let invalid_utf8 = format!(
+            "{}.{}.c2ln",
+            b64(HEADER),
+            URL_SAFE_NO_PAD.encode([b'{', b'"', 0xff, b'"', b':', b'1', b'}'])
+        );
+        assert_eq!(
+            parse(&invalid_utf8, AlgorithmSet::all())
+                .unwrap()
+                .claims()
+                .unwrap_err(),
+            Refusal::MalformedToken
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let nested = format!("{{\"a\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let text = token(HEADER, &nested);
+        assert_eq!(
+            parse(&text, AlgorithmSet::all())
+                .unwrap()
+                .claims()
+                .unwrap_err(),
+            Refusal::MalformedToken
+        );
+    }
+}

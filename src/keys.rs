@@ -1,0 +1,500 @@
+//! Turning a key set body into ready verifiers, once per fetch.
+//!
+//! Two formats are read, told apart by the body: a standard JWKS
+//! (`{"keys": [...]}`) and a map of kid to X.509 PEM certificate (Firebase).
+//! Unusable keys are skipped one by one, as RFC 7517 §5 asks, and reported.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use josekit::jwk::Jwk;
+use josekit::jws::{
+    EdDSA, JwsVerifier, ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512,
+};
+use openssl::pkey::{Id, PKey, Public};
+use serde_json::{Map, Value};
+
+use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
+use crate::error::Refusal;
+
+/// RSA moduli shorter than this are refused by josekit (NIST SP 800-131A).
+const MIN_RSA_BITS: u32 = 2048;
+
+/// The key material a verifier is built from.
+#[derive(Debug)]
+enum Material {
+    Jwk(Box<Jwk>),
+    /// A SubjectPublicKeyInfo, from a certificate.
+    Spki(Vec<u8>),
+}
+
+/// One key of the key set, with a verifier per algorithm built on first use.
+///
+/// Building a verifier costs about as much as several verifications, so each
+/// is built once and kept for as long as the key set.
+#[derive(Debug)]
+pub struct VerificationKey {
+    kid: String,
+    algorithms: AlgorithmSet,
+    material: Material,
+    verifiers: [OnceLock<Option<Box<dyn JwsVerifier>>>; Algorithm::ALL.len()],
+}
+
+impl VerificationKey {
+    /// The algorithms this key may verify (its own `alg`, or its family's,
+    /// within the configured allow-list).
+    pub fn algorithms(&self) -> AlgorithmSet {
+        self.algorithms
+    }
+
+    /// Verifies `signature` over `message` with `alg`.
+    pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Refusal> {
+        let verifier = self.verifier(alg).ok_or(Refusal::KeyAlgorithmMismatch)?;
+        verifier
+            .verify(message, signature)
+            .map_err(|_| Refusal::BadSignature)
+    }
+
+    fn verifier(&self, alg: Algorithm) -> Option<&dyn JwsVerifier> {
+        if !self.algorithms.contains(alg) {
+            return None;
+        }
+        self.verifiers[alg.index()]
+            .get_or_init(|| build_verifier(&self.material, alg))
+            .as_deref()
+    }
+}
+
+fn build_verifier(material: &Material, alg: Algorithm) -> Option<Box<dyn JwsVerifier>> {
+    macro_rules! build {
+        ($algorithm:expr) => {
+            match material {
+                Material::Jwk(jwk) => $algorithm
+                    .verifier_from_jwk(jwk)
+                    .map(|v| Box::new(v) as Box<dyn JwsVerifier>),
+                Material::Spki(der) => $algorithm
+                    .verifier_from_der(der)
+                    .map(|v| Box::new(v) as Box<dyn JwsVerifier>),
+            }
+        };
+    }
+    let verifier = match alg {
+        Algorithm::Rs256 => build!(RS256),
+        Algorithm::Rs384 => build!(RS384),
+        Algorithm::Rs512 => build!(RS512),
+        Algorithm::Ps256 => build!(PS256),
+        Algorithm::Ps384 => build!(PS384),
+        Algorithm::Ps512 => build!(PS512),
+        Algorithm::Es256 => build!(ES256),
+        Algorithm::Es384 => build!(ES384),
+        Algorithm::Es512 => build!(ES512),
+        Algorithm::EdDsa => build!(EdDSA),
+    };
+    verifier.ok()
+}
+
+/// The usable keys of one fetched key set.
+#[derive(Debug)]
+pub struct KeySet {
+    keys: HashMap<String, Vec<Arc<VerificationKey>>>,
+    skipped: Vec<SkippedKey>,
+    fetched_at: Instant,
+}
+
+/// A key of the body that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKey {
+    /// Its `kid`, when it had one.
+    pub kid: Option<String>,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// The body is not a key set in either format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeySetError {
+    /// Not JSON, or JSON of another shape.
+    #[error("the body is neither a JWKS nor a map of kid to X.509 certificate")]
+    UnknownFormat,
+    /// The body parsed but no key in it can be used.
+    #[error("no usable key in the key set ({0} skipped)")]
+    NoUsableKey(usize),
+}
+
+impl KeySet {
+    /// Parses a key set body, keeping only keys that can verify one of `allowed`.
+    pub fn parse(body: &[u8], allowed: AlgorithmSet) -> Result<Self, KeySetError> {
+        let Ok(Value::Object(root)) = serde_json::from_slice::<Value>(body) else {
+            return Err(KeySetError::UnknownFormat);
+        };
+        let candidates: Vec<(Option<String>, Result<VerificationKey, String>)> =
+            match root.get("keys") {
+                Some(Value::Array(keys)) => keys
+                    .iter()
+                    .map(|key| match key {
+                        Value::Object(members) => (
+                            members
+                                .get("kid")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned),
+                            key_from_jwk(members, allowed),
+                        ),
+                        _ => (None, Err("not a JSON object".to_owned())),
+                    })
+                    .collect(),
+                Some(_) => return Err(KeySetError::UnknownFormat),
+                None if !root.is_empty() && root.values().all(Value::is_string) => root
+                    .iter()
+                    .map(|(kid, pem)| {
+                        let pem = pem.as_str().unwrap_or_default();
+                        (Some(kid.clone()), key_from_certificate(kid, pem, allowed))
+                    })
+                    .collect(),
+                None => return Err(KeySetError::UnknownFormat),
+            };
+
+        let mut keys: HashMap<String, Vec<Arc<VerificationKey>>> = HashMap::new();
+        let mut skipped = Vec::new();
+        for (kid, candidate) in candidates {
+            match candidate {
+                Ok(key) => keys.entry(key.kid.clone()).or_default().push(Arc::new(key)),
+                Err(reason) => skipped.push(SkippedKey { kid, reason }),
+            }
+        }
+        if keys.is_empty() {
+            return Err(KeySetError::NoUsableKey(skipped.len()));
+        }
+        Ok(KeySet {
+            keys,
+            skipped,
+            fetched_at: Instant::now(),
+        })
+    }
+
+    /// The keys with this `kid` (usually one).
+    pub fn get(&self, kid: &str) -> Option<&[Arc<VerificationKey>]> {
+        self.keys.get(kid).map(Vec::as_slice)
+    }
+
+    /// The keys of the body that could not be used.
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
+    }
+
+    /// How many usable keys the set has.
+    pub fn len(&self) -> usize {
+        self.keys.values().map(Vec::len).sum()
+    }
+
+    /// Whether the set has no usable key (never true for a parsed set).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// When the body was parsed.
+    pub fn fetched_at(&self) -> Instant {
+        self.fetched_at
+    }
+}
+
+fn key_from_jwk(
+    members: &Map<String, Value>,
+    allowed: AlgorithmSet,
+) -> Result<VerificationKey, String> {
+    let kid = match members.get("kid") {
+        Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+        _ => return Err("no kid: tokens could not select it".to_owned()),
+    };
+    match members.get("use") {
+        None => {}
+        Some(Value::String(key_use)) if key_use == "sig" => {}
+        Some(other) => return Err(format!("use is {other}, not sig")),
+    }
+    match members.get("key_ops") {
+        None => {}
+        Some(Value::Array(ops)) if ops.iter().any(|op| op == "verify") => {}
+        Some(_) => return Err("key_ops does not include verify".to_owned()),
+    }
+    let kty = members
+        .get("kty")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let family_algorithms = match kty {
+        "RSA" => {
+            check_rsa_exponent(members)?;
+            algorithms_of(|family| family == KeyFamily::Rsa)
+        }
+        "EC" => {
+            let crv = members
+                .get("crv")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            algorithms_of(|family| family == KeyFamily::Ec(crv_name(crv)))
+        }
+        "OKP" => match members.get("crv").and_then(Value::as_str) {
+            Some("Ed25519" | "Ed448") => algorithms_of(|family| family == KeyFamily::Okp),
+            other => return Err(format!("OKP curve {other:?} cannot sign")),
+        },
+        other => {
+            return Err(format!(
+                "key type {other:?} is not an asymmetric signing key"
+            ))
+        }
+    };
+    let own_algorithms = match members.get("alg") {
+        None => family_algorithms,
+        Some(Value::String(name)) => match name.parse::<Algorithm>() {
+            Ok(alg) if family_algorithms.contains(alg) => [alg].into_iter().collect(),
+            _ => return Err(format!("alg {name:?} does not fit key type {kty}")),
+        },
+        Some(_) => return Err("alg is not a string".to_owned()),
+    };
+    let jwk = Jwk::from_map(members.clone()).map_err(|error| error.to_string())?;
+    finish(kid, own_algorithms, allowed, Material::Jwk(Box::new(jwk)))
+}
+
+/// Maps a JWK curve name to the `&'static str` used by [`KeyFamily`].
+fn crv_name(crv: &str) -> &'static str {
+    match crv {
+        "P-256" => "P-256",
+        "P-384" => "P-384",
+        "P-521" => "P-521",
+        _ => "",
+    }
+}
+
+fn algorithms_of(matches: impl Fn(KeyFamily) -> bool) -> AlgorithmSet {
+    Algorithm::ALL
+        .into_iter()
+        .filter(|alg| matches(alg.key_family()))
+        .collect()
+}
+
+/// josekit accepts e = 1 (which makes every signature "verify" trivially
+/// forgeable) and even exponents: insist on an odd e of at least 3.
+fn check_rsa_exponent(members: &Map<String, Value>) -> Result<(), String> {
+    let e = members
+        .get("e")
+        .and_then(Value::as_str)
+        .and_then(|e| URL_SAFE_NO_PAD.decode(e).ok())
+        .ok_or("RSA exponent e is missing or not base64url")?;
+    check_exponent_bytes(&e)
+}
+
+fn check_exponent_bytes(e: &[u8]) -> Result<(), String> {
+    let significant: Vec<u8> = e.iter().copied().skip_while(|byte| *byte == 0).collect();
+    let odd = significant.last().is_some_and(|byte| byte & 1 == 1);
+    let at_least_three =
+        significant.len() > 1 || significant.first().is_some_and(|byte| *byte >= 3);
+    if odd && at_least_three {
+        Ok(())
+    } else {
+        Err("RSA exponent e must be odd and at least 3".to_owned())
+    }
+}
+
+fn key_from_certificate(
+    kid: &str,
+    pem: &str,
+    allowed: AlgorithmSet,
+) -> Result<VerificationKey, String> {
+    let certificate = openssl::x509::X509::from_pem(pem.as_bytes())
+        .map_err(|_| "not a PEM X.509 certificate".to_owned())?;
+    let public_key = certificate
+        .public_key()
+        .map_err(|_| "the certificate's public key cannot be read".to_owned())?;
+    let algorithms = certificate_algorithms(&public_key)?;
+    let der = public_key
+        .public_key_to_der()
+        .map_err(|_| "the certificate's public key cannot be encoded".to_owned())?;
+    finish(kid.to_owned(), algorithms, allowed, Material::Spki(der))
+}
+
+fn certificate_algorithms(public_key: &PKey<Public>) -> Result<AlgorithmSet, String> {
+    match public_key.id() {
+        Id::RSA => {
+            let rsa = public_key.rsa().map_err(|error| error.to_string())?;
+            check_exponent_bytes(&rsa.e().to_vec())?;
+            Ok(algorithms_of(|family| family == KeyFamily::Rsa))
+        }
+        Id::EC => {
+            let ec = public_key.ec_key().map_err(|error| error.to_string())?;
+            let curve = match ec.group().curve_name() {
+                Some(openssl::nid::Nid::X9_62_PRIME256V1) => "P-256",
+                Some(openssl::nid::Nid::SECP384R1) => "P-384",
+                Some(openssl::nid::Nid::SECP521R1) => "P-521",
+                _ => return Err("unsupported EC curve".to_owned()),
+            };
+            Ok(algorithms_of(|family| family == KeyFamily::Ec(curve)))
+        }
+        Id::ED25519 | Id::ED448 => Ok(algorithms_of(|family| family == KeyFamily::Okp)),
+        _ => Err("unsupported public key type".to_owned()),
+    }
+}
+
+/// Keeps the key only if one of its algorithms is allowed, and builds the
+/// first verifier now so that bad key material (a short RSA modulus, a point
+/// off the curve) is found at fetch time, not on a request.
+fn finish(
+    kid: String,
+    own_algorithms: AlgorithmSet,
+    allowed: AlgorithmSet,
+    material: Material,
+) -> Result<VerificationKey, String> {
+    let algorithms: AlgorithmSet = own_algorithms
+        .iter()
+        .filter(|alg| allowed.contains(*alg))
+        .collect();
+    let Some(first) = algorithms.iter().next() else {
+        return Err("none of its algorithms is allowed by JWT_ALGORITHMS".to_owned());
+    };
+    let key = VerificationKey {
+        kid,
+        algorithms,
+        material,
+        verifiers: Default::default(),
+    };
+    if key.verifier(first).is_none() {
+        return Err(format!(
+            "its key material is invalid for {first} (RSA keys need at least {MIN_RSA_BITS} bits; EC points must be on the curve)"
+        ));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A bare RSA public JWK (no kid, no alg), from OpenSSL so that sizes
+    /// josekit refuses to generate can be tested too.
+    fn rsa_public_jwk(bits: u32) -> Map<String, Value> {
+        let rsa = openssl::rsa::Rsa::generate(bits).unwrap();
+        let Value::Object(map) = json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()),
+            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec()),
+        }) else {
+            unreachable!()
+        };
+        map
+    }
+
+    fn with(mut map: Map<String, Value>, extra: Value) -> Value {
+        if let Value::Object(extra) = extra {
+            map.extend(extra);
+        }
+        Value::Object(map)
+    }
+
+    fn parse(keys: Vec<Value>) -> Result<KeySet, KeySetError> {
+        KeySet::parse(
+            json!({ "keys": keys }).to_string().as_bytes(),
+            AlgorithmSet::all(),
+        )
+    }
+
+    #[test]
+    fn rsa_key_without_alg_serves_every_rsa_algorithm() {
+        let set = parse(vec![with(rsa_public_jwk(2048), json!({"kid": "r"}))]).unwrap();
+        let key = &set.get("r").unwrap()[0];
+        assert_eq!(key.algorithms().iter().count(), 6);
+        assert!(!key.algorithms().contains(Algorithm::Es256));
+    }
+
+    #[test]
+    fn jwk_alg_restricts_the_key() {
+        let set = parse(vec![with(
+            rsa_public_jwk(2048),
+            json!({"kid": "r", "alg": "PS256"}),
+        )])
+        .unwrap();
+        let key = &set.get("r").unwrap()[0];
+        assert_eq!(
+            key.algorithms().iter().collect::<Vec<_>>(),
+            vec![Algorithm::Ps256]
+        );
+        assert_eq!(
+            key.verify(Algorithm::Rs256, b"m", b"s"),
+            Err(Refusal::KeyAlgorithmMismatch)
+        );
+    }
+
+    #[test]
+    fn unusable_keys_are_skipped_one_by_one() {
+        let good = with(rsa_public_jwk(2048), json!({"kid": "good"}));
+        let set = parse(vec![
+            good,
+            with(rsa_public_jwk(1024), json!({"kid": "short"})),
+            with(rsa_public_jwk(2048), json!({"kid": "enc", "use": "enc"})),
+            with(
+                rsa_public_jwk(2048),
+                json!({"kid": "ops", "key_ops": ["encrypt"]}),
+            ),
+            with(rsa_public_jwk(2048), json!({"kid": "e1", "e": "AQ"})),
+            with(rsa_public_jwk(2048), json!({"kid": "even", "e": "AQAA"})),
+            with(rsa_public_jwk(2048), json!({"kid": "es", "alg": "ES256"})),
+            with(rsa_public_jwk(2048), json!({})),
+            json!({"kid": "hmac", "kty": "oct", "k": "c2VjcmV0"}),
+            json!({"kid": "curve", "kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}),
+            json!("not an object"),
+        ])
+        .unwrap();
+        assert_eq!(set.len(), 1);
+        assert!(set.get("good").is_some());
+        let skipped: Vec<_> = set.skipped().iter().map(|s| s.kid.clone()).collect();
+        assert_eq!(skipped.len(), 10, "{:?}", set.skipped());
+        for kid in ["short", "enc", "ops", "e1", "even", "es", "hmac", "curve"] {
+            assert!(skipped.contains(&Some(kid.to_owned())), "{kid} not skipped");
+        }
+    }
+
+    #[test]
+    fn allow_list_filters_keys() {
+        let only_es256: AlgorithmSet = [Algorithm::Es256].into_iter().collect();
+        let body = json!({"keys": [with(rsa_public_jwk(2048), json!({"kid": "r"}))]}).to_string();
+        assert_eq!(
+            KeySet::parse(body.as_bytes(), only_es256).unwrap_err(),
+            KeySetError::NoUsableKey(1)
+        );
+    }
+
+    #[test]
+    fn formats_are_detected_from_the_body() {
+        for body in [
+            "",
+            "[]",
+            "{}",
+            "{\"keys\": {}}",
+            "<html></html>",
+            "{\"a\": 1}",
+            "{\"keys\": []}",
+        ] {
+            assert!(
+                KeySet::parse(body.as_bytes(), AlgorithmSet::all()).is_err(),
+                "{body}"
+            );
+        }
+        let certificates =
+            json!({"k1": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"});
+        assert_eq!(
+            KeySet::parse(certificates.to_string().as_bytes(), AlgorithmSet::all()).unwrap_err(),
+            KeySetError::NoUsableKey(1)
+        );
+    }
+
+    #[test]
+    fn exponent_rules() {
+        assert!(check_exponent_bytes(&[1, 0, 1]).is_ok());
+        assert!(check_exponent_bytes(&[3]).is_ok());
+        assert!(check_exponent_bytes(&[0, 0, 3]).is_ok());
+        assert!(check_exponent_bytes(&[1]).is_err());
+        assert!(check_exponent_bytes(&[0]).is_err());
+        assert!(check_exponent_bytes(&[]).is_err());
+        assert!(check_exponent_bytes(&[1, 0, 0]).is_err());
+    }
+}

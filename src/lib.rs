@@ -1,0 +1,41 @@
+//! A JWT authorizer for Amazon API Gateway WebSocket APIs.
+//!
+//! API Gateway has a built-in JWT authorizer only for HTTP APIs; a WebSocket
+//! API needs a Lambda REQUEST authorizer on `$connect`. This crate is that
+//! Lambda: it reads the token from the `authorization` query parameter or
+//! header, verifies it against a cached JWKS, checks its claims and answers
+//! with an IAM policy.
+//!
+//! The decisions (token extraction, header and claim checks, policy building)
+//! are pure functions in their own modules; [`jwks`] is the only network edge
+//! and [`authorizer::Authorizer`] ties them together.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod algorithm;
+pub mod authorizer;
+pub mod claims;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod jwks;
+pub mod jws;
+pub mod keys;
+pub mod policy;
+pub mod runtime_api;
+pub mod token;
+
+pub use authorizer::Authorizer;
+pub use config::{Config, ConfigError};
+pub use error::{HandlerError, Refusal};
+pub use event::ConnectEvent;
+pub use policy::AuthorizerResponse;
+
+/// The Lambda handler: one `$connect` event in, one policy (or error) out.
+pub async fn handle(
+    authorizer: &Authorizer,
+    event: lambda_runtime::LambdaEvent<ConnectEvent>,
+) -> Result<AuthorizerResponse, HandlerError> {
+    authorizer.authorize(&event.payload).await
+}
