@@ -1,0 +1,490 @@
+//! The authorizer against a real key server on loopback: one test per row of
+//! the outcome table, per algorithm family, and per key set behaviour.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::http::Reply;
+use common::*;
+use serde_json::{json, Value};
+use ws_jwt_authorizer::{Authorizer, ConnectEvent, HandlerError, Refusal};
+
+async fn authorizer_for(server: &KeyServer, vars: &[(&str, &str)]) -> Authorizer {
+    Authorizer::new(config(&server.url, vars)).unwrap()
+}
+
+/// The response as API Gateway reads it.
+async fn decide(authorizer: &Authorizer, event: &ConnectEvent) -> Result<Value, HandlerError> {
+    authorizer
+        .authorize(event)
+        .await
+        .map(|response| serde_json::to_value(response).unwrap())
+}
+
+async fn refusal(authorizer: &Authorizer, event: &ConnectEvent) -> Refusal {
+    match decide(authorizer, event).await {
+        Ok(response) => panic!("expected a refusal, got {response}"),
+        Err(error) => error.refusal,
+    }
+}
+
+fn effect(response: &Value) -> &str {
+    response["policyDocument"]["Statement"][0]["Effect"]
+        .as_str()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn allows_a_valid_token_of_each_algorithm_family() {
+    let algs = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"];
+    let keys: Vec<&SigningKey> = algs.iter().map(|alg| SigningKey::shared(alg)).collect();
+    let server = KeyServer::start(&jwks(&keys)).await;
+    let authorizer = authorizer_for(&server, &[]).await;
+    for key in keys {
+        let claims = valid_claims();
+        let response = decide(&authorizer, &query_event(&key.sign(&claims))).await;
+        let response = response.unwrap_or_else(|error| panic!("{}: {error:?}", key.alg));
+        assert_eq!(
+            response,
+            json!({
+                "principalId": "user-123",
+                "policyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": [METHOD_ARN]}]
+                },
+                "context": {
+                    "sub": "user-123", "iss": ISSUER, "aud": AUDIENCE, "scope": "chat:read chat:write",
+                    "client_id": "web-client", "exp": claims["exp"]
+                },
+                "usageIdentifierKey": null
+            }),
+            "{}",
+            key.alg
+        );
+    }
+    assert_eq!(server.hits(), 1, "one fetch serves every key");
+}
+
+#[tokio::test]
+async fn header_transport_with_bearer_prefix() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[]).await;
+    let event = header_event(&key.sign(&valid_claims()));
+    let response = decide(&authorizer, &event).await.unwrap();
+    assert_eq!(effect(&response), "Allow");
+    assert_eq!(
+        response["policyDocument"]["Statement"][0]["Resource"][0],
+        "arn:aws:execute-api:us-east-1:210987654321:zyxw987654/dev/$connect"
+    );
+}
+
+#[tokio::test]
+async fn firebase_certificate_map() {
+    use openssl::asn1::Asn1Time;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::{X509Builder, X509NameBuilder};
+
+    let rsa = Rsa::generate(2048).unwrap();
+    let private = PKey::from_rsa(rsa).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "securetoken.system.gserviceaccount.com")
+        .unwrap();
+    let name = name.build();
+    let mut builder = X509Builder::new().unwrap();
+    builder.set_version(2).unwrap();
+    builder.set_subject_name(&name).unwrap();
+    builder.set_issuer_name(&name).unwrap();
+    builder.set_pubkey(&private).unwrap();
+    builder
+        .set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    builder
+        .set_not_after(&Asn1Time::days_from_now(2).unwrap())
+        .unwrap();
+    builder.sign(&private, MessageDigest::sha256()).unwrap();
+    let pem = String::from_utf8(builder.build().to_pem().unwrap()).unwrap();
+
+    let kid = "a1b2c3d4e5f6";
+    let server = KeyServer::start(&json!({ kid: pem })).await;
+    let project = "my-firebase-project";
+    let authorizer = authorizer_for(
+        &server,
+        &[
+            (
+                "JWT_ISSUER",
+                &format!("https://securetoken.google.com/{project}"),
+            ),
+            ("JWT_AUTHORIZED_AUDIENCES", project),
+        ],
+    )
+    .await;
+    let signer = josekit::jws::RS256
+        .signer_from_der(private.private_key_to_der().unwrap())
+        .unwrap();
+    let claims = claims_with(json!({
+        "iss": format!("https://securetoken.google.com/{project}"),
+        "aud": project,
+        "sub": "firebase-uid-1",
+    }));
+    let header = json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
+    let token = sign_raw(
+        &signer,
+        header.to_string().as_bytes(),
+        claims.to_string().as_bytes(),
+    );
+    let response = decide(&authorizer, &query_event(&token)).await.unwrap();
+    assert_eq!(effect(&response), "Allow");
+    assert_eq!(response["principalId"], "firebase-uid-1");
+}
+
+#[tokio::test]
+async fn every_unauthorized_row_of_the_outcome_table() {
+    let key = SigningKey::shared("ES256");
+    let other = SigningKey::generate("ES256", &key.kid);
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[("JWT_ALGORITHMS", "ES256,RS256")]).await;
+    let good = key.sign(&valid_claims());
+    let now = now();
+
+    let cases: Vec<(&str, ConnectEvent, Refusal)> = vec![
+        ("no token", event_without_token(), Refusal::MissingToken),
+        (
+            "malformed",
+            query_event("not-a-jwt"),
+            Refusal::MalformedToken,
+        ),
+        (
+            "bad signature",
+            query_event(&other.sign(&valid_claims())),
+            Refusal::BadSignature,
+        ),
+        (
+            "unknown kid",
+            query_event(
+                &key.sign_with_header(&json!({"alg": "ES256", "kid": "nope"}), &valid_claims()),
+            ),
+            Refusal::UnknownKid,
+        ),
+        (
+            "alg not allowed",
+            query_event(&SigningKey::shared("EdDSA").sign(&valid_claims())),
+            Refusal::AlgorithmNotAllowed,
+        ),
+        (
+            "expired",
+            query_event(&key.sign(&claims_with(
+                json!({"exp": now - 120, "iat": now - 600, "nbf": now - 600}),
+            ))),
+            Refusal::Expired,
+        ),
+        (
+            "not yet valid",
+            query_event(&key.sign(&claims_with(json!({"nbf": now + 600})))),
+            Refusal::NotYetValid,
+        ),
+        (
+            "wrong issuer",
+            query_event(&key.sign(&claims_with(json!({"iss": "https://evil.test"})))),
+            Refusal::WrongIssuer,
+        ),
+        (
+            "wrong audience",
+            query_event(&key.sign(&claims_with(json!({"aud": ["api://other"]})))),
+            Refusal::WrongAudience,
+        ),
+        (
+            "missing exp",
+            query_event(&key.sign(&claims_with(json!({"exp": null})))),
+            Refusal::MissingExpiry,
+        ),
+        (
+            "different tokens in query and header",
+            {
+                let mut event = query_event(&good);
+                event.headers.insert(
+                    "Authorization".into(),
+                    format!("Bearer {}", key.sign(&claims_with(json!({"sub": "x"})))),
+                );
+                event
+            },
+            Refusal::ConflictingTokens,
+        ),
+        (
+            "oversize",
+            query_event(&"a".repeat(9000)),
+            Refusal::TokenTooLarge,
+        ),
+    ];
+    for (name, event, expected) in cases {
+        let error = decide(&authorizer, &event).await.expect_err(name);
+        assert_eq!(error.refusal, expected, "{name}");
+        assert_eq!(error.to_string(), "Unauthorized", "{name}");
+    }
+    assert_eq!(
+        effect(&decide(&authorizer, &query_event(&good)).await.unwrap()),
+        "Allow"
+    );
+}
+
+#[tokio::test]
+async fn authorized_apis_allow_or_deny() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+
+    let covering = authorizer_for(
+        &server,
+        &[("AUTHORIZED_APIS", "arn:aws:execute-api:eu-west-1:123456789012:other/*, arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*")],
+    )
+    .await;
+    let response = decide(&covering, &query_event(&token)).await.unwrap();
+    assert_eq!(effect(&response), "Allow");
+    assert_eq!(
+        response["policyDocument"]["Statement"][0]["Resource"],
+        json!([METHOD_ARN])
+    );
+
+    let elsewhere = authorizer_for(
+        &server,
+        &[(
+            "AUTHORIZED_APIS",
+            "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*",
+        )],
+    )
+    .await;
+    let response = decide(&elsewhere, &query_event(&token)).await.unwrap();
+    assert_eq!(
+        response,
+        json!({
+            "principalId": "user-123",
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Action": ["execute-api:Invoke"], "Effect": "Deny", "Resource": [METHOD_ARN]}]
+            },
+            "context": {},
+            "usageIdentifierKey": null
+        })
+    );
+}
+
+#[tokio::test]
+async fn unreachable_key_set_is_a_500_not_a_401() {
+    // Bind then drop a listener: nothing listens on that port any more.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let authorizer = Authorizer::new(config(&format!("http://{addr}/jwks"), &[])).unwrap();
+    let token = SigningKey::shared("RS256").sign(&valid_claims());
+    let error = decide(&authorizer, &query_event(&token)).await.unwrap_err();
+    assert_eq!(error.refusal, Refusal::JwksUnavailable);
+    assert_eq!(
+        error.to_string(),
+        "jwks_unavailable: the key set is unavailable"
+    );
+}
+
+#[tokio::test]
+async fn key_set_faults_fail_closed_within_the_timeout() {
+    let key = SigningKey::shared("RS256");
+    let token = key.sign(&valid_claims());
+    let good = jwks(&[key]).to_string();
+    let faults: Vec<(&str, Reply)> = vec![
+        (
+            "slow",
+            Reply::json(good.clone()).delayed(Duration::from_secs(5)),
+        ),
+        ("404", Reply::status(404)),
+        ("503", Reply::status(503)),
+        ("html", Reply::json("<html><body>maintenance</body></html>")),
+        ("truncated", Reply::json(good[..good.len() / 2].to_owned())),
+        (
+            "oversize",
+            Reply::json(format!(
+                "{{\"keys\":[],\"pad\":\"{}\"}}",
+                "x".repeat(300_000)
+            )),
+        ),
+        ("empty set", Reply::json("{\"keys\":[]}")),
+        (
+            "redirect",
+            Reply::status(302).with_header("Location", "http://127.0.0.1:1/jwks"),
+        ),
+    ];
+    for (name, reply) in faults {
+        let server = KeyServer::start_with(reply).await;
+        let authorizer = authorizer_for(
+            &server,
+            &[
+                ("JWKS_FETCH_TIMEOUT_MS", "300"),
+                ("JWKS_REFRESH_COOLDOWN_SECONDS", "0"),
+            ],
+        )
+        .await;
+        let started = Instant::now();
+        let error = decide(&authorizer, &query_event(&token)).await.unwrap_err();
+        assert_eq!(error.refusal, Refusal::JwksUnavailable, "{name}");
+        assert!(
+            started.elapsed() < Duration::from_millis(800),
+            "{name} took {:?}",
+            started.elapsed()
+        );
+
+        // The next request after the server recovers succeeds.
+        server.set(Reply::json(good.clone()));
+        let response = decide(&authorizer, &query_event(&token)).await;
+        assert_eq!(
+            effect(&response.unwrap_or_else(|e| panic!("{name}: {e:?}"))),
+            "Allow",
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn key_rotation_picks_up_a_new_kid() {
+    let old = SigningKey::shared("RS256");
+    let new = SigningKey::generate("RS256", "rotated-2");
+    let server = KeyServer::start(&jwks(&[old])).await;
+    let authorizer = authorizer_for(&server, &[]).await;
+    assert_eq!(
+        effect(
+            &decide(&authorizer, &query_event(&old.sign(&valid_claims())))
+                .await
+                .unwrap()
+        ),
+        "Allow"
+    );
+
+    server.set_keys(&jwks(&[old, &new]));
+    let response = decide(&authorizer, &query_event(&new.sign(&valid_claims())))
+        .await
+        .unwrap();
+    assert_eq!(effect(&response), "Allow");
+    assert_eq!(server.hits(), 2);
+    // The old key still works from the refreshed set, with no further fetch.
+    assert_eq!(
+        effect(
+            &decide(&authorizer, &query_event(&old.sign(&valid_claims())))
+                .await
+                .unwrap()
+        ),
+        "Allow"
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_flood_of_unknown_kids_causes_at_most_one_refetch_per_cooldown() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "60")]).await;
+    assert!(authorizer.prefetch(Duration::from_secs(2)).await);
+    assert_eq!(server.hits(), 1);
+    for index in 0..100 {
+        let header = json!({"alg": "RS256", "kid": format!("random-{index}")});
+        let token = key.sign_with_header(&header, &valid_claims());
+        assert_eq!(
+            refusal(&authorizer, &query_event(&token)).await,
+            Refusal::UnknownKid
+        );
+    }
+    assert_eq!(
+        server.hits(),
+        2,
+        "one refetch for the first unknown kid, none after"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_key_stops_working_after_the_ttl() {
+    let kept = SigningKey::shared("ES256");
+    let removed = SigningKey::shared("ES384");
+    let server = KeyServer::start(&jwks(&[kept, removed])).await;
+    let authorizer = authorizer_for(&server, &[("JWKS_CACHE_TTL_SECONDS", "1")]).await;
+    let token = removed.sign(&valid_claims());
+    assert_eq!(
+        effect(&decide(&authorizer, &query_event(&token)).await.unwrap()),
+        "Allow"
+    );
+
+    server.set_keys(&jwks(&[kept]));
+    // Within the TTL the cached key still verifies.
+    assert_eq!(
+        effect(&decide(&authorizer, &query_event(&token)).await.unwrap()),
+        "Allow"
+    );
+    assert_eq!(server.hits(), 1);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        refusal(&authorizer, &query_event(&token)).await,
+        Refusal::UnknownKid
+    );
+    assert_eq!(
+        effect(
+            &decide(&authorizer, &query_event(&kept.sign(&valid_claims())))
+                .await
+                .unwrap()
+        ),
+        "Allow"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_requests_share_one_fetch() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start_with(
+        Reply::json(jwks(&[key]).to_string()).delayed(Duration::from_millis(200)),
+    )
+    .await;
+    let authorizer = Arc::new(authorizer_for(&server, &[]).await);
+    let token = key.sign(&valid_claims());
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (authorizer, event) = (authorizer.clone(), query_event(&token));
+            tokio::spawn(async move { authorizer.authorize(&event).await.is_ok() })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap());
+    }
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn principal_from_a_configured_claim() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[("PRINCIPAL_ID_CLAIM", "client_id")]).await;
+    let response = decide(&authorizer, &query_event(&key.sign(&valid_claims())))
+        .await
+        .unwrap();
+    assert_eq!(response["principalId"], "web-client");
+    let without = key.sign(&claims_with(json!({"client_id": null})));
+    assert_eq!(
+        refusal(&authorizer, &query_event(&without)).await,
+        Refusal::MissingPrincipal
+    );
+}
+
+#[tokio::test]
+async fn cognito_access_token_audience_is_its_client_id() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[("JWT_AUTHORIZED_AUDIENCES", "web-client")]).await;
+    let access_token = key.sign(&claims_with(json!({"aud": null, "token_use": "access"})));
+    assert_eq!(
+        effect(
+            &decide(&authorizer, &query_event(&access_token))
+                .await
+                .unwrap()
+        ),
+        "Allow"
+    );
+}

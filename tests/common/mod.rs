@@ -1,0 +1,252 @@
+//! Shared test support: a loopback key server, signing keys, tokens, events.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+pub mod http;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use josekit::jwk::alg::ed::EdCurve;
+use josekit::jwk::Jwk;
+use josekit::jws::{EdDSA, JwsSigner, ES256, ES384, ES512, PS256, RS256};
+use serde_json::{json, Value};
+use ws_jwt_authorizer::{Config, ConnectEvent};
+
+use http::{Reply, Request};
+
+pub const AUDIENCE: &str = "api://websocket";
+pub const ISSUER: &str = "https://issuer.test";
+pub const METHOD_ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/$connect";
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A private key with its kid and its public JWK.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub alg: &'static str,
+    pub kid: String,
+    pub private: Jwk,
+    pub public: Value,
+}
+
+impl SigningKey {
+    /// A fresh key for `alg` (RS256, PS256, ES256, ES384, ES512, EdDSA).
+    pub fn generate(alg: &'static str, kid: &str) -> Self {
+        let (private, public) = match alg {
+            "RS256" | "RS384" | "RS512" => {
+                let pair = RS256.generate_key_pair(2048).unwrap();
+                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
+            }
+            "PS256" | "PS384" | "PS512" => {
+                let pair = PS256.generate_key_pair(2048).unwrap();
+                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
+            }
+            "ES256" => {
+                let pair = ES256.generate_key_pair().unwrap();
+                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
+            }
+            "ES384" => {
+                let pair = ES384.generate_key_pair().unwrap();
+                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
+            }
+            "ES512" => {
+                let pair = ES512.generate_key_pair().unwrap();
+                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
+            }
+            "EdDSA" => {
+                let pair = EdDSA.generate_key_pair(EdCurve::Ed25519).unwrap();
+                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
+            }
+            other => panic!("no test key for {other}"),
+        };
+        let mut public = serde_json::to_value(&public).unwrap();
+        public["kid"] = json!(kid);
+        public["use"] = json!("sig");
+        public["alg"] = json!(alg);
+        SigningKey {
+            alg,
+            kid: kid.to_owned(),
+            private,
+            public,
+        }
+    }
+
+    /// One key per algorithm, generated once per test binary.
+    pub fn shared(alg: &'static str) -> &'static SigningKey {
+        static KEYS: OnceLock<Mutex<HashMap<&'static str, &'static SigningKey>>> = OnceLock::new();
+        let mut keys = KEYS.get_or_init(Default::default).lock().unwrap();
+        keys.entry(alg).or_insert_with(|| {
+            Box::leak(Box::new(SigningKey::generate(
+                alg,
+                &format!("{}-1", alg.to_lowercase()),
+            )))
+        })
+    }
+
+    pub fn signer(&self) -> Box<dyn JwsSigner> {
+        let mut jwk = self.private.clone();
+        jwk.set_algorithm(self.alg);
+        match self.alg {
+            "RS256" => Box::new(RS256.signer_from_jwk(&jwk).unwrap()),
+            "RS384" => Box::new(josekit::jws::RS384.signer_from_jwk(&jwk).unwrap()),
+            "RS512" => Box::new(josekit::jws::RS512.signer_from_jwk(&jwk).unwrap()),
+            "PS256" => Box::new(PS256.signer_from_jwk(&jwk).unwrap()),
+            "ES256" => Box::new(ES256.signer_from_jwk(&jwk).unwrap()),
+            "ES384" => Box::new(ES384.signer_from_jwk(&jwk).unwrap()),
+            "ES512" => Box::new(ES512.signer_from_jwk(&jwk).unwrap()),
+            "EdDSA" => Box::new(EdDSA.signer_from_jwk(&jwk).unwrap()),
+            other => panic!("no signer for {other}"),
+        }
+    }
+
+    /// The default header: alg, kid, typ.
+    pub fn header(&self) -> Value {
+        json!({"alg": self.alg, "kid": self.kid, "typ": "JWT"})
+    }
+
+    /// A token with the default header.
+    pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with_header(&self.header(), claims)
+    }
+
+    /// A token with any header, signed by this key.
+    pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
+        sign_raw(
+            &*self.signer(),
+            header.to_string().as_bytes(),
+            claims.to_string().as_bytes(),
+        )
+    }
+}
+
+/// `b64(header).b64(payload).b64(sign(...))` over raw bytes.
+pub fn sign_raw(signer: &dyn JwsSigner, header: &[u8], payload: &[u8]) -> String {
+    let input = format!("{}.{}", b64(header), b64(payload));
+    let signature = signer.sign(input.as_bytes()).unwrap();
+    format!("{input}.{}", b64(&signature))
+}
+
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn jwks(keys: &[&SigningKey]) -> Value {
+    json!({ "keys": keys.iter().map(|key| key.public.clone()).collect::<Vec<_>>() })
+}
+
+/// Claims that pass with [`config`]'s defaults.
+pub fn valid_claims() -> Value {
+    let now = now();
+    json!({
+        "iss": ISSUER,
+        "sub": "user-123",
+        "aud": AUDIENCE,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "scope": "chat:read chat:write",
+        "client_id": "web-client",
+    })
+}
+
+pub fn claims_with(changes: Value) -> Value {
+    let mut claims = valid_claims();
+    for (name, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            claims.as_object_mut().unwrap().remove(name);
+        } else {
+            claims[name] = value.clone();
+        }
+    }
+    claims
+}
+
+/// A key server on loopback whose answer the test can change, counting requests.
+#[derive(Clone)]
+pub struct KeyServer {
+    pub url: String,
+    hits: Arc<AtomicUsize>,
+    reply: Arc<Mutex<Reply>>,
+}
+
+impl KeyServer {
+    pub async fn start(body: &Value) -> Self {
+        Self::start_with(Reply::json(body.to_string())).await
+    }
+
+    pub async fn start_with(reply: Reply) -> Self {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let reply = Arc::new(Mutex::new(reply));
+        let (counter, current) = (hits.clone(), reply.clone());
+        let addr = http::serve(Arc::new(move |_request: Request| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let reply = current.lock().unwrap().clone();
+            Box::pin(async move { reply })
+        }))
+        .await;
+        KeyServer {
+            url: format!("http://{addr}/.well-known/jwks.json"),
+            hits,
+            reply,
+        }
+    }
+
+    pub fn set(&self, reply: Reply) {
+        *self.reply.lock().unwrap() = reply;
+    }
+
+    pub fn set_keys(&self, body: &Value) {
+        self.set(Reply::json(body.to_string()));
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// A configuration pointing at `jwks_uri`, with the test issuer and audience;
+/// `vars` override or add variables (an empty value unsets one).
+pub fn config(jwks_uri: &str, vars: &[(&str, &str)]) -> Config {
+    let mut all: HashMap<String, String> = HashMap::from([
+        ("JWT_ISSUER_JWKS_URI".into(), jwks_uri.into()),
+        ("JWT_AUTHORIZED_AUDIENCES".into(), AUDIENCE.into()),
+        ("JWT_ISSUER".into(), ISSUER.into()),
+    ]);
+    for (name, value) in vars {
+        all.insert((*name).into(), (*value).into());
+    }
+    Config::from_lookup(|name| all.get(name).cloned()).unwrap()
+}
+
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The real-shaped `$connect` event with `token` in the query string.
+pub fn query_event(token: &str) -> ConnectEvent {
+    serde_json::from_str(&fixture("connect-query.json").replace("TOKEN", token)).unwrap()
+}
+
+/// The real-shaped `$connect` event with `token` in the `authorization` header.
+pub fn header_event(token: &str) -> ConnectEvent {
+    serde_json::from_str(&fixture("connect-header.json").replace("TOKEN", token)).unwrap()
+}
+
+/// The real-shaped `$connect` event without any token.
+pub fn event_without_token() -> ConnectEvent {
+    serde_json::from_str(&fixture("connect-no-token.json")).unwrap()
+}
