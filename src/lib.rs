@@ -22,6 +22,7 @@ pub mod event;
 pub mod jwks;
 pub mod jws;
 pub mod keys;
+pub mod logging;
 pub mod policy;
 pub mod runtime_api;
 pub mod token;

@@ -6,7 +6,7 @@ use ws_jwt_authorizer::{handle, Authorizer, Config, ConnectEvent};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    ws_jwt_authorizer::logging::init();
 
     let authorizer = match Config::from_env() {
         Ok(config) => Authorizer::new(config).map_err(|error| error.to_string()),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod runtime_api;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,149 @@
+//! A Lambda Runtime API emulator on loopback: hands events to `/next`
+//! pollers and records what the function answers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use super::http::{self, Reply, Request};
+
+const PREFIX: &str = "/2018-06-01/runtime";
+
+/// What the function answered for one invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Posted to `/response`.
+    Response(Value),
+    /// Posted to `/error`.
+    Error(Value),
+}
+
+#[derive(Default)]
+struct State {
+    waiting: HashMap<String, oneshot::Sender<Answer>>,
+    init_error: Option<(Option<String>, Value)>,
+    pollers: usize,
+}
+
+/// The emulator; clone it freely.
+#[derive(Clone)]
+pub struct RuntimeApi {
+    pub addr: SocketAddr,
+    queue: mpsc::UnboundedSender<(String, Value)>,
+    state: Arc<Mutex<State>>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl RuntimeApi {
+    pub async fn start() -> Self {
+        let (queue, receiver) = mpsc::unbounded_channel::<(String, Value)>();
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        let state = Arc::new(Mutex::new(State::default()));
+        let handler_state = state.clone();
+        let addr = http::serve(Arc::new(move |request: Request| {
+            let (state, receiver) = (handler_state.clone(), receiver.clone());
+            Box::pin(async move { route(request, state, receiver).await })
+        }))
+        .await;
+        RuntimeApi {
+            addr,
+            queue,
+            state,
+            next_id: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// Queues `event` and waits for the function's answer.
+    pub async fn invoke(&self, event: &Value) -> Answer {
+        let id = format!("request-{}", self.next_id.fetch_add(1, Ordering::SeqCst));
+        let (sender, receiver) = oneshot::channel();
+        self.state
+            .lock()
+            .unwrap()
+            .waiting
+            .insert(id.clone(), sender);
+        self.queue.send((id, event.clone())).unwrap();
+        tokio::time::timeout(Duration::from_secs(20), receiver)
+            .await
+            .expect("the function did not answer within 20 s")
+            .unwrap()
+    }
+
+    /// The init error the function reported, with its error-type header.
+    pub fn init_error(&self) -> Option<(Option<String>, Value)> {
+        self.state.lock().unwrap().init_error.clone()
+    }
+
+    /// How many `/next` requests are waiting right now.
+    pub fn pollers(&self) -> usize {
+        self.state.lock().unwrap().pollers
+    }
+}
+
+async fn route(
+    request: Request,
+    state: Arc<Mutex<State>>,
+    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
+) -> Reply {
+    let Some(path) = request.path.strip_prefix(PREFIX) else {
+        return Reply::status(404);
+    };
+    match (request.method.as_str(), path) {
+        ("GET", "/invocation/next") => {
+            state.lock().unwrap().pollers += 1;
+            let next = receiver.lock().await.recv().await;
+            state.lock().unwrap().pollers -= 1;
+            let Some((id, event)) = next else {
+                return Reply::status(500);
+            };
+            let deadline = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+                + 10_000;
+            Reply::json(event.to_string())
+                .with_header("Lambda-Runtime-Aws-Request-Id", &id)
+                .with_header("Lambda-Runtime-Deadline-Ms", &deadline.to_string())
+                .with_header(
+                    "Lambda-Runtime-Invoked-Function-Arn",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer",
+                )
+                .with_header(
+                    "Lambda-Runtime-Trace-Id",
+                    "Root=1-00000000-000000000000000000000000",
+                )
+        }
+        ("POST", "/init/error") => {
+            let body = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let error_type = request
+                .header("Lambda-Runtime-Function-Error-Type")
+                .map(str::to_owned);
+            state.lock().unwrap().init_error = Some((error_type, body));
+            Reply::status(202)
+        }
+        ("POST", path) => {
+            let Some(rest) = path.strip_prefix("/invocation/") else {
+                return Reply::status(404);
+            };
+            let Some((id, kind)) = rest.split_once('/') else {
+                return Reply::status(404);
+            };
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let answer = match kind {
+                "response" => Answer::Response(body),
+                "error" => Answer::Error(body),
+                _ => return Reply::status(404),
+            };
+            if let Some(sender) = state.lock().unwrap().waiting.remove(id) {
+                let _ = sender.send(answer);
+            }
+            Reply::status(202)
+        }
+        _ => Reply::status(404),
+    }
+}

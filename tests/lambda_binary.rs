@@ -1,0 +1,215 @@
+//! End to end: the compiled binary behind a Lambda Runtime API emulator,
+//! fed real-shaped `$connect` events, exactly as Lambda runs it.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::runtime_api::{Answer, RuntimeApi};
+use common::*;
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+
+fn event_json(event: &ws_jwt_authorizer::ConnectEvent) -> Value {
+    serde_json::to_value(event).unwrap()
+}
+
+/// Starts the binary with only the variables Lambda would set plus `vars`.
+fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "ws-jwt-authorizer")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.spawn().unwrap()
+}
+
+async fn stop_and_read_logs(mut child: Child) -> String {
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let mut logs = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    logs
+}
+
+fn decision_lines(logs: &str) -> Vec<Value> {
+    logs.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "decision")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allow_deny_and_unauthorized_through_the_runtime_api() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let api = RuntimeApi::start().await;
+    let child = start_function(
+        &api,
+        &[
+            ("JWT_ISSUER_JWKS_URI", &keys.url),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ("JWT_ISSUER", ISSUER),
+            (
+                "AUTHORIZED_APIS",
+                "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/*",
+            ),
+        ],
+    );
+    let token = key.sign(&valid_claims());
+
+    let allow = api.invoke(&event_json(&query_event(&token))).await;
+    let Answer::Response(allow) = allow else {
+        panic!("expected a response, got {allow:?}");
+    };
+    assert_eq!(allow["principalId"], "user-123");
+    assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    assert_eq!(
+        allow["policyDocument"]["Statement"][0]["Resource"],
+        json!([METHOD_ARN])
+    );
+    assert_eq!(allow["context"]["sub"], "user-123");
+    assert_eq!(
+        keys.hits(),
+        1,
+        "the key set was prefetched during init and reused"
+    );
+
+    // The header fixture connects to another account's API: not in AUTHORIZED_APIS.
+    let deny = api.invoke(&event_json(&header_event(&token))).await;
+    let Answer::Response(deny) = deny else {
+        panic!("expected a response, got {deny:?}");
+    };
+    assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny");
+    assert_eq!(deny["principalId"], "user-123");
+
+    let unauthorized = api.invoke(&event_json(&event_without_token())).await;
+    assert_eq!(
+        unauthorized,
+        Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
+    );
+    let expired = key.sign(&claims_with(
+        json!({"exp": now() - 3600, "iat": now() - 7200, "nbf": null}),
+    ));
+    let answer = api.invoke(&event_json(&query_event(&expired))).await;
+    assert_eq!(
+        answer,
+        Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
+    );
+
+    let logs = stop_and_read_logs(child).await;
+    let decisions = decision_lines(&logs);
+    let summary: Vec<(&str, &str)> = decisions
+        .iter()
+        .map(|line| {
+            (
+                line["fields"]["decision"].as_str().unwrap(),
+                line["fields"]["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("allow", "allowed"),
+            ("deny", "api_not_authorized"),
+            ("unauthorized", "missing_token"),
+            ("unauthorized", "expired"),
+        ],
+        "{logs}"
+    );
+    let errors: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(errors.is_empty(), "refusals are not errors: {errors:?}");
+    let first = &decisions[0]["fields"];
+    assert_eq!(first["kid"], key.kid);
+    assert_eq!(first["iss"], ISSUER);
+    assert_eq!(first["sub"], "user-123");
+    assert_eq!(first["alg"], "RS256");
+    assert_eq!(first["connection_id"], "Dzl8bdcnDoECJZQ=");
+    assert_eq!(first["request_id"], "Dzl8bFzJDoEFXvQ=");
+    assert!(first["duration_us"].is_u64());
+    assert_eq!(
+        decisions[1]["fields"]["sub"], "",
+        "sub is logged on allow only"
+    );
+    for secret in [&token, &expired] {
+        let signature = secret.rsplit('.').next().unwrap();
+        assert!(
+            !logs.contains(signature.as_ref() as &str),
+            "a signature reached the logs"
+        );
+        let payload = secret.split('.').nth(1).unwrap();
+        assert!(!logs.contains(payload), "a token reached the logs");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_configuration_is_reported_as_an_init_error() {
+    let api = RuntimeApi::start().await;
+    let mut child = start_function(
+        &api,
+        &[
+            ("JWT_ISSUER_JWKS_URI", "http://idp.example.com/jwks"),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+        ],
+    );
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the function should exit")
+        .unwrap();
+    assert!(!status.success());
+    let (error_type_header, body) = api.init_error().expect("no init error was posted");
+    assert_eq!(error_type_header.as_deref(), Some("Runtime.InitError"));
+    assert_eq!(body["errorType"], "Runtime.InvalidConfiguration");
+    let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("JWT_ISSUER_JWKS_URI: must use https://"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_audience_is_reported_as_an_init_error() {
+    let api = RuntimeApi::start().await;
+    let mut child = start_function(
+        &api,
+        &[("JWT_ISSUER_JWKS_URI", "https://idp.example.com/jwks")],
+    );
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!status.success());
+    let (_, body) = api.init_error().expect("no init error was posted");
+    assert!(body["errorMessage"]
+        .as_str()
+        .unwrap()
+        .starts_with("JWT_AUTHORIZED_AUDIENCES: is required"));
+}
