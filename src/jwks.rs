@@ -169,10 +169,10 @@ impl KeyStore {
         if !self.take_refetch_slot() {
             return Err(Refusal::UnknownKid);
         }
-        let set = self.refresh(Some(set.fetched_at())).await?;
-        match set.get(kid) {
-            Some(_) => Ok(set),
-            None => Err(Refusal::UnknownKid),
+        // A failed refetch keeps the cached set; the kid is still unknown to it.
+        match self.refresh(Some(set.fetched_at())).await {
+            Ok(set) if set.get(kid).is_some() => Ok(set),
+            _ => Err(Refusal::UnknownKid),
         }
     }
 

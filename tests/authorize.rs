@@ -488,3 +488,23 @@ async fn cognito_access_token_audience_is_its_client_id() {
         "Allow"
     );
 }
+
+#[tokio::test]
+async fn a_failed_refetch_for_an_unknown_kid_keeps_the_cached_keys() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]).await;
+    assert!(authorizer.prefetch(Duration::from_secs(2)).await);
+
+    server.set(Reply::status(503));
+    let unknown = key.sign_with_header(&json!({"alg": "RS256", "kid": "new-kid"}), &valid_claims());
+    assert_eq!(
+        refusal(&authorizer, &query_event(&unknown)).await,
+        Refusal::UnknownKid
+    );
+    assert_eq!(server.hits(), 2);
+    let response = decide(&authorizer, &query_event(&key.sign(&valid_claims())))
+        .await
+        .unwrap();
+    assert_eq!(effect(&response), "Allow");
+}
