@@ -1,0 +1,20 @@
+# The authorizer's configuration, one environment variable per line.
+# tests/terraform_drift.rs checks that these names are exactly the ones the
+# Rust configuration reads. Empty lists become empty strings, which the
+# authorizer treats as unset.
+locals {
+  environment = {
+    JWT_ISSUER_JWKS_URI           = var.jwks_uri
+    JWT_AUTHORIZED_AUDIENCES      = join(",", var.authorized_audiences)
+    JWT_VERIFY_EXPIRATION         = tostring(var.verify_expiration)
+    AUTHORIZED_APIS               = join(",", var.authorized_apis)
+    JWT_ISSUER                    = join(",", var.issuers)
+    JWT_ALGORITHMS                = join(",", var.algorithms)
+    JWT_LEEWAY_SECONDS            = tostring(var.leeway_seconds)
+    JWKS_CACHE_TTL_SECONDS        = tostring(var.jwks_cache_ttl_seconds)
+    JWKS_REFRESH_COOLDOWN_SECONDS = tostring(var.jwks_refresh_cooldown_seconds)
+    JWKS_FETCH_TIMEOUT_MS         = tostring(var.jwks_fetch_timeout_ms)
+    JWKS_MAX_BYTES                = tostring(var.jwks_max_bytes)
+    PRINCIPAL_ID_CLAIM            = var.principal_id_claim
+  }
+}

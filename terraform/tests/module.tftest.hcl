@@ -1,0 +1,183 @@
+# Offline tests of the module with a mocked AWS provider:
+#   terraform init -backend=false -plugin-dir=/opt/tf-plugins && terraform test
+# (scripts/test-terraform.sh runs them, and creates the stand-in package.)
+
+mock_provider "aws" {
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/ws-jwt-authorizer"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ws-jwt-authorizer"
+    }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer/invocations"
+    }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+variables {
+  api_id               = "abcdef1234"
+  api_execution_arn    = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234"
+  package_path         = "tests/fixtures/bootstrap.zip"
+  jwks_uri             = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json"
+  authorized_audiences = ["app-client-1", "app-client-2"]
+}
+
+run "defaults" {
+  command = apply
+
+  assert {
+    condition     = aws_apigatewayv2_authorizer.this.authorizer_type == "REQUEST"
+    error_message = "the authorizer must be a REQUEST authorizer"
+  }
+  assert {
+    condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.querystring.authorization"])
+    error_message = "the default identity source is the authorization query parameter"
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.this.authorizer_uri == aws_lambda_function.this.invoke_arn
+    error_message = "the authorizer must invoke the function"
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway.principal == "apigateway.amazonaws.com"
+    error_message = "only API Gateway may invoke the function"
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway.source_arn == "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/authorizers/*"
+    error_message = "the permission must be scoped to this API's authorizers"
+  }
+  assert {
+    condition     = aws_lambda_function.this.runtime == "provided.al2023" && aws_lambda_function.this.handler == "bootstrap"
+    error_message = "the function runs the bootstrap binary on provided.al2023"
+  }
+  assert {
+    condition     = aws_lambda_function.this.architectures == tolist(["arm64"])
+    error_message = "arm64 is the default architecture"
+  }
+  assert {
+    condition     = aws_lambda_function.this.memory_size == 128 && aws_lambda_function.this.timeout == 10
+    error_message = "128 MB and 10 s by default"
+  }
+  assert {
+    condition     = aws_lambda_function.this.logging_config[0].log_format == "JSON"
+    error_message = "logs are JSON by default (Lambda then sets AWS_LAMBDA_LOG_FORMAT=JSON)"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 30
+    error_message = "30 days of log retention by default"
+  }
+  assert {
+    condition = aws_lambda_function.this.environment[0].variables == tomap({
+      JWT_ISSUER_JWKS_URI           = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json"
+      JWT_AUTHORIZED_AUDIENCES      = "app-client-1,app-client-2"
+      JWT_VERIFY_EXPIRATION         = "true"
+      JWT_LEEWAY_SECONDS            = "60"
+      JWKS_CACHE_TTL_SECONDS        = "600"
+      JWKS_REFRESH_COOLDOWN_SECONDS = "10"
+      JWKS_FETCH_TIMEOUT_MS         = "2000"
+      JWKS_MAX_BYTES                = "262144"
+      PRINCIPAL_ID_CLAIM            = "sub"
+    })
+    error_message = "unset lists must not reach the environment; defaults must"
+  }
+  assert {
+    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this.id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this.arn
+    error_message = "outputs must expose the authorizer, function and role"
+  }
+}
+
+run "every_variable_reaches_the_environment" {
+  command = apply
+
+  variables {
+    token_source                  = "header"
+    architecture                  = "x86_64"
+    verify_expiration             = false
+    authorized_apis               = ["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*", "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*"]
+    issuers                       = ["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"]
+    algorithms                    = ["RS256", "ES256"]
+    leeway_seconds                = 5
+    jwks_cache_ttl_seconds        = 300
+    jwks_refresh_cooldown_seconds = 30
+    jwks_fetch_timeout_ms         = 1500
+    jwks_max_bytes                = 65536
+    principal_id_claim            = "username"
+  }
+
+  assert {
+    condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.header.Authorization"])
+    error_message = "token_source = header uses the Authorization header"
+  }
+  assert {
+    condition     = aws_lambda_function.this.architectures == tolist(["x86_64"])
+    error_message = "architecture must reach the function"
+  }
+  assert {
+    condition = aws_lambda_function.this.environment[0].variables == tomap({
+      JWT_ISSUER_JWKS_URI           = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json"
+      JWT_AUTHORIZED_AUDIENCES      = "app-client-1,app-client-2"
+      JWT_VERIFY_EXPIRATION         = "false"
+      AUTHORIZED_APIS               = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*,arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*"
+      JWT_ISSUER                    = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+      JWT_ALGORITHMS                = "RS256,ES256"
+      JWT_LEEWAY_SECONDS            = "5"
+      JWKS_CACHE_TTL_SECONDS        = "300"
+      JWKS_REFRESH_COOLDOWN_SECONDS = "30"
+      JWKS_FETCH_TIMEOUT_MS         = "1500"
+      JWKS_MAX_BYTES                = "65536"
+      PRINCIPAL_ID_CLAIM            = "username"
+    })
+    error_message = "each authorizer variable must reach the environment under its name"
+  }
+}
+
+run "plain_http_key_sets_are_refused" {
+  command = plan
+
+  variables {
+    jwks_uri = "http://idp.example.com/jwks"
+  }
+
+  expect_failures = [var.jwks_uri]
+}
+
+run "hmac_is_not_an_algorithm" {
+  command = plan
+
+  variables {
+    algorithms = ["HS256"]
+  }
+
+  expect_failures = [var.algorithms]
+}
+
+run "timeouts_stay_under_api_gateway_limit" {
+  command = plan
+
+  variables {
+    timeout_seconds = 30
+  }
+
+  expect_failures = [var.timeout_seconds]
+}
+
+run "audiences_are_required" {
+  command = plan
+
+  variables {
+    authorized_audiences = []
+  }
+
+  expect_failures = [var.authorized_audiences]
+}

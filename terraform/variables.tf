@@ -1,0 +1,257 @@
+# ---------------------------------------------------------------------------
+# Where the authorizer is attached
+# ---------------------------------------------------------------------------
+
+variable "api_id" {
+  description = "Id of the API Gateway WebSocket API (aws_apigatewayv2_api.id) the authorizer is created in."
+  type        = string
+}
+
+variable "api_execution_arn" {
+  description = "Execution ARN of that API (aws_apigatewayv2_api.execution_arn); the Lambda permission is scoped to its authorizers."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[a-z0-9]+$", var.api_execution_arn))
+    error_message = "api_execution_arn must look like arn:aws:execute-api:REGION:ACCOUNT:API_ID."
+  }
+}
+
+variable "name" {
+  description = "Name of the Lambda function, its role, log group and the API Gateway authorizer."
+  type        = string
+  default     = "ws-jwt-authorizer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-_]{1,56}$", var.name))
+    error_message = "name must be 1 to 56 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "token_source" {
+  description = <<-EOT
+    Where clients send the token: "query" (the authorization query parameter, what browsers can do)
+    or "header" (the Authorization header). API Gateway answers 401 without calling the Lambda
+    when the configured identity source is missing from the request.
+  EOT
+  type        = string
+  default     = "query"
+
+  validation {
+    condition     = contains(["query", "header"], var.token_source)
+    error_message = "token_source must be \"query\" or \"header\"."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# The Lambda function
+# ---------------------------------------------------------------------------
+
+variable "package_path" {
+  description = "Path of the deployment zip (a bootstrap binary built by scripts/package-lambda.sh). Defaults to that script's output."
+  type        = string
+  default     = null
+}
+
+variable "architecture" {
+  description = "Instruction set of the function: arm64 (cheaper, the default) or x86_64. Must match the package."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB. 128 is plenty: the authorizer peaks near 20 MB."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout. Clients wait for the authorizer during the WebSocket handshake, and API Gateway gives up at 29 s."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 28
+    error_message = "timeout_seconds must be between 1 and 28 (API Gateway's limit is 29 s)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's CloudWatch log group, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs supports (1, 3, 5, 7, 14, 30, 60, 90, …, 3653)."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key to encrypt the log group with; null uses CloudWatch's own encryption."
+  type        = string
+  default     = null
+}
+
+variable "log_level" {
+  description = "Application log level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL); decision lines are INFO."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.log_level)
+    error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+}
+
+variable "log_format" {
+  description = "Lambda log format: JSON (one JSON object per decision, the default) or Text."
+  type        = string
+  default     = "JSON"
+
+  validation {
+    condition     = contains(["JSON", "Text"], var.log_format)
+    error_message = "log_format must be JSON or Text."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes them."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------
+# Authorizer configuration: each becomes one environment variable
+# (see environment.tf and the README's configuration table).
+# ---------------------------------------------------------------------------
+
+variable "jwks_uri" {
+  description = "JWT_ISSUER_JWKS_URI: the key set URL (a JWKS, or Firebase's map of kid to X.509 certificate)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^/\\s]+(/\\S*)?$", var.jwks_uri))
+    error_message = "jwks_uri must be an https:// URL."
+  }
+}
+
+variable "authorized_audiences" {
+  description = "JWT_AUTHORIZED_AUDIENCES: the token's aud (or, without aud, its client_id) must be one of these."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.authorized_audiences) > 0 && alltrue([for audience in var.authorized_audiences : length(trimspace(audience)) > 0 && !strcontains(audience, ",")])
+    error_message = "authorized_audiences needs at least one non-empty audience, none containing a comma."
+  }
+}
+
+variable "verify_expiration" {
+  description = "JWT_VERIFY_EXPIRATION: require exp and refuse expired tokens."
+  type        = bool
+  default     = true
+}
+
+variable "authorized_apis" {
+  description = "AUTHORIZED_APIS: execute-api ARN patterns (* wildcard) a valid token may connect to; empty allows every API."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for pattern in var.authorized_apis : pattern == "*" || startswith(pattern, "arn:")])
+    error_message = "authorized_apis entries must be ARN patterns such as arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/* (or *)."
+  }
+}
+
+variable "issuers" {
+  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended)."
+  type        = list(string)
+  default     = []
+}
+
+variable "algorithms" {
+  description = "JWT_ALGORITHMS: allowed signature algorithms; empty allows every supported asymmetric one."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for alg in var.algorithms : contains(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"], alg)])
+    error_message = "algorithms may contain only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 and EdDSA."
+  }
+}
+
+variable "leeway_seconds" {
+  description = "JWT_LEEWAY_SECONDS: clock skew allowed on exp, nbf and iat."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.leeway_seconds >= 0 && var.leeway_seconds <= 3600 && floor(var.leeway_seconds) == var.leeway_seconds
+    error_message = "leeway_seconds must be a whole number from 0 to 3600."
+  }
+}
+
+variable "jwks_cache_ttl_seconds" {
+  description = "JWKS_CACHE_TTL_SECONDS: how long fetched keys are used before a refetch."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.jwks_cache_ttl_seconds >= 1 && var.jwks_cache_ttl_seconds <= 86400 && floor(var.jwks_cache_ttl_seconds) == var.jwks_cache_ttl_seconds
+    error_message = "jwks_cache_ttl_seconds must be a whole number from 1 to 86400."
+  }
+}
+
+variable "jwks_refresh_cooldown_seconds" {
+  description = "JWKS_REFRESH_COOLDOWN_SECONDS: at most one refetch per this period for unknown kids."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.jwks_refresh_cooldown_seconds >= 0 && var.jwks_refresh_cooldown_seconds <= 86400 && floor(var.jwks_refresh_cooldown_seconds) == var.jwks_refresh_cooldown_seconds
+    error_message = "jwks_refresh_cooldown_seconds must be a whole number from 0 to 86400."
+  }
+}
+
+variable "jwks_fetch_timeout_ms" {
+  description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.jwks_fetch_timeout_ms >= 1 && var.jwks_fetch_timeout_ms <= 10000 && floor(var.jwks_fetch_timeout_ms) == var.jwks_fetch_timeout_ms
+    error_message = "jwks_fetch_timeout_ms must be a whole number from 1 to 10000."
+  }
+}
+
+variable "jwks_max_bytes" {
+  description = "JWKS_MAX_BYTES: larger key set bodies are refused."
+  type        = number
+  default     = 262144
+
+  validation {
+    condition     = var.jwks_max_bytes >= 1024 && var.jwks_max_bytes <= 16777216 && floor(var.jwks_max_bytes) == var.jwks_max_bytes
+    error_message = "jwks_max_bytes must be a whole number from 1024 to 16777216."
+  }
+}
+
+variable "principal_id_claim" {
+  description = "PRINCIPAL_ID_CLAIM: the claim used as principalId."
+  type        = string
+  default     = "sub"
+
+  validation {
+    condition     = length(trimspace(var.principal_id_claim)) > 0
+    error_message = "principal_id_claim must not be empty."
+  }
+}
