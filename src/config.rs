@@ -29,6 +29,8 @@ pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
 pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
 /// Minimum time between refetches caused by unknown kids.
 pub const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
+/// How long past the TTL cached keys may serve while the key set cannot be refreshed.
+pub const JWKS_MAX_STALE_SECONDS: &str = "JWKS_MAX_STALE_SECONDS";
 /// Total time allowed for one key set fetch.
 pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
 /// Largest key set body accepted.
@@ -37,7 +39,7 @@ pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
 pub const PRINCIPAL_ID_CLAIM: &str = "PRINCIPAL_ID_CLAIM";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 13] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -47,6 +49,7 @@ pub const VARIABLES: [&str; 12] = [
     JWT_LEEWAY_SECONDS,
     JWKS_CACHE_TTL_SECONDS,
     JWKS_REFRESH_COOLDOWN_SECONDS,
+    JWKS_MAX_STALE_SECONDS,
     JWKS_FETCH_TIMEOUT_MS,
     JWKS_MAX_BYTES,
     PRINCIPAL_ID_CLAIM,
@@ -76,6 +79,8 @@ pub struct Config {
     pub jwks_cache_ttl: Duration,
     /// Minimum time between refetches triggered by unknown kids.
     pub jwks_refresh_cooldown: Duration,
+    /// How long past the TTL cached keys serve while refreshes fail.
+    pub jwks_max_stale: Duration,
     /// Total timeout of one key set fetch.
     pub jwks_fetch_timeout: Duration,
     /// Largest key set body read.
@@ -180,6 +185,12 @@ impl Config {
                 JWKS_REFRESH_COOLDOWN_SECONDS,
                 10,
                 0..=86_400,
+            )?),
+            jwks_max_stale: Duration::from_secs(parse_number(
+                &get,
+                JWKS_MAX_STALE_SECONDS,
+                3600,
+                0..=604_800,
             )?),
             jwks_fetch_timeout: Duration::from_millis(parse_number(
                 &get,
@@ -341,6 +352,7 @@ mod tests {
         assert_eq!(config.leeway_seconds, 60);
         assert_eq!(config.jwks_cache_ttl, Duration::from_secs(600));
         assert_eq!(config.jwks_refresh_cooldown, Duration::from_secs(10));
+        assert_eq!(config.jwks_max_stale, Duration::from_secs(3600));
         assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(2000));
         assert_eq!(config.jwks_max_bytes, 262_144);
         assert_eq!(config.principal_id_claim, "sub");
@@ -362,6 +374,7 @@ mod tests {
             (JWT_LEEWAY_SECONDS, "5"),
             (JWKS_CACHE_TTL_SECONDS, "30"),
             (JWKS_REFRESH_COOLDOWN_SECONDS, "0"),
+            (JWKS_MAX_STALE_SECONDS, "0"),
             (JWKS_FETCH_TIMEOUT_MS, "500"),
             (JWKS_MAX_BYTES, "4096"),
             (PRINCIPAL_ID_CLAIM, "email"),
@@ -381,6 +394,7 @@ mod tests {
         assert_eq!(config.leeway_seconds, 5);
         assert_eq!(config.jwks_cache_ttl, Duration::from_secs(30));
         assert_eq!(config.jwks_refresh_cooldown, Duration::ZERO);
+        assert_eq!(config.jwks_max_stale, Duration::ZERO);
         assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(500));
         assert_eq!(config.jwks_max_bytes, 4096);
         assert_eq!(config.principal_id_claim, "email");

@@ -1,5 +1,6 @@
 //! Fetching the key set over HTTP and caching it: the network edge.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -123,9 +124,15 @@ impl JwksFetcher {
     }
 }
 
-/// The cached key set, refreshed after its TTL and, at most once per
-/// cooldown, when a token names a kid it does not have.
+/// The cached key set.
 ///
+/// A set younger than the TTL is used as is. An older one is refreshed by the
+/// first request that sees it, while concurrent requests go on with the old
+/// keys (stale-while-revalidate); if that refresh fails, the old keys stay in
+/// use until they are `max_stale` past the TTL (stale-if-error). Only a cold
+/// start, or a set past both, makes requests wait for a fetch.
+///
+/// A token whose kid the set lacks triggers one refetch per cooldown.
 /// Concurrent requests that need a fetch share one: moka runs compute
 /// operations on one key one at a time, and each re-checks whether another
 /// already brought a fresh enough set.
@@ -133,8 +140,10 @@ impl JwksFetcher {
 pub struct KeyStore {
     fetcher: JwksFetcher,
     cache: Cache<(), Arc<KeySet>>,
+    ttl: Duration,
     cooldown: Duration,
     last_kid_refetch: Mutex<Option<Instant>>,
+    revalidating: AtomicBool,
 }
 
 impl KeyStore {
@@ -144,22 +153,44 @@ impl KeyStore {
             fetcher,
             cache: Cache::builder()
                 .max_capacity(1)
-                .time_to_live(config.jwks_cache_ttl)
+                .time_to_live(config.jwks_cache_ttl + config.jwks_max_stale)
                 .build(),
+            ttl: config.jwks_cache_ttl,
             cooldown: config.jwks_refresh_cooldown,
             last_kid_refetch: Mutex::new(None),
+            revalidating: AtomicBool::new(false),
         }
     }
 
-    /// The current key set, fetched if the cache is cold or expired.
+    /// The key set to verify with now: the cached one, revalidated after the
+    /// TTL, or a fetched one when nothing usable is cached.
     pub async fn current(&self) -> Result<Arc<KeySet>, Refusal> {
-        match self.cache.get(&()).await {
-            Some(set) => Ok(set),
-            None => self.refresh(None).await,
+        let Some(set) = self.cache.get(&()).await else {
+            return self.refresh(None).await;
+        };
+        if set.fetched_at().elapsed() < self.ttl {
+            return Ok(set);
+        }
+        // Past the TTL: one request refreshes, the others use the old keys.
+        if self.revalidating.swap(true, Ordering::AcqRel) {
+            return Ok(set);
+        }
+        let refreshed = self.refresh(Some(set.fetched_at())).await;
+        self.revalidating.store(false, Ordering::Release);
+        match refreshed {
+            Ok(fresh) => Ok(fresh),
+            Err(_) => {
+                tracing::warn!(
+                    jwks_uri = %self.fetcher.url(),
+                    age_s = set.fetched_at().elapsed().as_secs(),
+                    "serving stale keys: the key set could not be refreshed"
+                );
+                Ok(set)
+            }
         }
     }
 
-    /// A key set that has `kid`: the cached one, or a refetched one when the
+    /// A key set that has `kid`: the current one, or a refetched one when the
     /// cooldown allows.
     pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {
         let set = self.current().await?;

@@ -1,19 +1,40 @@
 //! The Lambda entry point: configuration, runtime and handler, nothing more.
 
+use std::sync::Arc;
+
 use lambda_runtime::{service_fn, LambdaEvent};
 use ws_jwt_authorizer::runtime_api::report_init_error;
-use ws_jwt_authorizer::{handle, Authorizer, Config, ConnectEvent};
+use ws_jwt_authorizer::{handle, logging, Authorizer, Config, ConnectEvent};
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    ws_jwt_authorizer::logging::init();
+/// Lambda Managed Instances send several invocations at once and say how
+/// many in this variable; classic Lambda sends one at a time.
+const MAX_CONCURRENCY: &str = "AWS_LAMBDA_MAX_CONCURRENCY";
+
+fn main() -> Result<(), lambda_runtime::Error> {
+    let concurrent = std::env::var(MAX_CONCURRENCY)
+        .ok()
+        .and_then(|value| value.trim().parse::<u32>().ok())
+        .is_some_and(|limit| limit > 1);
+    // One thread starts fastest; concurrent invocations get every core.
+    let runtime = if concurrent {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    }
+    .enable_all()
+    .build()?;
+    runtime.block_on(serve())
+}
+
+async fn serve() -> Result<(), lambda_runtime::Error> {
+    logging::init();
 
     let authorizer = match Config::from_env() {
         Ok(config) => Authorizer::new(config).map_err(|error| error.to_string()),
         Err(error) => Err(error.to_string()),
     };
     let authorizer = match authorizer {
-        Ok(authorizer) => authorizer,
+        Ok(authorizer) => Arc::new(authorizer),
         Err(message) => {
             tracing::error!(error = %message, "invalid configuration");
             report_init_error("Runtime.InvalidConfiguration", &message).await;
@@ -27,9 +48,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .prefetch(authorizer.config().jwks_fetch_timeout)
         .await;
 
-    let authorizer = &authorizer;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ConnectEvent>| {
-        handle(authorizer, event)
+    // With AWS_LAMBDA_MAX_CONCURRENCY unset or 1 this is the sequential loop.
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<ConnectEvent>| {
+        let authorizer = Arc::clone(&authorizer);
+        async move { handle(&authorizer, event).await }
     }))
     .await
 }

@@ -223,6 +223,17 @@ variable "jwks_refresh_cooldown_seconds" {
   }
 }
 
+variable "jwks_max_stale_seconds" {
+  description = "JWKS_MAX_STALE_SECONDS: how long past the TTL cached keys keep serving while the key set cannot be refreshed (identity provider down)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.jwks_max_stale_seconds >= 0 && var.jwks_max_stale_seconds <= 604800 && floor(var.jwks_max_stale_seconds) == var.jwks_max_stale_seconds
+    error_message = "jwks_max_stale_seconds must be a whole number from 0 to 604800."
+  }
+}
+
 variable "jwks_fetch_timeout_ms" {
   description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch."
   type        = number

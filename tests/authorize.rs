@@ -508,3 +508,92 @@ async fn a_failed_refetch_for_an_unknown_kid_keeps_the_cached_keys() {
         .unwrap();
     assert_eq!(effect(&response), "Allow");
 }
+
+#[tokio::test]
+async fn stale_keys_serve_while_the_key_set_is_down_then_expire() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let tolerant = authorizer_for(
+        &server,
+        &[
+            ("JWKS_CACHE_TTL_SECONDS", "1"),
+            ("JWKS_MAX_STALE_SECONDS", "3600"),
+        ],
+    )
+    .await;
+    let strict = authorizer_for(
+        &server,
+        &[
+            ("JWKS_CACHE_TTL_SECONDS", "1"),
+            ("JWKS_MAX_STALE_SECONDS", "1"),
+        ],
+    )
+    .await;
+    assert!(tolerant.prefetch(Duration::from_secs(2)).await);
+    assert!(strict.prefetch(Duration::from_secs(2)).await);
+
+    server.set(Reply::status(503));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Past the TTL the refresh fails, and the cached keys still decide.
+    assert_eq!(
+        effect(&decide(&tolerant, &query_event(&token)).await.unwrap()),
+        "Allow"
+    );
+    assert_eq!(
+        effect(&decide(&strict, &query_event(&token)).await.unwrap()),
+        "Allow"
+    );
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Past TTL + max stale, nothing is cached any more: fail closed.
+    assert_eq!(
+        refusal(&strict, &query_event(&token)).await,
+        Refusal::JwksUnavailable
+    );
+    assert_eq!(
+        effect(&decide(&tolerant, &query_event(&token)).await.unwrap()),
+        "Allow"
+    );
+
+    server.set_keys(&jwks(&[key]));
+    assert_eq!(
+        effect(&decide(&strict, &query_event(&token)).await.unwrap()),
+        "Allow"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_ttl_one_request_refreshes_and_the_others_do_not_wait() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = Arc::new(authorizer_for(&server, &[("JWKS_CACHE_TTL_SECONDS", "1")]).await);
+    assert!(authorizer.prefetch(Duration::from_secs(2)).await);
+    server.set(Reply::json(jwks(&[key]).to_string()).delayed(Duration::from_millis(500)));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let token = key.sign(&valid_claims());
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (authorizer, event) = (authorizer.clone(), query_event(&token));
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let allowed = authorizer.authorize(&event).await.is_ok();
+                (allowed, started.elapsed())
+            })
+        })
+        .collect();
+    let mut waited = 0;
+    for task in tasks {
+        let (allowed, elapsed) = task.await.unwrap();
+        assert!(allowed);
+        if elapsed >= Duration::from_millis(400) {
+            waited += 1;
+        }
+    }
+    assert_eq!(server.hits(), 2, "one refresh for the whole burst");
+    assert_eq!(
+        waited, 1,
+        "only the refreshing request waits for the slow key server"
+    );
+}

@@ -3,64 +3,15 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
+use common::function::{decision_lines, start_function, stop_and_read_logs};
 use common::runtime_api::{Answer, RuntimeApi};
 use common::*;
 use serde_json::{json, Value};
-use tokio::io::AsyncReadExt;
-use tokio::process::{Child, Command};
 
 fn event_json(event: &ws_jwt_authorizer::ConnectEvent) -> Value {
     serde_json::to_value(event).unwrap()
-}
-
-/// Starts the binary with only the variables Lambda would set plus `vars`.
-fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
-    command
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "ws-jwt-authorizer")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    command.spawn().unwrap()
-}
-
-async fn stop_and_read_logs(mut child: Child) -> String {
-    let _ = child.start_kill();
-    let _ = child.wait().await;
-    let mut logs = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
-    logs
-}
-
-fn decision_lines(logs: &str) -> Vec<Value> {
-    logs.lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|line| line["fields"]["message"] == "decision")
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

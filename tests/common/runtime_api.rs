@@ -28,6 +28,8 @@ struct State {
     waiting: HashMap<String, oneshot::Sender<Answer>>,
     init_error: Option<(Option<String>, Value)>,
     pollers: usize,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// The emulator; clone it freely.
@@ -83,6 +85,24 @@ impl RuntimeApi {
     pub fn pollers(&self) -> usize {
         self.state.lock().unwrap().pollers
     }
+
+    /// The most invocations handed out and not yet answered at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().unwrap().max_in_flight
+    }
+
+    /// Waits until `count` workers poll `/next` at once.
+    pub async fn wait_for_pollers(&self, count: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.pollers() < count {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {} pollers, expected {count}",
+                self.pollers()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }
 
 async fn route(
@@ -97,7 +117,12 @@ async fn route(
         ("GET", "/invocation/next") => {
             state.lock().unwrap().pollers += 1;
             let next = receiver.lock().await.recv().await;
-            state.lock().unwrap().pollers -= 1;
+            {
+                let mut state = state.lock().unwrap();
+                state.pollers -= 1;
+                state.in_flight += 1;
+                state.max_in_flight = state.max_in_flight.max(state.in_flight);
+            }
             let Some((id, event)) = next else {
                 return Reply::status(500);
             };
@@ -139,7 +164,9 @@ async fn route(
                 "error" => Answer::Error(body),
                 _ => return Reply::status(404),
             };
-            if let Some(sender) = state.lock().unwrap().waiting.remove(id) {
+            let mut state = state.lock().unwrap();
+            state.in_flight = state.in_flight.saturating_sub(1);
+            if let Some(sender) = state.waiting.remove(id) {
                 let _ = sender.send(answer);
             }
             Reply::status(202)
