@@ -597,3 +597,27 @@ async fn after_the_ttl_one_request_refreshes_and_the_others_do_not_wait() {
         "only the refreshing request waits for the slow key server"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_asking_for_a_new_kid_share_one_refetch() {
+    use ws_jwt_authorizer::jwks::{JwksFetcher, KeyStore};
+
+    let old = SigningKey::shared("RS256");
+    let new = SigningKey::generate("RS256", "brand-new");
+    let server = KeyServer::start(&jwks(&[old])).await;
+    let config = config(&server.url, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]);
+    let store = Arc::new(KeyStore::new(JwksFetcher::new(&config).unwrap(), &config));
+    store.current().await.unwrap();
+
+    server.set(Reply::json(jwks(&[old, &new]).to_string()).delayed(Duration::from_millis(300)));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.with_kid("brand-new").await.is_ok() })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap(), "every task finds the new kid");
+    }
+    assert_eq!(server.hits(), 2, "one initial fetch, one shared refetch");
+}
