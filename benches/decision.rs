@@ -1,0 +1,202 @@
+//! The Rust side of `benches/compare/compare.sh`: writes one RS256 key set
+//! and token for every peer to verify, then measures, in this process and on
+//! one thread, our whole handler per decision, decisions per second with 1
+//! and 8 concurrent workers, and the compiled binary's cold start to its
+//! first Allow through the Lambda Runtime API emulator. Prints one JSON object.
+//!
+//! ```text
+//! cargo bench --bench decision -- OUT_DIR
+//! ```
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::runtime_api::{Answer, RuntimeApi};
+use common::*;
+use serde_json::{json, Value};
+use ws_jwt_authorizer::{Authorizer, ConnectEvent};
+
+async fn decide_json(authorizer: &Authorizer, event: &[u8]) -> bool {
+    let Ok(event) = serde_json::from_slice::<ConnectEvent>(event) else {
+        return false;
+    };
+    match authorizer.authorize(&event).await {
+        Ok(response) => serde_json::to_vec(&response).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The median of `rounds` timings of `iterations` decisions, in µs per decision.
+async fn per_decision(
+    authorizer: &Authorizer,
+    event: &[u8],
+    iterations: u32,
+    rounds: usize,
+) -> f64 {
+    let mut samples = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let started = Instant::now();
+        for _ in 0..iterations {
+            assert!(decide_json(authorizer, black_box(event)).await);
+        }
+        samples.push(started.elapsed().as_secs_f64() * 1e6 / f64::from(iterations));
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[rounds / 2]
+}
+
+/// Decisions per second with `workers` tasks deciding at once on a runtime of `threads`.
+fn throughput(
+    authorizer: Arc<Authorizer>,
+    event: Arc<Vec<u8>>,
+    workers: usize,
+    threads: usize,
+) -> f64 {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    let per_worker = 2000;
+    runtime.block_on(async {
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..workers)
+            .map(|_| {
+                let (authorizer, event) = (authorizer.clone(), event.clone());
+                tokio::spawn(async move {
+                    for _ in 0..per_worker {
+                        assert!(decide_json(&authorizer, &event).await);
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        (workers * per_worker) as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// Process start to first Allow, and peak RSS, over `runs` cold starts.
+async fn cold_start(server: &KeyServer, token: &str, runs: usize) -> (f64, u64) {
+    let mut times = Vec::new();
+    let mut peak_rss_kb = 0;
+    for _ in 0..runs {
+        let api = RuntimeApi::start().await;
+        let event = serde_json::to_value(query_event(token)).unwrap();
+        let mut command = tokio::process::Command::new("/usr/bin/time");
+        command
+            .arg("-v")
+            .arg(env!("CARGO_BIN_EXE_ws-jwt-authorizer"))
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "ws-jwt-authorizer")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("JWT_ISSUER_JWKS_URI", &server.url)
+            .env("JWT_AUTHORIZED_AUDIENCES", AUDIENCE)
+            .env("JWT_ISSUER", ISSUER)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let mut child = command.spawn().unwrap();
+        let answer = api.invoke(&event).await;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        assert!(
+            matches!(answer, Answer::Response(ref r) if r["policyDocument"]["Statement"][0]["Effect"] == "Allow")
+        );
+        // Stop the function (the child of `time`); `time` then reports and exits.
+        if let Some(pid) = child.id() {
+            let _ = std::process::Command::new("pkill")
+                .args(["-TERM", "-P", &pid.to_string()])
+                .status();
+        }
+        let output = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut stderr = String::new();
+            use tokio::io::AsyncReadExt;
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .await
+                .unwrap();
+            let _ = child.wait().await;
+            stderr
+        })
+        .await
+        .unwrap_or_default();
+        if let Some(rss) = output
+            .lines()
+            .find_map(|line| {
+                line.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .and_then(|value| value.trim().parse::<u64>().ok())
+        {
+            peak_rss_kb = peak_rss_kb.max(rss);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    (times[runs / 2], peak_rss_kb)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the output directory is the first other argument.
+    let out_dir = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with("--"))
+        .unwrap_or_else(|| "target/compare".to_owned());
+    std::fs::create_dir_all(&out_dir).unwrap();
+
+    let key = SigningKey::shared("RS256");
+    let token = key.sign(&claims_with(json!({"exp": now() + 86_400})));
+    std::fs::write(format!("{out_dir}/jwks.json"), jwks(&[key]).to_string()).unwrap();
+    std::fs::write(format!("{out_dir}/token.txt"), &token).unwrap();
+    std::fs::write(
+        format!("{out_dir}/expect.json"),
+        json!({"issuer": ISSUER, "audience": AUDIENCE, "sub": "user-123"}).to_string(),
+    )
+    .unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (server, authorizer) = runtime.block_on(async {
+        let server = KeyServer::start(&jwks(&[key])).await;
+        let authorizer = Authorizer::new(config(&server.url, &[])).unwrap();
+        assert!(authorizer.prefetch(Duration::from_secs(2)).await);
+        (server, authorizer)
+    });
+    let event = serde_json::to_vec(&query_event(&token)).unwrap();
+    let handler_us = runtime.block_on(async {
+        per_decision(&authorizer, &event, 500, 3).await; // warm-up
+        per_decision(&authorizer, &event, 2000, 7).await
+    });
+
+    let (authorizer, event) = (Arc::new(authorizer), Arc::new(event));
+    let one_worker = throughput(authorizer.clone(), event.clone(), 1, 1);
+    let eight_workers = throughput(authorizer, event, 8, 2);
+    let (cold_start_ms, peak_rss_kb) = runtime.block_on(cold_start(&server, &token, 9));
+    let binary_bytes = std::fs::metadata(env!("CARGO_BIN_EXE_ws-jwt-authorizer"))
+        .map(|meta| meta.len())
+        .unwrap_or(0);
+
+    let report: Value = json!({
+        "handler_us": handler_us,
+        "decisions_per_second_1_worker": one_worker,
+        "decisions_per_second_8_workers": eight_workers,
+        "cold_start_ms": cold_start_ms,
+        "peak_rss_kb": peak_rss_kb,
+        "binary_bytes": binary_bytes,
+    });
+    println!("{report}");
+}
