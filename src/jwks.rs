@@ -144,7 +144,15 @@ pub struct KeyStore {
     cooldown: Duration,
     last_kid_refetch: Mutex<Option<Instant>>,
     revalidating: AtomicBool,
+    unknown_kids: Cache<String, ()>,
 }
+
+/// How long a kid that a fresh refetch did not have is answered without
+/// another: at least this, or the cooldown when longer.
+const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
+
+/// Bounds the memory a flood of distinct made-up kids can take.
+const MAX_REMEMBERED_UNKNOWN_KIDS: u64 = 10_000;
 
 impl KeyStore {
     /// A store with an empty cache.
@@ -159,6 +167,10 @@ impl KeyStore {
             cooldown: config.jwks_refresh_cooldown,
             last_kid_refetch: Mutex::new(None),
             revalidating: AtomicBool::new(false),
+            unknown_kids: Cache::builder()
+                .max_capacity(MAX_REMEMBERED_UNKNOWN_KIDS)
+                .time_to_live(UNKNOWN_KID_MEMORY.max(config.jwks_refresh_cooldown))
+                .build(),
         }
     }
 
@@ -197,13 +209,18 @@ impl KeyStore {
         if set.get(kid).is_some() {
             return Ok(set);
         }
-        if !self.take_refetch_slot() {
+        // A kid that a refetch just proved absent costs no further fetch.
+        if self.unknown_kids.contains_key(kid) || !self.take_refetch_slot() {
             return Err(Refusal::UnknownKid);
         }
         // A failed refetch keeps the cached set; the kid is still unknown to it.
         match self.refresh(Some(set.fetched_at())).await {
             Ok(set) if set.get(kid).is_some() => Ok(set),
-            _ => Err(Refusal::UnknownKid),
+            Ok(_) => {
+                self.unknown_kids.insert(kid.to_owned(), ()).await;
+                Err(Refusal::UnknownKid)
+            }
+            Err(_) => Err(Refusal::UnknownKid),
         }
     }
 

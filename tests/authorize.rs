@@ -621,3 +621,31 @@ async fn many_tasks_asking_for_a_new_kid_share_one_refetch() {
     }
     assert_eq!(server.hits(), 2, "one initial fetch, one shared refetch");
 }
+
+#[tokio::test]
+async fn a_flood_of_one_unknown_kid_causes_one_fetch_even_without_cooldown() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]).await;
+    assert!(authorizer.prefetch(Duration::from_secs(2)).await);
+    let token = key.sign_with_header(&json!({"alg": "RS256", "kid": "made-up"}), &valid_claims());
+    for _ in 0..100 {
+        assert_eq!(
+            refusal(&authorizer, &query_event(&token)).await,
+            Refusal::UnknownKid
+        );
+    }
+    assert_eq!(
+        server.hits(),
+        2,
+        "one refetch proved the kid absent; the rest asked nobody"
+    );
+
+    // Another unknown kid still gets its refetch: the memory is per kid.
+    let other = key.sign_with_header(&json!({"alg": "RS256", "kid": "another"}), &valid_claims());
+    assert_eq!(
+        refusal(&authorizer, &query_event(&other)).await,
+        Refusal::UnknownKid
+    );
+    assert_eq!(server.hits(), 3);
+}
