@@ -39,7 +39,7 @@ fn verification(c: &mut Criterion) {
     for key in keys {
         let token = key.sign(&valid_claims());
         let parsed = jws::parse(&token, AlgorithmSet::all()).unwrap();
-        let verifier = &set.get(&key.kid).unwrap()[0];
+        let verifier = set.get(&key.kid).unwrap();
         let alg: Algorithm = key.alg.parse().unwrap();
         // The first call builds and caches the verifier.
         verifier

@@ -130,22 +130,12 @@ impl Authorizer {
         trace.kid = Some(parsed.header.kid.clone());
 
         let key_set = self.keys.with_kid(&parsed.header.kid).await?;
-        let candidates = key_set.get(&parsed.header.kid).unwrap_or_default();
-        let mut outcome = Err(Refusal::KeyAlgorithmMismatch);
-        for key in candidates
-            .iter()
-            .filter(|key| key.algorithms().contains(parsed.header.alg))
-        {
-            outcome = key.verify(
-                parsed.header.alg,
-                parsed.signing_input.as_bytes(),
-                &parsed.signature,
-            );
-            if outcome.is_ok() {
-                break;
-            }
-        }
-        outcome?;
+        let key = key_set.get(&parsed.header.kid).ok_or(Refusal::UnknownKid)?;
+        key.verify(
+            parsed.header.alg,
+            parsed.signing_input.as_bytes(),
+            &parsed.signature,
+        )?;
 
         let verified = parsed.claims()?;
         trace.iss = verified

@@ -99,7 +99,7 @@ fn build_verifier(material: &Material, alg: Algorithm) -> Option<Box<dyn JwsVeri
 /// The usable keys of one fetched key set.
 #[derive(Debug)]
 pub struct KeySet {
-    keys: HashMap<String, Vec<Arc<VerificationKey>>>,
+    keys: HashMap<String, Arc<VerificationKey>>,
     skipped: Vec<SkippedKey>,
     fetched_at: Instant,
 }
@@ -156,12 +156,26 @@ impl KeySet {
                 None => return Err(KeySetError::UnknownFormat),
             };
 
-        let mut keys: HashMap<String, Vec<Arc<VerificationKey>>> = HashMap::new();
+        let mut usable: HashMap<String, Vec<VerificationKey>> = HashMap::new();
         let mut skipped = Vec::new();
         for (kid, candidate) in candidates {
             match candidate {
-                Ok(key) => keys.entry(key.kid.clone()).or_default().push(Arc::new(key)),
+                Ok(key) => usable.entry(key.kid.clone()).or_default().push(key),
                 Err(reason) => skipped.push(SkippedKey { kid, reason }),
+            }
+        }
+        // A kid naming two keys is ambiguous: verifiers disagree on which one
+        // applies, so neither is used.
+        let mut keys = HashMap::with_capacity(usable.len());
+        for (kid, mut candidates) in usable {
+            match (candidates.pop(), candidates.is_empty()) {
+                (Some(key), true) => {
+                    keys.insert(kid, Arc::new(key));
+                }
+                _ => skipped.push(SkippedKey {
+                    kid: Some(kid),
+                    reason: "several keys share this kid".to_owned(),
+                }),
             }
         }
         if keys.is_empty() {
@@ -174,9 +188,9 @@ impl KeySet {
         })
     }
 
-    /// The keys with this `kid` (usually one).
-    pub fn get(&self, kid: &str) -> Option<&[Arc<VerificationKey>]> {
-        self.keys.get(kid).map(Vec::as_slice)
+    /// The key with this `kid`.
+    pub fn get(&self, kid: &str) -> Option<&VerificationKey> {
+        self.keys.get(kid).map(Arc::as_ref)
     }
 
     /// The keys of the body that could not be used.
@@ -186,7 +200,7 @@ impl KeySet {
 
     /// How many usable keys the set has.
     pub fn len(&self) -> usize {
-        self.keys.values().map(Vec::len).sum()
+        self.keys.len()
     }
 
     /// Whether the set has no usable key (never true for a parsed set).
@@ -436,7 +450,7 @@ mod tests {
     #[test]
     fn rsa_key_without_alg_serves_every_rsa_algorithm() {
         let set = parse(vec![with(rsa_public_jwk(2048), json!({"kid": "r"}))]).unwrap();
-        let key = &set.get("r").unwrap()[0];
+        let key = set.get("r").unwrap();
         assert_eq!(key.algorithms().iter().count(), 6);
         assert!(!key.algorithms().contains(Algorithm::Es256));
     }
@@ -448,7 +462,7 @@ mod tests {
             json!({"kid": "r", "alg": "PS256"}),
         )])
         .unwrap();
-        let key = &set.get("r").unwrap()[0];
+        let key = set.get("r").unwrap();
         assert_eq!(
             key.algorithms().iter().collect::<Vec<_>>(),
             vec![Algorithm::Ps256]
@@ -486,6 +500,19 @@ mod tests {
         for kid in ["short", "enc", "ops", "e1", "even", "es", "hmac", "curve"] {
             assert!(skipped.contains(&Some(kid.to_owned())), "{kid} not skipped");
         }
+    }
+
+    #[test]
+    fn a_kid_shared_by_two_keys_is_used_by_neither() {
+        let set = parse(vec![
+            with(rsa_public_jwk(2048), json!({"kid": "twice"})),
+            with(rsa_public_jwk(2048), json!({"kid": "twice"})),
+            with(rsa_public_jwk(2048), json!({"kid": "once"})),
+        ])
+        .unwrap();
+        assert!(set.get("twice").is_none());
+        assert!(set.get("once").is_some());
+        assert_eq!(set.skipped()[0].reason, "several keys share this kid");
     }
 
     #[test]

@@ -240,12 +240,25 @@ pub fn fixture(name: &str) -> String {
 
 /// The real-shaped `$connect` event with `token` in the query string.
 pub fn query_event(token: &str) -> ConnectEvent {
-    serde_json::from_str(&fixture("connect-query.json").replace("TOKEN", token)).unwrap()
+    let mut event: ConnectEvent = serde_json::from_str(&fixture("connect-query.json")).unwrap();
+    event
+        .query_string_parameters
+        .insert("authorization".into(), token.into());
+    event
+        .multi_value_query_string_parameters
+        .insert("authorization".into(), vec![token.into()]);
+    event
 }
 
 /// The real-shaped `$connect` event with `token` in the `authorization` header.
 pub fn header_event(token: &str) -> ConnectEvent {
-    serde_json::from_str(&fixture("connect-header.json").replace("TOKEN", token)).unwrap()
+    let mut event: ConnectEvent = serde_json::from_str(&fixture("connect-header.json")).unwrap();
+    let value = format!("Bearer {token}");
+    event.headers.insert("authorization".into(), value.clone());
+    event
+        .multi_value_headers
+        .insert("authorization".into(), vec![value]);
+    event
 }
 
 /// The real-shaped `$connect` event without any token.
