@@ -55,7 +55,9 @@ pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, 
     else {
         return Err(Refusal::MalformedToken);
     };
-    if header.is_empty() || payload.is_empty() {
+    // The payload is decoded only after the signature verifies, but a
+    // segment that cannot be base64url is malformed whatever it signs.
+    if header.is_empty() || !is_base64url(payload) {
         return Err(Refusal::MalformedToken);
     }
     let header_members = decode_json_object(header)?;
@@ -98,6 +100,15 @@ fn check_header(members: &Map<String, Value>, allowed: AlgorithmSet) -> Result<H
         Some(_) => return Err(Refusal::MalformedToken),
     };
     Ok(Header { alg, kid })
+}
+
+/// Whether `part` is non-empty unpadded base64url of a whole number of bytes.
+fn is_base64url(part: &str) -> bool {
+    !part.is_empty()
+        && part.len() % 4 != 1
+        && part
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
 /// Strict base64url: no padding, no `+` or `/`, no whitespace, no set trailing bits.
@@ -281,6 +292,18 @@ mod tests {
                 parse(text, AlgorithmSet::all()).unwrap_err(),
                 Refusal::MalformedToken,
                 "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn payload_segment_is_checked_before_the_signature() {
+        for payload in ["e30 ", "e3=0", "e30=", "e+30", "e", ""] {
+            let text = format!("{}.{payload}.c2ln", b64(HEADER));
+            assert_eq!(
+                parse(&text, AlgorithmSet::all()).unwrap_err(),
+                Refusal::MalformedToken,
+                "{payload:?}"
             );
         }
     }
