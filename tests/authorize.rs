@@ -310,6 +310,26 @@ async fn key_set_faults_fail_closed_within_the_timeout() {
                 "x".repeat(300_000)
             )),
         ),
+        (
+            "oversize without a length, 20 MB",
+            Reply::json(format!(
+                "{{\"keys\":[],\"pad\":\"{}\"}}",
+                "x".repeat(20 << 20)
+            ))
+            .without_length(),
+        ),
+        (
+            "announced length longer than the body",
+            Reply {
+                content_length: Some(good.len() + 100),
+                ..Reply::json(good.clone())
+            },
+        ),
+        (
+            "slow drip",
+            Reply::json(good.clone()).dripping(Duration::from_millis(20)),
+        ),
+        ("500", Reply::status(500)),
         ("empty set", Reply::json("{\"keys\":[]}")),
         (
             "redirect",

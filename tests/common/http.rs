@@ -40,6 +40,8 @@ pub struct Reply {
     pub drip: Option<Duration>,
     /// Announce this length instead of the real one (to test truncation).
     pub content_length: Option<usize>,
+    /// Send no Content-Length: the body ends when the connection closes.
+    pub omit_length: bool,
 }
 
 impl Reply {
@@ -51,6 +53,7 @@ impl Reply {
             delay: Duration::ZERO,
             drip: None,
             content_length: None,
+            omit_length: false,
         }
     }
 
@@ -63,6 +66,16 @@ impl Reply {
 
     pub fn delayed(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self
+    }
+
+    pub fn dripping(mut self, interval: Duration) -> Self {
+        self.drip = Some(interval);
+        self
+    }
+
+    pub fn without_length(mut self) -> Self {
+        self.omit_length = true;
         self
     }
 
@@ -135,11 +148,11 @@ async fn handle_connection(mut stream: TcpStream, handler: Handler) -> std::io::
     })
     .await;
     tokio::time::sleep(reply.delay).await;
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.content_length.unwrap_or(reply.body.len())
-    );
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", reply.status);
+    if !reply.omit_length {
+        let length = reply.content_length.unwrap_or(reply.body.len());
+        head.push_str(&format!("Content-Length: {length}\r\n"));
+    }
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
