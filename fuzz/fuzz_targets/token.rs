@@ -1,0 +1,91 @@
+//! Token parsing and verification against a fixed key set.
+//!
+//! The first byte picks the mode: odd, the rest is a token as received;
+//! even, the rest is `header 0xFF payload`, signed with the key set's key so
+//! that the fuzzer reaches the claim checks behind a valid signature.
+#![no_main]
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use josekit::jws::{JwsSigner, ES256};
+use libfuzzer_sys::fuzz_target;
+use ws_jwt_authorizer::algorithm::AlgorithmSet;
+use ws_jwt_authorizer::keys::KeySet;
+use ws_jwt_authorizer::{claims, jws, Config};
+
+struct Fixture {
+    keys: KeySet,
+    signer: Box<dyn JwsSigner>,
+    config: Config,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let pair = ES256.generate_key_pair().expect("key pair");
+        let mut public = serde_json::to_value(pair.to_jwk_public_key()).expect("jwk");
+        public["kid"] = "fuzz".into();
+        let body = serde_json::json!({ "keys": [public] }).to_string();
+        let config = Config::from_lookup(|name| match name {
+            "JWT_ISSUER_JWKS_URI" => Some("https://idp.example.com/jwks".into()),
+            "JWT_AUTHORIZED_AUDIENCES" => Some("api".into()),
+            "JWT_ISSUER" => Some("https://idp.example.com".into()),
+            _ => None,
+        })
+        .expect("config");
+        Fixture {
+            keys: KeySet::parse(body.as_bytes(), AlgorithmSet::all()).expect("key set"),
+            signer: Box::new(ES256.signer_from_jwk(&pair.to_jwk_private_key()).expect("signer")),
+            config,
+        }
+    })
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let fixture = fixture();
+    let token = if mode % 2 == 1 {
+        match std::str::from_utf8(rest) {
+            Ok(text) => text.to_owned(),
+            Err(_) => return,
+        }
+    } else {
+        let split = rest.iter().position(|&byte| byte == 0xff).unwrap_or(rest.len());
+        let (header, payload) = (&rest[..split], rest.get(split + 1..).unwrap_or_default());
+        let input = format!("{}.{}", b64(header), b64(payload));
+        let Ok(signature) = fixture.signer.sign(input.as_bytes()) else {
+            return;
+        };
+        format!("{input}.{}", b64(&signature))
+    };
+    let Ok(parsed) = jws::parse(&token, AlgorithmSet::all()) else {
+        return;
+    };
+    let Some(key) = fixture.keys.get(&parsed.header.kid) else {
+        return;
+    };
+    if key
+        .verify(parsed.header.alg, parsed.signing_input.as_bytes(), &parsed.signature)
+        .is_err()
+    {
+        return;
+    }
+    let Ok(verified) = parsed.claims() else {
+        return;
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    if claims::check_claims(&verified, &fixture.config, now).is_ok() {
+        let _ = claims::principal_id(&verified, "sub");
+        let context = claims::context(&verified);
+        // API Gateway rejects objects and arrays in the context.
+        assert!(context.values().all(|value| !value.is_object() && !value.is_array()));
+    }
+});
