@@ -1,0 +1,280 @@
+//! The REQUEST authorizer event API Gateway builds for a WebSocket `$connect`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+/// Where the emulated API lives: what API Gateway puts in the ARN and context.
+#[derive(Debug, Clone)]
+pub struct ApiIdentity {
+    /// AWS region of the API.
+    pub region: String,
+    /// Account id in the ARN.
+    pub account: String,
+    /// The API's id.
+    pub api_id: String,
+    /// The stage name (the URL's first path segment).
+    pub stage: String,
+    /// The host clients connect to.
+    pub domain_name: String,
+}
+
+impl ApiIdentity {
+    /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`.
+    pub fn connect_arn(&self) -> String {
+        format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/$connect",
+            self.region, self.account, self.api_id, self.stage
+        )
+    }
+}
+
+/// What the client sent with its upgrade request.
+#[derive(Debug, Clone, Default)]
+pub struct UpgradeRequest {
+    /// Header (name, value) pairs in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// The client's address.
+    pub source_ip: String,
+}
+
+/// Ids and times of one connection attempt.
+#[derive(Debug, Clone)]
+pub struct ConnectionIds {
+    /// The connection id routes would post to.
+    pub connection_id: String,
+    /// API Gateway's request id.
+    pub request_id: String,
+    /// Milliseconds since the epoch.
+    pub now_ms: u64,
+}
+
+/// Builds the event exactly as API Gateway shapes it: single-value maps keep
+/// the last value of a repeated header or parameter (headers comma-joined),
+/// multi-value maps keep all; an absent query is `null`.
+pub fn connect_event(api: &ApiIdentity, request: &UpgradeRequest, ids: &ConnectionIds) -> Value {
+    let mut multi_headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in &request.headers {
+        multi_headers
+            .entry(name.clone())
+            .or_default()
+            .push(value.clone());
+    }
+    let headers: Map<String, Value> = multi_headers
+        .iter()
+        .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
+        .collect();
+
+    let mut multi_query: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(query) = request.query.as_deref().filter(|query| !query.is_empty()) {
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            multi_query
+                .entry(name.into_owned())
+                .or_default()
+                .push(value.into_owned());
+        }
+    }
+    let (query, multi_query_value) = if multi_query.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        let single: Map<String, Value> = multi_query
+            .iter()
+            .filter_map(|(name, values)| {
+                Some((name.clone(), Value::String(values.last()?.clone())))
+            })
+            .collect();
+        (Value::Object(single), json!(multi_query))
+    };
+    let user_agent = request
+        .headers
+        .iter()
+        .rev()
+        .find(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+        .map(|(_, value)| value.clone());
+
+    json!({
+        "type": "REQUEST",
+        "methodArn": api.connect_arn(),
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query_value,
+        "stageVariables": {},
+        "requestContext": {
+            "routeKey": "$connect",
+            "eventType": "CONNECT",
+            "extendedRequestId": ids.request_id,
+            "requestTime": clf_time(ids.now_ms / 1000),
+            "messageDirection": "IN",
+            "stage": api.stage,
+            "connectedAt": ids.now_ms,
+            "requestTimeEpoch": ids.now_ms,
+            "identity": {
+                "userAgent": user_agent,
+                "sourceIp": request.source_ip,
+            },
+            "requestId": ids.request_id,
+            "domainName": api.domain_name,
+            "connectionId": ids.connection_id,
+            "apiId": api.api_id,
+        }
+    })
+}
+
+/// `23/Nov/2026:08:54:02 +0000`, the Common Log Format time API Gateway uses.
+fn clf_time(epoch_seconds: u64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch_seconds / 86_400;
+    let seconds = epoch_seconds % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(month - 1) as usize],
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ws_jwt_authorizer::ConnectEvent;
+
+    fn api() -> ApiIdentity {
+        ApiIdentity {
+            region: "eu-west-1".into(),
+            account: "123456789012".into(),
+            api_id: "abcdef1234".into(),
+            stage: "prod".into(),
+            domain_name: "abcdef1234.execute-api.eu-west-1.amazonaws.com".into(),
+        }
+    }
+
+    fn fixture() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/connect-query.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The names of every member, recursively, as dotted paths.
+    fn shape(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        if let Value::Object(map) = value {
+            for (name, member) in map {
+                let path = format!("{prefix}{name}");
+                out.push(path.clone());
+                if !matches!(
+                    name.as_str(),
+                    "headers"
+                        | "multiValueHeaders"
+                        | "queryStringParameters"
+                        | "multiValueQueryStringParameters"
+                ) {
+                    shape(member, &format!("{path}."), out);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_event_has_the_shape_of_a_real_one() {
+        let request = UpgradeRequest {
+            headers: vec![
+                (
+                    "Host".into(),
+                    "abcdef1234.execute-api.eu-west-1.amazonaws.com".into(),
+                ),
+                ("User-Agent".into(), "test-agent".into()),
+                (
+                    "Sec-WebSocket-Key".into(),
+                    "dGhlIHNhbXBsZSBub25jZQ==".into(),
+                ),
+            ],
+            query: Some("authorization=a.b.c".into()),
+            source_ip: "203.0.113.7".into(),
+        };
+        let ids = ConnectionIds {
+            connection_id: "Dzl8bdcnDoECJZQ=".into(),
+            request_id: "Dzl8bFzJDoEFXvQ=".into(),
+            now_ms: 1_795_423_442_123,
+        };
+        let built = connect_event(&api(), &request, &ids);
+        let (mut ours, mut real) = (Vec::new(), Vec::new());
+        shape(&built, "", &mut ours);
+        shape(&fixture(), "", &mut real);
+        ours.sort();
+        real.sort();
+        assert_eq!(ours, real);
+
+        let parsed: ConnectEvent = serde_json::from_value(built).unwrap();
+        let real: ConnectEvent = serde_json::from_value(fixture()).unwrap();
+        assert_eq!(parsed.method_arn, real.method_arn);
+        assert_eq!(
+            parsed.request_context.route_key,
+            real.request_context.route_key
+        );
+        assert_eq!(
+            parsed.request_context.event_type,
+            real.request_context.event_type
+        );
+        assert_eq!(
+            parsed.request_context.request_time,
+            real.request_context.request_time
+        );
+        assert_eq!(parsed.query_string_parameters["authorization"], "a.b.c");
+        assert_eq!(
+            parsed.request_context.identity.user_agent.as_deref(),
+            Some("test-agent")
+        );
+    }
+
+    #[test]
+    fn repeated_values_and_missing_query() {
+        let request = UpgradeRequest {
+            headers: vec![("X-A".into(), "1".into()), ("X-A".into(), "2".into())],
+            query: Some("authorization=one&authorization=two%2B".into()),
+            source_ip: "127.0.0.1".into(),
+        };
+        let ids = ConnectionIds {
+            connection_id: "c".into(),
+            request_id: "r".into(),
+            now_ms: 0,
+        };
+        let event = connect_event(&api(), &request, &ids);
+        assert_eq!(event["headers"]["X-A"], "1,2");
+        assert_eq!(event["multiValueHeaders"]["X-A"], json!(["1", "2"]));
+        assert_eq!(event["queryStringParameters"]["authorization"], "two+");
+        assert_eq!(
+            event["multiValueQueryStringParameters"]["authorization"],
+            json!(["one", "two+"])
+        );
+        assert_eq!(
+            event["requestContext"]["requestTime"],
+            "01/Jan/1970:00:00:00 +0000"
+        );
+
+        let bare = connect_event(&api(), &UpgradeRequest::default(), &ids);
+        assert_eq!(bare["queryStringParameters"], Value::Null);
+        assert_eq!(bare["multiValueQueryStringParameters"], Value::Null);
+    }
+}

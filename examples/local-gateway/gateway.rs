@@ -1,0 +1,386 @@
+//! The API Gateway WebSocket emulator: builds the `$connect` event, asks the
+//! authorizer, answers as API Gateway does, and runs a `$default` route.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+use tokio::process::Child;
+use ws_jwt_authorizer::policy::ArnPattern;
+use ws_jwt_authorizer::{Authorizer, ConnectEvent};
+
+use crate::event::{connect_event, ApiIdentity, ConnectionIds, UpgradeRequest};
+use crate::idp::{rand_id, unix_now};
+use crate::runtime_api::{Answer, RuntimeApi};
+
+/// Who decides: the library in this process, or the compiled Lambda binary
+/// behind a local Runtime API.
+pub enum Backend {
+    /// `Authorizer::authorize` in process.
+    InProcess(Arc<Authorizer>),
+    /// The production artifact, fed through the Runtime API.
+    Lambda {
+        /// The emulated Runtime API the binary polls.
+        api: RuntimeApi,
+        /// The running binary (killed with the gateway).
+        _process: Child,
+    },
+}
+
+/// What API Gateway makes of the authorizer's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// 101: the connection opens; routes see the principal and context.
+    Allow {
+        /// `requestContext.authorizer.principalId`.
+        principal_id: String,
+        /// The other `requestContext.authorizer` entries.
+        context: Map<String, Value>,
+    },
+    /// 403.
+    Deny,
+    /// 401: the authorizer failed with exactly `Unauthorized`.
+    Unauthorized,
+    /// 500: any other failure or an invalid answer.
+    Error(String),
+}
+
+impl Verdict {
+    /// The HTTP status API Gateway answers the upgrade with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Verdict::Allow { .. } => StatusCode::SWITCHING_PROTOCOLS,
+            Verdict::Deny => StatusCode::FORBIDDEN,
+            Verdict::Unauthorized => StatusCode::UNAUTHORIZED,
+            Verdict::Error(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Reads an authorizer response as API Gateway does: a Deny statement that
+/// covers the `methodArn` wins, then an Allow that covers it; anything else
+/// is a 403. Context values must be strings, numbers or booleans (500 if not).
+pub fn verdict_from_response(response: &Value, method_arn: &str) -> Verdict {
+    let Some(statements) = response["policyDocument"]["Statement"].as_array() else {
+        return Verdict::Error("the answer has no policyDocument.Statement".into());
+    };
+    let strings = |value: &Value| -> Vec<String> {
+        match value {
+            Value::String(text) => vec![text.clone()],
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let covers = |statement: &Value| {
+        let invoke = strings(&statement["Action"]).iter().any(|action| {
+            action == "execute-api:Invoke" || action == "execute-api:*" || action == "*"
+        });
+        invoke
+            && strings(&statement["Resource"]).iter().any(|resource| {
+                ArnPattern::parse(resource).is_ok_and(|pattern| pattern.matches(method_arn))
+            })
+    };
+    let effect_covers = |effect: &str| {
+        statements
+            .iter()
+            .any(|s| s["Effect"] == effect && covers(s))
+    };
+    if effect_covers("Deny") || !effect_covers("Allow") {
+        return Verdict::Deny;
+    }
+    let context = match &response["context"] {
+        Value::Object(context) => context.clone(),
+        Value::Null => Map::new(),
+        _ => return Verdict::Error("context is not an object".into()),
+    };
+    if context
+        .values()
+        .any(|value| value.is_object() || value.is_array() || value.is_null())
+    {
+        return Verdict::Error("context values must be strings, numbers or booleans".into());
+    }
+    let principal_id = match &response["principalId"] {
+        Value::String(principal) => principal.clone(),
+        Value::Number(number) => number.to_string(),
+        _ => return Verdict::Error("principalId is missing".into()),
+    };
+    Verdict::Allow {
+        principal_id,
+        context,
+    }
+}
+
+impl Backend {
+    /// Asks the authorizer about `event`.
+    pub async fn decide(&self, event: Value) -> Verdict {
+        let method_arn = event["methodArn"].as_str().unwrap_or_default().to_owned();
+        match self {
+            Backend::InProcess(authorizer) => {
+                let parsed: ConnectEvent = match serde_json::from_value(event) {
+                    Ok(parsed) => parsed,
+                    Err(error) => return Verdict::Error(error.to_string()),
+                };
+                match authorizer.authorize(&parsed).await {
+                    Ok(response) => match serde_json::to_value(response) {
+                        Ok(response) => verdict_from_response(&response, &method_arn),
+                        Err(error) => Verdict::Error(error.to_string()),
+                    },
+                    Err(error) if error.to_string() == "Unauthorized" => Verdict::Unauthorized,
+                    Err(error) => Verdict::Error(error.to_string()),
+                }
+            }
+            Backend::Lambda { api, .. } => match api.invoke(&event).await {
+                Answer::Response(response) => verdict_from_response(&response, &method_arn),
+                Answer::Error(error) if error["errorMessage"] == "Unauthorized" => {
+                    Verdict::Unauthorized
+                }
+                Answer::Error(error) => Verdict::Error(error.to_string()),
+            },
+        }
+    }
+}
+
+/// Everything the routes share.
+pub struct Gateway {
+    /// The emulated API.
+    pub api: ApiIdentity,
+    /// Who decides.
+    pub backend: Backend,
+    /// Close connections when the token's `exp` passes (API Gateway does not).
+    pub disconnect_on_expiry: bool,
+    /// `client-examples/browser/`, served at `/`.
+    pub browser_dir: PathBuf,
+    /// What the browser page needs to know: the WebSocket and token URLs.
+    pub browser_config: Value,
+}
+
+impl Gateway {
+    /// The routes: the browser example at `/`, the WebSocket API at `/{stage}`.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/", get(browser_page))
+            .route("/config.json", get(browser_config))
+            .route("/{stage}", get(upgrade))
+            .with_state(self)
+    }
+}
+
+async fn browser_page(State(gateway): State<Arc<Gateway>>) -> Response {
+    match tokio::fs::read_to_string(gateway.browser_dir.join("index.html")).await {
+        Ok(page) => Html(page).into_response(),
+        Err(error) => (
+            StatusCode::NOT_FOUND,
+            format!("client-examples/browser/index.html: {error}"),
+        )
+            .into_response(),
+    }
+}
+
+async fn browser_config(State(gateway): State<Arc<Gateway>>) -> Json<Value> {
+    Json(gateway.browser_config.clone())
+}
+
+async fn upgrade(
+    State(gateway): State<Arc<Gateway>>,
+    Path(stage): Path<String>,
+    RawQuery(query): RawQuery,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    if stage != gateway.api.stage {
+        return (StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response();
+    }
+    let Ok(upgrade) = upgrade else {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            "connect with a WebSocket client",
+        )
+            .into_response();
+    };
+    let request = UpgradeRequest {
+        headers: headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        query,
+        source_ip: peer.ip().to_string(),
+    };
+    let ids = ConnectionIds {
+        connection_id: short_id(),
+        request_id: short_id(),
+        now_ms: unix_now() * 1000,
+    };
+    let event = connect_event(&gateway.api, &request, &ids);
+    let verdict = gateway.backend.decide(event).await;
+    eprintln!(
+        "$connect {} from {}: {} {:?}",
+        ids.connection_id,
+        request.source_ip,
+        verdict.status().as_u16(),
+        verdict
+    );
+    match verdict {
+        Verdict::Allow {
+            principal_id,
+            context,
+        } => {
+            let expires_at = gateway
+                .disconnect_on_expiry
+                .then(|| context.get("exp").and_then(Value::as_u64))
+                .flatten();
+            let connection_id = ids.connection_id;
+            upgrade.on_upgrade(move |socket| {
+                default_route(socket, connection_id, principal_id, context, expires_at)
+            })
+        }
+        Verdict::Deny => {
+            (StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response()
+        }
+        Verdict::Unauthorized => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"message": "Unauthorized"})),
+        )
+            .into_response(),
+        Verdict::Error(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"message": "Internal server error"})),
+        )
+            .into_response(),
+    }
+}
+
+/// The `$default` route: `whoami` answers with the authorizer's principal
+/// and context; any other message is echoed.
+async fn default_route(
+    mut socket: WebSocket,
+    connection_id: String,
+    principal_id: String,
+    context: Map<String, Value>,
+    expires_at: Option<u64>,
+) {
+    let expiry = async {
+        match expires_at {
+            Some(exp) => {
+                tokio::time::sleep(Duration::from_secs(exp.saturating_sub(unix_now()))).await
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
+    loop {
+        let message = tokio::select! {
+            message = socket.recv() => message,
+            () = &mut expiry => {
+                let close = axum::extract::ws::CloseFrame { code: 1008, reason: "token expired".into() };
+                let _ = socket.send(Message::Close(Some(close))).await;
+                return;
+            }
+        };
+        let reply = match message {
+            Some(Ok(Message::Text(text))) if text.trim() == "whoami" => Message::Text(
+                json!({"principalId": principal_id, "context": context, "connectionId": connection_id})
+                    .to_string()
+                    .into(),
+            ),
+            Some(Ok(Message::Text(text))) => Message::Text(text),
+            Some(Ok(Message::Binary(bytes))) => Message::Binary(bytes),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+        };
+        if socket.send(reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// An id shaped like API Gateway's (`Dzl8bdcnDoECJZQ=`).
+fn short_id() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(&rand_id().to_le_bytes()[..10])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/$connect";
+
+    fn response(effect: &str, resource: &str, context: Value) -> Value {
+        json!({
+            "principalId": "user-1",
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": ["execute-api:Invoke"], "Effect": effect, "Resource": [resource]}
+            ]},
+            "context": context,
+        })
+    }
+
+    #[test]
+    fn api_gateway_reads_policies_like_this() {
+        assert_eq!(
+            verdict_from_response(
+                &response("Allow", ARN, json!({"sub": "user-1", "exp": 5})),
+                ARN
+            ),
+            Verdict::Allow {
+                principal_id: "user-1".into(),
+                context: json!({"sub": "user-1", "exp": 5})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            }
+        );
+        assert_eq!(
+            verdict_from_response(&response("Deny", ARN, json!({})), ARN),
+            Verdict::Deny
+        );
+        // An Allow that does not cover the methodArn is a 403.
+        let two_segments = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*";
+        assert_eq!(
+            verdict_from_response(&response("Allow", two_segments, json!({})), ARN),
+            Verdict::Deny
+        );
+        let wildcard = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/*";
+        assert!(matches!(
+            verdict_from_response(&response("Allow", wildcard, json!({})), ARN),
+            Verdict::Allow { .. }
+        ));
+        // Objects in the context make the whole answer invalid.
+        assert!(matches!(
+            verdict_from_response(&response("Allow", ARN, json!({"a": {"b": 1}})), ARN),
+            Verdict::Error(_)
+        ));
+        assert!(matches!(
+            verdict_from_response(&json!({"principalId": "x"}), ARN),
+            Verdict::Error(_)
+        ));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(Verdict::Unauthorized.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(Verdict::Deny.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            Verdict::Error(String::new()).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
