@@ -31,7 +31,7 @@ pub enum Backend {
         /// The emulated Runtime API the binary polls.
         api: RuntimeApi,
         /// The running binary (killed with the gateway).
-        _process: Child,
+        _process: Box<Child>,
     },
 }
 

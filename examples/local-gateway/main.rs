@@ -198,7 +198,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .map_err(|error| format!("--lambda-binary {}: {error}", binary.display()))?;
             Backend::Lambda {
                 api: runtime,
-                _process: process,
+                _process: Box::new(process),
             }
         }
     };

@@ -1,0 +1,222 @@
+//! The README's main command, driven from the outside: the local-gateway
+//! example is started as a process and a real WebSocket client connects.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+/// `target/debug/examples/local-gateway`, built by `cargo test` with the tests.
+fn example_binary() -> PathBuf {
+    let main_binary = PathBuf::from(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
+    main_binary.parent().unwrap().join("examples/local-gateway")
+}
+
+struct LocalGateway {
+    _process: Child,
+    websocket_url: String,
+    idp_url: String,
+}
+
+impl LocalGateway {
+    async fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(example_binary());
+        command
+            .args(["--port", "0", "--idp-port", "0"])
+            .args(args)
+            .envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        let mut process = command
+            .spawn()
+            .expect("the local-gateway example is built by cargo test");
+        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.strip_prefix("ready ") {
+                    return rest.to_owned();
+                }
+            }
+            panic!("local-gateway exited before it was ready");
+        })
+        .await
+        .expect("local-gateway did not start");
+        let field = |name: &str| {
+            ready
+                .split(' ')
+                .find_map(|part| part.strip_prefix(&format!("{name}=")))
+                .unwrap()
+                .to_owned()
+        };
+        LocalGateway {
+            websocket_url: field("ws"),
+            idp_url: field("idp"),
+            _process: process,
+        }
+    }
+
+    async fn token(&self, fields: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(format!("{}/token", self.idp_url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(fields.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Connects (token in the query or the header), sends `whoami`, returns the reply or the HTTP status.
+async fn whoami(
+    url: &str,
+    query_token: Option<&str>,
+    header_token: Option<&str>,
+) -> Result<Value, u16> {
+    let url = match query_token {
+        Some(token) => format!("{url}?authorization={token}"),
+        None => url.to_owned(),
+    };
+    let mut request = url.into_client_request().unwrap();
+    if let Some(token) = header_token {
+        request
+            .headers_mut()
+            .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    let (mut socket, response) = match tokio_tungstenite::connect_async(request).await {
+        Ok(connected) => connected,
+        Err(WsError::Http(response)) => return Err(response.status().as_u16()),
+        Err(error) => panic!("connection failed: {error}"),
+    };
+    assert_eq!(response.status().as_u16(), 101);
+    socket.send(Message::text("whoami")).await.unwrap();
+    let reply = loop {
+        match socket.next().await.unwrap().unwrap() {
+            Message::Text(text) => break serde_json::from_str(&text).unwrap(),
+            _ => continue,
+        }
+    };
+    socket.send(Message::text("echo me")).await.unwrap();
+    let echo = socket.next().await.unwrap().unwrap();
+    assert_eq!(echo, Message::text("echo me"));
+    let _ = socket.close(None).await;
+    Ok(reply)
+}
+
+#[tokio::test]
+async fn the_local_gateway_answers_like_api_gateway() {
+    // No leeway, so a token that expired a second ago is refused at once.
+    let gateway = LocalGateway::start(&[], &[("JWT_LEEWAY_SECONDS", "0")]).await;
+    let alice = gateway.token("sub=alice&expires_in=600").await;
+
+    let reply = whoami(&gateway.websocket_url, Some(&alice), None)
+        .await
+        .unwrap();
+    assert_eq!(reply["principalId"], "alice");
+    assert_eq!(reply["context"]["sub"], "alice");
+    assert_eq!(reply["context"]["aud"], "ws-local-api");
+
+    let via_header = whoami(&gateway.websocket_url, None, Some(&alice))
+        .await
+        .unwrap();
+    assert_eq!(via_header["principalId"], "alice");
+
+    assert_eq!(
+        whoami(&gateway.websocket_url, None, None).await,
+        Err(401),
+        "missing token"
+    );
+
+    let short = gateway.token("sub=bob&expires_in=1").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        whoami(&gateway.websocket_url, Some(&short), None).await,
+        Err(401),
+        "expired token"
+    );
+
+    let other_audience = gateway.token("sub=carol&aud=another-api").await;
+    assert_eq!(
+        whoami(&gateway.websocket_url, Some(&other_audience), None).await,
+        Err(401),
+        "wrong audience"
+    );
+
+    let service = reqwest::Client::new()
+        .post(format!("{}/token", gateway.idp_url))
+        .basic_auth("demo-client", Some("demo-secret"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    let service: Value = serde_json::from_str(&service.text().await.unwrap()).unwrap();
+    let service_token = service["access_token"].as_str().unwrap();
+    let reply = whoami(&gateway.websocket_url, Some(service_token), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        reply["principalId"], "demo-client",
+        "client_credentials grant"
+    );
+}
+
+#[tokio::test]
+async fn an_api_outside_authorized_apis_is_a_403() {
+    let gateway = LocalGateway::start(
+        &[
+            "--authorized-apis",
+            "arn:aws:execute-api:us-east-1:000000000000:someother1/*",
+        ],
+        &[],
+    )
+    .await;
+    let token = gateway.token("sub=alice").await;
+    assert_eq!(
+        whoami(&gateway.websocket_url, Some(&token), None).await,
+        Err(403)
+    );
+}
+
+#[tokio::test]
+async fn the_lambda_binary_behind_the_runtime_api_with_es256() {
+    let binary = env!("CARGO_BIN_EXE_ws-jwt-authorizer");
+    let gateway = LocalGateway::start(&["--lambda-binary", binary, "--alg", "ES256"], &[]).await;
+    let token = gateway.token("sub=dave").await;
+    let reply = whoami(&gateway.websocket_url, Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(reply["principalId"], "dave");
+    assert_eq!(
+        whoami(&gateway.websocket_url, Some("not-a-token"), None).await,
+        Err(401)
+    );
+}
+
+#[tokio::test]
+async fn disconnect_on_expiry_closes_the_connection() {
+    let gateway =
+        LocalGateway::start(&["--disconnect-on-expiry"], &[("JWT_LEEWAY_SECONDS", "0")]).await;
+    let token = gateway.token("sub=erin&expires_in=2").await;
+    let url = format!("{}?authorization={token}", gateway.websocket_url);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(message) = socket.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame.map(|frame| u16::from(frame.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the connection should close when the token expires");
+    assert_eq!(closed, Some(1008));
+}
