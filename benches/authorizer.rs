@@ -81,7 +81,7 @@ fn handler(c: &mut Criterion) {
         (authorizer, server)
     });
     let token = key.sign(&valid_claims());
-    let valid = serde_json::to_vec(&query_event(&token)).unwrap();
+    let valid = serde_json::to_vec(&query_event_json(&token)).unwrap();
     assert!(runtime.block_on(decide_json(&authorizer, &valid)).is_some());
     c.bench_function("handler/allow_rs256", |b| {
         b.to_async(&runtime)
@@ -98,16 +98,16 @@ fn handler(c: &mut Criterion) {
     let refusals = [
         (
             "malformed",
-            query_event("eyJhbGciOiJSUzI1NiJ9.not-base64!.x"),
+            query_event_json("eyJhbGciOiJSUzI1NiJ9.not-base64!.x"),
         ),
-        ("oversize", query_event(&"a".repeat(9000))),
+        ("oversize", query_event_json(&"a".repeat(9000))),
         (
             "alg_not_allowed",
-            query_event(
+            query_event_json(
                 &key.sign_with_header(&json!({"alg": "HS256", "kid": key.kid}), &valid_claims()),
             ),
         ),
-        ("unknown_kid_in_cooldown", query_event(&unknown_kid)),
+        ("unknown_kid_in_cooldown", query_event_json(&unknown_kid)),
     ];
     let mut group = c.benchmark_group("refusal");
     for (name, event) in refusals {
@@ -172,7 +172,7 @@ fn contention(c: &mut Criterion) {
     runtime
         .block_on(authorizer.authorize(&query_event(&token)))
         .unwrap_err();
-    let event = Arc::new(serde_json::to_vec(&query_event(&token)).unwrap());
+    let event = Arc::new(serde_json::to_vec(&query_event_json(&token)).unwrap());
     // Each iteration: 8 concurrent decisions that hit the key cache and stop at the kid lookup.
     c.bench_function("contention/8_concurrent_cache_hits", |b| {
         b.to_async(&runtime).iter(|| {

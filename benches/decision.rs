@@ -88,7 +88,7 @@ async fn cold_start(server: &KeyServer, token: &str, runs: usize) -> (f64, u64) 
     let mut peak_rss_kb = 0;
     for _ in 0..runs {
         let api = RuntimeApi::start().await;
-        let event = serde_json::to_value(query_event(token)).unwrap();
+        let event = query_event_json(token);
         let mut command = tokio::process::Command::new("/usr/bin/time");
         command
             .arg("-v")
@@ -176,7 +176,7 @@ fn main() {
         assert!(authorizer.prefetch(Duration::from_secs(2)).await);
         (server, authorizer)
     });
-    let event = serde_json::to_vec(&query_event(&token)).unwrap();
+    let event = serde_json::to_vec(&query_event_json(&token)).unwrap();
     let handler_us = runtime.block_on(async {
         per_decision(&authorizer, &event, 500, 3).await; // warm-up
         per_decision(&authorizer, &event, 2000, 7).await

@@ -3,17 +3,12 @@
 //! Browsers cannot set headers on a WebSocket, so the `authorization` query
 //! parameter comes first; other clients may use the `Authorization` header.
 
-use std::collections::HashMap;
-
 use crate::error::Refusal;
 use crate::event::ConnectEvent;
 
 /// Tokens longer than this are refused before any decoding. Real access
 /// tokens are well under 4 KiB; the cap bounds the work an attacker can cause.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
-
-/// The query parameter and header name that carry the token.
-const AUTHORIZATION: &str = "authorization";
 
 /// Returns the token of the request, or why there is none to check.
 ///
@@ -22,18 +17,15 @@ const AUTHORIZATION: &str = "authorization";
 pub fn extract_token(event: &ConnectEvent) -> Result<&str, Refusal> {
     let query = single_value(
         event
-            .multi_value_query_string_parameters
-            .get(AUTHORIZATION)
-            .map(|values| values.iter().map(String::as_str)),
-        event
-            .query_string_parameters
-            .get(AUTHORIZATION)
-            .map(String::as_str),
+            .query_authorization_values
+            .iter()
+            .chain(&event.query_authorization),
     )?;
     let header = single_value(
-        lookup_ignore_case(&event.multi_value_headers, AUTHORIZATION)
-            .map(|values| values.iter().map(String::as_str)),
-        lookup_ignore_case(&event.headers, AUTHORIZATION).map(String::as_str),
+        event
+            .header_authorization_values
+            .iter()
+            .chain(&event.header_authorization),
     )?;
     match (query, header) {
         (Some(query), Some(header)) if query != header => Err(Refusal::ConflictingTokens),
@@ -42,13 +34,10 @@ pub fn extract_token(event: &ConnectEvent) -> Result<&str, Refusal> {
     }
 }
 
-/// The one token named by a multi-value list and a single value, if any.
-fn single_value<'a>(
-    multi: Option<impl Iterator<Item = &'a str>>,
-    single: Option<&'a str>,
-) -> Result<Option<&'a str>, Refusal> {
+/// The one token named by all of `values`, if any.
+fn single_value<'a>(values: impl Iterator<Item = &'a String>) -> Result<Option<&'a str>, Refusal> {
     let mut found: Option<&str> = None;
-    for value in multi.into_iter().flatten().chain(single) {
+    for value in values {
         let Some(token) = normalize(value)? else {
             continue;
         };
@@ -79,28 +68,23 @@ fn normalize(value: &str) -> Result<Option<&str>, Refusal> {
     Ok((!token.is_empty()).then_some(token))
 }
 
-fn lookup_ignore_case<'a, V>(map: &'a HashMap<String, V>, name: &str) -> Option<&'a V> {
-    map.iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// An event as API Gateway sends it, with these query parameters and headers.
     fn event(query: &[(&str, &str)], headers: &[(&str, &str)]) -> ConnectEvent {
-        ConnectEvent {
-            query_string_parameters: query
+        let map = |pairs: &[(&str, &str)]| {
+            pairs
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            ..ConnectEvent::default()
-        }
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        serde_json::from_value(serde_json::json!({
+            "queryStringParameters": map(query),
+            "headers": map(headers),
+        }))
+        .unwrap()
     }
 
     #[test]
@@ -176,14 +160,11 @@ mod tests {
     #[test]
     fn repeated_query_values_must_agree() {
         let mut repeated = event(&[("authorization", "x.y.z")], &[]);
-        repeated
-            .multi_value_query_string_parameters
-            .insert("authorization".into(), vec!["a.b.c".into(), "x.y.z".into()]);
+        repeated.query_authorization_values = vec!["a.b.c".into(), "x.y.z".into()];
         assert_eq!(extract_token(&repeated), Err(Refusal::ConflictingTokens));
 
         let mut same = event(&[("authorization", "a.b.c")], &[]);
-        same.multi_value_query_string_parameters
-            .insert("authorization".into(), vec!["a.b.c".into()]);
+        same.query_authorization_values = vec!["a.b.c".into()];
         assert_eq!(extract_token(&same), Ok("a.b.c"));
     }
 

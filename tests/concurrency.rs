@@ -14,7 +14,7 @@ use common::*;
 use serde_json::{json, Value};
 
 fn connect_event(token: &str, connection_id: &str) -> Value {
-    let mut event = serde_json::to_value(query_event(token)).unwrap();
+    let mut event = query_event_json(token);
     event["requestContext"]["connectionId"] = json!(connection_id);
     event
 }

@@ -8,11 +8,7 @@ use std::time::Duration;
 use common::function::{decision_lines, start_function, stop_and_read_logs};
 use common::runtime_api::{Answer, RuntimeApi};
 use common::*;
-use serde_json::{json, Value};
-
-fn event_json(event: &ws_jwt_authorizer::ConnectEvent) -> Value {
-    serde_json::to_value(event).unwrap()
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allow_deny_and_unauthorized_through_the_runtime_api() {
@@ -33,7 +29,7 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
     );
     let token = key.sign(&valid_claims());
 
-    let allow = api.invoke(&event_json(&query_event(&token))).await;
+    let allow = api.invoke(&query_event_json(&token)).await;
     let Answer::Response(allow) = allow else {
         panic!("expected a response, got {allow:?}");
     };
@@ -51,14 +47,14 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
     );
 
     // The header fixture connects to another account's API: not in AUTHORIZED_APIS.
-    let deny = api.invoke(&event_json(&header_event(&token))).await;
+    let deny = api.invoke(&header_event_json(&token)).await;
     let Answer::Response(deny) = deny else {
         panic!("expected a response, got {deny:?}");
     };
     assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny");
     assert_eq!(deny["principalId"], "user-123");
 
-    let unauthorized = api.invoke(&event_json(&event_without_token())).await;
+    let unauthorized = api.invoke(&event_without_token_json()).await;
     assert_eq!(
         unauthorized,
         Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
@@ -66,7 +62,7 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
     let expired = key.sign(&claims_with(
         json!({"exp": now() - 3600, "iat": now() - 7200, "nbf": null}),
     ));
-    let answer = api.invoke(&event_json(&query_event(&expired))).await;
+    let answer = api.invoke(&query_event_json(&expired)).await;
     assert_eq!(
         answer,
         Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))

@@ -75,22 +75,29 @@ proptest! {
         header in proptest::option::of((header_name(), raw_value())),
         other_query in proptest::option::of(("[a-z]{1,8}", raw_value())),
     ) {
-        let mut event = ConnectEvent::default();
+        // Built as JSON, as API Gateway sends it, so that the event's own
+        // deserializer is part of what is checked.
+        let (mut query_map, mut header_map) = (Map::new(), Map::new());
         if let Some(value) = &query {
-            event.query_string_parameters.insert("authorization".into(), value.clone());
+            query_map.insert("authorization".into(), json!(value));
         }
         if let Some((name, value)) = &other_query {
             if name != "authorization" {
-                event.query_string_parameters.insert(name.clone(), value.clone());
+                query_map.insert(name.clone(), json!(value));
             }
         }
         let mut header_token = None;
         if let Some((name, value)) = &header {
-            event.headers.insert(name.clone(), value.clone());
+            header_map.insert(name.clone(), json!(value));
             if name.eq_ignore_ascii_case("authorization") {
                 header_token = model_normalize(value);
             }
         }
+        let event: ConnectEvent = serde_json::from_value(json!({
+            "queryStringParameters": query_map,
+            "headers": header_map,
+        }))
+        .unwrap();
         let query_token = query.as_deref().and_then(model_normalize);
         let oversize = [&query_token, &header_token]
             .iter()

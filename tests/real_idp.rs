@@ -196,8 +196,7 @@ fn kid_of(token: &str) -> String {
 }
 
 async fn decide(api: &RuntimeApi, token: &str) -> Answer {
-    api.invoke(&serde_json::to_value(query_event(token)).unwrap())
-        .await
+    api.invoke(&query_event_json(token)).await
 }
 
 fn allowed_as(answer: &Answer) -> Option<&str> {

@@ -241,7 +241,7 @@ mod tests {
             parsed.request_context.request_time,
             real.request_context.request_time
         );
-        assert_eq!(parsed.query_string_parameters["authorization"], "a.b.c");
+        assert_eq!(parsed.query_authorization, vec!["a.b.c"]);
         assert_eq!(
             parsed.request_context.identity.user_agent.as_deref(),
             Some("test-agent")

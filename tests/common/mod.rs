@@ -238,30 +238,39 @@ pub fn fixture(name: &str) -> String {
     .unwrap()
 }
 
-/// The real-shaped `$connect` event with `token` in the query string.
+/// The real-shaped `$connect` event JSON with `token` in the query string.
+pub fn query_event_json(token: &str) -> Value {
+    let mut event: Value = serde_json::from_str(&fixture("connect-query.json")).unwrap();
+    event["queryStringParameters"]["authorization"] = json!(token);
+    event["multiValueQueryStringParameters"]["authorization"] = json!([token]);
+    event
+}
+
+/// The same, parsed.
 pub fn query_event(token: &str) -> ConnectEvent {
-    let mut event: ConnectEvent = serde_json::from_str(&fixture("connect-query.json")).unwrap();
-    event
-        .query_string_parameters
-        .insert("authorization".into(), token.into());
-    event
-        .multi_value_query_string_parameters
-        .insert("authorization".into(), vec![token.into()]);
-    event
+    serde_json::from_value(query_event_json(token)).unwrap()
 }
 
-/// The real-shaped `$connect` event with `token` in the `authorization` header.
-pub fn header_event(token: &str) -> ConnectEvent {
-    let mut event: ConnectEvent = serde_json::from_str(&fixture("connect-header.json")).unwrap();
+/// The real-shaped `$connect` event JSON with `token` in the `authorization` header.
+pub fn header_event_json(token: &str) -> Value {
+    let mut event: Value = serde_json::from_str(&fixture("connect-header.json")).unwrap();
     let value = format!("Bearer {token}");
-    event.headers.insert("authorization".into(), value.clone());
-    event
-        .multi_value_headers
-        .insert("authorization".into(), vec![value]);
+    event["headers"]["authorization"] = json!(value);
+    event["multiValueHeaders"]["authorization"] = json!([value]);
     event
 }
 
-/// The real-shaped `$connect` event without any token.
-pub fn event_without_token() -> ConnectEvent {
+/// The same, parsed.
+pub fn header_event(token: &str) -> ConnectEvent {
+    serde_json::from_value(header_event_json(token)).unwrap()
+}
+
+/// The real-shaped `$connect` event JSON without any token.
+pub fn event_without_token_json() -> Value {
     serde_json::from_str(&fixture("connect-no-token.json")).unwrap()
+}
+
+/// The same, parsed.
+pub fn event_without_token() -> ConnectEvent {
+    serde_json::from_value(event_without_token_json()).unwrap()
 }
