@@ -43,31 +43,31 @@ sleep 2
 
 echo "--- Node.js (ws)"
 (cd client-examples/node && npm install --silent --no-audit --no-fund >/dev/null) || echo "npm install failed"
-node_client() { node client-examples/node/client.mjs --url "$ws" "$@"; }
-check "node: query token, whoami" 0 '"principalId":"alice"' -- node_client --once --token "$alice"
-check "node: header token, whoami" 0 '"principalId":"alice"' -- node_client --once --header --token "$alice"
-check "node: expired token is a 401" 1 "refused: 401" -- node_client --once --token "$expired"
+node_client=(node client-examples/node/client.mjs --url "$ws")
+check "node: query token, whoami" 0 '"principalId":"alice"' -- "${node_client[@]}" --once --token "$alice"
+check "node: header token, whoami" 0 '"principalId":"alice"' -- "${node_client[@]}" --once --header --token "$alice"
+check "node: expired token is a 401" 1 "refused: 401" -- "${node_client[@]}" --once --token "$expired"
 check "node: reconnects with a fresh token after expiry" 0 '"principalId":"node-client"' -- \
-  node_client --max-connections 2 --token "$(token short-lived 2)" --token-url "$idp/token"
+  "${node_client[@]}" --max-connections 2 --token "$(token short-lived 2)" --token-url "$idp/token"
 
 echo "--- Python (websockets)"
 venv="$tools/clients-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r client-examples/python/requirements.txt
-python_client() { "$venv/bin/python" client-examples/python/client.py --url "$ws" "$@"; }
-check "python: query token, whoami" 0 '"principalId": "alice"' -- python_client --once --token "$alice"
-check "python: header token, whoami" 0 '"principalId": "alice"' -- python_client --once --header --token "$alice"
-check "python: expired token is a 401" 1 "refused: 401" -- python_client --once --token "$expired"
-check "python: reconnects with a fresh token after expiry" 0 '"principalId": "python-client"' -- \
-  python_client --max-connections 2 --token "$(token short-lived 2)" --token-url "$idp/token"
+python_client=("$venv/bin/python" client-examples/python/client.py --url "$ws")
+check "python: query token, whoami" 0 '"principalId":"alice"' -- "${python_client[@]}" --once --token "$alice"
+check "python: header token, whoami" 0 '"principalId":"alice"' -- "${python_client[@]}" --once --header --token "$alice"
+check "python: expired token is a 401" 1 "refused: 401" -- "${python_client[@]}" --once --token "$expired"
+check "python: reconnects with a fresh token after expiry" 0 '"principalId":"python-client"' -- \
+  "${python_client[@]}" --max-connections 2 --token "$(token short-lived 2)" --token-url "$idp/token"
 
 echo "--- Rust (tokio-tungstenite)"
 cargo build --quiet --manifest-path client-examples/rust/Cargo.toml --target-dir "$root/target/clients" || echo "cargo build failed"
-rust_client() { "$root/target/clients/debug/ws-jwt-client" --url "$ws" "$@"; }
-check "rust: header token, whoami" 0 '"principalId":"alice"' -- rust_client --once --token "$alice"
-check "rust: expired token is a 401" 1 "refused: 401" -- rust_client --once --token "$expired"
+rust_client=("$root/target/clients/debug/ws-jwt-client" --url "$ws")
+check "rust: header token, whoami" 0 '"principalId":"alice"' -- "${rust_client[@]}" --once --token "$alice"
+check "rust: expired token is a 401" 1 "refused: 401" -- "${rust_client[@]}" --once --token "$expired"
 check "rust: reconnects with a fresh token after expiry" 0 '"principalId":"rust-client"' -- \
-  rust_client --max-connections 2 --token "$(token short-lived 2)" --token-url "$idp/token"
+  "${rust_client[@]}" --max-connections 2 --token "$(token short-lived 2)" --token-url "$idp/token"
 
 echo "--- browser (headless Chromium)"
 if ! command -v chromium >/dev/null 2>&1; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's test command; .ci/run runs it too):
-# every Rust test, then the offline Terraform checks. Installs what it needs.
+# every Rust test, every client example against a local gateway, then the
+# offline Terraform checks. Installs what it needs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
@@ -9,13 +10,16 @@ status=0
 cargo test --color never 2>&1 | tee target/cargo-test.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+bash scripts/test-clients.sh 2>&1 | tee target/clients-test.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 bash scripts/test-terraform.sh 2>&1 | tee target/terraform-test.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # One closing line for the whole suite.
 awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
-  /^terraform: [0-9]+ passed/ { p += $2; f += $4; s += $6 }
+  /^(terraform|clients): [0-9]+ passed/ { p += $2; f += $4; s += $6 }
   END { printf "all: %d passed, %d failed, %d skipped\n", p, f, s }
-' target/cargo-test.log target/terraform-test.log
+' target/cargo-test.log target/clients-test.log target/terraform-test.log
 exit "$status"

@@ -43,7 +43,9 @@ fn fixture() -> &'static Fixture {
         let config = Config::from_lookup(|name| match name {
             "JWT_ISSUER_JWKS_URI" => Some(url.clone()),
             "JWT_AUTHORIZED_AUDIENCES" => Some("api".into()),
-            "AUTHORIZED_APIS" => Some("arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/*".into()),
+            "AUTHORIZED_APIS" => {
+                Some("arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/*".into())
+            }
             "JWKS_REFRESH_COOLDOWN_SECONDS" => Some("86400".into()),
             _ => None,
         })
@@ -54,7 +56,10 @@ fn fixture() -> &'static Fixture {
             .expect("runtime");
         let authorizer = Authorizer::new(config).expect("authorizer");
         assert!(runtime.block_on(authorizer.prefetch(Duration::from_secs(5))));
-        Fixture { runtime, authorizer }
+        Fixture {
+            runtime,
+            authorizer,
+        }
     })
 }
 
@@ -63,9 +68,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(event) = serde_json::from_slice::<ConnectEvent>(data) else {
         return;
     };
-    if let Ok(response) = fixture.runtime.block_on(fixture.authorizer.authorize(&event)) {
+    if let Ok(response) = fixture
+        .runtime
+        .block_on(fixture.authorizer.authorize(&event))
+    {
         let response = serde_json::to_value(&response).expect("a response always serializes");
         // Nothing without a valid signature of the fixed key can be allowed.
-        assert_ne!(response["policyDocument"]["Statement"][0]["Effect"], "Allow");
+        assert_ne!(
+            response["policyDocument"]["Statement"][0]["Effect"],
+            "Allow"
+        );
     }
 });

@@ -36,7 +36,11 @@ fn fixture() -> &'static Fixture {
         .expect("config");
         Fixture {
             keys: KeySet::parse(body.as_bytes(), AlgorithmSet::all()).expect("key set"),
-            signer: Box::new(ES256.signer_from_jwk(&pair.to_jwk_private_key()).expect("signer")),
+            signer: Box::new(
+                ES256
+                    .signer_from_jwk(&pair.to_jwk_private_key())
+                    .expect("signer"),
+            ),
             config,
         }
     })
@@ -58,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => return,
         }
     } else {
-        let split = rest.iter().position(|&byte| byte == 0xff).unwrap_or(rest.len());
+        let split = rest
+            .iter()
+            .position(|&byte| byte == 0xff)
+            .unwrap_or(rest.len());
         let (header, payload) = (&rest[..split], rest.get(split + 1..).unwrap_or_default());
         let input = format!("{}.{}", b64(header), b64(payload));
         let Ok(signature) = fixture.signer.sign(input.as_bytes()) else {
@@ -73,7 +80,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if key
-        .verify(parsed.header.alg, parsed.signing_input.as_bytes(), &parsed.signature)
+        .verify(
+            parsed.header.alg,
+            parsed.signing_input.as_bytes(),
+            &parsed.signature,
+        )
         .is_err()
     {
         return;
@@ -81,11 +92,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(verified) = parsed.claims() else {
         return;
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     if claims::check_claims(&verified, &fixture.config, now).is_ok() {
         let _ = claims::principal_id(&verified, "sub");
         let context = claims::context(&verified);
         // API Gateway rejects objects and arrays in the context.
-        assert!(context.values().all(|value| !value.is_object() && !value.is_array()));
+        assert!(context
+            .values()
+            .all(|value| !value.is_object() && !value.is_array()));
     }
 });

@@ -27,7 +27,7 @@ struct Options {
 enum Outcome {
     Done,
     Dropped,
-    Refused(u16),
+    Refused,
 }
 
 fn options() -> Result<Options, String> {
@@ -44,7 +44,10 @@ fn options() -> Result<Options, String> {
         1
     } else {
         value("--max-connections")
-            .map(|n| n.parse().map_err(|_| format!("--max-connections: not a number: {n}")))
+            .map(|n| {
+                n.parse()
+                    .map_err(|_| format!("--max-connections: not a number: {n}"))
+            })
             .transpose()?
             .unwrap_or(usize::MAX)
     };
@@ -72,7 +75,9 @@ fn expired(token: &str) -> bool {
         .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .and_then(|claims| claims["exp"].as_u64());
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     exp.is_some_and(|exp| exp <= now)
 }
 
@@ -84,17 +89,28 @@ async fn fresh_token(token_url: &str) -> Result<String, String> {
         .send()
         .await
         .map_err(|error| format!("token endpoint: {error}"))?;
-    let body: Value = serde_json::from_str(&response.text().await.map_err(|error| error.to_string())?)
-        .map_err(|error| format!("token endpoint: {error}"))?;
+    let body: Value =
+        serde_json::from_str(&response.text().await.map_err(|error| error.to_string())?)
+            .map_err(|error| format!("token endpoint: {error}"))?;
     body["access_token"]
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| format!("token endpoint answered {body}"))
 }
 
-async fn connect_once(options: &Options, token: &str, answers: &mut usize) -> Result<Outcome, String> {
-    let mut request = options.url.as_str().into_client_request().map_err(|error| error.to_string())?;
-    let bearer = format!("Bearer {token}").parse().map_err(|_| "the token is not a valid header value")?;
+async fn connect_once(
+    options: &Options,
+    token: &str,
+    answers: &mut usize,
+) -> Result<Outcome, String> {
+    let mut request = options
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|error| error.to_string())?;
+    let bearer = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| "the token is not a valid header value")?;
     request.headers_mut().insert("Authorization", bearer);
     let mut socket = match tokio_tungstenite::connect_async(request).await {
         Ok((socket, _)) => socket,
@@ -106,14 +122,17 @@ async fn connect_once(options: &Options, token: &str, answers: &mut usize) -> Re
                 status.canonical_reason().unwrap_or(""),
                 meaning(status.as_u16())
             );
-            return Ok(Outcome::Refused(status.as_u16()));
+            return Ok(Outcome::Refused);
         }
         Err(error) => {
             eprintln!("connection failed: {error}");
             return Ok(Outcome::Dropped);
         }
     };
-    socket.send(Message::text("whoami")).await.map_err(|error| error.to_string())?;
+    socket
+        .send(Message::text("whoami"))
+        .await
+        .map_err(|error| error.to_string())?;
     while let Some(message) = socket.next().await {
         match message {
             Ok(Message::Text(text)) => {
@@ -144,8 +163,8 @@ async fn run() -> Result<i32, String> {
         let token = options.token.clone().unwrap_or_default();
         match connect_once(&options, &token, &mut answers).await? {
             Outcome::Done => return Ok(0),
-            Outcome::Refused(_) if !(options.token_url.is_some() && expired(&token)) => return Ok(1),
-            Outcome::Refused(_) | Outcome::Dropped => {}
+            Outcome::Refused if !(options.token_url.is_some() && expired(&token)) => return Ok(1),
+            Outcome::Refused | Outcome::Dropped => {}
         }
         eprintln!("reconnecting in {} s", delay.as_secs());
         tokio::time::sleep(delay).await;
