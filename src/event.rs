@@ -1,16 +1,18 @@
 //! The REQUEST authorizer event API Gateway sends for a WebSocket `$connect`.
 //!
-//! `aws_lambda_events`' request type drops `connectionId`, `routeKey`,
-//! `eventType` and `domainName` from the request context, and the decision
-//! log needs them, so the event is typed here, field for field.
+//! `aws_lambda_events`' request type drops `connectionId` from the request
+//! context (the decision log needs it) and parses every header and query
+//! parameter into owned maps (the authorizer needs one entry of each), so
+//! the event is typed here.
 
 use std::fmt;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-/// A WebSocket `$connect` REQUEST authorizer event, as much of it as the
-/// authorizer reads.
+/// A WebSocket `$connect` REQUEST authorizer event (`type: REQUEST`), as
+/// much of it as the authorizer reads; serde skips the rest without
+/// allocating.
 ///
 /// Of the four header and query maps only the `authorization` entries are
 /// kept: deserializing every header into owned maps cost five times more
@@ -18,36 +20,33 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectEvent {
-    /// Always `REQUEST` for this authorizer type.
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
     /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`.
     #[serde(default)]
     pub method_arn: String,
     /// The `Authorization` header (name in any case) of `headers`.
     #[serde(default, rename = "headers", deserialize_with = "header_values")]
-    pub header_authorization: Vec<String>,
+    pub header_authorization: Carried,
     /// Every `Authorization` header value of `multiValueHeaders`.
     #[serde(
         default,
         rename = "multiValueHeaders",
         deserialize_with = "multi_header_values"
     )]
-    pub header_authorization_values: Vec<String>,
+    pub header_authorization_values: Carried,
     /// The `authorization` query parameter of `queryStringParameters`.
     #[serde(
         default,
         rename = "queryStringParameters",
         deserialize_with = "query_values"
     )]
-    pub query_authorization: Vec<String>,
+    pub query_authorization: Carried,
     /// Every `authorization` value of `multiValueQueryStringParameters`.
     #[serde(
         default,
         rename = "multiValueQueryStringParameters",
         deserialize_with = "multi_query_values"
     )]
-    pub query_authorization_values: Vec<String>,
+    pub query_authorization_values: Carried,
     /// Where the connection comes from.
     #[serde(default)]
     pub request_context: ConnectRequestContext,
@@ -56,16 +55,27 @@ pub struct ConnectEvent {
 /// The header and query parameter that carry the token.
 const AUTHORIZATION: &str = "authorization";
 
-fn header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+/// Values longer than this are not copied out of the event: they are too
+/// long to hold a token (with a `Bearer ` prefix and some whitespace).
+pub const MAX_CARRIED_BYTES: usize = crate::token::MAX_TOKEN_BYTES + 128;
+
+/// The `authorization` values one map of the event carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Carried {
+    /// The values, in order.
+    pub values: Vec<String>,
+    /// Whether a value longer than [`MAX_CARRIED_BYTES`] was left out.
+    pub oversize: bool,
+}
+
+fn header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
     deserializer.deserialize_option(AuthorizationEntries {
         ignore_case: true,
         multi: false,
     })
 }
 
-fn multi_header_values<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<String>, D::Error> {
+fn multi_header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
     deserializer.deserialize_option(AuthorizationEntries {
         ignore_case: true,
         multi: true,
@@ -73,14 +83,14 @@ fn multi_header_values<'de, D: Deserializer<'de>>(
 }
 
 // Query parameter names are case-sensitive: `Authorization=` is another parameter.
-fn query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+fn query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
     deserializer.deserialize_option(AuthorizationEntries {
         ignore_case: false,
         multi: false,
     })
 }
 
-fn multi_query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+fn multi_query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
     deserializer.deserialize_option(AuthorizationEntries {
         ignore_case: false,
         multi: true,
@@ -97,18 +107,18 @@ struct AuthorizationEntries {
 }
 
 impl<'de> Visitor<'de> for AuthorizationEntries {
-    type Value = Vec<String>;
+    type Value = Carried;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map of names to values, or null")
     }
 
     fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
+        Ok(Carried::default())
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
+        Ok(Carried::default())
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -116,19 +126,93 @@ impl<'de> Visitor<'de> for AuthorizationEntries {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut values = Vec::new();
+        let mut carried = Carried::default();
         while let Some(matches) = map.next_key_seed(NameMatches(self.ignore_case))? {
-            match (matches, self.multi) {
-                (false, _) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                (true, false) => values.extend(map.next_value::<Option<String>>()?),
-                (true, true) => {
-                    values.extend(map.next_value::<Option<Vec<String>>>()?.unwrap_or_default())
-                }
+            if !matches {
+                map.next_value::<IgnoredAny>()?;
+            } else if self.multi {
+                map.next_value_seed(CappedValues(&mut carried))?;
+            } else {
+                map.next_value_seed(CappedValue(&mut carried))?;
             }
         }
-        Ok(values)
+        Ok(carried)
+    }
+}
+
+/// One value (or `null`), added to `Carried` unless it is too long to copy.
+struct CappedValue<'a>(&'a mut Carried);
+
+impl<'de> DeserializeSeed<'de> for CappedValue<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CappedValue<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
+        if value.len() > MAX_CARRIED_BYTES {
+            self.0.oversize = true;
+        } else {
+            self.0.values.push(value.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// A list of values (or `null`), each added as by [`CappedValue`].
+struct CappedValues<'a>(&'a mut Carried);
+
+impl<'de> DeserializeSeed<'de> for CappedValues<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CappedValues<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of strings or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(CappedValue(self.0))?.is_some() {}
+        Ok(())
     }
 }
 
@@ -159,61 +243,18 @@ impl Visitor<'_> for NameMatches {
     }
 }
 
-/// The `requestContext` of a `$connect` event.
+/// The `requestContext` of a `$connect` event: the ids the decision log
+/// carries. (It also holds `routeKey`, `eventType`, `stage`, `apiId`,
+/// `domainName`, times and the caller's identity, which decide nothing.)
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequestContext {
-    /// `$connect`.
-    #[serde(default)]
-    pub route_key: Option<String>,
-    /// `CONNECT`.
-    #[serde(default)]
-    pub event_type: Option<String>,
-    /// `IN`.
-    #[serde(default)]
-    pub message_direction: Option<String>,
     /// The id the backend uses to post to this connection.
     #[serde(default)]
     pub connection_id: Option<String>,
-    /// When the connection was opened, in milliseconds since the epoch.
-    #[serde(default)]
-    pub connected_at: Option<i64>,
-    /// The WebSocket API's id.
-    #[serde(default)]
-    pub api_id: Option<String>,
-    /// The stage name.
-    #[serde(default)]
-    pub stage: Option<String>,
-    /// The domain the client connected to.
-    #[serde(default)]
-    pub domain_name: Option<String>,
     /// API Gateway's id for this request.
     #[serde(default)]
     pub request_id: Option<String>,
-    /// API Gateway's extended id for this request.
-    #[serde(default)]
-    pub extended_request_id: Option<String>,
-    /// The request time in CLF format.
-    #[serde(default)]
-    pub request_time: Option<String>,
-    /// The request time in milliseconds since the epoch.
-    #[serde(default)]
-    pub request_time_epoch: Option<i64>,
-    /// The caller.
-    #[serde(default)]
-    pub identity: ConnectIdentity,
-}
-
-/// The caller as API Gateway saw it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectIdentity {
-    /// The client's IP address.
-    #[serde(default)]
-    pub source_ip: Option<String>,
-    /// The client's `User-Agent`.
-    #[serde(default)]
-    pub user_agent: Option<String>,
 }
 
 #[cfg(test)]
@@ -231,8 +272,8 @@ mod tests {
                 "queryStringParameters":null,"multiValueQueryStringParameters":null,
                 "stageVariables":null,"requestContext":{"connectionId":"c1"}}"#,
         );
-        assert!(event.header_authorization.is_empty());
-        assert!(event.query_authorization.is_empty());
+        assert_eq!(event.header_authorization, Carried::default());
+        assert_eq!(event.query_authorization, Carried::default());
         assert_eq!(event.request_context.connection_id.as_deref(), Some("c1"));
     }
 
@@ -245,19 +286,50 @@ mod tests {
                 "multiValueQueryStringParameters":{"authorization":["f","g"],"x":["y"]},
                 "stageVariables":{"a":"b"}}"#,
         );
-        assert_eq!(event.header_authorization, vec!["Bearer a", "Bearer b"]);
         assert_eq!(
-            event.header_authorization_values,
+            event.header_authorization.values,
+            vec!["Bearer a", "Bearer b"]
+        );
+        assert_eq!(
+            event.header_authorization_values.values,
             vec!["Bearer c", "Bearer d"]
         );
-        assert_eq!(event.query_authorization, vec!["e"]);
-        assert_eq!(event.query_authorization_values, vec!["f", "g"]);
+        assert_eq!(event.query_authorization.values, vec!["e"]);
+        assert_eq!(event.query_authorization_values.values, vec!["f", "g"]);
     }
 
     #[test]
     fn escaped_names_still_match() {
         let event = parse(r#"{"headers":{"Authoriz\u0061tion":"Bearer a"}}"#);
-        assert_eq!(event.header_authorization, vec!["Bearer a"]);
+        assert_eq!(event.header_authorization.values, vec!["Bearer a"]);
+    }
+
+    #[test]
+    fn oversize_values_are_flagged_not_copied() {
+        let long = "a".repeat(MAX_CARRIED_BYTES + 1);
+        let json = format!(
+            r#"{{"queryStringParameters":{{"authorization":"{long}"}},"multiValueHeaders":{{"authorization":["{long}","short",null]}}}}"#
+        );
+        let event = parse(&json);
+        assert_eq!(
+            event.query_authorization,
+            Carried {
+                values: vec![],
+                oversize: true
+            }
+        );
+        assert_eq!(
+            event.header_authorization_values,
+            Carried {
+                values: vec!["short".into()],
+                oversize: true
+            }
+        );
+        let at_cap = "a".repeat(MAX_CARRIED_BYTES);
+        let event = parse(&format!(
+            r#"{{"queryStringParameters":{{"authorization":"{at_cap}"}}}}"#
+        ));
+        assert_eq!(event.query_authorization.values.len(), 1);
     }
 
     #[test]

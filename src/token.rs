@@ -15,17 +15,28 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Every value of the query parameter and of the header must agree: a request
 /// carrying two different tokens is refused rather than guessed at.
 pub fn extract_token(event: &ConnectEvent) -> Result<&str, Refusal> {
+    let carried = [
+        &event.query_authorization_values,
+        &event.query_authorization,
+        &event.header_authorization_values,
+        &event.header_authorization,
+    ];
+    if carried.iter().any(|carried| carried.oversize) {
+        return Err(Refusal::TokenTooLarge);
+    }
     let query = single_value(
         event
             .query_authorization_values
+            .values
             .iter()
-            .chain(&event.query_authorization),
+            .chain(&event.query_authorization.values),
     )?;
     let header = single_value(
         event
             .header_authorization_values
+            .values
             .iter()
-            .chain(&event.header_authorization),
+            .chain(&event.header_authorization.values),
     )?;
     match (query, header) {
         (Some(query), Some(header)) if query != header => Err(Refusal::ConflictingTokens),
@@ -160,11 +171,11 @@ mod tests {
     #[test]
     fn repeated_query_values_must_agree() {
         let mut repeated = event(&[("authorization", "x.y.z")], &[]);
-        repeated.query_authorization_values = vec!["a.b.c".into(), "x.y.z".into()];
+        repeated.query_authorization_values.values = vec!["a.b.c".into(), "x.y.z".into()];
         assert_eq!(extract_token(&repeated), Err(Refusal::ConflictingTokens));
 
         let mut same = event(&[("authorization", "a.b.c")], &[]);
-        same.query_authorization_values = vec!["a.b.c".into()];
+        same.query_authorization_values.values = vec!["a.b.c".into()];
         assert_eq!(extract_token(&same), Ok("a.b.c"));
     }
 
