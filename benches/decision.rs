@@ -16,6 +16,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::function::function_command;
 use common::runtime_api::{Answer, RuntimeApi};
 use common::*;
 use serde_json::{json, Value};
@@ -89,22 +90,15 @@ async fn cold_start(server: &KeyServer, token: &str, runs: usize) -> (f64, u64) 
     for _ in 0..runs {
         let api = RuntimeApi::start().await;
         let event = query_event_json(token);
-        let mut command = tokio::process::Command::new("/usr/bin/time");
-        command
-            .arg("-v")
-            .arg(env!("CARGO_BIN_EXE_ws-jwt-authorizer"))
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "ws-jwt-authorizer")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("JWT_ISSUER_JWKS_URI", &server.url)
-            .env("JWT_AUTHORIZED_AUDIENCES", AUDIENCE)
-            .env("JWT_ISSUER", ISSUER)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+        let mut time = tokio::process::Command::new("/usr/bin/time");
+        time.arg("-v").arg(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
+        let vars = [
+            ("JWT_ISSUER_JWKS_URI", server.url.as_str()),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ("JWT_ISSUER", ISSUER),
+        ];
+        let mut command = function_command(time, &api, &vars);
+        command.stdout(Stdio::null());
         let started = Instant::now();
         let mut child = command.spawn().unwrap();
         let answer = api.invoke(&event).await;

@@ -75,6 +75,20 @@ fn is_hmac(token: &str) -> bool {
         .is_some_and(|alg| alg.starts_with("HS"))
 }
 
+/// The public JWKs of a JWS or JWK test group (a key or a key set, given
+/// as public or private keys), or `None` when the group has none.
+fn group_public_keys(group: &Value) -> Option<Vec<Value>> {
+    let keys = match group.get("public").or_else(|| group.get("private"))? {
+        Value::Object(set) if set.contains_key("keys") => set["keys"].as_array()?.clone(),
+        key => vec![key.clone()],
+    };
+    Some(
+        keys.iter()
+            .map(|key| public_jwk(key, key["kid"].as_str().unwrap_or("none")))
+            .collect(),
+    )
+}
+
 #[derive(Default, Debug)]
 struct Tally {
     valid_accepted: usize,
@@ -234,17 +248,9 @@ fn wycheproof_json_web_signatures() {
     let data = vector("wycheproof/json_web_signature_test.json");
     let (mut accepted, mut refused, mut hmac_refused) = (0, 0, 0);
     for group in data["testGroups"].as_array().unwrap() {
-        let keys: Vec<Value> = match group.get("public").or_else(|| group.get("private")) {
-            Some(Value::Object(set)) if set.contains_key("keys") => {
-                set["keys"].as_array().unwrap().clone()
-            }
-            Some(key) => vec![key.clone()],
-            None => continue,
+        let Some(public) = group_public_keys(group) else {
+            continue;
         };
-        let public: Vec<Value> = keys
-            .iter()
-            .map(|key| public_jwk(key, key["kid"].as_str().unwrap_or("none")))
-            .collect();
         let set = KeySet::parse(
             json!({ "keys": public }).to_string().as_bytes(),
             AlgorithmSet::all(),
@@ -309,17 +315,9 @@ async fn wycheproof_json_web_signatures_never_pass_the_authorizer() {
     let data = vector("wycheproof/json_web_signature_test.json");
     let mut count = 0;
     for group in data["testGroups"].as_array().unwrap() {
-        let keys: Vec<Value> = match group.get("public").or_else(|| group.get("private")) {
-            Some(Value::Object(set)) if set.contains_key("keys") => {
-                set["keys"].as_array().unwrap().clone()
-            }
-            Some(key) => vec![key.clone()],
-            None => continue,
+        let Some(public) = group_public_keys(group) else {
+            continue;
         };
-        let public: Vec<Value> = keys
-            .iter()
-            .map(|key| public_jwk(key, key["kid"].as_str().unwrap_or("none")))
-            .collect();
         let server = KeyServer::start(&json!({ "keys": public })).await;
         let authorizer = Authorizer::new(config(&server.url, &[])).unwrap();
         for test in group["tests"].as_array().unwrap() {
@@ -343,17 +341,9 @@ fn wycheproof_json_web_keys() {
     let data = vector("wycheproof/json_web_key_test.json");
     let mut outcomes: Vec<(u64, bool, Value, bool)> = Vec::new();
     for group in data["testGroups"].as_array().unwrap() {
-        let keys: Vec<Value> = match group.get("public").or_else(|| group.get("private")) {
-            Some(Value::Object(set)) if set.contains_key("keys") => {
-                set["keys"].as_array().unwrap().clone()
-            }
-            Some(key) => vec![key.clone()],
-            None => continue,
+        let Some(public) = group_public_keys(group) else {
+            continue;
         };
-        let public: Vec<Value> = keys
-            .iter()
-            .map(|key| public_jwk(key, key["kid"].as_str().unwrap_or("none")))
-            .collect();
         let set = KeySet::parse(
             json!({ "keys": public }).to_string().as_bytes(),
             AlgorithmSet::all(),

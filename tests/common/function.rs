@@ -10,7 +10,18 @@ use super::runtime_api::RuntimeApi;
 
 /// Starts the binary with only the variables Lambda would set plus `vars`.
 pub fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
+    function_command(
+        Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer")),
+        api,
+        vars,
+    )
+    .spawn()
+    .unwrap()
+}
+
+/// `command` (the binary, or a wrapper that runs it) with the environment
+/// Lambda gives a function plus `vars`, output piped.
+pub fn function_command(mut command: Command, api: &RuntimeApi, vars: &[(&str, &str)]) -> Command {
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
@@ -24,7 +35,7 @@ pub fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
     for (name, value) in vars {
         command.env(name, value);
     }
-    command.spawn().unwrap()
+    command
 }
 
 /// Stops the function and returns everything it wrote.
