@@ -70,11 +70,15 @@ async fn decide_json(authorizer: &Authorizer, event: &[u8]) -> Option<Vec<u8>> {
 fn handler(c: &mut Criterion) {
     let runtime = runtime();
     let key = SigningKey::shared("RS256");
-    let (authorizer, _server) = runtime.block_on(async {
+    let (authorizer, server) = runtime.block_on(async {
         let server = KeyServer::start(&jwks(&[key])).await;
+        // Every decision verifies: the decision cache is measured separately.
         let authorizer = Authorizer::new(config(
             &server.url,
-            &[("JWKS_REFRESH_COOLDOWN_SECONDS", "3600")],
+            &[
+                ("JWKS_REFRESH_COOLDOWN_SECONDS", "3600"),
+                ("DECISION_CACHE_MAX_ENTRIES", "0"),
+            ],
         ))
         .unwrap();
         assert!(authorizer.prefetch(Duration::from_secs(2)).await);
@@ -86,6 +90,18 @@ fn handler(c: &mut Criterion) {
     c.bench_function("handler/allow_rs256", |b| {
         b.to_async(&runtime)
             .iter(|| decide_json(&authorizer, black_box(&valid)))
+    });
+
+    // The same token again with the decision cache on: a reconnect.
+    let cached = runtime.block_on(async {
+        let authorizer = Authorizer::new(config(&server.url, &[])).unwrap();
+        assert!(authorizer.prefetch(Duration::from_secs(2)).await);
+        assert!(decide_json(&authorizer, &valid).await.is_some());
+        authorizer
+    });
+    c.bench_function("handler/allow_rs256_cache_hit", |b| {
+        b.to_async(&runtime)
+            .iter(|| decide_json(&cached, black_box(&valid)))
     });
 
     // Refusals that must be cheaper than a signature check.

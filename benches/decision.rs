@@ -164,16 +164,21 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (server, authorizer) = runtime.block_on(async {
+    // Every decision verifies, as the peers do; the cache is measured apart.
+    let (server, authorizer, cached) = runtime.block_on(async {
         let server = KeyServer::start(&jwks(&[key])).await;
-        let authorizer = Authorizer::new(config(&server.url, &[])).unwrap();
+        let no_cache = [("DECISION_CACHE_MAX_ENTRIES", "0")];
+        let authorizer = Authorizer::new(config(&server.url, &no_cache)).unwrap();
         assert!(authorizer.prefetch(Duration::from_secs(2)).await);
-        (server, authorizer)
+        let cached = Authorizer::new(config(&server.url, &[])).unwrap();
+        assert!(cached.prefetch(Duration::from_secs(2)).await);
+        (server, authorizer, cached)
     });
     let event = serde_json::to_vec(&query_event_json(&token)).unwrap();
-    let handler_us = runtime.block_on(async {
+    let (handler_us, cache_hit_us) = runtime.block_on(async {
         per_decision(&authorizer, &event, 500, 3).await; // warm-up
-        per_decision(&authorizer, &event, 2000, 7).await
+        let handler = per_decision(&authorizer, &event, 2000, 7).await;
+        (handler, per_decision(&cached, &event, 2000, 7).await)
     });
 
     let (authorizer, event) = (Arc::new(authorizer), Arc::new(event));
@@ -186,6 +191,7 @@ fn main() {
 
     let report: Value = json!({
         "handler_us": handler_us,
+        "cache_hit_us": cache_hit_us,
         "decisions_per_second_1_worker": one_worker,
         "decisions_per_second_8_workers": eight_workers,
         "cold_start_ms": cold_start_ms,

@@ -4,8 +4,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
 use crate::claims;
 use crate::config::Config;
+use crate::decision_cache::{DecisionCache, VerifiedToken};
 use crate::error::{HandlerError, Outcome, Refusal};
 use crate::event::ConnectEvent;
 use crate::jwks::{JwksFetcher, KeyStore};
@@ -19,6 +22,7 @@ use crate::token::extract_token;
 pub struct Authorizer {
     config: Config,
     keys: KeyStore,
+    decisions: Option<DecisionCache>,
 }
 
 /// What a valid token grants.
@@ -32,6 +36,7 @@ struct Grant {
 /// What the decision log line reports, filled in as the checks go.
 #[derive(Debug, Default)]
 struct Trace {
+    cached: bool,
     alg: Option<&'static str>,
     kid: Option<String>,
     iss: Option<String>,
@@ -42,7 +47,13 @@ impl Authorizer {
     /// Builds the authorizer and its HTTP client; no network use.
     pub fn new(config: Config) -> Result<Self, reqwest::Error> {
         let keys = KeyStore::new(JwksFetcher::new(&config)?, &config);
-        Ok(Authorizer { config, keys })
+        let decisions = (config.decision_cache_max_entries > 0)
+            .then(|| DecisionCache::new(config.decision_cache_max_entries));
+        Ok(Authorizer {
+            config,
+            keys,
+            decisions,
+        })
     }
 
     /// The configuration in use.
@@ -104,6 +115,7 @@ impl Authorizer {
             } else {
                 ""
             },
+            cached = trace.cached,
             connection_id,
             request_id,
             duration_us,
@@ -125,25 +137,37 @@ impl Authorizer {
         trace: &mut Trace,
     ) -> Result<Grant, Refusal> {
         let token = extract_token(event)?;
-        let parsed = jws::parse(token, self.config.algorithms)?;
-        trace.alg = Some(parsed.header.alg.name());
-        trace.kid = Some(parsed.header.kid.clone());
-
-        let key_set = self.keys.with_kid(&parsed.header.kid).await?;
-        let key = key_set.get(&parsed.header.kid).ok_or(Refusal::UnknownKid)?;
-        key.verify(
-            parsed.header.alg,
-            parsed.signing_input.as_bytes(),
-            &parsed.signature,
-        )?;
-
-        let verified = parsed.claims()?;
+        let remembered = self
+            .decisions
+            .as_ref()
+            .map(|decisions| (decisions, DecisionCache::digest(token)));
+        let cached = match &remembered {
+            Some((decisions, digest)) => decisions.get(digest).await,
+            None => None,
+        };
+        trace.cached = cached.is_some();
+        let verified = match cached {
+            Some(verified) => {
+                trace.alg = Some(verified.alg);
+                trace.kid = Some(verified.kid.clone());
+                verified
+            }
+            None => Arc::new(self.verify(token, now, trace).await?),
+        };
         trace.iss = verified
+            .claims
             .get("iss")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        claims::check_claims(&verified, &self.config, now)?;
-        let principal_id = claims::principal_id(&verified, &self.config.principal_id_claim)?;
+        // Checked on every decision, cached or not: time passes.
+        claims::check_claims(&verified.claims, &self.config, now)?;
+        if let (Some((decisions, digest)), false) = (remembered, trace.cached) {
+            if verified.cacheable() {
+                decisions.insert(digest, Arc::clone(&verified)).await;
+            }
+        }
+        let verified = &verified.claims;
+        let principal_id = claims::principal_id(verified, &self.config.principal_id_claim)?;
         trace.sub = verified
             .get("sub")
             .and_then(Value::as_str)
@@ -158,7 +182,7 @@ impl Authorizer {
         Ok(Grant {
             principal_id,
             context: if allowed {
-                claims::context(&verified)
+                claims::context(verified)
             } else {
                 Map::new()
             },
@@ -169,6 +193,35 @@ impl Authorizer {
 
 /// Seconds since the epoch; a clock before 1970 reads as the far future, so
 /// that every token with an expiry is refused rather than accepted.
+impl Authorizer {
+    /// Parses `token`, verifies its signature with the key set's key, and
+    /// decodes its claims.
+    async fn verify(
+        &self,
+        token: &str,
+        now: u64,
+        trace: &mut Trace,
+    ) -> Result<VerifiedToken, Refusal> {
+        let parsed = jws::parse(token, self.config.algorithms)?;
+        trace.alg = Some(parsed.header.alg.name());
+        trace.kid = Some(parsed.header.kid.clone());
+        let key_set = self.keys.with_kid(&parsed.header.kid).await?;
+        let key = key_set.get(&parsed.header.kid).ok_or(Refusal::UnknownKid)?;
+        key.verify(
+            parsed.header.alg,
+            parsed.signing_input.as_bytes(),
+            &parsed.signature,
+        )?;
+        Ok(VerifiedToken::new(
+            parsed.claims()?,
+            parsed.header.alg.name(),
+            parsed.header.kid,
+            now,
+            self.keys.freshness_left(&key_set),
+        ))
+    }
+}
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

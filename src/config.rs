@@ -37,9 +37,11 @@ pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
 pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
 /// The claim used as `principalId`.
 pub const PRINCIPAL_ID_CLAIM: &str = "PRINCIPAL_ID_CLAIM";
+/// How many verified tokens to remember; 0 turns the decision cache off.
+pub const DECISION_CACHE_MAX_ENTRIES: &str = "DECISION_CACHE_MAX_ENTRIES";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 14] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -53,6 +55,7 @@ pub const VARIABLES: [&str; 13] = [
     JWKS_FETCH_TIMEOUT_MS,
     JWKS_MAX_BYTES,
     PRINCIPAL_ID_CLAIM,
+    DECISION_CACHE_MAX_ENTRIES,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -87,6 +90,8 @@ pub struct Config {
     pub jwks_max_bytes: usize,
     /// The claim whose value becomes `principalId`.
     pub principal_id_claim: String,
+    /// How many verified tokens the decision cache keeps (0: no cache).
+    pub decision_cache_max_entries: u64,
 }
 
 /// A variable is missing or has a value that cannot be used.
@@ -202,6 +207,12 @@ impl Config {
                 .try_into()
                 .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
             principal_id_claim: get(PRINCIPAL_ID_CLAIM).unwrap_or_else(|| "sub".to_owned()),
+            decision_cache_max_entries: parse_number(
+                &get,
+                DECISION_CACHE_MAX_ENTRIES,
+                10_000,
+                0..=1_000_000,
+            )?,
         })
     }
 
@@ -356,6 +367,7 @@ mod tests {
         assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(2000));
         assert_eq!(config.jwks_max_bytes, 262_144);
         assert_eq!(config.principal_id_claim, "sub");
+        assert_eq!(config.decision_cache_max_entries, 10_000);
         assert_eq!(config.warnings().len(), 1);
     }
 
@@ -378,6 +390,7 @@ mod tests {
             (JWKS_FETCH_TIMEOUT_MS, "500"),
             (JWKS_MAX_BYTES, "4096"),
             (PRINCIPAL_ID_CLAIM, "email"),
+            (DECISION_CACHE_MAX_ENTRIES, "0"),
         ];
         assert_eq!(vars.len(), VARIABLES.len());
         let config = config(&vars).unwrap();
@@ -398,6 +411,7 @@ mod tests {
         assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(500));
         assert_eq!(config.jwks_max_bytes, 4096);
         assert_eq!(config.principal_id_claim, "email");
+        assert_eq!(config.decision_cache_max_entries, 0);
         assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
     }
 

@@ -202,6 +202,11 @@ impl KeyStore {
         }
     }
 
+    /// How much longer `set` counts as fresh (zero once it is served stale).
+    pub fn freshness_left(&self, set: &KeySet) -> Duration {
+        self.ttl.saturating_sub(set.fetched_at().elapsed())
+    }
+
     /// A key set that has `kid`: the current one, or a refetched one when the
     /// cooldown allows.
     pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {

@@ -17,6 +17,7 @@ pub mod algorithm;
 pub mod authorizer;
 pub mod claims;
 pub mod config;
+pub mod decision_cache;
 pub mod error;
 pub mod event;
 pub mod jwks;

@@ -17,5 +17,6 @@ locals {
     JWKS_FETCH_TIMEOUT_MS         = tostring(var.jwks_fetch_timeout_ms)
     JWKS_MAX_BYTES                = tostring(var.jwks_max_bytes)
     PRINCIPAL_ID_CLAIM            = var.principal_id_claim
+    DECISION_CACHE_MAX_ENTRIES    = tostring(var.decision_cache_max_entries)
   }
 }

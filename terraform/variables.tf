@@ -266,3 +266,14 @@ variable "principal_id_claim" {
     error_message = "principal_id_claim must not be empty."
   }
 }
+
+variable "decision_cache_max_entries" {
+  description = "DECISION_CACHE_MAX_ENTRIES: how many verified tokens to remember (by SHA-256) so reconnects skip signature verification; 0 turns the cache off."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.decision_cache_max_entries >= 0 && var.decision_cache_max_entries <= 1000000 && floor(var.decision_cache_max_entries) == var.decision_cache_max_entries
+    error_message = "decision_cache_max_entries must be a whole number from 0 to 1000000."
+  }
+}

@@ -669,3 +669,73 @@ async fn a_flood_of_one_unknown_kid_causes_one_fetch_even_without_cooldown() {
     );
     assert_eq!(server.hits(), 3);
 }
+
+#[tokio::test]
+async fn cached_decisions_recheck_expiry_and_authorized_apis() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let authorizer = authorizer_for(
+        &server,
+        &[
+            ("JWT_LEEWAY_SECONDS", "0"),
+            (
+                "AUTHORIZED_APIS",
+                "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*",
+            ),
+        ],
+    )
+    .await;
+    let token = key.sign(&claims_with(json!({"exp": now() + 2})));
+    for _ in 0..2 {
+        assert_eq!(
+            effect(&decide(&authorizer, &query_event(&token)).await.unwrap()),
+            "Allow"
+        );
+    }
+    let mut elsewhere = query_event(&token);
+    elsewhere.method_arn =
+        "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/$connect".into();
+    assert_eq!(
+        effect(&decide(&authorizer, &elsewhere).await.unwrap()),
+        "Deny"
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        refusal(&authorizer, &query_event(&token)).await,
+        Refusal::Expired
+    );
+}
+
+#[tokio::test]
+async fn cached_decisions_end_with_the_key_sets_freshness() {
+    let kept = SigningKey::shared("ES256");
+    let removed = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[kept, removed])).await;
+    for cache in ["10000", "0"] {
+        let authorizer = authorizer_for(
+            &server,
+            &[
+                ("JWKS_CACHE_TTL_SECONDS", "1"),
+                ("DECISION_CACHE_MAX_ENTRIES", cache),
+            ],
+        )
+        .await;
+        server.set_keys(&jwks(&[kept, removed]));
+        let token = removed.sign(&valid_claims());
+        assert_eq!(
+            effect(&decide(&authorizer, &query_event(&token)).await.unwrap()),
+            "Allow"
+        );
+        assert_eq!(
+            effect(&decide(&authorizer, &query_event(&token)).await.unwrap()),
+            "Allow"
+        );
+        server.set_keys(&jwks(&[kept]));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(
+            refusal(&authorizer, &query_event(&token)).await,
+            Refusal::UnknownKid,
+            "cache {cache}"
+        );
+    }
+}

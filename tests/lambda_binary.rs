@@ -45,6 +45,8 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
         1,
         "the key set was prefetched during init and reused"
     );
+    let again = api.invoke(&query_event_json(&token)).await;
+    assert!(matches!(again, Answer::Response(ref r) if r["principalId"] == "user-123"));
 
     // The header fixture connects to another account's API: not in AUTHORIZED_APIS.
     let deny = api.invoke(&header_event_json(&token)).await;
@@ -83,6 +85,7 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
         summary,
         vec![
             ("allow", "allowed"),
+            ("allow", "allowed"),
             ("deny", "api_not_authorized"),
             ("unauthorized", "missing_token"),
             ("unauthorized", "expired"),
@@ -102,8 +105,13 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
     assert_eq!(first["connection_id"], "Dzl8bdcnDoECJZQ=");
     assert_eq!(first["request_id"], "Dzl8bFzJDoEFXvQ=");
     assert!(first["duration_us"].is_u64());
+    assert_eq!(first["cached"], false);
     assert_eq!(
-        decisions[1]["fields"]["sub"], "",
+        decisions[1]["fields"]["cached"], true,
+        "the same token again is a cache hit"
+    );
+    assert_eq!(
+        decisions[2]["fields"]["sub"], "",
         "sub is logged on allow only"
     );
     for secret in [&token, &expired] {

@@ -89,6 +89,7 @@ run "defaults" {
       JWKS_FETCH_TIMEOUT_MS         = "2000"
       JWKS_MAX_BYTES                = "262144"
       PRINCIPAL_ID_CLAIM            = "sub"
+      DECISION_CACHE_MAX_ENTRIES    = "10000"
     })
     error_message = "unset lists must not reach the environment; defaults must"
   }
@@ -115,6 +116,7 @@ run "every_variable_reaches_the_environment" {
     jwks_fetch_timeout_ms         = 1500
     jwks_max_bytes                = 65536
     principal_id_claim            = "username"
+    decision_cache_max_entries    = 0
   }
 
   assert {
@@ -140,6 +142,7 @@ run "every_variable_reaches_the_environment" {
       JWKS_FETCH_TIMEOUT_MS         = "1500"
       JWKS_MAX_BYTES                = "65536"
       PRINCIPAL_ID_CLAIM            = "username"
+      DECISION_CACHE_MAX_ENTRIES    = "0"
     })
     error_message = "each authorizer variable must reach the environment under its name"
   }

@@ -1,0 +1,151 @@
+//! Verified tokens remembered by their SHA-256, so a client reconnecting with
+//! the same token skips parsing and signature verification. API Gateway
+//! caches no WebSocket authorizer result, and clients reconnect often.
+//!
+//! Only the digest is kept as the key, never the token. An entry lives no
+//! longer than the token's `exp` nor than the key set it was verified with
+//! stays fresh; every time-based claim, the issuer, the audience and
+//! `AUTHORIZED_APIS` are checked again on each hit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use moka::Expiry;
+use serde_json::{Map, Value};
+
+/// A token whose signature verified, as the cache keeps it.
+#[derive(Debug)]
+pub struct VerifiedToken {
+    /// Its claims.
+    pub claims: Map<String, Value>,
+    /// The algorithm it was signed with.
+    pub alg: &'static str,
+    /// The key it was verified with.
+    pub kid: String,
+    /// How long it may be remembered; `None` when not at all.
+    lifetime: Option<Duration>,
+}
+
+impl VerifiedToken {
+    /// A verified token, to be remembered for no longer than its `exp` (seen
+    /// from `now`, seconds since the epoch) nor than `key_freshness`, what is
+    /// left of its key set's TTL.
+    pub fn new(
+        claims: Map<String, Value>,
+        alg: &'static str,
+        kid: String,
+        now: u64,
+        key_freshness: Duration,
+    ) -> Self {
+        let until_exp = match claims.get("exp").and_then(Value::as_f64) {
+            Some(exp) if exp > now as f64 => {
+                Duration::try_from_secs_f64(exp - now as f64).unwrap_or(Duration::MAX)
+            }
+            Some(_) => Duration::ZERO,
+            None => Duration::MAX,
+        };
+        let lifetime = until_exp.min(key_freshness);
+        VerifiedToken {
+            claims,
+            alg,
+            kid,
+            lifetime: (!lifetime.is_zero()).then_some(lifetime),
+        }
+    }
+
+    /// Whether the token may be remembered at all.
+    pub fn cacheable(&self) -> bool {
+        self.lifetime.is_some()
+    }
+}
+
+/// Each entry expires after its own lifetime.
+struct ByLifetime;
+
+impl Expiry<[u8; 32], Arc<VerifiedToken>> for ByLifetime {
+    fn expire_after_create(
+        &self,
+        _key: &[u8; 32],
+        value: &Arc<VerifiedToken>,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(value.lifetime.unwrap_or(Duration::ZERO))
+    }
+}
+
+/// The bounded cache of verified tokens.
+#[derive(Debug, Clone)]
+pub struct DecisionCache {
+    entries: Cache<[u8; 32], Arc<VerifiedToken>>,
+}
+
+impl DecisionCache {
+    /// A cache of at most `max_entries` tokens.
+    pub fn new(max_entries: u64) -> Self {
+        DecisionCache {
+            entries: Cache::builder()
+                .max_capacity(max_entries)
+                .expire_after(ByLifetime)
+                .build(),
+        }
+    }
+
+    /// The cache key of `token`.
+    pub fn digest(token: &str) -> [u8; 32] {
+        openssl::sha::sha256(token.as_bytes())
+    }
+
+    /// The remembered verification of the token with this digest.
+    pub async fn get(&self, digest: &[u8; 32]) -> Option<Arc<VerifiedToken>> {
+        self.entries.get(digest).await
+    }
+
+    /// Remembers a verified token.
+    pub async fn insert(&self, digest: [u8; 32], token: Arc<VerifiedToken>) {
+        self.entries.insert(digest, token).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn lifetime_is_bounded_by_exp_and_key_freshness() {
+        let ten_minutes = Duration::from_secs(600);
+        let lifetime = |value: Value, freshness: Duration| {
+            VerifiedToken::new(claims(value), "RS256", "k".into(), 1000, freshness).lifetime
+        };
+        assert_eq!(
+            lifetime(json!({"exp": 1030}), ten_minutes),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            lifetime(json!({"exp": 9000}), ten_minutes),
+            Some(ten_minutes)
+        );
+        assert_eq!(lifetime(json!({}), ten_minutes), Some(ten_minutes));
+        assert_eq!(
+            lifetime(json!({"exp": 1e300}), ten_minutes),
+            Some(ten_minutes)
+        );
+        assert_eq!(lifetime(json!({"exp": 1000}), ten_minutes), None);
+        assert_eq!(lifetime(json!({"exp": 9000}), Duration::ZERO), None);
+    }
+
+    #[test]
+    fn the_key_is_a_digest_not_the_token() {
+        let digest = DecisionCache::digest("a.b.c");
+        assert_eq!(digest.len(), 32);
+        assert_ne!(DecisionCache::digest("a.b.d"), digest);
+    }
+}
