@@ -184,12 +184,10 @@ impl KeyStore {
             return Ok(set);
         }
         // Past the TTL: one request refreshes, the others use the old keys.
-        if self.revalidating.swap(true, Ordering::AcqRel) {
+        let Some(_claim) = RevalidationClaim::take(&self.revalidating) else {
             return Ok(set);
-        }
-        let refreshed = self.refresh(Some(set.fetched_at())).await;
-        self.revalidating.store(false, Ordering::Release);
-        match refreshed {
+        };
+        match self.refresh(Some(set.fetched_at())).await {
             Ok(fresh) => Ok(fresh),
             Err(_) => {
                 tracing::warn!(
@@ -288,6 +286,23 @@ impl KeyStore {
     }
 }
 
+/// The right to revalidate the key set, released when dropped: also when the
+/// refreshing request is cancelled mid-fetch, so revalidation never stalls.
+struct RevalidationClaim<'a>(&'a AtomicBool);
+
+impl<'a> RevalidationClaim<'a> {
+    fn take(flag: &'a AtomicBool) -> Option<Self> {
+        // `then`, not `then_some`: a claim built and dropped would release the flag.
+        (!flag.swap(true, Ordering::AcqRel)).then(|| RevalidationClaim(flag))
+    }
+}
+
+impl Drop for RevalidationClaim<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 fn log_fetch(url: &Url, set: &KeySet, started: Instant) {
     for skipped in set.skipped() {
         tracing::warn!(
@@ -304,4 +319,23 @@ fn log_fetch(url: &Url, set: &KeySet, started: Instant) {
         duration_ms = started.elapsed().as_millis() as u64,
         "key set fetched"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revalidation_claim_is_exclusive_and_released_on_drop() {
+        let flag = AtomicBool::new(false);
+        let claim = RevalidationClaim::take(&flag);
+        assert!(claim.is_some());
+        assert!(RevalidationClaim::take(&flag).is_none());
+        assert!(
+            flag.load(Ordering::Acquire),
+            "a refused claim leaves the holder's flag set"
+        );
+        drop(claim);
+        assert!(RevalidationClaim::take(&flag).is_some());
+    }
 }
