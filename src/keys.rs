@@ -11,14 +11,15 @@ use std::time::Instant;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jwk::Jwk;
-use josekit::jws::{
-    EdDSA, JwsVerifier, ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512,
-};
+use josekit::jws::{EdDSA, JwsVerifier, ES256, ES384, ES512, PS256, PS384, PS512};
+use openssl::bn::BigNum;
 use openssl::pkey::{Id, PKey, Public};
+use openssl::rsa::Rsa;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 use crate::error::Refusal;
+use crate::rsa_pkcs1::RsaPkcs1Verifier;
 
 /// RSA moduli shorter than this are refused by josekit (NIST SP 800-131A).
 const MIN_RSA_BITS: u32 = 2048;
@@ -40,7 +41,24 @@ pub struct VerificationKey {
     kid: String,
     algorithms: AlgorithmSet,
     material: Material,
-    verifiers: [OnceLock<Option<Box<dyn JwsVerifier>>>; Algorithm::ALL.len()],
+    verifiers: [OnceLock<Option<Verifier>>; Algorithm::ALL.len()],
+}
+
+/// RS256/384/512 take the prepared-context path (the common case, measured
+/// in BENCHMARKS.md); the other algorithms go through josekit.
+#[derive(Debug)]
+enum Verifier {
+    RsaPkcs1(RsaPkcs1Verifier),
+    Jose(Box<dyn JwsVerifier>),
+}
+
+impl Verifier {
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Verifier::RsaPkcs1(verifier) => verifier.verify(message, signature),
+            Verifier::Jose(verifier) => verifier.verify(message, signature).is_ok(),
+        }
+    }
 }
 
 impl VerificationKey {
@@ -53,22 +71,41 @@ impl VerificationKey {
     /// Verifies `signature` over `message` with `alg`.
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Refusal> {
         let verifier = self.verifier(alg).ok_or(Refusal::KeyAlgorithmMismatch)?;
-        verifier
-            .verify(message, signature)
-            .map_err(|_| Refusal::BadSignature)
+        if verifier.verify(message, signature) {
+            Ok(())
+        } else {
+            Err(Refusal::BadSignature)
+        }
     }
 
-    fn verifier(&self, alg: Algorithm) -> Option<&dyn JwsVerifier> {
+    fn verifier(&self, alg: Algorithm) -> Option<&Verifier> {
         if !self.algorithms.contains(alg) {
             return None;
         }
         self.verifiers[alg.index()]
             .get_or_init(|| build_verifier(&self.material, alg))
-            .as_deref()
+            .as_ref()
     }
 }
 
-fn build_verifier(material: &Material, alg: Algorithm) -> Option<Box<dyn JwsVerifier>> {
+/// The RSA public key of `material`, from the JWK's `n` and `e` or the
+/// certificate's SubjectPublicKeyInfo.
+fn rsa_public_key(material: &Material) -> Option<PKey<Public>> {
+    match material {
+        Material::Jwk(jwk) => {
+            let component = |name: &str| {
+                let encoded = jwk.parameter(name)?.as_str()?;
+                let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+                BigNum::from_slice(&bytes).ok()
+            };
+            let rsa = Rsa::from_public_components(component("n")?, component("e")?).ok()?;
+            PKey::from_rsa(rsa).ok()
+        }
+        Material::Spki(der) => PKey::public_key_from_der(der).ok(),
+    }
+}
+
+fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
     macro_rules! build {
         ($algorithm:expr) => {
             match material {
@@ -82,9 +119,10 @@ fn build_verifier(material: &Material, alg: Algorithm) -> Option<Box<dyn JwsVeri
         };
     }
     let verifier = match alg {
-        Algorithm::Rs256 => build!(RS256),
-        Algorithm::Rs384 => build!(RS384),
-        Algorithm::Rs512 => build!(RS512),
+        Algorithm::Rs256 | Algorithm::Rs384 | Algorithm::Rs512 => {
+            return RsaPkcs1Verifier::new(rsa_public_key(material)?, alg, MIN_RSA_BITS)
+                .map(Verifier::RsaPkcs1)
+        }
         Algorithm::Ps256 => build!(PS256),
         Algorithm::Ps384 => build!(PS384),
         Algorithm::Ps512 => build!(PS512),
@@ -93,7 +131,7 @@ fn build_verifier(material: &Material, alg: Algorithm) -> Option<Box<dyn JwsVeri
         Algorithm::Es512 => build!(ES512),
         Algorithm::EdDsa => build!(EdDSA),
     };
-    verifier.ok()
+    verifier.ok().map(Verifier::Jose)
 }
 
 /// The usable keys of one fetched key set.

@@ -25,6 +25,7 @@ pub mod jws;
 pub mod keys;
 pub mod logging;
 pub mod policy;
+pub mod rsa_pkcs1;
 pub mod runtime_api;
 pub mod token;
 
