@@ -145,6 +145,19 @@ impl AlgorithmSet {
     }
 }
 
+/// The members as `JWT_ALGORITHMS` lists them: `RS256,ES256`.
+impl fmt::Display for AlgorithmSet {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (position, alg) in self.iter().enumerate() {
+            if position > 0 {
+                formatter.write_str(",")?;
+            }
+            formatter.write_str(alg.name())?;
+        }
+        Ok(())
+    }
+}
+
 impl FromIterator<Algorithm> for AlgorithmSet {
     fn from_iter<I: IntoIterator<Item = Algorithm>>(iter: I) -> Self {
         AlgorithmSet(

@@ -21,13 +21,13 @@ use crate::token::extract_token;
 #[derive(Debug)]
 pub struct Authorizer {
     config: Config,
-    keys: KeyStore,
+    pub(crate) keys: KeyStore,
     decisions: Option<DecisionCache>,
 }
 
 /// What a valid token grants.
 #[derive(Debug)]
-struct Grant {
+pub(crate) struct Grant {
     principal_id: String,
     context: Map<String, Value>,
     allowed: bool,
@@ -35,7 +35,7 @@ struct Grant {
 
 /// What the decision log line reports, filled in as the checks go.
 #[derive(Debug, Default)]
-struct Trace {
+pub(crate) struct Trace {
     cached: bool,
     alg: Option<&'static str>,
     kid: Option<String>,
@@ -92,18 +92,7 @@ impl Authorizer {
         let request = &event.request_context;
         let connection_id = request.connection_id.as_deref().unwrap_or("");
         let request_id = request.request_id.as_deref().unwrap_or("");
-        let (decision, reason) = match &result {
-            Ok(grant) if grant.allowed => ("allow", "allowed"),
-            Ok(_) => ("deny", Refusal::ApiNotAuthorized.code()),
-            Err(refusal) => (
-                match refusal.outcome() {
-                    Outcome::Unauthorized => "unauthorized",
-                    Outcome::Deny => "deny",
-                    Outcome::Error => "error",
-                },
-                refusal.code(),
-            ),
-        };
+        let (decision, reason) = verdict(&result);
         tracing::info!(
             decision,
             reason,
@@ -130,7 +119,7 @@ impl Authorizer {
         ))
     }
 
-    async fn evaluate(
+    pub(crate) async fn evaluate(
         &self,
         event: &ConnectEvent,
         now: u64,
@@ -191,8 +180,6 @@ impl Authorizer {
     }
 }
 
-/// Seconds since the epoch; a clock before 1970 reads as the far future, so
-/// that every token with an expiry is refused rather than accepted.
 impl Authorizer {
     /// Parses `token`, verifies its signature with the key set's key, and
     /// decodes its claims.
@@ -222,7 +209,25 @@ impl Authorizer {
     }
 }
 
-fn unix_now() -> u64 {
+/// The decision and reason code of the log line for an evaluation's result.
+pub(crate) fn verdict(result: &Result<Grant, Refusal>) -> (&'static str, &'static str) {
+    match result {
+        Ok(grant) if grant.allowed => ("allow", "allowed"),
+        Ok(_) => ("deny", Refusal::ApiNotAuthorized.code()),
+        Err(refusal) => (
+            match refusal.outcome() {
+                Outcome::Unauthorized => "unauthorized",
+                Outcome::Deny => "deny",
+                Outcome::Error => "error",
+            },
+            refusal.code(),
+        ),
+    }
+}
+
+/// Seconds since the epoch; a clock before 1970 reads as the far future, so
+/// that every token with an expiry is refused rather than accepted.
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())

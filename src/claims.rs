@@ -14,34 +14,63 @@ use crate::error::Refusal;
 const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 
 /// Checks `exp`, `nbf`, `iat`, `iss` and the audience of verified claims at
-/// `now` (seconds since the epoch).
+/// `now` (seconds since the epoch), in that order.
 pub fn check_claims(claims: &Map<String, Value>, config: &Config, now: u64) -> Result<(), Refusal> {
-    let now = now as f64;
-    let leeway = config.leeway_seconds as f64;
-
-    if config.verify_expiration {
-        let exp = numeric_date(claims, "exp")?.ok_or(Refusal::MissingExpiry)?;
-        if now >= exp + leeway {
-            return Err(Refusal::Expired);
-        }
-    }
-    if let Some(nbf) = numeric_date(claims, "nbf")? {
-        if nbf > now + leeway {
-            return Err(Refusal::NotYetValid);
-        }
-    }
-    if let Some(iat) = numeric_date(claims, "iat")? {
-        if iat > now + leeway {
-            return Err(Refusal::IssuedInFuture);
-        }
-    }
-    if let Some(issuers) = &config.issuers {
-        match claims.get("iss") {
-            Some(Value::String(iss)) if issuers.iter().any(|accepted| accepted == iss) => {}
-            _ => return Err(Refusal::WrongIssuer),
-        }
-    }
+    check_expiry(claims, config, now)?;
+    check_not_before(claims, config, now)?;
+    check_issued_at(claims, config, now)?;
+    check_issuer(claims, config)?;
     check_audience(claims, &config.audiences)
+}
+
+/// `exp` must be present and later than `now` (within the leeway), unless
+/// expiry verification is off.
+pub fn check_expiry(claims: &Map<String, Value>, config: &Config, now: u64) -> Result<(), Refusal> {
+    if !config.verify_expiration {
+        return Ok(());
+    }
+    let exp = numeric_date(claims, "exp")?.ok_or(Refusal::MissingExpiry)?;
+    if now as f64 >= exp + config.leeway_seconds as f64 {
+        return Err(Refusal::Expired);
+    }
+    Ok(())
+}
+
+/// `nbf`, when present, must not be later than `now` (within the leeway).
+pub fn check_not_before(
+    claims: &Map<String, Value>,
+    config: &Config,
+    now: u64,
+) -> Result<(), Refusal> {
+    match numeric_date(claims, "nbf")? {
+        Some(nbf) if nbf > now as f64 + config.leeway_seconds as f64 => Err(Refusal::NotYetValid),
+        _ => Ok(()),
+    }
+}
+
+/// `iat`, when present, must not be later than `now` (within the leeway).
+pub fn check_issued_at(
+    claims: &Map<String, Value>,
+    config: &Config,
+    now: u64,
+) -> Result<(), Refusal> {
+    match numeric_date(claims, "iat")? {
+        Some(iat) if iat > now as f64 + config.leeway_seconds as f64 => {
+            Err(Refusal::IssuedInFuture)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `iss` must be one of the configured issuers, when issuers are configured.
+pub fn check_issuer(claims: &Map<String, Value>, config: &Config) -> Result<(), Refusal> {
+    let Some(issuers) = &config.issuers else {
+        return Ok(());
+    };
+    match claims.get("iss") {
+        Some(Value::String(iss)) if issuers.iter().any(|accepted| accepted == iss) => Ok(()),
+        _ => Err(Refusal::WrongIssuer),
+    }
 }
 
 /// A NumericDate: a JSON number, finite, not negative, not absurdly large.
@@ -59,7 +88,7 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
 /// `aud` (a string or an array of strings) must name an accepted audience;
 /// a token without `aud` must have an accepted `client_id` instead (Cognito
 /// access tokens carry the app client there).
-fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), Refusal> {
+pub fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), Refusal> {
     let is_accepted = |value: &Value| {
         value
             .as_str()

@@ -216,6 +216,58 @@ impl Config {
         })
     }
 
+    /// Every variable with the value in effect (defaults included), in the
+    /// order of [`VARIABLES`], for `check-config`.
+    pub fn settings(&self) -> [(&'static str, String); VARIABLES.len()] {
+        let list = |items: &[String]| items.join(",");
+        [
+            (JWT_ISSUER_JWKS_URI, self.jwks_uri.to_string()),
+            (JWT_AUTHORIZED_AUDIENCES, list(&self.audiences)),
+            (JWT_VERIFY_EXPIRATION, self.verify_expiration.to_string()),
+            (
+                AUTHORIZED_APIS,
+                self.authorized_apis
+                    .as_ref()
+                    .map(|patterns| {
+                        let patterns: Vec<String> = patterns
+                            .iter()
+                            .map(|pattern| pattern.as_str().to_owned())
+                            .collect();
+                        list(&patterns)
+                    })
+                    .unwrap_or_default(),
+            ),
+            (
+                JWT_ISSUER,
+                self.issuers.as_deref().map(list).unwrap_or_default(),
+            ),
+            (JWT_ALGORITHMS, self.algorithms.to_string()),
+            (JWT_LEEWAY_SECONDS, self.leeway_seconds.to_string()),
+            (
+                JWKS_CACHE_TTL_SECONDS,
+                self.jwks_cache_ttl.as_secs().to_string(),
+            ),
+            (
+                JWKS_REFRESH_COOLDOWN_SECONDS,
+                self.jwks_refresh_cooldown.as_secs().to_string(),
+            ),
+            (
+                JWKS_MAX_STALE_SECONDS,
+                self.jwks_max_stale.as_secs().to_string(),
+            ),
+            (
+                JWKS_FETCH_TIMEOUT_MS,
+                self.jwks_fetch_timeout.as_millis().to_string(),
+            ),
+            (JWKS_MAX_BYTES, self.jwks_max_bytes.to_string()),
+            (PRINCIPAL_ID_CLAIM, self.principal_id_claim.clone()),
+            (
+                DECISION_CACHE_MAX_ENTRIES,
+                self.decision_cache_max_entries.to_string(),
+            ),
+        ]
+    }
+
     /// Settings that are valid but weaken the checks, for a warning at start-up.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -369,6 +421,40 @@ mod tests {
         assert_eq!(config.principal_id_claim, "sub");
         assert_eq!(config.decision_cache_max_entries, 10_000);
         assert_eq!(config.warnings().len(), 1);
+    }
+
+    #[test]
+    fn settings_name_every_variable_and_read_back_to_the_same_configuration() {
+        let custom = config(&[
+            MINIMAL[0],
+            MINIMAL[1],
+            (JWT_VERIFY_EXPIRATION, "0"),
+            (
+                AUTHORIZED_APIS,
+                "arn:aws:execute-api:eu-west-1:1:a/prod/*,arn:aws:execute-api:eu-west-1:1:b/*",
+            ),
+            (JWT_ISSUER, "https://one, https://two"),
+            (JWT_ALGORITHMS, "ES256, RS256"),
+            (JWT_LEEWAY_SECONDS, "5"),
+            (JWKS_MAX_BYTES, "4096"),
+            (DECISION_CACHE_MAX_ENTRIES, "0"),
+        ])
+        .unwrap();
+        for source in [config(&MINIMAL).unwrap(), custom] {
+            let settings = source.settings();
+            let names: Vec<&str> = settings.iter().map(|(name, _)| *name).collect();
+            assert_eq!(names, VARIABLES);
+            let again = Config::from_lookup(|name| {
+                settings
+                    .iter()
+                    .find(|(variable, _)| *variable == name)
+                    .map(|(_, value)| value.clone())
+            })
+            .unwrap();
+            assert_eq!(again.settings(), settings);
+        }
+        let custom = config(&[MINIMAL[0], MINIMAL[1], (JWT_ALGORITHMS, "ES256, RS256")]).unwrap();
+        assert_eq!(custom.settings()[5].1, "RS256,ES256");
     }
 
     #[test]

@@ -231,6 +231,17 @@ impl KeySet {
         self.keys.get(kid).map(Arc::as_ref)
     }
 
+    /// The usable keys, sorted by kid.
+    pub fn keys(&self) -> Vec<(&str, &VerificationKey)> {
+        let mut keys: Vec<(&str, &VerificationKey)> = self
+            .keys
+            .iter()
+            .map(|(kid, key)| (kid.as_str(), key.as_ref()))
+            .collect();
+        keys.sort_unstable_by_key(|(kid, _)| *kid);
+        keys
+    }
+
     /// The keys of the body that could not be used.
     pub fn skipped(&self) -> &[SkippedKey] {
         &self.skipped

@@ -16,10 +16,12 @@
 pub mod algorithm;
 pub mod authorizer;
 pub mod claims;
+pub mod cli;
 pub mod config;
 pub mod decision_cache;
 pub mod error;
 pub mod event;
+pub mod explain;
 pub mod jwks;
 pub mod jws;
 pub mod keys;

@@ -4,13 +4,27 @@ use std::sync::Arc;
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use ws_jwt_authorizer::runtime_api::report_init_error;
-use ws_jwt_authorizer::{handle, logging, Authorizer, Config, ConnectEvent};
+use ws_jwt_authorizer::{cli, handle, logging, Authorizer, Config, ConnectEvent};
 
 /// Lambda Managed Instances send several invocations at once and say how
 /// many in this variable; classic Lambda sends one at a time.
 const MAX_CONCURRENCY: &str = "AWS_LAMBDA_MAX_CONCURRENCY";
 
 fn main() -> Result<(), lambda_runtime::Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(command) = cli::parse_args(&args) {
+        let code = match command {
+            Ok(command) => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(cli::run(command)),
+            Err(message) => {
+                eprintln!("error: {message}\n\n{}", cli::USAGE);
+                cli::EXIT_PROBLEM
+            }
+        };
+        std::process::exit(code);
+    }
     let concurrent = std::env::var(MAX_CONCURRENCY)
         .ok()
         .and_then(|value| value.trim().parse::<u32>().ok())

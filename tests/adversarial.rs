@@ -13,6 +13,7 @@ use common::http::{self, Reply, Request};
 use common::*;
 use josekit::jws::{HS256, HS384, HS512};
 use serde_json::{json, Value};
+use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, Refusal};
 
 struct Corpus {
@@ -23,6 +24,20 @@ struct Corpus {
 impl Corpus {
     async fn expect(&mut self, name: &str, event: ConnectEvent, expected: Refusal) {
         self.cases += 1;
+        // `explain` walks the same checks one by one: its first failure must
+        // be the refusal the authorizer gives.
+        let explanation = self.authorizer.explain(&event).await;
+        let first_failure = explanation
+            .checks
+            .iter()
+            .find(|check| check.status == Status::Fail)
+            .and_then(|check| check.reason);
+        assert_eq!(
+            (explanation.reason, first_failure),
+            (expected.code(), Some(expected.code())),
+            "{name}: explain disagrees: {:?}",
+            explanation.checks
+        );
         match self.authorizer.authorize(&event).await {
             Ok(response) => {
                 let response = serde_json::to_value(response).unwrap();

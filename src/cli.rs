@@ -1,0 +1,456 @@
+//! The binary's commands outside Lambda: `explain` and `check-config`.
+//!
+//! Both read the same environment variables as the Lambda and run the same
+//! code, so "why is my client getting 401?" and "will this deployment work?"
+//! are answered before a user asks.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use crate::config::{Config, ConfigError};
+use crate::event::ConnectEvent;
+use crate::explain::{Explanation, Status};
+use crate::jwks::JwksFetcher;
+use crate::Authorizer;
+
+/// Exit code of a refused token.
+pub const EXIT_REFUSED: i32 = 1;
+/// Exit code of a configuration, key set or usage problem.
+pub const EXIT_PROBLEM: i32 = 2;
+
+/// The usage text.
+pub const USAGE: &str = "\
+ws-jwt-authorizer: a JWT authorizer for API Gateway WebSocket APIs.
+
+Without arguments it runs as a Lambda function. With one of these commands
+it runs locally, configured by the same environment variables:
+
+  explain [--token TOKEN | --event FILE] [--method-arn ARN] [--json]
+      Shows the token's header and claims (never its signature), each check
+      with the values compared, the decision and what API Gateway answers.
+      The token is read from stdin when neither --token nor --event is given.
+      --event FILE reads a $connect event as API Gateway sends it.
+      Exit code: 0 allow, 1 refused, 2 configuration or key set problem.
+
+  check-config [--json]
+      Validates the environment and fetches the key set once.
+      Exit code: 0 usable, 2 not.
+";
+
+/// A command line, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Explain one token or event.
+    Explain {
+        /// Where the request comes from.
+        input: Input,
+        /// The methodArn to check `AUTHORIZED_APIS` against.
+        method_arn: Option<String>,
+        /// JSON output instead of text.
+        json: bool,
+    },
+    /// Validate the configuration and fetch the key set.
+    CheckConfig {
+        /// JSON output instead of text.
+        json: bool,
+    },
+    /// Print the usage.
+    Help,
+}
+
+/// Where `explain` reads its request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A token given on the command line.
+    Token(String),
+    /// A token read from stdin.
+    Stdin,
+    /// A `$connect` event read from a file.
+    Event(String),
+}
+
+/// Parses the arguments after the program name; `None` when there are none
+/// (the Lambda runs). An unusable command line is an `Err` with the message.
+pub fn parse_args(args: &[String]) -> Option<Result<Command, String>> {
+    let (command, rest) = args.split_first()?;
+    Some(match command.as_str() {
+        "explain" => parse_explain(rest),
+        "check-config" => match rest {
+            [] => Ok(Command::CheckConfig { json: false }),
+            [flag] if flag == "--json" => Ok(Command::CheckConfig { json: true }),
+            _ => Err(format!("check-config takes only --json, got {rest:?}")),
+        },
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        other => Err(format!("unknown command {other:?}")),
+    })
+}
+
+fn parse_explain(mut rest: &[String]) -> Result<Command, String> {
+    let mut input = None;
+    let mut method_arn = None;
+    let mut json = false;
+    while let Some((flag, tail)) = rest.split_first() {
+        let value = || {
+            tail.first()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--json" => json = true,
+            "--token" | "--event" if input.is_some() => {
+                return Err("give one of --token and --event".to_owned())
+            }
+            "--token" => input = Some(Input::Token(value()?)),
+            "--event" => input = Some(Input::Event(value()?)),
+            "--method-arn" => method_arn = Some(value()?),
+            other => return Err(format!("unknown option {other:?}")),
+        }
+        rest = if flag == "--json" { tail } else { &tail[1..] };
+    }
+    Ok(Command::Explain {
+        input: match input {
+            Some(Input::Token(token)) if token == "-" => Input::Stdin,
+            Some(input) => input,
+            None => Input::Stdin,
+        },
+        method_arn,
+        json,
+    })
+}
+
+/// Runs a command and returns the process exit code.
+pub async fn run(command: Command) -> i32 {
+    match command {
+        Command::Help => {
+            print!("{USAGE}");
+            0
+        }
+        Command::CheckConfig { json } => {
+            let (report, code) = check_config(Config::from_env()).await;
+            print!(
+                "{}",
+                if json {
+                    json_text(&report)
+                } else {
+                    render_check(&report)
+                }
+            );
+            code
+        }
+        Command::Explain {
+            input,
+            method_arn,
+            json,
+        } => {
+            let config = match Config::from_env() {
+                Ok(config) => config,
+                Err(error) => return problem(json, &config_error_report(&error)),
+            };
+            let event = match read_event(&input, method_arn.as_deref(), &config) {
+                Ok(event) => event,
+                Err(message) => return problem(json, &json!({ "error": message })),
+            };
+            let authorizer = match Authorizer::new(config) {
+                Ok(authorizer) => authorizer,
+                Err(error) => return problem(json, &json!({ "error": error.to_string() })),
+            };
+            let explanation = authorizer.explain(&event).await;
+            if json {
+                print!("{}", json_text(&explanation));
+            } else {
+                print!("{}", render_explanation(&explanation));
+            }
+            explanation.exit_code()
+        }
+    }
+}
+
+fn problem(json: bool, report: &Value) -> i32 {
+    if json {
+        print!("{}", json_text(report));
+    } else if let Some(error) = report.get("error").and_then(Value::as_str) {
+        eprintln!("error: {error}");
+    } else {
+        eprintln!("error: {report}");
+    }
+    EXIT_PROBLEM
+}
+
+fn json_text(value: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The methodArn used when none is given and `AUTHORIZED_APIS` is unset
+/// (nothing then depends on it).
+const PLACEHOLDER_METHOD_ARN: &str =
+    "arn:aws:execute-api:local:000000000000:explain/$default/$connect";
+
+/// Builds the `$connect` event to explain.
+fn read_event(
+    input: &Input,
+    method_arn: Option<&str>,
+    config: &Config,
+) -> Result<ConnectEvent, String> {
+    let mut event = match input {
+        Input::Event(path) => {
+            let text =
+                std::fs::read(path).map_err(|error| format!("cannot read {path}: {error}"))?;
+            serde_json::from_slice::<ConnectEvent>(&text)
+                .map_err(|error| format!("{path} is not a $connect event: {error}"))?
+        }
+        Input::Token(token) => token_event(token)?,
+        Input::Stdin => {
+            let mut token = String::new();
+            std::io::stdin()
+                .take(64 * 1024)
+                .read_to_string(&mut token)
+                .map_err(|error| format!("cannot read the token from stdin: {error}"))?;
+            token_event(token.trim())?
+        }
+    };
+    if let Some(arn) = method_arn {
+        event.method_arn = arn.to_owned();
+    }
+    if event.method_arn.is_empty() {
+        if config.authorized_apis.is_some() {
+            return Err(
+                "AUTHORIZED_APIS is set: give --method-arn ARN (or an --event with a methodArn) to check it"
+                    .to_owned(),
+            );
+        }
+        event.method_arn = PLACEHOLDER_METHOD_ARN.to_owned();
+    }
+    Ok(event)
+}
+
+/// A `$connect` event carrying `token` in the `authorization` query parameter.
+fn token_event(token: &str) -> Result<ConnectEvent, String> {
+    serde_json::from_value(json!({ "queryStringParameters": { "authorization": token } }))
+        .map_err(|error| error.to_string())
+}
+
+/// The explanation as text for a person.
+pub fn render_explanation(explanation: &Explanation) -> String {
+    let mut out = String::new();
+    let shown = |value: &Option<Value>| match value {
+        Some(value) => serde_json::to_string_pretty(value).unwrap_or_default(),
+        None => "(not decodable)".to_owned(),
+    };
+    let _ = writeln!(out, "Header:\n{}", shown(&explanation.header));
+    let verified = if explanation.claims_verified {
+        "verified"
+    } else {
+        "NOT verified"
+    };
+    let _ = writeln!(
+        out,
+        "Claims ({verified}; signature omitted):\n{}\n",
+        shown(&explanation.claims)
+    );
+    let _ = writeln!(out, "Checks:");
+    for check in &explanation.checks {
+        let mark = match check.status {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::Skipped => "skip",
+        };
+        let reason = check
+            .reason
+            .map(|reason| format!("  [{reason}]"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {mark}  {:<9} {}{reason}", check.name, check.detail);
+    }
+    let _ = writeln!(
+        out,
+        "\nDecision: {} ({})\nAPI Gateway: {}",
+        explanation.decision, explanation.reason, explanation.answer
+    );
+    out
+}
+
+/// Validates `config` and fetches its key set once; the report and the exit code.
+pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => return (config_error_report(&error), EXIT_PROBLEM),
+    };
+    let settings: serde_json::Map<String, Value> = config
+        .settings()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), Value::String(value)))
+        .collect();
+    let warnings = config.warnings();
+    let fetcher = match JwksFetcher::new(&config) {
+        Ok(fetcher) => fetcher,
+        Err(error) => {
+            let report = json!({ "ok": false, "settings": settings, "error": error.to_string() });
+            return (report, EXIT_PROBLEM);
+        }
+    };
+    let started = Instant::now();
+    let fetched = fetcher.fetch().await;
+    let fetch_ms = started.elapsed().as_millis() as u64;
+    let uri = config.jwks_uri.as_str();
+    let (key_set, code) = match fetched {
+        Ok(set) => {
+            let keys: Vec<Value> = set
+                .keys()
+                .iter()
+                .map(|(kid, key)| {
+                    let algorithms: Vec<&str> =
+                        key.algorithms().iter().map(|alg| alg.name()).collect();
+                    json!({ "kid": kid, "algorithms": algorithms })
+                })
+                .collect();
+            let skipped: Vec<Value> = set
+                .skipped()
+                .iter()
+                .map(|skipped| json!({ "kid": skipped.kid, "reason": skipped.reason }))
+                .collect();
+            (
+                json!({ "uri": uri, "fetch_ms": fetch_ms, "keys": keys, "skipped": skipped }),
+                0,
+            )
+        }
+        Err(error) => (
+            json!({ "uri": uri, "fetch_ms": fetch_ms, "error": error.to_string() }),
+            EXIT_PROBLEM,
+        ),
+    };
+    let report = json!({
+        "ok": code == 0,
+        "settings": settings,
+        "warnings": warnings,
+        "key_set": key_set,
+    });
+    (report, code)
+}
+
+fn config_error_report(error: &ConfigError) -> Value {
+    json!({
+        "ok": false,
+        "error": error.to_string(),
+        "variable": error.variable,
+    })
+}
+
+/// The `check-config` report as text for a person.
+pub fn render_check(report: &Value) -> String {
+    let mut out = String::new();
+    if let Some(settings) = report.get("settings").and_then(Value::as_object) {
+        let _ = writeln!(out, "Configuration (values in effect):");
+        for (name, value) in settings {
+            let value = value
+                .as_str()
+                .filter(|value| !value.is_empty())
+                .unwrap_or("(unset)");
+            let _ = writeln!(out, "  {name:<30} {value}");
+        }
+    }
+    for warning in report["warnings"].as_array().into_iter().flatten() {
+        let _ = writeln!(out, "warning: {}", warning.as_str().unwrap_or_default());
+    }
+    let key_set = &report["key_set"];
+    if let Some(uri) = key_set["uri"].as_str() {
+        let _ = writeln!(out, "Key set {uri} ({} ms):", key_set["fetch_ms"]);
+        for key in key_set["keys"].as_array().into_iter().flatten() {
+            let algorithms: Vec<&str> = key["algorithms"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let _ = writeln!(out, "  key {}: {}", key["kid"], algorithms.join(", "));
+        }
+        for skipped in key_set["skipped"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "  skipped {}: {}",
+                skipped["kid"],
+                skipped["reason"].as_str().unwrap_or_default()
+            );
+        }
+        if let Some(error) = key_set["error"].as_str() {
+            let _ = writeln!(out, "  error: {error}");
+        }
+    }
+    if let Some(error) = report["error"].as_str() {
+        let _ = writeln!(out, "error: {error}");
+    }
+    let verdict = if report["ok"] == true {
+        "OK"
+    } else {
+        "NOT USABLE"
+    };
+    let _ = writeln!(out, "Result: {verdict}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(parse_args(&[]), None);
+        assert_eq!(
+            parse_args(&args("explain --token abc --json")),
+            Some(Ok(Command::Explain {
+                input: Input::Token("abc".to_owned()),
+                method_arn: None,
+                json: true
+            }))
+        );
+        assert_eq!(
+            parse_args(&args("explain --json --event e.json --method-arn arn:x")),
+            Some(Ok(Command::Explain {
+                input: Input::Event("e.json".to_owned()),
+                method_arn: Some("arn:x".to_owned()),
+                json: true
+            }))
+        );
+        for stdin in ["explain", "explain --token -"] {
+            assert_eq!(
+                parse_args(&args(stdin)),
+                Some(Ok(Command::Explain {
+                    input: Input::Stdin,
+                    method_arn: None,
+                    json: false
+                }))
+            );
+        }
+        assert_eq!(
+            parse_args(&args("check-config --json")),
+            Some(Ok(Command::CheckConfig { json: true }))
+        );
+        assert_eq!(parse_args(&args("--help")), Some(Ok(Command::Help)));
+        for wrong in [
+            "explain --token",
+            "explain --token a --event b",
+            "explain --verbose",
+            "check-config now",
+            "serve",
+        ] {
+            assert!(matches!(parse_args(&args(wrong)), Some(Err(_))), "{wrong}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_configuration_error_names_the_variable_and_exits_2() {
+        let error = Config::from_lookup(|_| None).unwrap_err();
+        let (report, code) = check_config(Err(error)).await;
+        assert_eq!(code, EXIT_PROBLEM);
+        assert_eq!(report["variable"], "JWT_ISSUER_JWKS_URI");
+        assert_eq!(report["ok"], false);
+        assert!(render_check(&report).contains("error: JWT_ISSUER_JWKS_URI: is required"));
+    }
+}

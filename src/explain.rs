@@ -1,0 +1,482 @@
+//! Why a token is allowed or refused, check by check, for a person.
+//!
+//! The checks call the same functions as a `$connect`, in the same order, and
+//! the decision at the end is the authorizer's own evaluation of the event, so
+//! the explanation cannot disagree with what API Gateway would get.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::authorizer::{unix_now, Authorizer, Trace};
+use crate::claims;
+use crate::config::{
+    Config, AUTHORIZED_APIS, JWT_ALGORITHMS, JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER,
+    JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
+};
+use crate::error::Refusal;
+use crate::event::ConnectEvent;
+use crate::jws;
+use crate::token::{extract_token, MAX_TOKEN_BYTES};
+
+/// The result of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The check passed.
+    Pass,
+    /// The check failed; the token is refused for its reason.
+    Fail,
+    /// The configuration turns the check off.
+    Skipped,
+}
+
+/// One check, with the values it compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// A stable name: `token`, `format`, `alg`, `kid`, `signature`, `payload`,
+    /// `exp`, `nbf`, `iat`, `iss`, `aud`, `principal`, `api`.
+    pub name: &'static str,
+    /// Passed, failed or skipped.
+    pub status: Status,
+    /// What was compared with what, for a person.
+    pub detail: String,
+    /// The reason code a failure is logged with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+/// The whole explanation of one token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// `allow`, `deny`, `unauthorized` or `error`, as in the decision log line.
+    pub decision: &'static str,
+    /// The reason code, as in the decision log line.
+    pub reason: &'static str,
+    /// The HTTP status the client gets from API Gateway (101 opens the socket).
+    pub status: u16,
+    /// What API Gateway does, in words.
+    pub answer: &'static str,
+    /// The token's header, decoded (whether or not it passed the checks).
+    pub header: Option<Value>,
+    /// The token's claims, decoded; unverified unless `claims_verified`.
+    pub claims: Option<Value>,
+    /// Whether the signature over `claims` verified.
+    pub claims_verified: bool,
+    /// The checks in the order the authorizer runs them.
+    pub checks: Vec<Check>,
+}
+
+impl Explanation {
+    /// The process exit code of `explain`: 0 allow, 1 refused, 2 when the
+    /// key set could not be had (an operational problem, not the token's).
+    pub fn exit_code(&self) -> i32 {
+        match self.decision {
+            "allow" => 0,
+            "error" => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The checks as they are made; the first failure is the reason.
+#[derive(Default)]
+struct Checks(Vec<Check>);
+
+impl Checks {
+    fn record(&mut self, name: &'static str, result: Result<(), Refusal>, detail: String) {
+        let (status, reason) = match result {
+            Ok(()) => (Status::Pass, None),
+            Err(refusal) => (Status::Fail, Some(refusal.code())),
+        };
+        self.0.push(Check {
+            name,
+            status,
+            detail,
+            reason,
+        });
+    }
+
+    fn skip(&mut self, name: &'static str, detail: String) {
+        self.0.push(Check {
+            name,
+            status: Status::Skipped,
+            detail,
+            reason: None,
+        });
+    }
+}
+
+impl Authorizer {
+    /// Explains the decision for `event`, fetching the key set if needed.
+    pub async fn explain(&self, event: &ConnectEvent) -> Explanation {
+        let now = unix_now();
+        let mut checks = Checks::default();
+        let mut header = None;
+        let mut claims = None;
+        let claims_verified = self
+            .explain_checks(event, now, &mut checks, &mut header, &mut claims)
+            .await;
+        let result = self.evaluate(event, now, &mut Trace::default()).await;
+        let (decision, reason) = crate::authorizer::verdict(&result);
+        let (status, answer) = match decision {
+            "allow" => (101, "Allow policy: the connection opens"),
+            "deny" => (403, "Deny policy: 403 Forbidden"),
+            "unauthorized" => (401, "error Unauthorized: 401 Unauthorized"),
+            _ => (
+                500,
+                "an error other than Unauthorized: 500 Internal Server Error",
+            ),
+        };
+        Explanation {
+            decision,
+            reason,
+            status,
+            answer,
+            header,
+            claims: claims.map(Value::Object),
+            claims_verified,
+            checks: checks.0,
+        }
+    }
+
+    /// Runs the checks one by one; returns whether the claims were verified.
+    async fn explain_checks(
+        &self,
+        event: &ConnectEvent,
+        now: u64,
+        checks: &mut Checks,
+        header: &mut Option<Value>,
+        claims: &mut Option<Map<String, Value>>,
+    ) -> bool {
+        let config = self.config();
+        let token = match extract_token(event) {
+            Ok(token) => {
+                checks.record(
+                    "token",
+                    Ok(()),
+                    format!("{} bytes (cap {MAX_TOKEN_BYTES})", token.len()),
+                );
+                token
+            }
+            Err(refusal) => {
+                checks.record("token", Err(refusal), refusal.to_string());
+                return false;
+            }
+        };
+        let mut segments = token.split('.');
+        *header = segments.next().and_then(decode_for_display);
+        *claims = segments
+            .next()
+            .and_then(decode_for_display)
+            .and_then(|value| match value {
+                Value::Object(map) => Some(map),
+                _ => None,
+            });
+
+        let parsed = match jws::parse(token, config.algorithms) {
+            Ok(parsed) => parsed,
+            Err(refusal) => {
+                let (name, detail) = match refusal {
+                    Refusal::AlgorithmNotAllowed => (
+                        "alg",
+                        format!(
+                            "{} is not in {JWT_ALGORITHMS} ({})",
+                            header_member(header, "alg"),
+                            config.algorithms
+                        ),
+                    ),
+                    Refusal::MissingKid => ("kid", "the header has no kid".to_owned()),
+                    _ => ("format", refusal.to_string()),
+                };
+                checks.record(name, Err(refusal), detail);
+                return false;
+            }
+        };
+        checks.record(
+            "format",
+            Ok(()),
+            "a compact JWS with a JSON header".to_owned(),
+        );
+        let alg = parsed.header.alg;
+        checks.record(
+            "alg",
+            Ok(()),
+            format!("{alg} is in {JWT_ALGORITHMS} ({})", config.algorithms),
+        );
+        let kid = &parsed.header.kid;
+        let uri = &config.jwks_uri;
+        let key_set = match self.keys.with_kid(kid).await {
+            Ok(key_set) => key_set,
+            Err(Refusal::UnknownKid) => {
+                let known = match self.keys.current().await {
+                    Ok(set) => set
+                        .keys()
+                        .iter()
+                        .map(|(kid, _)| format!("{kid:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Err(_) => String::new(),
+                };
+                checks.record(
+                    "kid",
+                    Err(Refusal::UnknownKid),
+                    format!("{kid:?} is not in the key set at {uri} (its kids: {known})"),
+                );
+                return false;
+            }
+            Err(refusal) => {
+                checks.record(
+                    "kid",
+                    Err(refusal),
+                    format!("the key set at {uri} could not be fetched or used"),
+                );
+                return false;
+            }
+        };
+        let Some(key) = key_set.get(kid) else {
+            checks.record("kid", Err(Refusal::UnknownKid), format!("{kid:?} vanished"));
+            return false;
+        };
+        checks.record("kid", Ok(()), format!("{kid:?} is in the key set at {uri}"));
+        let verified = key.verify(alg, parsed.signing_input.as_bytes(), &parsed.signature);
+        let detail = match verified {
+            Ok(()) => format!("{alg} signature verifies with key {kid:?}"),
+            Err(Refusal::KeyAlgorithmMismatch) => format!("key {kid:?} cannot verify {alg}"),
+            Err(_) => format!("{alg} signature does not verify with key {kid:?}"),
+        };
+        checks.record("signature", verified, detail);
+        if verified.is_err() {
+            return false;
+        }
+        let verified_claims = match parsed.claims() {
+            Ok(verified_claims) => verified_claims,
+            Err(refusal) => {
+                checks.record("payload", Err(refusal), "not a JSON object".to_owned());
+                return false;
+            }
+        };
+        explain_claims(&verified_claims, config, now, &event.method_arn, checks);
+        *claims = Some(verified_claims);
+        true
+    }
+}
+
+/// The claim checks, all of them, so that every problem shows at once.
+fn explain_claims(
+    verified: &Map<String, Value>,
+    config: &Config,
+    now: u64,
+    method_arn: &str,
+    checks: &mut Checks,
+) {
+    let leeway = config.leeway_seconds;
+    if config.verify_expiration {
+        checks.record(
+            "exp",
+            claims::check_expiry(verified, config, now),
+            time_detail(verified, "exp", now, leeway),
+        );
+    } else {
+        checks.skip(
+            "exp",
+            format!(
+                "{JWT_VERIFY_EXPIRATION}=false; {}",
+                time_detail(verified, "exp", now, leeway)
+            ),
+        );
+    }
+    checks.record(
+        "nbf",
+        claims::check_not_before(verified, config, now),
+        time_detail(verified, "nbf", now, leeway),
+    );
+    checks.record(
+        "iat",
+        claims::check_issued_at(verified, config, now),
+        time_detail(verified, "iat", now, leeway),
+    );
+    let iss = claim_text(verified, "iss");
+    match &config.issuers {
+        Some(issuers) => checks.record(
+            "iss",
+            claims::check_issuer(verified, config),
+            format!("{iss} against {JWT_ISSUER} ({})", issuers.join(", ")),
+        ),
+        None => checks.skip(
+            "iss",
+            format!("{JWT_ISSUER} is not set; the token has {iss}"),
+        ),
+    }
+    let audience = match verified.get("aud") {
+        None => format!("no aud; client_id {}", claim_text(verified, "client_id")),
+        Some(aud) => format!("aud {aud}"),
+    };
+    checks.record(
+        "aud",
+        claims::check_audience(verified, &config.audiences),
+        format!(
+            "{audience} against {JWT_AUTHORIZED_AUDIENCES} ({})",
+            config.audiences.join(", ")
+        ),
+    );
+    let claim = &config.principal_id_claim;
+    checks.record(
+        "principal",
+        claims::principal_id(verified, claim).map(drop),
+        format!(
+            "{PRINCIPAL_ID_CLAIM} {claim}: {}",
+            claim_text(verified, claim)
+        ),
+    );
+    match &config.authorized_apis {
+        None => checks.skip(
+            "api",
+            format!("{AUTHORIZED_APIS} is not set: every API using this authorizer is allowed"),
+        ),
+        Some(patterns) => {
+            let matched = patterns.iter().find(|pattern| pattern.matches(method_arn));
+            let (result, detail) = match matched {
+                Some(pattern) => (Ok(()), format!("{method_arn} matches {}", pattern.as_str())),
+                None => {
+                    let patterns: Vec<&str> = patterns.iter().map(|p| p.as_str()).collect();
+                    (
+                        Err(Refusal::ApiNotAuthorized),
+                        format!(
+                            "{method_arn} matches none of {AUTHORIZED_APIS} ({})",
+                            patterns.join(", ")
+                        ),
+                    )
+                }
+            };
+            checks.record("api", result, detail);
+        }
+    }
+}
+
+/// A time claim as an RFC 3339 date with its distance from `now`.
+fn time_detail(claims: &Map<String, Value>, name: &str, now: u64, leeway: u64) -> String {
+    let Some(value) = claims.get(name) else {
+        return format!("no {name}");
+    };
+    let Some(seconds) = value.as_f64().filter(|seconds| *seconds >= 0.0) else {
+        return format!("{name} is {value}, not a NumericDate");
+    };
+    let at = seconds as u64;
+    let distance = if at >= now {
+        format!("in {}", duration_text(at - now))
+    } else {
+        format!("{} ago", duration_text(now - at))
+    };
+    format!("{name} {} ({distance}; leeway {leeway} s)", rfc3339(at))
+}
+
+/// `2 h 5 min`, `40 s`: the two largest units.
+fn duration_text(seconds: u64) -> String {
+    let units = [(86_400, "d"), (3600, "h"), (60, "min"), (1, "s")];
+    let parts: Vec<String> = units
+        .iter()
+        .scan(seconds, |left, &(size, unit)| {
+            let count = *left / size;
+            *left %= size;
+            Some((count, unit))
+        })
+        .skip_while(|(count, _)| *count == 0)
+        .take(2)
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, unit)| format!("{count} {unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0 s".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian).
+fn rfc3339(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let time = seconds % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        time / 3600,
+        time / 60 % 60,
+        time % 60
+    )
+}
+
+fn claim_text(claims: &Map<String, Value>, name: &str) -> String {
+    match claims.get(name) {
+        Some(value) => format!("{name} {value}"),
+        None => format!("no {name}"),
+    }
+}
+
+fn header_member(header: &Option<Value>, name: &str) -> String {
+    match header.as_ref().and_then(|header| header.get(name)) {
+        Some(value) => value.to_string(),
+        None => format!("no {name}"),
+    }
+}
+
+/// A base64url JSON segment, leniently decoded, only to be shown.
+fn decode_for_display(segment: &str) -> Option<Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_durations() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(duration_text(0), "0 s");
+        assert_eq!(duration_text(40), "40 s");
+        assert_eq!(duration_text(3600 * 2 + 5 * 60 + 7), "2 h 5 min");
+        assert_eq!(duration_text(86_400 + 30), "1 d");
+        assert_eq!(duration_text(86_400 * 3 + 3600), "3 d 1 h");
+    }
+
+    #[test]
+    fn time_details_say_how_far_from_now() {
+        let claims: Map<String, Value> = serde_json::from_value(
+            serde_json::json!({"exp": 1_700_000_100, "iat": 1_699_996_400, "nbf": "soon"}),
+        )
+        .unwrap();
+        let now = 1_700_000_000;
+        assert_eq!(
+            time_detail(&claims, "exp", now, 60),
+            "exp 2023-11-14T22:15:00Z (in 1 min 40 s; leeway 60 s)"
+        );
+        assert_eq!(
+            time_detail(&claims, "iat", now, 0),
+            "iat 2023-11-14T21:13:20Z (1 h ago; leeway 0 s)"
+        );
+        assert_eq!(
+            time_detail(&claims, "nbf", now, 0),
+            "nbf is \"soon\", not a NumericDate"
+        );
+        assert_eq!(time_detail(&claims, "auth_time", now, 0), "no auth_time");
+    }
+}
