@@ -1,0 +1,348 @@
+//! The compiled binary's `explain` and `check-config` commands, configured
+//! through the environment as in Lambda, against a key set on loopback.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::http::Reply;
+use common::*;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|error| {
+            panic!("{error}: {}\n{}", self.stdout, self.stderr);
+        })
+    }
+}
+
+/// Runs the binary with `args`, only `vars` in its environment, and `stdin`.
+async fn run(args: &[&str], vars: &[(&str, &str)], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer"))
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    let output = child.wait_with_output().await.unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn vars<'a>(keys: &'a KeyServer, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut vars = vec![
+        ("JWT_ISSUER_JWKS_URI", keys.url.as_str()),
+        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+        ("JWT_ISSUER", ISSUER),
+    ];
+    vars.extend_from_slice(extra);
+    vars
+}
+
+fn check_names(explanation: &Value) -> Vec<(String, String)> {
+    explanation["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| {
+            (
+                check["name"].as_str().unwrap().to_owned(),
+                check["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn explain_allows_a_valid_token_and_shows_every_check() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let run = run(
+        &["explain", "--token", &token, "--json"],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let explanation = run.json();
+    assert_eq!(
+        (
+            &explanation["decision"],
+            &explanation["reason"],
+            &explanation["status"]
+        ),
+        (&json!("allow"), &json!("allowed"), &json!(101))
+    );
+    let expected: Vec<(String, String)> = [
+        ("token", "pass"),
+        ("format", "pass"),
+        ("alg", "pass"),
+        ("kid", "pass"),
+        ("signature", "pass"),
+        ("exp", "pass"),
+        ("nbf", "pass"),
+        ("iat", "pass"),
+        ("iss", "pass"),
+        ("aud", "pass"),
+        ("principal", "pass"),
+        ("api", "skipped"),
+    ]
+    .iter()
+    .map(|(name, status)| ((*name).to_owned(), (*status).to_owned()))
+    .collect();
+    assert_eq!(check_names(&explanation), expected);
+    assert_eq!(explanation["claims_verified"], true);
+    assert_eq!(explanation["claims"]["sub"], "user-123");
+    assert_eq!(explanation["header"]["kid"], key.kid);
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(
+        !run.stdout.contains(signature),
+        "the signature is never shown"
+    );
+}
+
+#[tokio::test]
+async fn explain_lists_every_claim_problem_and_gives_the_first_as_reason() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&claims_with(json!({
+        "exp": now() - 7200,
+        "aud": "someone-else",
+    })));
+    // From stdin, as text for a person.
+    let run = run(&["explain"], &vars(&keys, &[]), &format!("{token}\n")).await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let line = |start: &str| {
+        lines
+            .iter()
+            .find(|line| line.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start:?} in\n{}", run.stdout))
+            .to_string()
+    };
+    assert!(line("FAIL  exp").contains("(2 h ago; leeway 60 s)  [expired]"));
+    assert!(line("FAIL  aud").contains(
+        "aud \"someone-else\" against JWT_AUTHORIZED_AUDIENCES (api://websocket)  [wrong_audience]"
+    ));
+    assert!(line("pass  signature").contains("RS256 signature verifies"));
+    assert_eq!(line("Decision:"), "Decision: unauthorized (expired)");
+    assert_eq!(
+        line("API Gateway:"),
+        "API Gateway: error Unauthorized: 401 Unauthorized"
+    );
+    assert!(run.stdout.contains("Claims (verified; signature omitted)"));
+}
+
+#[tokio::test]
+async fn explain_refusals_before_the_claims() {
+    let key = SigningKey::shared("RS256");
+    let other = SigningKey::generate("RS256", "other-kid");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+
+    let mut forged = key.sign(&valid_claims());
+    forged.truncate(forged.len() - 4);
+    forged.push_str("AAAA");
+    let unknown = other.sign(&valid_claims());
+    let cases = [
+        (
+            forged.as_str(),
+            "signature",
+            "bad_signature",
+            "NOT verified",
+        ),
+        (unknown.as_str(), "kid", "unknown_kid", "NOT verified"),
+        ("not-a-token", "format", "malformed_token", "not decodable"),
+    ];
+    for (token, failing, reason, claims) in cases {
+        let run = run(&["explain", "--token", token], &vars(&keys, &[]), "").await;
+        assert_eq!(run.code, 1, "{reason}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.lines().any(|line| line
+                .trim_start()
+                .starts_with(&format!("FAIL  {failing}"))
+                && line.ends_with(&format!("[{reason}]"))),
+            "{reason}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains(claims), "{reason}: {}", run.stdout);
+        assert!(run
+            .stdout
+            .contains(&format!("Decision: unauthorized ({reason})")));
+    }
+    let unknown_run = run(&["explain", "--token", &unknown], &vars(&keys, &[]), "").await;
+    assert!(
+        unknown_run
+            .stdout
+            .contains(&format!("(its kids: {:?})", key.kid)),
+        "{}",
+        unknown_run.stdout
+    );
+}
+
+#[tokio::test]
+async fn explain_an_event_file_against_authorized_apis() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let dir = std::env::temp_dir().join(format!("explain-event-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let event_file = dir.join("connect.json");
+    std::fs::write(&event_file, query_event_json(&token).to_string()).unwrap();
+    let event_path = event_file.to_str().unwrap();
+    let only_staging = [(
+        "AUTHORIZED_APIS",
+        "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/staging/*",
+    )];
+
+    let denied = run(
+        &["explain", "--event", event_path, "--json"],
+        &vars(&keys, &only_staging),
+        "",
+    )
+    .await;
+    assert_eq!(denied.code, 1);
+    let explanation = denied.json();
+    assert_eq!(
+        (&explanation["decision"], &explanation["status"]),
+        (&json!("deny"), &json!(403))
+    );
+    let api = explanation["checks"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        api,
+        &json!({
+            "name": "api",
+            "status": "fail",
+            "reason": "api_not_authorized",
+            "detail": format!("{METHOD_ARN} matches none of AUTHORIZED_APIS (arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/staging/*)"),
+        })
+    );
+
+    let allowed_arn = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/staging/$connect";
+    let allowed = run(
+        &[
+            "explain",
+            "--event",
+            event_path,
+            "--method-arn",
+            allowed_arn,
+        ],
+        &vars(&keys, &only_staging),
+        "",
+    )
+    .await;
+    assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+
+    // A bare token cannot be checked against AUTHORIZED_APIS: that is a usage problem.
+    let without_arn = run(
+        &["explain", "--token", &token],
+        &vars(&keys, &only_staging),
+        "",
+    )
+    .await;
+    assert_eq!(without_arn.code, 2);
+    assert!(without_arn.stderr.contains("give --method-arn"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn explain_exits_2_when_the_key_set_or_configuration_is_unusable() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start_with(Reply::status(503)).await;
+    let token = key.sign(&valid_claims());
+    let run_down = run(
+        &["explain", "--token", &token, "--json"],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(run_down.code, 2);
+    let explanation = run_down.json();
+    assert_eq!(
+        (
+            &explanation["decision"],
+            &explanation["reason"],
+            &explanation["status"]
+        ),
+        (&json!("error"), &json!("jwks_unavailable"), &json!(500))
+    );
+
+    let misconfigured = run(
+        &["explain", "--token", &token, "--json"],
+        &[("JWT_ISSUER_JWKS_URI", keys.url.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(misconfigured.code, 2);
+    assert_eq!(misconfigured.json()["variable"], "JWT_AUTHORIZED_AUDIENCES");
+
+    let usage = run(&["explain", "--verbose"], &[], "").await;
+    assert_eq!(usage.code, 2);
+    assert!(usage.stderr.contains("unknown option \"--verbose\""));
+}
+
+#[tokio::test]
+async fn check_config_reports_settings_keys_and_skipped_keys() {
+    let key = SigningKey::shared("RS256");
+    let mut body = jwks(&[key]);
+    body["keys"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"kty": "oct", "kid": "shared-secret", "k": "c2VjcmV0"}));
+    let keys = KeyServer::start(&body).await;
+
+    let run_ok = run(
+        &["check-config", "--json"],
+        &vars(&keys, &[("JWT_ALGORITHMS", "RS256")]),
+        "",
+    )
+    .await;
+    assert_eq!(run_ok.code, 0, "{}", run_ok.stdout);
+    let report = run_ok.json();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["settings"]["JWT_ALGORITHMS"], "RS256");
+    assert_eq!(report["settings"]["JWKS_CACHE_TTL_SECONDS"], "600");
+    assert_eq!(
+        report["key_set"]["keys"],
+        json!([{ "kid": key.kid, "algorithms": ["RS256"] }])
+    );
+    assert_eq!(
+        report["key_set"]["skipped"],
+        json!([{ "kid": "shared-secret", "reason": "key type \"oct\" is not an asymmetric signing key" }])
+    );
+    assert_eq!(report["warnings"], json!([]));
+
+    let text = run(&["check-config"], &vars(&keys, &[("JWT_ISSUER", "")]), "").await;
+    assert_eq!(text.code, 0);
+    assert!(text.stdout.contains("warning: JWT_ISSUER is not set"));
+    assert!(text.stdout.ends_with("Result: OK\n"), "{}", text.stdout);
+
+    keys.set(Reply::status(404));
+    let broken = run(&["check-config", "--json"], &vars(&keys, &[]), "").await;
+    assert_eq!(broken.code, 2);
+    assert_eq!(broken.json()["key_set"]["error"], "HTTP status 404");
+
+    let missing = run(&["check-config"], &[], "").await;
+    assert_eq!(missing.code, 2);
+    assert!(missing
+        .stdout
+        .contains("error: JWT_ISSUER_JWKS_URI: is required"));
+}
