@@ -36,6 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("JWT_ISSUER_JWKS_URI", jwks_uri.as_str()),
         ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
         ("JWT_ISSUER", ISSUER),
+        ("METRICS_ENABLED", "false"),
         (
             "AUTHORIZED_APIS",
             "arn:aws:execute-api:eu-west-1:123456789012:demo123456/*",

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::claims;
@@ -13,6 +14,7 @@ use crate::error::{HandlerError, Outcome, Refusal};
 use crate::event::ConnectEvent;
 use crate::jwks::{JwksFetcher, KeyStore};
 use crate::jws;
+use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{policy_response, AuthorizerResponse};
 use crate::token::extract_token;
 
@@ -23,6 +25,9 @@ pub struct Authorizer {
     config: Config,
     pub(crate) keys: KeyStore,
     decisions: Option<DecisionCache>,
+    metrics: Metrics,
+    /// Set by the first decision, which reports `cold_start`.
+    decided_once: AtomicBool,
 }
 
 /// What a valid token grants.
@@ -46,13 +51,16 @@ pub(crate) struct Trace {
 impl Authorizer {
     /// Builds the authorizer and its HTTP client; no network use.
     pub fn new(config: Config) -> Result<Self, reqwest::Error> {
-        let keys = KeyStore::new(JwksFetcher::new(&config)?, &config);
+        let metrics = Metrics::new(config.metrics.then_some(config.function_name.as_str()));
+        let keys = KeyStore::new(JwksFetcher::new(&config)?, &config, metrics.clone());
         let decisions = (config.decision_cache_max_entries > 0)
             .then(|| DecisionCache::new(config.decision_cache_max_entries));
         Ok(Authorizer {
             config,
             keys,
             decisions,
+            metrics,
+            decided_once: AtomicBool::new(false),
         })
     }
 
@@ -93,6 +101,7 @@ impl Authorizer {
         let connection_id = request.connection_id.as_deref().unwrap_or("");
         let request_id = request.request_id.as_deref().unwrap_or("");
         let (decision, reason) = verdict(&result);
+        let cold_start = !self.decided_once.swap(true, Ordering::Relaxed);
         tracing::info!(
             decision,
             reason,
@@ -105,11 +114,19 @@ impl Authorizer {
                 ""
             },
             cached = trace.cached,
+            cold_start,
             connection_id,
             request_id,
             duration_us,
             "decision"
         );
+        self.metrics.decision(DecisionMetric {
+            decision,
+            reason,
+            duration_us,
+            cached: trace.cached,
+            cold_start,
+        });
         let grant = result.map_err(|refusal| HandlerError { refusal })?;
         Ok(policy_response(
             grant.principal_id,

@@ -39,9 +39,13 @@ pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
 pub const PRINCIPAL_ID_CLAIM: &str = "PRINCIPAL_ID_CLAIM";
 /// How many verified tokens to remember; 0 turns the decision cache off.
 pub const DECISION_CACHE_MAX_ENTRIES: &str = "DECISION_CACHE_MAX_ENTRIES";
+/// Whether CloudWatch metrics (Embedded Metric Format) are written.
+pub const METRICS_ENABLED: &str = "METRICS_ENABLED";
+/// Set by Lambda; the metrics' `FunctionName` dimension.
+const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 15] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -56,6 +60,7 @@ pub const VARIABLES: [&str; 14] = [
     JWKS_MAX_BYTES,
     PRINCIPAL_ID_CLAIM,
     DECISION_CACHE_MAX_ENTRIES,
+    METRICS_ENABLED,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -92,6 +97,10 @@ pub struct Config {
     pub principal_id_claim: String,
     /// How many verified tokens the decision cache keeps (0: no cache).
     pub decision_cache_max_entries: u64,
+    /// Whether metric lines are written.
+    pub metrics: bool,
+    /// The Lambda function's name (`AWS_LAMBDA_FUNCTION_NAME`), for metrics.
+    pub function_name: String,
 }
 
 /// A variable is missing or has a value that cannot be used.
@@ -143,15 +152,7 @@ impl Config {
                     "is required: without it any token signed by the key set would pass",
                 )
             })?;
-        let verify_expiration = match get(JWT_VERIFY_EXPIRATION) {
-            None => true,
-            Some(value) => parse_bool(&value).ok_or_else(|| {
-                ConfigError::new(
-                    JWT_VERIFY_EXPIRATION,
-                    format!("must be true, false, 1 or 0, got {value:?}"),
-                )
-            })?,
-        };
+        let verify_expiration = parse_flag(&get, JWT_VERIFY_EXPIRATION)?;
         let authorized_apis = get(AUTHORIZED_APIS)
             .map(|value| {
                 comma_list(&value)
@@ -213,6 +214,9 @@ impl Config {
                 10_000,
                 0..=1_000_000,
             )?,
+            metrics: parse_flag(&get, METRICS_ENABLED)?,
+            function_name: get(AWS_LAMBDA_FUNCTION_NAME)
+                .unwrap_or_else(|| "ws-jwt-authorizer".to_owned()),
         })
     }
 
@@ -265,6 +269,7 @@ impl Config {
                 DECISION_CACHE_MAX_ENTRIES,
                 self.decision_cache_max_entries.to_string(),
             ),
+            (METRICS_ENABLED, self.metrics.to_string()),
         ]
     }
 
@@ -292,6 +297,22 @@ fn comma_list(value: &str) -> Vec<String> {
         .filter(|item| !item.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// A true/false variable that is on unless set otherwise.
+fn parse_flag(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<bool, ConfigError> {
+    match get(variable) {
+        None => Ok(true),
+        Some(value) => parse_bool(&value).ok_or_else(|| {
+            ConfigError::new(
+                variable,
+                format!("must be true, false, 1 or 0, got {value:?}"),
+            )
+        }),
+    }
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -420,6 +441,8 @@ mod tests {
         assert_eq!(config.jwks_max_bytes, 262_144);
         assert_eq!(config.principal_id_claim, "sub");
         assert_eq!(config.decision_cache_max_entries, 10_000);
+        assert!(config.metrics);
+        assert_eq!(config.function_name, "ws-jwt-authorizer");
         assert_eq!(config.warnings().len(), 1);
     }
 
@@ -477,6 +500,7 @@ mod tests {
             (JWKS_MAX_BYTES, "4096"),
             (PRINCIPAL_ID_CLAIM, "email"),
             (DECISION_CACHE_MAX_ENTRIES, "0"),
+            (METRICS_ENABLED, "false"),
         ];
         assert_eq!(vars.len(), VARIABLES.len());
         let config = config(&vars).unwrap();
@@ -498,6 +522,7 @@ mod tests {
         assert_eq!(config.jwks_max_bytes, 4096);
         assert_eq!(config.principal_id_claim, "email");
         assert_eq!(config.decision_cache_max_entries, 0);
+        assert!(!config.metrics);
         assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
     }
 

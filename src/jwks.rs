@@ -12,6 +12,7 @@ use crate::algorithm::AlgorithmSet;
 use crate::config::Config;
 use crate::error::Refusal;
 use crate::keys::{KeySet, KeySetError};
+use crate::metrics::Metrics;
 
 /// Why a key set fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +146,7 @@ pub struct KeyStore {
     last_kid_refetch: Mutex<Option<Instant>>,
     revalidating: AtomicBool,
     unknown_kids: Cache<String, ()>,
+    metrics: Metrics,
 }
 
 /// How long a kid that a fresh refetch did not have is answered without
@@ -156,7 +158,7 @@ const MAX_REMEMBERED_UNKNOWN_KIDS: u64 = 10_000;
 
 impl KeyStore {
     /// A store with an empty cache.
-    pub fn new(fetcher: JwksFetcher, config: &Config) -> Self {
+    pub fn new(fetcher: JwksFetcher, config: &Config, metrics: Metrics) -> Self {
         KeyStore {
             fetcher,
             cache: Cache::builder()
@@ -171,6 +173,7 @@ impl KeyStore {
                 .max_capacity(MAX_REMEMBERED_UNKNOWN_KIDS)
                 .time_to_live(UNKNOWN_KID_MEMORY.max(config.jwks_refresh_cooldown))
                 .build(),
+            metrics,
         }
     }
 
@@ -195,6 +198,7 @@ impl KeyStore {
                     age_s = set.fetched_at().elapsed().as_secs(),
                     "serving stale keys: the key set could not be refreshed"
                 );
+                self.metrics.stale_keys_served();
                 Ok(set)
             }
         }
@@ -247,6 +251,7 @@ impl KeyStore {
     /// `None`, any set) arrived while this call waited for its turn.
     async fn refresh(&self, older_than: Option<Instant>) -> Result<Arc<KeySet>, Refusal> {
         let fetcher = &self.fetcher;
+        let metrics = &self.metrics;
         let result = self
             .cache
             .entry(())
@@ -259,16 +264,19 @@ impl KeyStore {
                     }
                 }
                 let started = Instant::now();
-                match fetcher.fetch().await {
+                let fetched = fetcher.fetch().await;
+                let duration_ms = started.elapsed().as_millis() as u64;
+                metrics.key_set_fetch(fetched.as_ref().map(drop), duration_ms);
+                match fetched {
                     Ok(set) => {
-                        log_fetch(fetcher.url(), &set, started);
+                        log_fetch(fetcher.url(), &set, duration_ms);
                         Ok(Op::Put(Arc::new(set)))
                     }
                     Err(error) => {
                         tracing::warn!(
                             jwks_uri = %fetcher.url(),
                             error = %error,
-                            duration_ms = started.elapsed().as_millis() as u64,
+                            duration_ms,
                             "key set fetch failed"
                         );
                         Err(error)
@@ -303,7 +311,7 @@ impl Drop for RevalidationClaim<'_> {
     }
 }
 
-fn log_fetch(url: &Url, set: &KeySet, started: Instant) {
+fn log_fetch(url: &Url, set: &KeySet, duration_ms: u64) {
     for skipped in set.skipped() {
         tracing::warn!(
             jwks_uri = %url,
@@ -316,7 +324,7 @@ fn log_fetch(url: &Url, set: &KeySet, started: Instant) {
         jwks_uri = %url,
         keys = set.len(),
         skipped = set.skipped().len(),
-        duration_ms = started.elapsed().as_millis() as u64,
+        duration_ms,
         "key set fetched"
     );
 }

@@ -26,6 +26,7 @@ pub mod jwks;
 pub mod jws;
 pub mod keys;
 pub mod logging;
+pub mod metrics;
 pub mod policy;
 pub mod rsa_pkcs1;
 pub mod runtime_api;

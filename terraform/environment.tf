@@ -18,5 +18,6 @@ locals {
     JWKS_MAX_BYTES                = tostring(var.jwks_max_bytes)
     PRINCIPAL_ID_CLAIM            = var.principal_id_claim
     DECISION_CACHE_MAX_ENTRIES    = tostring(var.decision_cache_max_entries)
+    METRICS_ENABLED               = tostring(var.metrics_enabled)
   }
 }

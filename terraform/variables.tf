@@ -277,3 +277,9 @@ variable "decision_cache_max_entries" {
     error_message = "decision_cache_max_entries must be a whole number from 0 to 1000000."
   }
 }
+
+variable "metrics_enabled" {
+  description = "METRICS_ENABLED: write CloudWatch metrics (Embedded Metric Format, namespace WsJwtAuthorizer) to the log: decisions by reason, latency, cache hits, cold starts, key set fetches."
+  type        = bool
+  default     = true
+}

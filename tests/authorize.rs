@@ -621,12 +621,17 @@ async fn after_the_ttl_one_request_refreshes_and_the_others_do_not_wait() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_tasks_asking_for_a_new_kid_share_one_refetch() {
     use ws_jwt_authorizer::jwks::{JwksFetcher, KeyStore};
+    use ws_jwt_authorizer::metrics::Metrics;
 
     let old = SigningKey::shared("RS256");
     let new = SigningKey::generate("RS256", "brand-new");
     let server = KeyServer::start(&jwks(&[old])).await;
     let config = config(&server.url, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]);
-    let store = Arc::new(KeyStore::new(JwksFetcher::new(&config).unwrap(), &config));
+    let store = Arc::new(KeyStore::new(
+        JwksFetcher::new(&config).unwrap(),
+        &config,
+        Metrics::new(None),
+    ));
     store.current().await.unwrap();
 
     server.set(Reply::json(jwks(&[old, &new]).to_string()).delayed(Duration::from_millis(300)));

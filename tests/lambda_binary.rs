@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::function::{decision_lines, start_function, stop_and_read_logs};
 use common::runtime_api::{Answer, RuntimeApi};
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allow_deny_and_unauthorized_through_the_runtime_api() {
@@ -114,12 +114,108 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
         decisions[2]["fields"]["sub"], "",
         "sub is logged on allow only"
     );
+    // The schema documented in the README's "Logs" section, exactly.
+    let mut fields: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "alg",
+            "cached",
+            "cold_start",
+            "connection_id",
+            "decision",
+            "duration_us",
+            "iss",
+            "kid",
+            "message",
+            "reason",
+            "request_id",
+            "sub"
+        ]
+    );
+    let cold: Vec<bool> = decisions
+        .iter()
+        .map(|line| line["fields"]["cold_start"].as_bool().unwrap())
+        .collect();
+    assert_eq!(cold, [true, false, false, false, false]);
+
+    // CloudWatch Embedded Metric Format lines, one per decision and fetch.
+    let metrics = metric_lines(&logs);
+    let fetches: Vec<&Value> = metrics
+        .iter()
+        .filter(|line| line.get("KeySetFetches").is_some())
+        .collect();
+    assert_eq!(fetches.len(), 1, "{logs}");
+    assert_eq!(fetches[0]["Result"], "ok");
+    let decided: Vec<(&str, &str, u64, u64)> = metrics
+        .iter()
+        .filter(|line| line.get("Decisions").is_some())
+        .map(|line| {
+            assert_eq!(line["FunctionName"], "ws-jwt-authorizer");
+            assert_eq!(
+                line["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+                "WsJwtAuthorizer"
+            );
+            (
+                line["Decision"].as_str().unwrap(),
+                line["Reason"].as_str().unwrap(),
+                line["ColdStarts"].as_u64().unwrap(),
+                line["DecisionCacheHits"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        vec![
+            ("allow", "allowed", 1, 0),
+            ("allow", "allowed", 0, 1),
+            ("deny", "api_not_authorized", 0, 1),
+            ("unauthorized", "missing_token", 0, 0),
+            ("unauthorized", "expired", 0, 0),
+        ]
+    );
     for secret in [&token, &expired] {
         let signature = secret.rsplit('.').next().unwrap();
         assert!(!logs.contains(signature), "a signature reached the logs");
         let payload = secret.split('.').nth(1).unwrap();
         assert!(!logs.contains(payload), "a token reached the logs");
     }
+}
+
+/// The lines CloudWatch reads as Embedded Metric Format.
+fn metric_lines(logs: &str) -> Vec<Value> {
+    logs.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_are_off_with_one_variable() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let api = RuntimeApi::start().await;
+    let child = start_function(
+        &api,
+        &[
+            ("JWT_ISSUER_JWKS_URI", &keys.url),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ("METRICS_ENABLED", "false"),
+        ],
+    );
+    let answer = api
+        .invoke(&query_event_json(&key.sign(&valid_claims())))
+        .await;
+    assert!(matches!(answer, Answer::Response(_)), "{answer:?}");
+    let logs = stop_and_read_logs(child).await;
+    assert_eq!(decision_lines(&logs).len(), 1, "{logs}");
+    assert_eq!(metric_lines(&logs), Vec::<Value>::new());
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tokio::net::TcpListener;
+use ws_jwt_authorizer::config::VARIABLES;
 use ws_jwt_authorizer::{Authorizer, Config};
 
 use event::ApiIdentity;
@@ -159,10 +160,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // The configuration the Lambda would get, from Terraform.
     let mut variables: HashMap<String, String> = std::env::vars()
-        .filter(|(name, _)| {
-            name.starts_with("JWT_") || name.starts_with("JWKS_") || name == "PRINCIPAL_ID_CLAIM"
-        })
+        .filter(|(name, _)| VARIABLES.contains(&name.as_str()))
         .collect();
+    // A terminal is not CloudWatch: metric lines only when asked for.
+    variables
+        .entry("METRICS_ENABLED".into())
+        .or_insert_with(|| "false".into());
     variables.insert("JWT_ISSUER_JWKS_URI".into(), jwks_uri.clone());
     variables.insert("JWT_AUTHORIZED_AUDIENCES".into(), options.audience.clone());
     if let Some(issuer) = &issuer {

@@ -90,6 +90,7 @@ run "defaults" {
       JWKS_MAX_BYTES                = "262144"
       PRINCIPAL_ID_CLAIM            = "sub"
       DECISION_CACHE_MAX_ENTRIES    = "10000"
+      METRICS_ENABLED               = "true"
     })
     error_message = "unset lists must not reach the environment; defaults must"
   }
@@ -117,6 +118,7 @@ run "every_variable_reaches_the_environment" {
     jwks_max_bytes                = 65536
     principal_id_claim            = "username"
     decision_cache_max_entries    = 0
+    metrics_enabled               = false
   }
 
   assert {
@@ -143,6 +145,7 @@ run "every_variable_reaches_the_environment" {
       JWKS_MAX_BYTES                = "65536"
       PRINCIPAL_ID_CLAIM            = "username"
       DECISION_CACHE_MAX_ENTRIES    = "0"
+      METRICS_ENABLED               = "false"
     })
     error_message = "each authorizer variable must reach the environment under its name"
   }

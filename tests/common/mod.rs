@@ -223,6 +223,8 @@ pub fn config(jwks_uri: &str, vars: &[(&str, &str)]) -> Config {
         ("JWT_ISSUER_JWKS_URI".into(), jwks_uri.into()),
         ("JWT_AUTHORIZED_AUDIENCES".into(), AUDIENCE.into()),
         ("JWT_ISSUER".into(), ISSUER.into()),
+        // Metric lines are tested on the binary's output (lambda_binary.rs).
+        ("METRICS_ENABLED".into(), "false".into()),
     ]);
     for (name, value) in vars {
         all.insert((*name).into(), (*value).into());
