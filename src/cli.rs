@@ -146,7 +146,11 @@ pub async fn run(command: Command) -> i32 {
             json,
         } => {
             let config = match Config::from_env() {
-                Ok(config) => config,
+                // Metric lines belong in CloudWatch, not in the explanation.
+                Ok(config) => Config {
+                    metrics: false,
+                    ..config
+                },
                 Err(error) => return problem(json, &config_error_report(&error)),
             };
             let event = match read_event(&input, method_arn.as_deref(), &config) {
