@@ -82,5 +82,8 @@ browser_valid=$(token browser-alice 600)
 check "browser: connects and shows the identity; an expired token shows the refusal" 0 "ok: expired token shows the refusal" -- \
   node "$browser_dir/browser-test.mjs" "$base/" "$browser_valid" "$expired"
 
+if [ -n "${TEST_LOG_ARCHIVE:-}" ]; then
+  mkdir -p "$TEST_LOG_ARCHIVE" && cp "$log" "$TEST_LOG_ARCHIVE/clients-local-gateway.log"
+fi
 echo "clients: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

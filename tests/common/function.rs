@@ -57,6 +57,9 @@ pub async fn stop_and_read_logs(mut child: Child) -> String {
         .read_to_string(&mut logs)
         .await
         .unwrap();
+    if let Some(mut file) = super::archive::log_file("function") {
+        let _ = std::io::Write::write_all(&mut file, logs.as_bytes());
+    }
     logs
 }
 

@@ -2,6 +2,7 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod archive;
 pub mod function;
 pub mod http;
 pub mod runtime_api;
