@@ -71,6 +71,30 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Every refusal, for documentation and its drift test.
+    pub const ALL: [Refusal; 20] = [
+        Refusal::MissingToken,
+        Refusal::ConflictingTokens,
+        Refusal::TokenTooLarge,
+        Refusal::MalformedToken,
+        Refusal::UnsupportedHeader,
+        Refusal::AlgorithmNotAllowed,
+        Refusal::MissingKid,
+        Refusal::UnknownKid,
+        Refusal::KeyAlgorithmMismatch,
+        Refusal::BadSignature,
+        Refusal::MissingExpiry,
+        Refusal::InvalidTimeClaim,
+        Refusal::Expired,
+        Refusal::NotYetValid,
+        Refusal::IssuedInFuture,
+        Refusal::WrongIssuer,
+        Refusal::WrongAudience,
+        Refusal::MissingPrincipal,
+        Refusal::ApiNotAuthorized,
+        Refusal::JwksUnavailable,
+    ];
+
     /// The stable reason code written to logs.
     pub fn code(self) -> &'static str {
         match self {
@@ -164,6 +188,13 @@ mod tests {
         assert_eq!(error.to_string(), "Unauthorized");
         let diagnostic: lambda_runtime::Diagnostic = error.into();
         assert_eq!(diagnostic.error_message, "Unauthorized");
+    }
+
+    #[test]
+    fn every_refusal_is_listed_once_with_its_own_code() {
+        let codes: std::collections::HashSet<&str> =
+            Refusal::ALL.iter().map(|refusal| refusal.code()).collect();
+        assert_eq!(codes.len(), Refusal::ALL.len());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The Terraform module, the README and the Rust configuration must agree on
-//! the environment variables, in both directions.
+//! the environment variables, in both directions; the README's
+//! troubleshooting guide must cover every reason code.
 
 use std::collections::BTreeSet;
 
 use ws_jwt_authorizer::config::VARIABLES;
+use ws_jwt_authorizer::Refusal;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -45,6 +47,22 @@ fn the_readme_documents_every_variable() {
         assert!(
             readme.contains(&format!("| `{name}` |")),
             "{name} is missing from the README's configuration table"
+        );
+    }
+}
+
+#[test]
+fn the_troubleshooting_guide_covers_every_reason_code() {
+    let readme = read("README.md");
+    let guide = readme
+        .split_once("## Troubleshooting")
+        .and_then(|(_, rest)| rest.split("\n## ").next())
+        .expect("the README has a Troubleshooting section");
+    for refusal in Refusal::ALL {
+        let code = refusal.code();
+        assert!(
+            guide.contains(&format!("| `{code}` |")),
+            "{code} is missing from the README's troubleshooting table"
         );
     }
 }
