@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
+use ws_jwt_authorizer::date::UtcDateTime;
 
 /// Where the emulated API lives: what API Gateway puts in the ARN and context.
 #[derive(Debug, Clone)]
@@ -128,29 +129,15 @@ fn clf_time(epoch_seconds: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let days = epoch_seconds / 86_400;
-    let seconds = epoch_seconds % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let time = UtcDateTime::from_unix(epoch_seconds);
     format!(
-        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month - 1) as usize],
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
+        "{:02}/{}/{}:{:02}:{:02}:{:02} +0000",
+        time.day,
+        MONTHS[usize::from(time.month) - 1],
+        time.year,
+        time.hour,
+        time.minute,
+        time.second
     )
 }
 
