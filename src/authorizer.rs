@@ -30,12 +30,12 @@ pub struct Authorizer {
     decided_once: AtomicBool,
 }
 
-/// What a valid token grants.
+/// What a valid token grants: an Allow, or a Deny (403) for the reason given.
 #[derive(Debug)]
 pub(crate) struct Grant {
     principal_id: String,
     context: Map<String, Value>,
-    allowed: bool,
+    denied: Option<Refusal>,
 }
 
 /// What the decision log line reports, filled in as the checks go.
@@ -130,7 +130,7 @@ impl Authorizer {
         let grant = result.map_err(|refusal| HandlerError { refusal })?;
         Ok(policy_response(
             grant.principal_id,
-            grant.allowed,
+            grant.denied.is_none(),
             &event.method_arn,
             grant.context,
         ))
@@ -179,20 +179,35 @@ impl Authorizer {
             .and_then(Value::as_str)
             .map(str::to_owned);
 
-        let allowed = match &self.config.authorized_apis {
+        let api_allowed = match &self.config.authorized_apis {
             None => true,
             Some(patterns) => patterns
                 .iter()
                 .any(|pattern| pattern.matches(&event.method_arn)),
         };
+        let denied = match claims::check_scopes(verified, &self.config) {
+            Err(refusal) => Some(refusal),
+            Ok(()) if !api_allowed => Some(Refusal::ApiNotAuthorized),
+            Ok(()) => None,
+        };
+        let context = match denied {
+            Some(_) => Map::new(),
+            None => {
+                let context = self.config.context.build(verified, None);
+                if !context.left_out.is_empty() {
+                    tracing::warn!(
+                        left_out = context.left_out.join(","),
+                        max_bytes = self.config.context.max_bytes(),
+                        "context claims left out: over the context budget"
+                    );
+                }
+                context.entries
+            }
+        };
         Ok(Grant {
             principal_id,
-            context: if allowed {
-                claims::context(verified)
-            } else {
-                Map::new()
-            },
-            allowed,
+            context,
+            denied,
         })
     }
 }
@@ -209,6 +224,11 @@ impl Authorizer {
         let parsed = jws::parse(token, self.config.algorithms)?;
         trace.alg = Some(parsed.header.alg.name());
         trace.kid = Some(parsed.header.kid.clone());
+        if let Some(required) = &self.config.required_typ {
+            if !parsed.header.has_type(required) {
+                return Err(Refusal::WrongType);
+            }
+        }
         let key_set = self.keys.with_kid(&parsed.header.kid).await?;
         let key = key_set.get(&parsed.header.kid).ok_or(Refusal::UnknownKid)?;
         key.verify(
@@ -229,8 +249,11 @@ impl Authorizer {
 /// The decision and reason code of the log line for an evaluation's result.
 pub(crate) fn verdict(result: &Result<Grant, Refusal>) -> (&'static str, &'static str) {
     match result {
-        Ok(grant) if grant.allowed => ("allow", "allowed"),
-        Ok(_) => ("deny", Refusal::ApiNotAuthorized.code()),
+        Ok(Grant {
+            denied: Some(refusal),
+            ..
+        }) => ("deny", refusal.code()),
+        Ok(_) => ("allow", "allowed"),
         Err(refusal) => (
             match refusal.outcome() {
                 Outcome::Unauthorized => "unauthorized",

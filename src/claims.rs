@@ -6,19 +6,22 @@
 
 use serde_json::{Map, Value};
 
-use crate::config::Config;
+use crate::config::{Config, ScopeMode};
 use crate::error::Refusal;
 
 /// Later than any real token lifetime (9999-12-31): larger values are refused
 /// as nonsense rather than compared.
 const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 
-/// Checks `exp`, `nbf`, `iat`, `iss` and the audience of verified claims at
-/// `now` (seconds since the epoch), in that order.
+/// Checks `exp`, the remaining lifetime, `nbf`, `iat`, the token's age,
+/// `iss` and the audience of verified claims at `now` (seconds since the
+/// epoch), in that order.
 pub fn check_claims(claims: &Map<String, Value>, config: &Config, now: u64) -> Result<(), Refusal> {
     check_expiry(claims, config, now)?;
+    check_remaining_lifetime(claims, config, now)?;
     check_not_before(claims, config, now)?;
     check_issued_at(claims, config, now)?;
+    check_max_age(claims, config, now)?;
     check_issuer(claims, config)?;
     check_audience(claims, &config.audiences)
 }
@@ -32,6 +35,40 @@ pub fn check_expiry(claims: &Map<String, Value>, config: &Config, now: u64) -> R
     let exp = numeric_date(claims, "exp")?.ok_or(Refusal::MissingExpiry)?;
     if now as f64 >= exp + config.leeway_seconds as f64 {
         return Err(Refusal::Expired);
+    }
+    Ok(())
+}
+
+/// With `JWT_MIN_REMAINING_SECONDS`, `exp` must be present and at least that
+/// far from `now` (no leeway: the limit is about the future).
+pub fn check_remaining_lifetime(
+    claims: &Map<String, Value>,
+    config: &Config,
+    now: u64,
+) -> Result<(), Refusal> {
+    if config.min_remaining_seconds == 0 {
+        return Ok(());
+    }
+    let exp = numeric_date(claims, "exp")?.ok_or(Refusal::MissingExpiry)?;
+    if exp < now as f64 + config.min_remaining_seconds as f64 {
+        return Err(Refusal::ExpiresTooSoon);
+    }
+    Ok(())
+}
+
+/// With `JWT_MAX_AGE_SECONDS`, `iat` must be present and no further in the
+/// past than that (within the leeway).
+pub fn check_max_age(
+    claims: &Map<String, Value>,
+    config: &Config,
+    now: u64,
+) -> Result<(), Refusal> {
+    let Some(max_age) = config.max_age_seconds else {
+        return Ok(());
+    };
+    let iat = numeric_date(claims, "iat")?.ok_or(Refusal::MissingIssuedAt)?;
+    if (now as f64) > iat + max_age as f64 + config.leeway_seconds as f64 {
+        return Err(Refusal::TokenTooOld);
     }
     Ok(())
 }
@@ -117,30 +154,38 @@ pub fn principal_id(claims: &Map<String, Value>, claim: &str) -> Result<String, 
     }
 }
 
-/// The authorizer context the routes receive: `sub`, `iss`, `aud`
-/// (comma-joined), `scope`, `client_id` when present, and `exp`. API Gateway
-/// accepts only strings, numbers and booleans as values.
-pub fn context(claims: &Map<String, Value>) -> Map<String, Value> {
-    let mut context = Map::new();
-    for name in ["sub", "iss", "scope", "client_id"] {
-        if let Some(Value::String(value)) = claims.get(name) {
-            context.insert(name.to_owned(), Value::String(value.clone()));
+/// The scopes the token grants: the space-separated `scope`, and `scp` as
+/// a space-separated string or an array of strings (Entra ID, Okta), plus
+/// any other claim the provider uses (Auth0's `permissions`).
+pub fn granted_scopes<'a>(claims: &'a Map<String, Value>, scope_claims: &[String]) -> Vec<&'a str> {
+    let mut granted = Vec::new();
+    for name in scope_claims {
+        match claims.get(name) {
+            Some(Value::String(list)) => granted.extend(list.split_ascii_whitespace()),
+            Some(Value::Array(items)) => granted.extend(items.iter().filter_map(Value::as_str)),
+            _ => {}
         }
     }
-    match claims.get("aud") {
-        Some(Value::String(aud)) => {
-            context.insert("aud".to_owned(), Value::String(aud.clone()));
-        }
-        Some(Value::Array(values)) => {
-            let joined: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
-            context.insert("aud".to_owned(), Value::String(joined.join(",")));
-        }
-        _ => {}
+    granted
+}
+
+/// With `JWT_REQUIRED_SCOPES`, the token must grant any (or all, by the
+/// mode) of them; a valid token without them is denied (403), not refused.
+pub fn check_scopes(claims: &Map<String, Value>, config: &Config) -> Result<(), Refusal> {
+    let Some(required) = &config.required_scopes else {
+        return Ok(());
+    };
+    let granted = granted_scopes(claims, &config.scope_claims);
+    let has = |scope: &String| granted.contains(&scope.as_str());
+    let satisfied = match required.mode {
+        ScopeMode::Any => required.scopes.iter().any(has),
+        ScopeMode::All => required.scopes.iter().all(has),
+    };
+    if satisfied {
+        Ok(())
+    } else {
+        Err(Refusal::MissingScope)
     }
-    if let Some(Value::Number(exp)) = claims.get("exp") {
-        context.insert("exp".to_owned(), Value::Number(exp.clone()));
-    }
-    context
 }
 
 #[cfg(test)]
@@ -333,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn principal_and_context() {
+    fn principal() {
         let verified = claims(json!({
             "sub": "user-1", "iss": "https://a", "aud": ["api", "other"], "scope": "read write",
             "client_id": "c1", "exp": 1700000600, "groups": ["x"], "nested": {"a": 1}
@@ -348,10 +393,92 @@ mod tests {
             principal_id(&claims(json!({"sub": ""})), "sub"),
             Err(Refusal::MissingPrincipal)
         );
+    }
+
+    #[test]
+    fn remaining_lifetime_and_maximum_age() {
+        let limits = config(&[
+            ("JWT_MIN_REMAINING_SECONDS", "300"),
+            ("JWT_MAX_AGE_SECONDS", "3600"),
+            ("JWT_LEEWAY_SECONDS", "0"),
+        ]);
+        let check = |value| check_claims(&claims(value), &limits, NOW);
         assert_eq!(
-            Value::Object(context(&verified)),
-            json!({"sub": "user-1", "iss": "https://a", "aud": "api,other", "scope": "read write",
-                   "client_id": "c1", "exp": 1700000600})
+            check(json!({"aud": "api", "exp": NOW + 300, "iat": NOW - 3600})),
+            Ok(())
         );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 299, "iat": NOW})),
+            Err(Refusal::ExpiresTooSoon)
+        );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 600, "iat": NOW - 3601})),
+            Err(Refusal::TokenTooOld)
+        );
+        assert_eq!(
+            check(json!({"aud": "api", "exp": NOW + 600})),
+            Err(Refusal::MissingIssuedAt)
+        );
+        let lax = config(&[
+            ("JWT_MIN_REMAINING_SECONDS", "60"),
+            ("JWT_VERIFY_EXPIRATION", "false"),
+        ]);
+        assert_eq!(
+            check_claims(&claims(json!({"aud": "api"})), &lax, NOW),
+            Err(Refusal::MissingExpiry),
+            "a minimum lifetime needs an exp even when expiry is not verified"
+        );
+    }
+
+    #[test]
+    fn scopes_from_scope_and_scp_any_or_all() {
+        let any = config(&[("JWT_REQUIRED_SCOPES", "chat:write admin")]);
+        let all = config(&[
+            ("JWT_REQUIRED_SCOPES", "chat:write,chat:read"),
+            ("JWT_REQUIRED_SCOPES_MODE", "all"),
+        ]);
+        let cases = [
+            (
+                json!({"scope": "openid chat:write"}),
+                Ok(()),
+                Err(Refusal::MissingScope),
+            ),
+            (json!({"scp": "chat:read chat:write"}), Ok(()), Ok(())),
+            (json!({"scp": ["chat:write", "chat:read"]}), Ok(()), Ok(())),
+            (
+                json!({"scope": "chat:read", "scp": ["chat:write"]}),
+                Ok(()),
+                Ok(()),
+            ),
+            (
+                json!({"scope": "chat:writer"}),
+                Err(Refusal::MissingScope),
+                Err(Refusal::MissingScope),
+            ),
+            (
+                json!({"scope": ["chat:write"]}),
+                Ok(()),
+                Err(Refusal::MissingScope),
+            ),
+            (
+                json!({}),
+                Err(Refusal::MissingScope),
+                Err(Refusal::MissingScope),
+            ),
+        ];
+        for (value, with_any, with_all) in cases {
+            assert_eq!(
+                check_scopes(&claims(value.clone()), &any),
+                with_any,
+                "{value}"
+            );
+            assert_eq!(
+                check_scopes(&claims(value.clone()), &all),
+                with_all,
+                "{value}"
+            );
+        }
+        assert_eq!(check_scopes(&claims(json!({})), &config(&[])), Ok(()));
+        assert_eq!(Refusal::MissingScope.outcome(), crate::error::Outcome::Deny);
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::context::{ClaimPath, ContextSpec};
 use crate::policy::ArnPattern;
 
 /// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
@@ -41,11 +42,25 @@ pub const PRINCIPAL_ID_CLAIM: &str = "PRINCIPAL_ID_CLAIM";
 pub const DECISION_CACHE_MAX_ENTRIES: &str = "DECISION_CACHE_MAX_ENTRIES";
 /// Whether CloudWatch metrics (Embedded Metric Format) are written.
 pub const METRICS_ENABLED: &str = "METRICS_ENABLED";
+/// Scopes a token must grant (space or comma list).
+pub const JWT_REQUIRED_SCOPES: &str = "JWT_REQUIRED_SCOPES";
+/// `any` (one of the scopes suffices, the default) or `all`.
+pub const JWT_REQUIRED_SCOPES_MODE: &str = "JWT_REQUIRED_SCOPES_MODE";
+/// The least lifetime, in seconds, a token must have left.
+pub const JWT_MIN_REMAINING_SECONDS: &str = "JWT_MIN_REMAINING_SECONDS";
+/// The greatest age (`iat` to now), in seconds, a token may have.
+pub const JWT_MAX_AGE_SECONDS: &str = "JWT_MAX_AGE_SECONDS";
+/// The header `typ` a token must carry, such as `at+jwt` (RFC 9068).
+pub const JWT_REQUIRED_TYP: &str = "JWT_REQUIRED_TYP";
+/// Comma list of claim paths copied into the authorizer context.
+pub const CONTEXT_CLAIMS: &str = "CONTEXT_CLAIMS";
+/// The largest authorizer context, in bytes of JSON.
+pub const CONTEXT_MAX_BYTES: &str = "CONTEXT_MAX_BYTES";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 22] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -61,6 +76,13 @@ pub const VARIABLES: [&str; 15] = [
     PRINCIPAL_ID_CLAIM,
     DECISION_CACHE_MAX_ENTRIES,
     METRICS_ENABLED,
+    JWT_REQUIRED_SCOPES,
+    JWT_REQUIRED_SCOPES_MODE,
+    JWT_MIN_REMAINING_SECONDS,
+    JWT_MAX_AGE_SECONDS,
+    JWT_REQUIRED_TYP,
+    CONTEXT_CLAIMS,
+    CONTEXT_MAX_BYTES,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -101,6 +123,46 @@ pub struct Config {
     pub metrics: bool,
     /// The Lambda function's name (`AWS_LAMBDA_FUNCTION_NAME`), for metrics.
     pub function_name: String,
+    /// Scopes a token must grant; `None` requires none.
+    pub required_scopes: Option<RequiredScopes>,
+    /// The claims scopes are read from.
+    pub scope_claims: Vec<String>,
+    /// The least lifetime a token must have left, in seconds (0: no limit).
+    pub min_remaining_seconds: u64,
+    /// The greatest age of a token, from `iat`, in seconds.
+    pub max_age_seconds: Option<u64>,
+    /// The header `typ` required, compared as RFC 7515 §4.1.9 says.
+    pub required_typ: Option<String>,
+    /// What goes into the authorizer context.
+    pub context: ContextSpec,
+}
+
+/// The scopes `JWT_REQUIRED_SCOPES` names and how they combine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredScopes {
+    /// The scopes, never empty.
+    pub scopes: Vec<String>,
+    /// Whether one or every scope is needed.
+    pub mode: ScopeMode,
+}
+
+/// How required scopes combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeMode {
+    /// One of them suffices.
+    Any,
+    /// Every one is needed.
+    All,
+}
+
+impl ScopeMode {
+    /// The variable's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScopeMode::Any => "any",
+            ScopeMode::All => "all",
+        }
+    }
 }
 
 /// A variable is missing or has a value that cannot be used.
@@ -172,6 +234,51 @@ impl Config {
             Some(value) => parse_algorithms(&value)?,
         };
 
+        let scope_mode = match get(JWT_REQUIRED_SCOPES_MODE).as_deref() {
+            None => ScopeMode::Any,
+            Some(mode) if mode.eq_ignore_ascii_case("any") => ScopeMode::Any,
+            Some(mode) if mode.eq_ignore_ascii_case("all") => ScopeMode::All,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    JWT_REQUIRED_SCOPES_MODE,
+                    format!("must be any or all, got {other:?}"),
+                ))
+            }
+        };
+        let required_scopes = get(JWT_REQUIRED_SCOPES)
+            .map(|value| {
+                value
+                    .split([',', ' '])
+                    .filter(|scope| !scope.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|scopes| !scopes.is_empty())
+            .map(|scopes| RequiredScopes {
+                scopes,
+                mode: scope_mode,
+            });
+        let context_claims = get(CONTEXT_CLAIMS)
+            .map(|value| {
+                comma_list(&value)
+                    .iter()
+                    .map(|path| {
+                        ClaimPath::parse(path)
+                            .map_err(|reason| ConfigError::new(CONTEXT_CLAIMS, reason))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let context_max_bytes = parse_number(&get, CONTEXT_MAX_BYTES, 4096, 512..=7680)?;
+        let context =
+            ContextSpec::new(context_claims, context_max_bytes as usize).map_err(|reason| {
+                ConfigError::new(
+                    CONTEXT_CLAIMS,
+                    format!("{reason} ({CONTEXT_MAX_BYTES}={context_max_bytes})"),
+                )
+            })?;
+
         Ok(Config {
             jwks_uri,
             audiences,
@@ -217,6 +324,14 @@ impl Config {
             metrics: parse_flag(&get, METRICS_ENABLED)?,
             function_name: get(AWS_LAMBDA_FUNCTION_NAME)
                 .unwrap_or_else(|| "ws-jwt-authorizer".to_owned()),
+            required_scopes,
+            scope_claims: vec!["scope".to_owned(), "scp".to_owned()],
+            min_remaining_seconds: parse_number(&get, JWT_MIN_REMAINING_SECONDS, 0, 0..=86_400)?,
+            max_age_seconds: get(JWT_MAX_AGE_SECONDS)
+                .map(|_| parse_number(&get, JWT_MAX_AGE_SECONDS, 0, 1..=31_536_000))
+                .transpose()?,
+            required_typ: get(JWT_REQUIRED_TYP),
+            context,
         })
     }
 
@@ -270,6 +385,45 @@ impl Config {
                 self.decision_cache_max_entries.to_string(),
             ),
             (METRICS_ENABLED, self.metrics.to_string()),
+            (
+                JWT_REQUIRED_SCOPES,
+                self.required_scopes
+                    .as_ref()
+                    .map(|required| required.scopes.join(" "))
+                    .unwrap_or_default(),
+            ),
+            (
+                JWT_REQUIRED_SCOPES_MODE,
+                self.required_scopes
+                    .as_ref()
+                    .map_or(ScopeMode::Any, |required| required.mode)
+                    .name()
+                    .to_owned(),
+            ),
+            (
+                JWT_MIN_REMAINING_SECONDS,
+                self.min_remaining_seconds.to_string(),
+            ),
+            (
+                JWT_MAX_AGE_SECONDS,
+                self.max_age_seconds
+                    .map(|age| age.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                JWT_REQUIRED_TYP,
+                self.required_typ.clone().unwrap_or_default(),
+            ),
+            (
+                CONTEXT_CLAIMS,
+                self.context
+                    .claims()
+                    .iter()
+                    .map(ClaimPath::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            (CONTEXT_MAX_BYTES, self.context.max_bytes().to_string()),
         ]
     }
 
@@ -461,6 +615,9 @@ mod tests {
             (JWT_LEEWAY_SECONDS, "5"),
             (JWKS_MAX_BYTES, "4096"),
             (DECISION_CACHE_MAX_ENTRIES, "0"),
+            (JWT_REQUIRED_SCOPES, "a,b"),
+            (JWT_MAX_AGE_SECONDS, "60"),
+            (CONTEXT_CLAIMS, "x.y,z"),
         ])
         .unwrap();
         for source in [config(&MINIMAL).unwrap(), custom] {
@@ -501,6 +658,13 @@ mod tests {
             (PRINCIPAL_ID_CLAIM, "email"),
             (DECISION_CACHE_MAX_ENTRIES, "0"),
             (METRICS_ENABLED, "false"),
+            (JWT_REQUIRED_SCOPES, "chat:write chat:read"),
+            (JWT_REQUIRED_SCOPES_MODE, "ALL"),
+            (JWT_MIN_REMAINING_SECONDS, "30"),
+            (JWT_MAX_AGE_SECONDS, "86400"),
+            (JWT_REQUIRED_TYP, "at+jwt"),
+            (CONTEXT_CLAIMS, "realm_access.roles, email"),
+            (CONTEXT_MAX_BYTES, "2048"),
         ];
         assert_eq!(vars.len(), VARIABLES.len());
         let config = config(&vars).unwrap();
@@ -523,6 +687,18 @@ mod tests {
         assert_eq!(config.principal_id_claim, "email");
         assert_eq!(config.decision_cache_max_entries, 0);
         assert!(!config.metrics);
+        assert_eq!(
+            config.required_scopes,
+            Some(RequiredScopes {
+                scopes: vec!["chat:write".to_owned(), "chat:read".to_owned()],
+                mode: ScopeMode::All
+            })
+        );
+        assert_eq!(config.min_remaining_seconds, 30);
+        assert_eq!(config.max_age_seconds, Some(86_400));
+        assert_eq!(config.required_typ.as_deref(), Some("at+jwt"));
+        assert_eq!(config.context.claims().len(), 2);
+        assert_eq!(config.context.max_bytes(), 2048);
         assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
     }
 
@@ -599,6 +775,27 @@ mod tests {
             (
                 &[MINIMAL[0], MINIMAL[1], (AUTHORIZED_APIS, "abcdef/prod")],
                 AUTHORIZED_APIS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_REQUIRED_SCOPES_MODE, "some")],
+                JWT_REQUIRED_SCOPES_MODE,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWT_MAX_AGE_SECONDS, "0")],
+                JWT_MAX_AGE_SECONDS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (CONTEXT_CLAIMS, "a..b")],
+                CONTEXT_CLAIMS,
+            ),
+            (
+                &[
+                    MINIMAL[0],
+                    MINIMAL[1],
+                    (CONTEXT_CLAIMS, "a_long_claim_name_for_the_budget,another_long_claim_name_here,and_a_third_long_claim_name_xx,fourth_long_claim_name_to_pass_it,fifth_long_claim_name_over_budget,sixth_long_claim_name_over_budget,seventh_long_claim_name_over_budget"),
+                    (CONTEXT_MAX_BYTES, "512"),
+                ],
+                CONTEXT_CLAIMS,
             ),
         ];
         for (vars, variable) in cases {

@@ -53,6 +53,19 @@ pub enum Refusal {
     /// `iat` is in the future (beyond the leeway).
     #[error("the token was issued in the future")]
     IssuedInFuture,
+    /// The header's `typ` is not the one `JWT_REQUIRED_TYP` asks for (an ID
+    /// token where an access token is expected).
+    #[error("the token's typ is not the required one")]
+    WrongType,
+    /// The token expires sooner than `JWT_MIN_REMAINING_SECONDS` from now.
+    #[error("the token expires too soon")]
+    ExpiresTooSoon,
+    /// `iat` is absent while `JWT_MAX_AGE_SECONDS` is set.
+    #[error("the token has no iat claim")]
+    MissingIssuedAt,
+    /// `iat` is further in the past than `JWT_MAX_AGE_SECONDS`.
+    #[error("the token is older than the maximum age")]
+    TokenTooOld,
     /// `iss` is missing or not one of the configured issuers.
     #[error("the token's issuer is not accepted")]
     WrongIssuer,
@@ -62,6 +75,9 @@ pub enum Refusal {
     /// The configured principal claim is missing or not a string.
     #[error("the token has no usable principal claim")]
     MissingPrincipal,
+    /// The token is valid but lacks the scopes `JWT_REQUIRED_SCOPES` asks for.
+    #[error("the token lacks a required scope")]
+    MissingScope,
     /// The token is valid but the API being connected to is not in `AUTHORIZED_APIS`.
     #[error("the API is not covered by AUTHORIZED_APIS")]
     ApiNotAuthorized,
@@ -72,7 +88,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every refusal, for documentation and its drift test.
-    pub const ALL: [Refusal; 20] = [
+    pub const ALL: [Refusal; 25] = [
         Refusal::MissingToken,
         Refusal::ConflictingTokens,
         Refusal::TokenTooLarge,
@@ -88,9 +104,14 @@ impl Refusal {
         Refusal::Expired,
         Refusal::NotYetValid,
         Refusal::IssuedInFuture,
+        Refusal::WrongType,
+        Refusal::ExpiresTooSoon,
+        Refusal::MissingIssuedAt,
+        Refusal::TokenTooOld,
         Refusal::WrongIssuer,
         Refusal::WrongAudience,
         Refusal::MissingPrincipal,
+        Refusal::MissingScope,
         Refusal::ApiNotAuthorized,
         Refusal::JwksUnavailable,
     ];
@@ -113,9 +134,14 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::NotYetValid => "not_yet_valid",
             Refusal::IssuedInFuture => "issued_in_future",
+            Refusal::WrongType => "wrong_type",
+            Refusal::ExpiresTooSoon => "expires_too_soon",
+            Refusal::MissingIssuedAt => "missing_iat",
+            Refusal::TokenTooOld => "token_too_old",
             Refusal::WrongIssuer => "wrong_issuer",
             Refusal::WrongAudience => "wrong_audience",
             Refusal::MissingPrincipal => "missing_principal",
+            Refusal::MissingScope => "missing_scope",
             Refusal::ApiNotAuthorized => "api_not_authorized",
             Refusal::JwksUnavailable => "jwks_unavailable",
         }
@@ -124,7 +150,7 @@ impl Refusal {
     /// What API Gateway makes of this refusal.
     pub fn outcome(self) -> Outcome {
         match self {
-            Refusal::ApiNotAuthorized => Outcome::Deny,
+            Refusal::ApiNotAuthorized | Refusal::MissingScope => Outcome::Deny,
             Refusal::JwksUnavailable => Outcome::Error,
             _ => Outcome::Unauthorized,
         }

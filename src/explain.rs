@@ -13,6 +13,7 @@ use crate::authorizer::{unix_now, Authorizer, Trace};
 use crate::claims;
 use crate::config::{
     Config, AUTHORIZED_APIS, JWT_ALGORITHMS, JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER,
+    JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS, JWT_REQUIRED_SCOPES, JWT_REQUIRED_TYP,
     JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
 };
 use crate::date::UtcDateTime;
@@ -206,6 +207,22 @@ impl Authorizer {
             Ok(()),
             format!("{alg} is in {JWT_ALGORITHMS} ({})", config.algorithms),
         );
+        if let Some(required) = &config.required_typ {
+            let typ = header_member(header, "typ");
+            let result = if parsed.header.has_type(required) {
+                Ok(())
+            } else {
+                Err(Refusal::WrongType)
+            };
+            checks.record(
+                "typ",
+                result,
+                format!("{typ} against {JWT_REQUIRED_TYP} ({required})"),
+            );
+            if result.is_err() {
+                return false;
+            }
+        }
         let kid = &parsed.header.kid;
         let uri = &config.jwks_uri;
         let key_set = match self.keys.with_kid(kid).await {
@@ -288,6 +305,22 @@ fn explain_claims(
             ),
         );
     }
+    if config.min_remaining_seconds > 0 {
+        checks.record(
+            "lifetime",
+            claims::check_remaining_lifetime(verified, config, now),
+            format!(
+                "{}; {JWT_MIN_REMAINING_SECONDS}={}",
+                time_detail(verified, "exp", now, 0),
+                config.min_remaining_seconds
+            ),
+        );
+    } else {
+        checks.skip(
+            "lifetime",
+            format!("{JWT_MIN_REMAINING_SECONDS} is not set"),
+        );
+    }
     checks.record(
         "nbf",
         claims::check_not_before(verified, config, now),
@@ -298,6 +331,17 @@ fn explain_claims(
         claims::check_issued_at(verified, config, now),
         time_detail(verified, "iat", now, leeway),
     );
+    match config.max_age_seconds {
+        Some(max_age) => checks.record(
+            "age",
+            claims::check_max_age(verified, config, now),
+            format!(
+                "{}; {JWT_MAX_AGE_SECONDS}={max_age}",
+                time_detail(verified, "iat", now, leeway)
+            ),
+        ),
+        None => checks.skip("age", format!("{JWT_MAX_AGE_SECONDS} is not set")),
+    }
     let iss = claim_text(verified, "iss");
     match &config.issuers {
         Some(issuers) => checks.record(
@@ -331,6 +375,19 @@ fn explain_claims(
             claim_text(verified, claim)
         ),
     );
+    match &config.required_scopes {
+        Some(required) => checks.record(
+            "scope",
+            claims::check_scopes(verified, config),
+            format!(
+                "granted [{}] against {JWT_REQUIRED_SCOPES} ({}, {} of them)",
+                claims::granted_scopes(verified, &config.scope_claims).join(" "),
+                required.scopes.join(" "),
+                required.mode.name()
+            ),
+        ),
+        None => checks.skip("scope", format!("{JWT_REQUIRED_SCOPES} is not set")),
+    }
     match &config.authorized_apis {
         None => checks.skip(
             "api",

@@ -19,6 +19,24 @@ pub struct Header {
     pub alg: Algorithm,
     /// The id of the key in the key set.
     pub kid: String,
+    /// The media type of the whole token (`at+jwt` for RFC 9068 access tokens).
+    pub typ: Option<String>,
+}
+
+impl Header {
+    /// Whether `typ` is `required`, compared as RFC 7515 §4.1.9 says: in any
+    /// case, with or without the `application/` prefix.
+    pub fn has_type(&self, required: &str) -> bool {
+        fn media_type(typ: &str) -> &str {
+            match typ.get(..12) {
+                Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+                _ => typ,
+            }
+        }
+        self.typ
+            .as_deref()
+            .is_some_and(|typ| media_type(typ).eq_ignore_ascii_case(media_type(required)))
+    }
 }
 
 /// A token whose header has been checked and whose signature has not.
@@ -99,7 +117,12 @@ fn check_header(members: &Map<String, Value>, allowed: AlgorithmSet) -> Result<H
         Some(Value::String(_)) | None => return Err(Refusal::MissingKid),
         Some(_) => return Err(Refusal::MalformedToken),
     };
-    Ok(Header { alg, kid })
+    let typ = match members.get("typ") {
+        Some(Value::String(typ)) => Some(typ.clone()),
+        None => None,
+        Some(_) => return Err(Refusal::MalformedToken),
+    };
+    Ok(Header { alg, kid, typ })
 }
 
 /// Whether `part` is non-empty unpadded base64url of a whole number of bytes.
@@ -179,12 +202,39 @@ mod tests {
             parsed.header,
             Header {
                 alg: Algorithm::Rs256,
-                kid: "k1".into()
+                kid: "k1".into(),
+                typ: Some("JWT".into()),
             }
         );
         assert_eq!(parsed.signature, b"signature");
         assert_eq!(parsed.signing_input, &text[..text.rfind('.').unwrap()]);
         assert_eq!(parsed.claims().unwrap()["sub"], "u");
+    }
+
+    #[test]
+    fn media_types_compare_without_case_or_application_prefix() {
+        let with = |typ: Option<&str>| Header {
+            alg: Algorithm::Rs256,
+            kid: "k1".into(),
+            typ: typ.map(str::to_owned),
+        };
+        for typ in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+Jwt",
+        ] {
+            assert!(with(Some(typ)).has_type("at+jwt"), "{typ}");
+            assert!(with(Some(typ)).has_type("application/at+jwt"), "{typ}");
+        }
+        for typ in [Some("JWT"), Some("at+jwt2"), Some("application/"), None] {
+            assert!(!with(typ).has_type("at+jwt"), "{typ:?}");
+        }
+        let text = token(r#"{"alg":"RS256","kid":"k1","typ":7}"#, "{}");
+        assert_eq!(
+            parse(&text, AlgorithmSet::all()).unwrap_err(),
+            Refusal::MalformedToken
+        );
     }
 
     #[test]

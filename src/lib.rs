@@ -18,6 +18,7 @@ pub mod authorizer;
 pub mod claims;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod date;
 pub mod decision_cache;
 pub mod error;

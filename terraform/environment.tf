@@ -19,5 +19,12 @@ locals {
     PRINCIPAL_ID_CLAIM            = var.principal_id_claim
     DECISION_CACHE_MAX_ENTRIES    = tostring(var.decision_cache_max_entries)
     METRICS_ENABLED               = tostring(var.metrics_enabled)
+    JWT_REQUIRED_SCOPES           = join(" ", var.required_scopes)
+    JWT_REQUIRED_SCOPES_MODE      = var.required_scopes_mode
+    JWT_MIN_REMAINING_SECONDS     = tostring(var.min_remaining_seconds)
+    JWT_MAX_AGE_SECONDS           = var.max_age_seconds == null ? "" : tostring(var.max_age_seconds)
+    JWT_REQUIRED_TYP              = var.required_typ
+    CONTEXT_CLAIMS                = join(",", var.context_claims)
+    CONTEXT_MAX_BYTES             = tostring(var.context_max_bytes)
   }
 }

@@ -283,3 +283,65 @@ variable "metrics_enabled" {
   type        = bool
   default     = true
 }
+
+variable "required_scopes" {
+  description = "JWT_REQUIRED_SCOPES: scopes the token must grant (read from scope and scp); a valid token without them gets a Deny policy (403)."
+  type        = list(string)
+  default     = []
+}
+
+variable "required_scopes_mode" {
+  description = "JWT_REQUIRED_SCOPES_MODE: any (one of required_scopes suffices) or all."
+  type        = string
+  default     = "any"
+
+  validation {
+    condition     = contains(["any", "all"], var.required_scopes_mode)
+    error_message = "required_scopes_mode must be any or all."
+  }
+}
+
+variable "min_remaining_seconds" {
+  description = "JWT_MIN_REMAINING_SECONDS: refuse tokens that expire sooner than this (expires_too_soon); 0 for no limit."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.min_remaining_seconds >= 0 && var.min_remaining_seconds <= 86400 && floor(var.min_remaining_seconds) == var.min_remaining_seconds
+    error_message = "min_remaining_seconds must be a whole number from 0 to 86400."
+  }
+}
+
+variable "max_age_seconds" {
+  description = "JWT_MAX_AGE_SECONDS: refuse tokens issued (iat) longer ago than this (token_too_old); null for no limit."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_age_seconds == null || (try(var.max_age_seconds >= 1 && var.max_age_seconds <= 31536000 && floor(var.max_age_seconds) == var.max_age_seconds, false))
+    error_message = "max_age_seconds must be null or a whole number from 1 to 31536000."
+  }
+}
+
+variable "required_typ" {
+  description = "JWT_REQUIRED_TYP: the header typ tokens must carry, such as at+jwt (RFC 9068) to refuse ID tokens; empty for no check."
+  type        = string
+  default     = ""
+}
+
+variable "context_claims" {
+  description = "CONTEXT_CLAIMS: claim paths (realm_access.roles) copied into the authorizer context; arrays and objects are JSON-encoded."
+  type        = list(string)
+  default     = []
+}
+
+variable "context_max_bytes" {
+  description = "CONTEXT_MAX_BYTES: the largest authorizer context, in bytes of JSON; claims over it are left out (and logged)."
+  type        = number
+  default     = 4096
+
+  validation {
+    condition     = var.context_max_bytes >= 512 && var.context_max_bytes <= 7680 && floor(var.context_max_bytes) == var.context_max_bytes
+    error_message = "context_max_bytes must be a whole number from 512 to 7680."
+  }
+}

@@ -99,11 +99,14 @@ async fn explain_allows_a_valid_token_and_shows_every_check() {
         ("kid", "pass"),
         ("signature", "pass"),
         ("exp", "pass"),
+        ("lifetime", "skipped"),
         ("nbf", "pass"),
         ("iat", "pass"),
+        ("age", "skipped"),
         ("iss", "pass"),
         ("aud", "pass"),
         ("principal", "pass"),
+        ("scope", "skipped"),
         ("api", "skipped"),
     ]
     .iter()

@@ -91,6 +91,9 @@ run "defaults" {
       PRINCIPAL_ID_CLAIM            = "sub"
       DECISION_CACHE_MAX_ENTRIES    = "10000"
       METRICS_ENABLED               = "true"
+      JWT_REQUIRED_SCOPES_MODE      = "any"
+      JWT_MIN_REMAINING_SECONDS     = "0"
+      CONTEXT_MAX_BYTES             = "4096"
     })
     error_message = "unset lists must not reach the environment; defaults must"
   }
@@ -119,6 +122,13 @@ run "every_variable_reaches_the_environment" {
     principal_id_claim            = "username"
     decision_cache_max_entries    = 0
     metrics_enabled               = false
+    required_scopes               = ["chat:write", "chat:read"]
+    required_scopes_mode          = "all"
+    min_remaining_seconds         = 30
+    max_age_seconds               = 86400
+    required_typ                  = "at+jwt"
+    context_claims                = ["realm_access.roles", "email"]
+    context_max_bytes             = 2048
   }
 
   assert {
@@ -146,6 +156,13 @@ run "every_variable_reaches_the_environment" {
       PRINCIPAL_ID_CLAIM            = "username"
       DECISION_CACHE_MAX_ENTRIES    = "0"
       METRICS_ENABLED               = "false"
+      JWT_REQUIRED_SCOPES           = "chat:write chat:read"
+      JWT_REQUIRED_SCOPES_MODE      = "all"
+      JWT_MIN_REMAINING_SECONDS     = "30"
+      JWT_MAX_AGE_SECONDS           = "86400"
+      JWT_REQUIRED_TYP              = "at+jwt"
+      CONTEXT_CLAIMS                = "realm_access.roles,email"
+      CONTEXT_MAX_BYTES             = "2048"
     })
     error_message = "each authorizer variable must reach the environment under its name"
   }
