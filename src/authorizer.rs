@@ -16,7 +16,7 @@ use crate::jwks::{JwksFetcher, KeyStore};
 use crate::jws;
 use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{policy_response, AuthorizerResponse};
-use crate::token::extract_token;
+use crate::token::{extract_token, origin_allowed};
 
 /// A configured authorizer: the configuration and the cached key set, shared
 /// by every invocation of the execution environment.
@@ -142,7 +142,8 @@ impl Authorizer {
         now: u64,
         trace: &mut Trace,
     ) -> Result<Grant, Refusal> {
-        let token = extract_token(event)?;
+        let found = extract_token(event, &self.config.transports)?;
+        let token = found.token;
         let remembered = self
             .decisions
             .as_ref()
@@ -185,15 +186,24 @@ impl Authorizer {
                 .iter()
                 .any(|pattern| pattern.matches(&event.method_arn)),
         };
-        let denied = match claims::check_scopes(verified, &self.config) {
-            Err(refusal) => Some(refusal),
-            Ok(()) if !api_allowed => Some(Refusal::ApiNotAuthorized),
-            Ok(()) => None,
+        let origin_allowed = self
+            .config
+            .allowed_origins
+            .as_ref()
+            .is_none_or(|origins| origin_allowed(event, origins));
+        let denied = if !origin_allowed {
+            Some(Refusal::OriginNotAllowed)
+        } else if let Err(refusal) = claims::check_scopes(verified, &self.config) {
+            Some(refusal)
+        } else if !api_allowed {
+            Some(Refusal::ApiNotAuthorized)
+        } else {
+            None
         };
         let context = match denied {
             Some(_) => Map::new(),
             None => {
-                let context = self.config.context.build(verified, None);
+                let context = self.config.context.build(verified, found.subprotocol);
                 if !context.left_out.is_empty() {
                     tracing::warn!(
                         left_out = context.left_out.join(","),

@@ -11,6 +11,7 @@ use reqwest::Url;
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::context::{ClaimPath, ContextSpec};
 use crate::policy::ArnPattern;
+use crate::token::{TokenSource, Transports, BEARER_PROTOCOL};
 
 /// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
 pub const JWT_ISSUER_JWKS_URI: &str = "JWT_ISSUER_JWKS_URI";
@@ -56,11 +57,19 @@ pub const JWT_REQUIRED_TYP: &str = "JWT_REQUIRED_TYP";
 pub const CONTEXT_CLAIMS: &str = "CONTEXT_CLAIMS";
 /// The largest authorizer context, in bytes of JSON.
 pub const CONTEXT_MAX_BYTES: &str = "CONTEXT_MAX_BYTES";
+/// Comma list of where tokens are read from, in order: query, header, protocol, cookie.
+pub const TOKEN_SOURCES: &str = "TOKEN_SOURCES";
+/// The prefix of a subprotocol that carries the token after it.
+pub const SUBPROTOCOL_TOKEN_PREFIX: &str = "SUBPROTOCOL_TOKEN_PREFIX";
+/// The cookie that carries the token.
+pub const TOKEN_COOKIE_NAME: &str = "TOKEN_COOKIE_NAME";
+/// Comma list of origins (`https://app.example.com`) browsers may connect from.
+pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 22] = [
+pub const VARIABLES: [&str; 26] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -83,6 +92,10 @@ pub const VARIABLES: [&str; 22] = [
     JWT_REQUIRED_TYP,
     CONTEXT_CLAIMS,
     CONTEXT_MAX_BYTES,
+    TOKEN_SOURCES,
+    SUBPROTOCOL_TOKEN_PREFIX,
+    TOKEN_COOKIE_NAME,
+    ALLOWED_ORIGINS,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -135,6 +148,11 @@ pub struct Config {
     pub required_typ: Option<String>,
     /// What goes into the authorizer context.
     pub context: ContextSpec,
+    /// Where tokens are read from.
+    pub transports: Transports,
+    /// Origins (`scheme://host[:port]`, lowercase) browsers may connect
+    /// from; `None` checks no origin.
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// The scopes `JWT_REQUIRED_SCOPES` names and how they combine.
@@ -279,6 +297,17 @@ impl Config {
                 )
             })?;
 
+        let allowed_origins = get(ALLOWED_ORIGINS)
+            .map(|value| {
+                comma_list(&value)
+                    .iter()
+                    .map(|origin| parse_origin(origin))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .filter(|origins| !origins.is_empty());
+        let transports = parse_transports(&get, allowed_origins.is_some())?;
+
         Ok(Config {
             jwks_uri,
             audiences,
@@ -332,6 +361,8 @@ impl Config {
                 .transpose()?,
             required_typ: get(JWT_REQUIRED_TYP),
             context,
+            transports,
+            allowed_origins,
         })
     }
 
@@ -424,6 +455,27 @@ impl Config {
                     .join(","),
             ),
             (CONTEXT_MAX_BYTES, self.context.max_bytes().to_string()),
+            (
+                TOKEN_SOURCES,
+                self.transports
+                    .sources
+                    .iter()
+                    .map(|source| source.name())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            (
+                SUBPROTOCOL_TOKEN_PREFIX,
+                self.transports.protocol_prefix.clone(),
+            ),
+            (TOKEN_COOKIE_NAME, self.transports.cookie_name.clone()),
+            (
+                ALLOWED_ORIGINS,
+                self.allowed_origins
+                    .as_deref()
+                    .map(list)
+                    .unwrap_or_default(),
+            ),
         ]
     }
 
@@ -442,6 +494,84 @@ impl Config {
         }
         warnings
     }
+}
+
+fn parse_transports(
+    get: &impl Fn(&str) -> Option<String>,
+    origins_checked: bool,
+) -> Result<Transports, ConfigError> {
+    let mut transports = Transports::default();
+    if let Some(value) = get(TOKEN_SOURCES) {
+        let mut sources = Vec::new();
+        for name in comma_list(&value) {
+            let source: TokenSource = name.parse().map_err(|_| {
+                ConfigError::new(
+                    TOKEN_SOURCES,
+                    format!("{name:?} is not one of query, header, protocol, cookie"),
+                )
+            })?;
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
+        }
+        if sources.is_empty() {
+            return Err(ConfigError::new(TOKEN_SOURCES, "names no source"));
+        }
+        transports.sources = sources;
+    }
+    if transports.sources.contains(&TokenSource::Cookie) && !origins_checked {
+        return Err(ConfigError::new(
+            TOKEN_SOURCES,
+            format!(
+                "cookie needs {ALLOWED_ORIGINS}: a browser sends the cookie from any site's page, \
+                 so without an origin check any site could open a connection as the user \
+                 (cross-site WebSocket hijacking)"
+            ),
+        ));
+    }
+    let is_token_text = |text: &str| {
+        !text.is_empty()
+            && text
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+    };
+    if let Some(prefix) = get(SUBPROTOCOL_TOKEN_PREFIX) {
+        if !is_token_text(&prefix) || prefix.eq_ignore_ascii_case(BEARER_PROTOCOL) {
+            return Err(ConfigError::new(
+                SUBPROTOCOL_TOKEN_PREFIX,
+                format!("{prefix:?} is not a subprotocol prefix (letters, digits and !#$%&'*+-.^_`|~, not \"bearer\")"),
+            ));
+        }
+        transports.protocol_prefix = prefix;
+    }
+    if let Some(name) = get(TOKEN_COOKIE_NAME) {
+        if !is_token_text(&name) {
+            return Err(ConfigError::new(
+                TOKEN_COOKIE_NAME,
+                format!("{name:?} is not a cookie name"),
+            ));
+        }
+        transports.cookie_name = name;
+    }
+    Ok(transports)
+}
+
+/// `scheme://host[:port]` as browsers send it in `Origin`.
+fn parse_origin(value: &str) -> Result<String, ConfigError> {
+    let invalid = |why: &str| {
+        ConfigError::new(
+            ALLOWED_ORIGINS,
+            format!("{value:?} is not an origin (https://host[:port]): {why}"),
+        )
+    };
+    let url = Url::parse(value).map_err(|error| invalid(&error.to_string()))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(invalid("the scheme must be https or http"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("an origin has no path, query or fragment"));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 fn comma_list(value: &str) -> Vec<String> {
@@ -618,6 +748,8 @@ mod tests {
             (JWT_REQUIRED_SCOPES, "a,b"),
             (JWT_MAX_AGE_SECONDS, "60"),
             (CONTEXT_CLAIMS, "x.y,z"),
+            (TOKEN_SOURCES, "cookie,protocol"),
+            (ALLOWED_ORIGINS, "https://a.example.com:8443"),
         ])
         .unwrap();
         for source in [config(&MINIMAL).unwrap(), custom] {
@@ -665,6 +797,13 @@ mod tests {
             (JWT_REQUIRED_TYP, "at+jwt"),
             (CONTEXT_CLAIMS, "realm_access.roles, email"),
             (CONTEXT_MAX_BYTES, "2048"),
+            (TOKEN_SOURCES, "protocol, cookie,query"),
+            (SUBPROTOCOL_TOKEN_PREFIX, "jwt."),
+            (TOKEN_COOKIE_NAME, "session"),
+            (
+                ALLOWED_ORIGINS,
+                "https://App.Example.com/, http://localhost:5173",
+            ),
         ];
         assert_eq!(vars.len(), VARIABLES.len());
         let config = config(&vars).unwrap();
@@ -699,6 +838,25 @@ mod tests {
         assert_eq!(config.required_typ.as_deref(), Some("at+jwt"));
         assert_eq!(config.context.claims().len(), 2);
         assert_eq!(config.context.max_bytes(), 2048);
+        assert_eq!(
+            config.transports,
+            Transports {
+                sources: vec![
+                    TokenSource::Protocol,
+                    TokenSource::Cookie,
+                    TokenSource::Query
+                ],
+                protocol_prefix: "jwt.".to_owned(),
+                cookie_name: "session".to_owned(),
+            }
+        );
+        assert_eq!(
+            config.allowed_origins,
+            Some(vec![
+                "https://app.example.com".to_owned(),
+                "http://localhost:5173".to_owned()
+            ])
+        );
         assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
     }
 
@@ -787,6 +945,30 @@ mod tests {
             (
                 &[MINIMAL[0], MINIMAL[1], (CONTEXT_CLAIMS, "a..b")],
                 CONTEXT_CLAIMS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (TOKEN_SOURCES, "query,body")],
+                TOKEN_SOURCES,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (TOKEN_SOURCES, "cookie")],
+                TOKEN_SOURCES,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (SUBPROTOCOL_TOKEN_PREFIX, "bad prefix")],
+                SUBPROTOCOL_TOKEN_PREFIX,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (TOKEN_COOKIE_NAME, "a;b")],
+                TOKEN_COOKIE_NAME,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (ALLOWED_ORIGINS, "https://a.example.com/app")],
+                ALLOWED_ORIGINS,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (ALLOWED_ORIGINS, "*")],
+                ALLOWED_ORIGINS,
             ),
             (
                 &[

@@ -8,11 +8,12 @@ use std::fmt;
 /// variant's code never changes once released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum Refusal {
-    /// Neither the `authorization` query parameter nor the header carries a token.
-    #[error("no token in the authorization query parameter or header")]
+    /// None of the `TOKEN_SOURCES` (by default the `authorization` query
+    /// parameter and header) carries a token.
+    #[error("no token in the request's token sources (TOKEN_SOURCES)")]
     MissingToken,
-    /// The query parameter and the header carry different tokens.
-    #[error("the query parameter and the header carry different tokens")]
+    /// Two token sources (or two values of one) carry different tokens.
+    #[error("the request carries different tokens")]
     ConflictingTokens,
     /// The token is longer than the size cap; nothing of it was decoded.
     #[error("the token is larger than the size cap")]
@@ -75,6 +76,10 @@ pub enum Refusal {
     /// The configured principal claim is missing or not a string.
     #[error("the token has no usable principal claim")]
     MissingPrincipal,
+    /// The token is valid but the request's `Origin` is not in `ALLOWED_ORIGINS`
+    /// (a page of another site: cross-site WebSocket hijacking).
+    #[error("the request's Origin is not in ALLOWED_ORIGINS")]
+    OriginNotAllowed,
     /// The token is valid but lacks the scopes `JWT_REQUIRED_SCOPES` asks for.
     #[error("the token lacks a required scope")]
     MissingScope,
@@ -88,7 +93,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every refusal, for documentation and its drift test.
-    pub const ALL: [Refusal; 25] = [
+    pub const ALL: [Refusal; 26] = [
         Refusal::MissingToken,
         Refusal::ConflictingTokens,
         Refusal::TokenTooLarge,
@@ -111,6 +116,7 @@ impl Refusal {
         Refusal::WrongIssuer,
         Refusal::WrongAudience,
         Refusal::MissingPrincipal,
+        Refusal::OriginNotAllowed,
         Refusal::MissingScope,
         Refusal::ApiNotAuthorized,
         Refusal::JwksUnavailable,
@@ -141,6 +147,7 @@ impl Refusal {
             Refusal::WrongIssuer => "wrong_issuer",
             Refusal::WrongAudience => "wrong_audience",
             Refusal::MissingPrincipal => "missing_principal",
+            Refusal::OriginNotAllowed => "origin_not_allowed",
             Refusal::MissingScope => "missing_scope",
             Refusal::ApiNotAuthorized => "api_not_authorized",
             Refusal::JwksUnavailable => "jwks_unavailable",
@@ -150,7 +157,9 @@ impl Refusal {
     /// What API Gateway makes of this refusal.
     pub fn outcome(self) -> Outcome {
         match self {
-            Refusal::ApiNotAuthorized | Refusal::MissingScope => Outcome::Deny,
+            Refusal::ApiNotAuthorized | Refusal::MissingScope | Refusal::OriginNotAllowed => {
+                Outcome::Deny
+            }
             Refusal::JwksUnavailable => Outcome::Error,
             _ => Outcome::Unauthorized,
         }

@@ -14,25 +14,26 @@ use serde::{Deserialize, Deserializer};
 /// much of it as the authorizer reads; serde skips the rest without
 /// allocating.
 ///
-/// Of the four header and query maps only the `authorization` entries are
-/// kept: deserializing every header into owned maps cost five times more
-/// than the rest of a refusal, and nothing else in them decides anything.
+/// Of the four header and query maps only the entries that can decide
+/// something are kept (`authorization`, and the `Sec-WebSocket-Protocol`,
+/// `Cookie` and `Origin` headers): deserializing every header into owned
+/// maps cost five times more than the rest of a refusal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectEvent {
     /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`.
     #[serde(default)]
     pub method_arn: String,
-    /// The `Authorization` header (name in any case) of `headers`.
+    /// The headers that matter (names in any case) of `headers`.
     #[serde(default, rename = "headers", deserialize_with = "header_values")]
-    pub header_authorization: Carried,
-    /// Every `Authorization` header value of `multiValueHeaders`.
+    pub headers: CarriedHeaders,
+    /// The same headers, every value, from `multiValueHeaders`.
     #[serde(
         default,
         rename = "multiValueHeaders",
         deserialize_with = "multi_header_values"
     )]
-    pub header_authorization_values: Carried,
+    pub multi_value_headers: CarriedHeaders,
     /// The `authorization` query parameter of `queryStringParameters`.
     #[serde(
         default,
@@ -52,8 +53,16 @@ pub struct ConnectEvent {
     pub request_context: ConnectRequestContext,
 }
 
-/// The header and query parameter that carry the token.
-const AUTHORIZATION: &str = "authorization";
+/// The query parameter that carries the token (case-sensitive).
+const QUERY_NAMES: [&str; 1] = ["authorization"];
+
+/// The headers kept, in the order of [`CarriedHeaders`]' fields.
+const HEADER_NAMES: [&str; 4] = [
+    "authorization",
+    "sec-websocket-protocol",
+    "cookie",
+    "origin",
+];
 
 /// Values longer than this are not copied out of the event: they are too
 /// long to hold a token (with a `Bearer ` prefix and some whitespace).
@@ -68,57 +77,96 @@ pub struct Carried {
     pub oversize: bool,
 }
 
-fn header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
-    deserializer.deserialize_option(AuthorizationEntries {
-        ignore_case: true,
-        multi: false,
-    })
+/// The values of the headers that can carry a token or decide on one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CarriedHeaders {
+    /// `Authorization`.
+    pub authorization: Carried,
+    /// `Sec-WebSocket-Protocol`: the subprotocols the client offers.
+    pub protocol: Carried,
+    /// `Cookie`.
+    pub cookie: Carried,
+    /// `Origin`: the page a browser connects from.
+    pub origin: Carried,
 }
 
-fn multi_header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
-    deserializer.deserialize_option(AuthorizationEntries {
-        ignore_case: true,
-        multi: true,
-    })
+impl From<[Carried; 4]> for CarriedHeaders {
+    fn from([authorization, protocol, cookie, origin]: [Carried; 4]) -> Self {
+        CarriedHeaders {
+            authorization,
+            protocol,
+            cookie,
+            origin,
+        }
+    }
+}
+
+fn header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CarriedHeaders, D::Error> {
+    deserializer
+        .deserialize_option(Entries {
+            names: HEADER_NAMES,
+            ignore_case: true,
+            multi: false,
+        })
+        .map(CarriedHeaders::from)
+}
+
+fn multi_header_values<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CarriedHeaders, D::Error> {
+    deserializer
+        .deserialize_option(Entries {
+            names: HEADER_NAMES,
+            ignore_case: true,
+            multi: true,
+        })
+        .map(CarriedHeaders::from)
 }
 
 // Query parameter names are case-sensitive: `Authorization=` is another parameter.
 fn query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
-    deserializer.deserialize_option(AuthorizationEntries {
-        ignore_case: false,
-        multi: false,
-    })
+    deserializer
+        .deserialize_option(Entries {
+            names: QUERY_NAMES,
+            ignore_case: false,
+            multi: false,
+        })
+        .map(|[carried]| carried)
 }
 
 fn multi_query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
-    deserializer.deserialize_option(AuthorizationEntries {
-        ignore_case: false,
-        multi: true,
-    })
+    deserializer
+        .deserialize_option(Entries {
+            names: QUERY_NAMES,
+            ignore_case: false,
+            multi: true,
+        })
+        .map(|[carried]| carried)
 }
 
 /// Reads a (possibly `null`) map of name to value (or to a list of values)
-/// and keeps the values of the `authorization` entries, skipping the rest
-/// without allocating.
+/// and keeps the values of the entries named in `names`, one slot per name,
+/// skipping the rest without allocating.
 #[derive(Clone, Copy)]
-struct AuthorizationEntries {
+struct Entries<const N: usize> {
+    names: [&'static str; N],
     ignore_case: bool,
     multi: bool,
 }
 
-impl<'de> Visitor<'de> for AuthorizationEntries {
-    type Value = Carried;
+impl<'de, const N: usize> Visitor<'de> for Entries<N> {
+    type Value = [Carried; N];
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map of names to values, or null")
     }
 
     fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Carried::default())
+        Ok(std::array::from_fn(|_| Carried::default()))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Carried::default())
+        self.visit_none()
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -126,17 +174,21 @@ impl<'de> Visitor<'de> for AuthorizationEntries {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut carried = Carried::default();
-        while let Some(matches) = map.next_key_seed(NameMatches(self.ignore_case))? {
-            if !matches {
-                map.next_value::<IgnoredAny>()?;
-            } else if self.multi {
-                map.next_value_seed(CappedValues(&mut carried))?;
-            } else {
-                map.next_value_seed(CappedValue(&mut carried))?;
+        let mut slots: [Carried; N] = std::array::from_fn(|_| Carried::default());
+        let seed = NameIndex {
+            names: &self.names,
+            ignore_case: self.ignore_case,
+        };
+        while let Some(index) = map.next_key_seed(seed)? {
+            match index.and_then(|index| slots.get_mut(index)) {
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Some(slot) if self.multi => map.next_value_seed(CappedValues(slot))?,
+                Some(slot) => map.next_value_seed(CappedValue(slot))?,
             }
         }
-        Ok(carried)
+        Ok(slots)
     }
 }
 
@@ -216,30 +268,36 @@ impl<'de> Visitor<'de> for CappedValues<'_> {
     }
 }
 
-/// Deserializes a map key into whether it names `authorization`.
-struct NameMatches(bool);
+/// Deserializes a map key into the index of the name it matches, if any.
+#[derive(Clone, Copy)]
+struct NameIndex<'a> {
+    names: &'a [&'static str],
+    ignore_case: bool,
+}
 
-impl<'de> DeserializeSeed<'de> for NameMatches {
-    type Value = bool;
+impl<'de> DeserializeSeed<'de> for NameIndex<'_> {
+    type Value = Option<usize>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl Visitor<'_> for NameMatches {
-    type Value = bool;
+impl Visitor<'_> for NameIndex<'_> {
+    type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a name")
     }
 
-    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<bool, E> {
-        Ok(if self.0 {
-            name.eq_ignore_ascii_case(AUTHORIZATION)
-        } else {
-            name == AUTHORIZATION
-        })
+    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(self.names.iter().position(|candidate| {
+            if self.ignore_case {
+                name.eq_ignore_ascii_case(candidate)
+            } else {
+                name == *candidate
+            }
+        }))
     }
 }
 
@@ -272,28 +330,34 @@ mod tests {
                 "queryStringParameters":null,"multiValueQueryStringParameters":null,
                 "stageVariables":null,"requestContext":{"connectionId":"c1"}}"#,
         );
-        assert_eq!(event.header_authorization, Carried::default());
+        assert_eq!(event.headers, CarriedHeaders::default());
         assert_eq!(event.query_authorization, Carried::default());
         assert_eq!(event.request_context.connection_id.as_deref(), Some("c1"));
     }
 
     #[test]
-    fn only_authorization_entries_are_kept() {
+    fn only_the_entries_that_decide_are_kept() {
         let event = parse(
-            r#"{"headers":{"Host":"h","AUTHORIZATION":"Bearer a","authorization":"Bearer b","X-Other":"x"},
-                "multiValueHeaders":{"Authorization":["Bearer c","Bearer d"],"Host":["h"]},
+            r#"{"headers":{"Host":"h","AUTHORIZATION":"Bearer a","authorization":"Bearer b","X-Other":"x",
+                           "Sec-WebSocket-Protocol":"bearer, t","cookie":"a=b","ORIGIN":"https://o"},
+                "multiValueHeaders":{"Authorization":["Bearer c","Bearer d"],"Host":["h"],"Origin":["https://o"]},
                 "queryStringParameters":{"authorization":"e","Authorization":"not-this","x":"y"},
                 "multiValueQueryStringParameters":{"authorization":["f","g"],"x":["y"]},
                 "stageVariables":{"a":"b"}}"#,
         );
         assert_eq!(
-            event.header_authorization.values,
+            event.headers.authorization.values,
             vec!["Bearer a", "Bearer b"]
         );
+        assert_eq!(event.headers.protocol.values, vec!["bearer, t"]);
+        assert_eq!(event.headers.cookie.values, vec!["a=b"]);
+        assert_eq!(event.headers.origin.values, vec!["https://o"]);
         assert_eq!(
-            event.header_authorization_values.values,
+            event.multi_value_headers.authorization.values,
             vec!["Bearer c", "Bearer d"]
         );
+        assert_eq!(event.multi_value_headers.origin.values, vec!["https://o"]);
+        assert!(event.multi_value_headers.cookie.values.is_empty());
         assert_eq!(event.query_authorization.values, vec!["e"]);
         assert_eq!(event.query_authorization_values.values, vec!["f", "g"]);
     }
@@ -301,7 +365,7 @@ mod tests {
     #[test]
     fn escaped_names_still_match() {
         let event = parse(r#"{"headers":{"Authoriz\u0061tion":"Bearer a"}}"#);
-        assert_eq!(event.header_authorization.values, vec!["Bearer a"]);
+        assert_eq!(event.headers.authorization.values, vec!["Bearer a"]);
     }
 
     #[test]
@@ -319,7 +383,7 @@ mod tests {
             }
         );
         assert_eq!(
-            event.header_authorization_values,
+            event.multi_value_headers.authorization,
             Carried {
                 values: vec!["short".into()],
                 oversize: true

@@ -12,15 +12,15 @@ use serde_json::{Map, Value};
 use crate::authorizer::{unix_now, Authorizer, Trace};
 use crate::claims;
 use crate::config::{
-    Config, AUTHORIZED_APIS, JWT_ALGORITHMS, JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER,
+    Config, ALLOWED_ORIGINS, AUTHORIZED_APIS, JWT_ALGORITHMS, JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER,
     JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS, JWT_REQUIRED_SCOPES, JWT_REQUIRED_TYP,
-    JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
+    JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM, TOKEN_SOURCES,
 };
 use crate::date::UtcDateTime;
 use crate::error::Refusal;
 use crate::event::ConnectEvent;
 use crate::jws;
-use crate::token::{extract_token, MAX_TOKEN_BYTES};
+use crate::token::{extract_token, origin_allowed, MAX_TOKEN_BYTES};
 
 /// The result of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,17 +153,32 @@ impl Authorizer {
         claims: &mut Option<Map<String, Value>>,
     ) -> bool {
         let config = self.config();
-        let token = match extract_token(event) {
-            Ok(token) => {
+        let sources: Vec<&str> = config
+            .transports
+            .sources
+            .iter()
+            .map(|source| source.name())
+            .collect();
+        let token = match extract_token(event, &config.transports) {
+            Ok(found) => {
                 checks.record(
                     "token",
                     Ok(()),
-                    format!("{} bytes (cap {MAX_TOKEN_BYTES})", token.len()),
+                    format!(
+                        "{} bytes (cap {MAX_TOKEN_BYTES}) from {} ({TOKEN_SOURCES}: {})",
+                        found.token.len(),
+                        found.source.name(),
+                        sources.join(",")
+                    ),
                 );
-                token
+                found.token
             }
             Err(refusal) => {
-                checks.record("token", Err(refusal), refusal.to_string());
+                checks.record(
+                    "token",
+                    Err(refusal),
+                    format!("{refusal} ({TOKEN_SOURCES}: {})", sources.join(",")),
+                );
                 return false;
             }
         };
@@ -275,7 +290,7 @@ impl Authorizer {
                 return false;
             }
         };
-        explain_claims(&verified_claims, config, now, &event.method_arn, checks);
+        explain_claims(&verified_claims, config, now, event, checks);
         *claims = Some(verified_claims);
         true
     }
@@ -286,9 +301,10 @@ fn explain_claims(
     verified: &Map<String, Value>,
     config: &Config,
     now: u64,
-    method_arn: &str,
+    event: &ConnectEvent,
     checks: &mut Checks,
 ) {
+    let method_arn = event.method_arn.as_str();
     let leeway = config.leeway_seconds;
     if config.verify_expiration {
         checks.record(
@@ -375,6 +391,33 @@ fn explain_claims(
             claim_text(verified, claim)
         ),
     );
+    match &config.allowed_origins {
+        Some(origins) => {
+            let sent: Vec<&str> = event
+                .multi_value_headers
+                .origin
+                .values
+                .iter()
+                .chain(&event.headers.origin.values)
+                .map(String::as_str)
+                .collect();
+            let result = if origin_allowed(event, origins) {
+                Ok(())
+            } else {
+                Err(Refusal::OriginNotAllowed)
+            };
+            checks.record(
+                "origin",
+                result,
+                format!(
+                    "Origin [{}] against {ALLOWED_ORIGINS} ({})",
+                    sent.join(", "),
+                    origins.join(", ")
+                ),
+            );
+        }
+        None => checks.skip("origin", format!("{ALLOWED_ORIGINS} is not set")),
+    }
     match &config.required_scopes {
         Some(required) => checks.record(
             "scope",

@@ -1,55 +1,256 @@
-//! Finding the token in a `$connect` request.
+//! Finding the token in a `$connect` request, and checking where it comes from.
 //!
-//! Browsers cannot set headers on a WebSocket, so the `authorization` query
-//! parameter comes first; other clients may use the `Authorization` header.
+//! Browsers cannot set headers on a WebSocket, so the token travels in the
+//! `authorization` query parameter, in the `Sec-WebSocket-Protocol` header
+//! (which stays out of access logs), or in a cookie; other clients may use
+//! the `Authorization` header. `TOKEN_SOURCES` says which of these are read.
+
+use std::str::FromStr;
 
 use crate::error::Refusal;
-use crate::event::ConnectEvent;
+use crate::event::{Carried, ConnectEvent};
 
 /// Tokens longer than this are refused before any decoding. Real access
 /// tokens are well under 4 KiB; the cap bounds the work an attacker can cause.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// Returns the token of the request, or why there is none to check.
-///
-/// Every value of the query parameter and of the header must agree: a request
-/// carrying two different tokens is refused rather than guessed at.
-pub fn extract_token(event: &ConnectEvent) -> Result<&str, Refusal> {
-    let carried = [
-        &event.query_authorization_values,
-        &event.query_authorization,
-        &event.header_authorization_values,
-        &event.header_authorization,
-    ];
-    if carried.iter().any(|carried| carried.oversize) {
-        return Err(Refusal::TokenTooLarge);
-    }
-    let query = single_value(
-        event
-            .query_authorization_values
-            .values
-            .iter()
-            .chain(&event.query_authorization.values),
-    )?;
-    let header = single_value(
-        event
-            .header_authorization_values
-            .values
-            .iter()
-            .chain(&event.header_authorization.values),
-    )?;
-    match (query, header) {
-        (Some(query), Some(header)) if query != header => Err(Refusal::ConflictingTokens),
-        (Some(token), _) | (None, Some(token)) => Ok(token),
-        (None, None) => Err(Refusal::MissingToken),
+/// The subprotocol that announces a token as the next one offered:
+/// `new WebSocket(url, ["bearer", token])`.
+pub const BEARER_PROTOCOL: &str = "bearer";
+
+/// Where a token may travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The `authorization` query parameter.
+    Query,
+    /// The `Authorization` header, with or without `Bearer `.
+    Header,
+    /// The `Sec-WebSocket-Protocol` header: `bearer, <token>` or a prefixed
+    /// protocol such as `base64url.bearer.authorization.<token>`.
+    Protocol,
+    /// A cookie (only with an `Origin` allow-list).
+    Cookie,
+}
+
+impl TokenSource {
+    /// The name `TOKEN_SOURCES` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenSource::Query => "query",
+            TokenSource::Header => "header",
+            TokenSource::Protocol => "protocol",
+            TokenSource::Cookie => "cookie",
+        }
     }
 }
 
-/// The one token named by all of `values`, if any.
-fn single_value<'a>(values: impl Iterator<Item = &'a String>) -> Result<Option<&'a str>, Refusal> {
+impl FromStr for TokenSource {
+    type Err = ();
+
+    fn from_str(name: &str) -> Result<Self, ()> {
+        [
+            TokenSource::Query,
+            TokenSource::Header,
+            TokenSource::Protocol,
+            TokenSource::Cookie,
+        ]
+        .into_iter()
+        .find(|source| source.name().eq_ignore_ascii_case(name))
+        .ok_or(())
+    }
+}
+
+/// Which transports are read, in order, and how the configurable ones look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transports {
+    /// The sources read, in order; never empty.
+    pub sources: Vec<TokenSource>,
+    /// A subprotocol starting with this carries the token after it.
+    pub protocol_prefix: String,
+    /// The cookie that carries the token.
+    pub cookie_name: String,
+}
+
+impl Default for Transports {
+    /// The query parameter and the header, as in the authorizer this one replaces.
+    fn default() -> Self {
+        Transports {
+            sources: vec![TokenSource::Query, TokenSource::Header],
+            protocol_prefix: "base64url.bearer.authorization.".to_owned(),
+            cookie_name: "access_token".to_owned(),
+        }
+    }
+}
+
+/// The token of a request and where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found<'a> {
+    /// The token.
+    pub token: &'a str,
+    /// The first source, in `TOKEN_SOURCES` order, that carried it.
+    pub source: TokenSource,
+    /// The subprotocol the `$connect` integration must answer with, when the
+    /// client offered subprotocols and `protocol` is a source: the first one
+    /// offered that carries no token, else the token-carrying one.
+    pub subprotocol: Option<&'a str>,
+}
+
+/// Returns the token of the request, or why there is none to check.
+///
+/// Every value of every source read must agree: a request carrying two
+/// different tokens is refused rather than guessed at.
+pub fn extract_token<'a>(
+    event: &'a ConnectEvent,
+    transports: &Transports,
+) -> Result<Found<'a>, Refusal> {
+    let mut found: Option<(&str, TokenSource)> = None;
+    let mut subprotocol = None;
+    for &source in &transports.sources {
+        let token = match source {
+            TokenSource::Query => from_values(&[
+                &event.query_authorization_values,
+                &event.query_authorization,
+            ])?,
+            TokenSource::Header => from_values(&[
+                &event.multi_value_headers.authorization,
+                &event.headers.authorization,
+            ])?,
+            TokenSource::Protocol => {
+                let (token, echo) = from_protocols(event, &transports.protocol_prefix)?;
+                subprotocol = echo;
+                token
+            }
+            TokenSource::Cookie => from_cookies(event, &transports.cookie_name)?,
+        };
+        match (found, token) {
+            (Some((previous, _)), Some(token)) if previous != token => {
+                return Err(Refusal::ConflictingTokens)
+            }
+            (None, Some(token)) => found = Some((token, source)),
+            _ => {}
+        }
+    }
+    let (token, source) = found.ok_or(Refusal::MissingToken)?;
+    Ok(Found {
+        token,
+        source,
+        subprotocol,
+    })
+}
+
+/// Whether the request's `Origin` is one of `allowed` (each written as
+/// `scheme://host[:port]`, compared in any case). A request without an
+/// `Origin`, or with several different ones, is not.
+pub fn origin_allowed(event: &ConnectEvent, allowed: &[String]) -> bool {
+    let mut origins = event
+        .multi_value_headers
+        .origin
+        .values
+        .iter()
+        .chain(&event.headers.origin.values)
+        .map(|origin| origin.trim().trim_end_matches('/'));
+    let Some(first) = origins.next() else {
+        return false;
+    };
+    origins.all(|origin| origin.eq_ignore_ascii_case(first))
+        && allowed
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(first))
+}
+
+fn oversize(carried: &[&Carried]) -> Result<(), Refusal> {
+    if carried.iter().any(|carried| carried.oversize) {
+        return Err(Refusal::TokenTooLarge);
+    }
+    Ok(())
+}
+
+/// The one token named by all the values of `carried`, if any.
+fn from_values<'a>(carried: &[&'a Carried]) -> Result<Option<&'a str>, Refusal> {
+    oversize(carried)?;
+    agreed(
+        carried
+            .iter()
+            .flat_map(|carried| &carried.values)
+            .map(|value| normalize(value)),
+    )
+}
+
+/// The one token in the offered subprotocols, if any, and the subprotocol
+/// to answer with.
+fn from_protocols<'a>(
+    event: &'a ConnectEvent,
+    prefix: &str,
+) -> Result<(Option<&'a str>, Option<&'a str>), Refusal> {
+    let headers = [&event.multi_value_headers.protocol, &event.headers.protocol];
+    oversize(&headers)?;
+    // Both maps repeat the same header; the multi-value one has every value.
+    let offered: Vec<&str> = headers
+        .iter()
+        .find(|carried| !carried.values.is_empty())
+        .map(|carried| {
+            carried
+                .values
+                .iter()
+                .flat_map(|value| value.split(','))
+                .map(str::trim)
+                .filter(|protocol| !protocol.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut carriers = vec![false; offered.len()];
+    let mut tokens = Vec::new();
+    for (index, protocol) in offered.iter().enumerate() {
+        if protocol.eq_ignore_ascii_case(BEARER_PROTOCOL) {
+            if let Some(token) = offered.get(index + 1) {
+                carriers[index + 1] = true;
+                tokens.push(*token);
+            }
+        } else if let Some(token) = protocol.strip_prefix(prefix) {
+            carriers[index] = true;
+            tokens.push(token);
+        }
+    }
+    let token = agreed(tokens.into_iter().map(normalize))?;
+    let echo = offered
+        .iter()
+        .zip(&carriers)
+        .find(|(_, carrier)| !**carrier)
+        .or_else(|| offered.iter().zip(&carriers).find(|(_, carrier)| **carrier))
+        .map(|(protocol, _)| *protocol);
+    Ok((token, echo))
+}
+
+/// The one token in the cookies named `name`, if any.
+fn from_cookies<'a>(event: &'a ConnectEvent, name: &str) -> Result<Option<&'a str>, Refusal> {
+    let headers = [&event.multi_value_headers.cookie, &event.headers.cookie];
+    oversize(&headers)?;
+    agreed(
+        headers
+            .iter()
+            .flat_map(|carried| &carried.values)
+            .flat_map(|header| header.split(';'))
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(cookie, _)| cookie.trim() == name)
+            .map(|(_, value)| {
+                let value = value.trim();
+                // RFC 6265 allows a value in double quotes.
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|inner| inner.strip_suffix('"'))
+                    .unwrap_or(value);
+                normalize(value)
+            }),
+    )
+}
+
+/// The one token all of `tokens` name (empty ones do not count).
+fn agreed<'a>(
+    tokens: impl Iterator<Item = Result<Option<&'a str>, Refusal>>,
+) -> Result<Option<&'a str>, Refusal> {
     let mut found: Option<&str> = None;
-    for value in values {
-        let Some(token) = normalize(value)? else {
+    for token in tokens {
+        let Some(token) = token? else {
             continue;
         };
         match found {
@@ -98,10 +299,165 @@ mod tests {
         .unwrap()
     }
 
+    fn extract(event: &ConnectEvent) -> Result<&str, Refusal> {
+        extract_token(event, &Transports::default()).map(|found| found.token)
+    }
+
+    fn with_sources(names: &[&str]) -> Transports {
+        Transports {
+            sources: names.iter().map(|name| name.parse().unwrap()).collect(),
+            ..Transports::default()
+        }
+    }
+
+    const PREFIX: &str = "base64url.bearer.authorization.";
+
+    #[test]
+    fn subprotocol_pair_and_prefixed_forms_with_the_protocol_to_answer() {
+        let protocol = with_sources(&["protocol"]);
+        let found = |header: &str| {
+            extract_token(
+                &event(&[], &[("Sec-WebSocket-Protocol", header)]),
+                &protocol,
+            )
+            .map(|found| (found.token.to_owned(), found.subprotocol.map(str::to_owned)))
+        };
+        assert_eq!(
+            found("bearer, a.b.c"),
+            Ok(("a.b.c".to_owned(), Some("bearer".to_owned())))
+        );
+        assert_eq!(
+            found("chat.v1, bearer, a.b.c"),
+            Ok(("a.b.c".to_owned(), Some("chat.v1".to_owned())))
+        );
+        assert_eq!(
+            found(&format!("chat.v1, {PREFIX}a.b.c")),
+            Ok(("a.b.c".to_owned(), Some("chat.v1".to_owned())))
+        );
+        let alone = format!("{PREFIX}a.b.c");
+        assert_eq!(found(&alone), Ok(("a.b.c".to_owned(), Some(alone.clone()))));
+        assert_eq!(
+            found(&format!("bearer, a.b.c, {PREFIX}a.b.c")),
+            Ok(("a.b.c".to_owned(), Some("bearer".to_owned())))
+        );
+        assert_eq!(
+            found(&format!("bearer, a.b.c, {PREFIX}x.y.z")),
+            Err(Refusal::ConflictingTokens)
+        );
+        assert_eq!(found("chat.v1"), Err(Refusal::MissingToken));
+        assert_eq!(found("bearer"), Err(Refusal::MissingToken));
+        assert_eq!(found(PREFIX), Err(Refusal::MissingToken));
+    }
+
+    #[test]
+    fn subprotocols_from_every_value_of_the_multi_value_header() {
+        let mut request = event(&[], &[]);
+        request.multi_value_headers.protocol.values =
+            vec!["chat.v1".into(), "bearer, a.b.c".into()];
+        let found = extract_token(&request, &with_sources(&["protocol"])).unwrap();
+        assert_eq!((found.token, found.subprotocol), ("a.b.c", Some("chat.v1")));
+    }
+
+    #[test]
+    fn a_cookie_by_its_configured_name() {
+        let cookie = Transports {
+            cookie_name: "session_jwt".into(),
+            ..with_sources(&["cookie"])
+        };
+        let found = |header: &str| {
+            extract_token(&event(&[], &[("Cookie", header)]), &cookie)
+                .map(|found| found.token.to_owned())
+        };
+        assert_eq!(
+            found("theme=dark; session_jwt=a.b.c; x=1"),
+            Ok("a.b.c".to_owned())
+        );
+        assert_eq!(found("session_jwt=\"a.b.c\""), Ok("a.b.c".to_owned()));
+        assert_eq!(
+            found("session_jwt=a.b.c; session_jwt=a.b.c"),
+            Ok("a.b.c".to_owned())
+        );
+        assert_eq!(
+            found("session_jwt=a.b.c; session_jwt=x.y.z"),
+            Err(Refusal::ConflictingTokens)
+        );
+        assert_eq!(found("my_session_jwt=a.b.c"), Err(Refusal::MissingToken));
+        assert_eq!(found("session_jwt="), Err(Refusal::MissingToken));
+    }
+
+    #[test]
+    fn only_the_configured_sources_are_read_and_they_must_agree() {
+        let request = event(
+            &[("authorization", "q.q.q")],
+            &[
+                ("Sec-WebSocket-Protocol", "bearer, p.p.p"),
+                ("Cookie", "access_token=c.c.c"),
+            ],
+        );
+        for (sources, expected) in [
+            (&["query"][..], Ok(("q.q.q", TokenSource::Query))),
+            (&["protocol"][..], Ok(("p.p.p", TokenSource::Protocol))),
+            (
+                &["cookie", "header"][..],
+                Ok(("c.c.c", TokenSource::Cookie)),
+            ),
+            (&["header"][..], Err(Refusal::MissingToken)),
+            (&["protocol", "query"][..], Err(Refusal::ConflictingTokens)),
+        ] {
+            assert_eq!(
+                extract_token(&request, &with_sources(sources))
+                    .map(|found| (found.token, found.source)),
+                expected,
+                "{sources:?}"
+            );
+        }
+        let found = extract_token(&request, &with_sources(&["query", "protocol"]));
+        assert_eq!(found, Err(Refusal::ConflictingTokens));
+        let same = event(
+            &[("authorization", "t.t.t")],
+            &[("Sec-WebSocket-Protocol", "bearer, t.t.t")],
+        );
+        let found = extract_token(&same, &with_sources(&["query", "protocol"])).unwrap();
+        assert_eq!(
+            (found.source, found.subprotocol),
+            (TokenSource::Query, Some("bearer"))
+        );
+    }
+
+    #[test]
+    fn origins_must_be_listed() {
+        let allowed = vec![
+            "https://app.example.com".to_owned(),
+            "http://localhost:5173".to_owned(),
+        ];
+        for (origin, expected) in [
+            (Some("https://app.example.com"), true),
+            (Some("HTTPS://APP.EXAMPLE.COM/"), true),
+            (Some("http://localhost:5173"), true),
+            (Some("https://evil.example.com"), false),
+            (Some("https://app.example.com.evil.com"), false),
+            (Some("null"), false),
+            (None, false),
+        ] {
+            let headers: Vec<(&str, &str)> = origin
+                .map(|origin| ("Origin", origin))
+                .into_iter()
+                .collect();
+            assert_eq!(
+                origin_allowed(&event(&[], &headers), &allowed),
+                expected,
+                "{origin:?}"
+            );
+        }
+        let mut two = event(&[], &[("Origin", "https://app.example.com")]);
+        two.multi_value_headers.origin.values = vec!["https://evil.example.com".into()];
+        assert!(!origin_allowed(&two, &allowed));
+    }
+
     #[test]
     fn query_parameter() {
         assert_eq!(
-            extract_token(&event(&[("authorization", "a.b.c")], &[])),
+            extract(&event(&[("authorization", "a.b.c")], &[])),
             Ok("a.b.c")
         );
     }
@@ -115,7 +471,7 @@ mod tests {
             ("authorization", "a.b.c"),
         ] {
             assert_eq!(
-                extract_token(&event(&[], &[(name, value)])),
+                extract(&event(&[], &[(name, value)])),
                 Ok("a.b.c"),
                 "{name}: {value}"
             );
@@ -125,7 +481,7 @@ mod tests {
     #[test]
     fn query_name_is_exact_and_other_names_are_ignored() {
         assert_eq!(
-            extract_token(&event(
+            extract(&event(
                 &[("token", "a.b.c"), ("Authorization", "x.y.z")],
                 &[]
             )),
@@ -135,17 +491,17 @@ mod tests {
 
     #[test]
     fn missing_or_empty() {
-        assert_eq!(extract_token(&event(&[], &[])), Err(Refusal::MissingToken));
+        assert_eq!(extract(&event(&[], &[])), Err(Refusal::MissingToken));
         assert_eq!(
-            extract_token(&event(&[("authorization", " ")], &[])),
+            extract(&event(&[("authorization", " ")], &[])),
             Err(Refusal::MissingToken)
         );
         assert_eq!(
-            extract_token(&event(&[], &[("Authorization", "Bearer ")])),
+            extract(&event(&[], &[("Authorization", "Bearer ")])),
             Err(Refusal::MissingToken)
         );
         assert_eq!(
-            extract_token(&event(&[], &[("Authorization", "Bearer")])),
+            extract(&event(&[], &[("Authorization", "Bearer")])),
             Err(Refusal::MissingToken)
         );
     }
@@ -153,14 +509,14 @@ mod tests {
     #[test]
     fn both_transports_must_agree() {
         assert_eq!(
-            extract_token(&event(
+            extract(&event(
                 &[("authorization", "a.b.c")],
                 &[("Authorization", "Bearer a.b.c")]
             )),
             Ok("a.b.c")
         );
         assert_eq!(
-            extract_token(&event(
+            extract(&event(
                 &[("authorization", "a.b.c")],
                 &[("Authorization", "Bearer x.y.z")]
             )),
@@ -172,28 +528,28 @@ mod tests {
     fn repeated_query_values_must_agree() {
         let mut repeated = event(&[("authorization", "x.y.z")], &[]);
         repeated.query_authorization_values.values = vec!["a.b.c".into(), "x.y.z".into()];
-        assert_eq!(extract_token(&repeated), Err(Refusal::ConflictingTokens));
+        assert_eq!(extract(&repeated), Err(Refusal::ConflictingTokens));
 
         let mut same = event(&[("authorization", "a.b.c")], &[]);
         same.query_authorization_values.values = vec!["a.b.c".into()];
-        assert_eq!(extract_token(&same), Ok("a.b.c"));
+        assert_eq!(extract(&same), Ok("a.b.c"));
     }
 
     #[test]
     fn oversize_is_refused_before_decoding() {
         let at_cap = "a".repeat(MAX_TOKEN_BYTES);
         assert_eq!(
-            extract_token(&event(&[("authorization", &at_cap)], &[])),
+            extract(&event(&[("authorization", &at_cap)], &[])),
             Ok(at_cap.as_str())
         );
         let over = "a".repeat(MAX_TOKEN_BYTES + 1);
         assert_eq!(
-            extract_token(&event(&[("authorization", &over)], &[])),
+            extract(&event(&[("authorization", &over)], &[])),
             Err(Refusal::TokenTooLarge)
         );
         let huge = "a".repeat(1 << 20);
         assert_eq!(
-            extract_token(&event(&[], &[("authorization", &huge)])),
+            extract(&event(&[], &[("authorization", &huge)])),
             Err(Refusal::TokenTooLarge)
         );
     }
@@ -201,7 +557,7 @@ mod tests {
     #[test]
     fn non_ascii_prefix_does_not_panic() {
         assert_eq!(
-            extract_token(&event(&[("authorization", "é€a.b.c")], &[])),
+            extract(&event(&[("authorization", "é€a.b.c")], &[])),
             Ok("é€a.b.c")
         );
     }

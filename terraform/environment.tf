@@ -26,5 +26,9 @@ locals {
     JWT_REQUIRED_TYP              = var.required_typ
     CONTEXT_CLAIMS                = join(",", var.context_claims)
     CONTEXT_MAX_BYTES             = tostring(var.context_max_bytes)
+    TOKEN_SOURCES                 = join(",", var.token_sources)
+    SUBPROTOCOL_TOKEN_PREFIX      = var.subprotocol_token_prefix
+    TOKEN_COOKIE_NAME             = var.token_cookie_name
+    ALLOWED_ORIGINS               = join(",", var.allowed_origins)
   }
 }

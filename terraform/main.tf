@@ -2,8 +2,10 @@ locals {
   package_path = coalesce(var.package_path, "${path.module}/../target/lambda/ws-jwt-authorizer/bootstrap.zip")
 
   identity_sources = {
-    query  = ["route.request.querystring.authorization"]
-    header = ["route.request.header.Authorization"]
+    query    = ["route.request.querystring.authorization"]
+    header   = ["route.request.header.Authorization"]
+    protocol = ["route.request.header.Sec-WebSocket-Protocol"]
+    cookie   = ["route.request.header.Cookie"]
   }
 }
 

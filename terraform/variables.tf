@@ -30,16 +30,17 @@ variable "name" {
 
 variable "token_source" {
   description = <<-EOT
-    Where clients send the token: "query" (the authorization query parameter, what browsers can do)
-    or "header" (the Authorization header). API Gateway answers 401 without calling the Lambda
-    when the configured identity source is missing from the request.
+    The authorizer's identity source, the request part API Gateway requires before it calls the
+    Lambda (it answers 401 itself when it is missing): "query" (the authorization query parameter),
+    "header" (the Authorization header), "protocol" (the Sec-WebSocket-Protocol header) or "cookie"
+    (the Cookie header). token_sources says where the Lambda then looks for the token.
   EOT
   type        = string
   default     = "query"
 
   validation {
-    condition     = contains(["query", "header"], var.token_source)
-    error_message = "token_source must be \"query\" or \"header\"."
+    condition     = contains(["query", "header", "protocol", "cookie"], var.token_source)
+    error_message = "token_source must be \"query\", \"header\", \"protocol\" or \"cookie\"."
   }
 }
 
@@ -344,4 +345,33 @@ variable "context_max_bytes" {
     condition     = var.context_max_bytes >= 512 && var.context_max_bytes <= 7680 && floor(var.context_max_bytes) == var.context_max_bytes
     error_message = "context_max_bytes must be a whole number from 512 to 7680."
   }
+}
+
+variable "token_sources" {
+  description = "TOKEN_SOURCES: where the authorizer reads the token, in order: query, header, protocol (Sec-WebSocket-Protocol), cookie. Empty keeps query and header. cookie needs allowed_origins."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for source in var.token_sources : contains(["query", "header", "protocol", "cookie"], source)])
+    error_message = "token_sources may hold only query, header, protocol and cookie."
+  }
+}
+
+variable "subprotocol_token_prefix" {
+  description = "SUBPROTOCOL_TOKEN_PREFIX: a subprotocol starting with this carries the token after it (besides the pair \"bearer\", <token>)."
+  type        = string
+  default     = "base64url.bearer.authorization."
+}
+
+variable "token_cookie_name" {
+  description = "TOKEN_COOKIE_NAME: the cookie that carries the token when token_sources has cookie."
+  type        = string
+  default     = "access_token"
+}
+
+variable "allowed_origins" {
+  description = "ALLOWED_ORIGINS: origins (https://app.example.com) browsers may connect from; when set, every connection must come with one of them (403 origin_not_allowed otherwise)."
+  type        = list(string)
+  default     = []
 }

@@ -106,6 +106,7 @@ async fn explain_allows_a_valid_token_and_shows_every_check() {
         ("iss", "pass"),
         ("aud", "pass"),
         ("principal", "pass"),
+        ("origin", "skipped"),
         ("scope", "skipped"),
         ("api", "skipped"),
     ]

@@ -96,11 +96,26 @@ async fn whoami(
         Some(token) => format!("{url}?authorization={token}"),
         None => url.to_owned(),
     };
+    let headers: Vec<(&'static str, String)> = header_token
+        .map(|token| ("Authorization", format!("Bearer {token}")))
+        .into_iter()
+        .collect();
+    whoami_with_headers(&url, &headers)
+        .await
+        .map(|(reply, _)| reply)
+}
+
+/// Connects with these request headers, sends `whoami`, returns the reply
+/// and the subprotocol the handshake chose, or the HTTP status. Like a
+/// browser, the client fails the handshake when it offered subprotocols and
+/// the answer names none of them.
+async fn whoami_with_headers(
+    url: &str,
+    headers: &[(&'static str, String)],
+) -> Result<(Value, Option<String>), u16> {
     let mut request = url.into_client_request().unwrap();
-    if let Some(token) = header_token {
-        request
-            .headers_mut()
-            .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.parse().unwrap());
     }
     let (mut socket, response) = match tokio_tungstenite::connect_async(request).await {
         Ok(connected) => connected,
@@ -119,7 +134,11 @@ async fn whoami(
     let echo = socket.next().await.unwrap().unwrap();
     assert_eq!(echo, Message::text("echo me"));
     let _ = socket.close(None).await;
-    Ok(reply)
+    let subprotocol = response
+        .headers()
+        .get("Sec-WebSocket-Protocol")
+        .map(|value| value.to_str().unwrap().to_owned());
+    Ok((reply, subprotocol))
 }
 
 #[tokio::test]
@@ -230,4 +249,89 @@ async fn disconnect_on_expiry_closes_the_connection() {
     .await
     .expect("the connection should close when the token expires");
     assert_eq!(closed, Some(1008));
+}
+
+#[tokio::test]
+async fn a_token_in_the_subprotocol_and_the_protocol_echoed() {
+    let gateway = LocalGateway::start(&[], &[]).await;
+    let alice = gateway.token("sub=alice&expires_in=600").await;
+    let (reply, chosen) = whoami_with_headers(
+        &gateway.websocket_url,
+        &[("Sec-WebSocket-Protocol", format!("bearer, {alice}"))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply["principalId"], "alice");
+    assert_eq!(reply["context"]["subprotocol"], "bearer");
+    assert_eq!(chosen.as_deref(), Some("bearer"));
+
+    let (reply, chosen) = whoami_with_headers(
+        &gateway.websocket_url,
+        &[(
+            "Sec-WebSocket-Protocol",
+            format!("chat.v1, base64url.bearer.authorization.{alice}"),
+        )],
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply["principalId"], "alice");
+    assert_eq!(chosen.as_deref(), Some("chat.v1"));
+
+    assert_eq!(
+        whoami_with_headers(
+            &gateway.websocket_url,
+            &[("Sec-WebSocket-Protocol", "bearer, not.a.token".to_owned())],
+        )
+        .await
+        .map(|_| ()),
+        Err(401)
+    );
+}
+
+#[tokio::test]
+async fn a_token_in_a_cookie_only_from_an_allowed_origin() {
+    let gateway = LocalGateway::start(
+        &[],
+        &[
+            ("TOKEN_SOURCES", "cookie,protocol"),
+            ("TOKEN_COOKIE_NAME", "ws_token"),
+            ("ALLOWED_ORIGINS", "https://app.example.com"),
+        ],
+    )
+    .await;
+    let alice = gateway.token("sub=alice&expires_in=600").await;
+    let cookie = format!("theme=dark; ws_token={alice}");
+    let (reply, _) = whoami_with_headers(
+        &gateway.websocket_url,
+        &[
+            ("Cookie", cookie.clone()),
+            ("Origin", "https://app.example.com".to_owned()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply["principalId"], "alice");
+
+    for origin in [Some("https://evil.example.net"), None] {
+        let mut headers = vec![("Cookie", cookie.clone())];
+        headers.extend(origin.map(|origin| ("Origin", origin.to_owned())));
+        assert_eq!(
+            whoami_with_headers(&gateway.websocket_url, &headers)
+                .await
+                .map(|_| ()),
+            Err(403),
+            "cross-site WebSocket hijacking from {origin:?}"
+        );
+    }
+    let in_query = format!("{}?authorization={alice}", gateway.websocket_url);
+    assert_eq!(
+        whoami_with_headers(
+            &in_query,
+            &[("Origin", "https://app.example.com".to_owned())]
+        )
+        .await
+        .map(|_| ()),
+        Err(401),
+        "the query string is not a source here"
+    );
 }

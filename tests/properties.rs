@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use ws_jwt_authorizer::algorithm::AlgorithmSet;
 use ws_jwt_authorizer::claims::check_claims;
 use ws_jwt_authorizer::policy::ArnPattern;
-use ws_jwt_authorizer::token::{extract_token, MAX_TOKEN_BYTES};
+use ws_jwt_authorizer::token::{extract_token, Transports, MAX_TOKEN_BYTES};
 use ws_jwt_authorizer::{jws, Config, ConnectEvent, Refusal};
 
 fn config(leeway: u64, verify_expiration: bool) -> Config {
@@ -108,7 +108,10 @@ proptest! {
             (Some(t), _) | (None, Some(t)) => Ok(t),
             (None, None) => Err(Refusal::MissingToken),
         };
-        prop_assert_eq!(extract_token(&event).map(str::to_owned), expected);
+        prop_assert_eq!(
+            extract_token(&event, &Transports::default()).map(|found| found.token.to_owned()),
+            expected
+        );
     }
 
     #[test]

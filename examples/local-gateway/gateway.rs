@@ -247,6 +247,13 @@ async fn upgrade(
                 .then(|| context.get("exp").and_then(Value::as_u64))
                 .flatten();
             let connection_id = ids.connection_id;
+            // API Gateway answers the handshake with the subprotocol the
+            // `$connect` integration returns; the integration documented in
+            // the README returns the authorizer's `subprotocol`.
+            let upgrade = match context.get("subprotocol").and_then(Value::as_str) {
+                Some(subprotocol) => upgrade.protocols([subprotocol.to_owned()]),
+                None => upgrade,
+            };
             upgrade.on_upgrade(move |socket| {
                 default_route(socket, connection_id, principal_id, context, expires_at)
             })

@@ -166,6 +166,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     variables
         .entry("METRICS_ENABLED".into())
         .or_insert_with(|| "false".into());
+    // The browser example sends its token as a subprotocol.
+    variables
+        .entry("TOKEN_SOURCES".into())
+        .or_insert_with(|| "protocol,query,header".into());
     variables.insert("JWT_ISSUER_JWKS_URI".into(), jwks_uri.clone());
     variables.insert("JWT_AUTHORIZED_AUDIENCES".into(), options.audience.clone());
     if let Some(issuer) = &issuer {

@@ -94,6 +94,8 @@ run "defaults" {
       JWT_REQUIRED_SCOPES_MODE      = "any"
       JWT_MIN_REMAINING_SECONDS     = "0"
       CONTEXT_MAX_BYTES             = "4096"
+      SUBPROTOCOL_TOKEN_PREFIX      = "base64url.bearer.authorization."
+      TOKEN_COOKIE_NAME             = "access_token"
     })
     error_message = "unset lists must not reach the environment; defaults must"
   }
@@ -129,6 +131,10 @@ run "every_variable_reaches_the_environment" {
     required_typ                  = "at+jwt"
     context_claims                = ["realm_access.roles", "email"]
     context_max_bytes             = 2048
+    token_sources                 = ["cookie", "protocol"]
+    subprotocol_token_prefix      = "jwt."
+    token_cookie_name             = "session"
+    allowed_origins               = ["https://app.example.com"]
   }
 
   assert {
@@ -163,6 +169,10 @@ run "every_variable_reaches_the_environment" {
       JWT_REQUIRED_TYP              = "at+jwt"
       CONTEXT_CLAIMS                = "realm_access.roles,email"
       CONTEXT_MAX_BYTES             = "2048"
+      TOKEN_SOURCES                 = "cookie,protocol"
+      SUBPROTOCOL_TOKEN_PREFIX      = "jwt."
+      TOKEN_COOKIE_NAME             = "session"
+      ALLOWED_ORIGINS               = "https://app.example.com"
     })
     error_message = "each authorizer variable must reach the environment under its name"
   }

@@ -1,6 +1,6 @@
 // Drives client-examples/browser/index.html in headless Chromium (Debian's
-// package) through the local gateway: a valid token shows the identity, an
-// expired one shows the refusal.
+// package) through the local gateway: a valid token shows the identity and
+// travels as a subprotocol, an expired one shows the refusal.
 //
 //   node browser-test.mjs PAGE_URL VALID_TOKEN EXPIRED_TOKEN
 // (run by scripts/test-clients.sh, which installs playwright-core beside it)
@@ -32,6 +32,7 @@ async function check(name, token, selector, expected) {
   }
 }
 await check("valid token shows the connected identity", validToken, "#identity", "browser-alice");
+await check("the token travels as a subprotocol", validToken, "#log", "connected (token in Sec-WebSocket-Protocol)");
 await check("expired token shows the refusal", expiredToken, "#state", "refused by the authorizer");
 await browser.close();
 process.exit(failures === 0 ? 0 : 1);
