@@ -14,6 +14,7 @@ use crate::error::{HandlerError, Outcome, Refusal};
 use crate::event::ConnectEvent;
 use crate::jwks::{JwksFetcher, KeyStore};
 use crate::jws;
+use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{policy_response, AuthorizerResponse};
 use crate::token::{extract_token, origin_allowed};
@@ -23,7 +24,8 @@ use crate::token::{extract_token, origin_allowed};
 #[derive(Debug)]
 pub struct Authorizer {
     config: Config,
-    pub(crate) keys: KeyStore,
+    /// One key store per trusted issuer, in the order of `config.issuers`.
+    pub(crate) keys: Vec<KeyStore>,
     decisions: Option<DecisionCache>,
     metrics: Metrics,
     /// Set by the first decision, which reports `cold_start`.
@@ -49,10 +51,23 @@ pub(crate) struct Trace {
 }
 
 impl Authorizer {
-    /// Builds the authorizer and its HTTP client; no network use.
+    /// Builds the authorizer and its HTTP clients; no network use.
     pub fn new(config: Config) -> Result<Self, reqwest::Error> {
         let metrics = Metrics::new(config.metrics.then_some(config.function_name.as_str()));
-        let keys = KeyStore::new(JwksFetcher::new(&config)?, &config, metrics.clone());
+        // Validated with the configuration, which allows it with one issuer only.
+        let mut fallback = config
+            .jwks_fallback
+            .as_deref()
+            .and_then(|json| KeySet::parse(json.as_bytes(), config.algorithms).ok());
+        let mut keys = Vec::with_capacity(config.issuers.len());
+        for issuer in &config.issuers {
+            keys.push(KeyStore::new(
+                JwksFetcher::new(&config, issuer)?,
+                &config,
+                fallback.take(),
+                metrics.clone(),
+            ));
+        }
         let decisions = (config.decision_cache_max_entries > 0)
             .then(|| DecisionCache::new(config.decision_cache_max_entries));
         Ok(Authorizer {
@@ -69,12 +84,18 @@ impl Authorizer {
         &self.config
     }
 
-    /// Fetches the key set ahead of the first request, giving up after
+    /// Fetches the key sets ahead of the first request, giving up after
     /// `deadline`; a failure is logged and left to the first request to retry.
     pub async fn prefetch(&self, deadline: Duration) -> bool {
-        match tokio::time::timeout(deadline, self.keys.current()).await {
-            Ok(Ok(_)) => true,
-            Ok(Err(_)) => false,
+        let all = async {
+            let mut ok = true;
+            for store in &self.keys {
+                ok &= store.current().await.is_ok();
+            }
+            ok
+        };
+        match tokio::time::timeout(deadline, all).await {
+            Ok(ok) => ok,
             Err(_) => {
                 tracing::warn!(
                     deadline_ms = deadline.as_millis() as u64,
@@ -166,8 +187,9 @@ impl Authorizer {
             .get("iss")
             .and_then(Value::as_str)
             .map(str::to_owned);
+        let issuer = &self.config.issuers[self.issuer_of_claims(&verified.claims)?];
         // Checked on every decision, cached or not: time passes.
-        claims::check_claims(&verified.claims, &self.config, now)?;
+        claims::check_claims(&verified.claims, &self.config, issuer, now)?;
         if let (Some((decisions, digest)), false) = (remembered, trace.cached) {
             if verified.cacheable() {
                 decisions.insert(digest, Arc::clone(&verified)).await;
@@ -239,7 +261,8 @@ impl Authorizer {
                 return Err(Refusal::WrongType);
             }
         }
-        let key_set = self.keys.with_kid(&parsed.header.kid).await?;
+        let store = &self.keys[self.issuer_of_token(token)?];
+        let key_set = store.with_kid(&parsed.header.kid).await?;
         let key = key_set.get(&parsed.header.kid).ok_or(Refusal::UnknownKid)?;
         key.verify(
             parsed.header.alg,
@@ -251,8 +274,37 @@ impl Authorizer {
             parsed.header.alg.name(),
             parsed.header.kid,
             now,
-            self.keys.freshness_left(&key_set),
+            store.freshness_left(&key_set),
         ))
+    }
+
+    /// The index of the issuer whose keys verify `token`. With one issuer,
+    /// that one (its `iss` is checked after the signature). With several,
+    /// the token's unverified `iss` chooses, and a token naming none of them
+    /// is refused before any key set is fetched.
+    pub(crate) fn issuer_of_token(&self, token: &str) -> Result<usize, Refusal> {
+        if self.config.issuers.len() == 1 {
+            return Ok(0);
+        }
+        let iss = jws::unverified_issuer(token)?;
+        self.config
+            .issuers
+            .iter()
+            .position(|issuer| issuer.accepts(iss.as_deref()))
+            .ok_or(Refusal::WrongIssuer)
+    }
+
+    /// The index of the issuer of verified `claims`, chosen as for the token.
+    pub(crate) fn issuer_of_claims(&self, claims: &Map<String, Value>) -> Result<usize, Refusal> {
+        if self.config.issuers.len() == 1 {
+            return Ok(0);
+        }
+        let iss = claims.get("iss").and_then(Value::as_str);
+        self.config
+            .issuers
+            .iter()
+            .position(|issuer| issuer.accepts(iss))
+            .ok_or(Refusal::WrongIssuer)
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{Config, ScopeMode};
 use crate::error::Refusal;
+use crate::issuers::Issuer;
 
 /// Later than any real token lifetime (9999-12-31): larger values are refused
 /// as nonsense rather than compared.
@@ -16,14 +17,20 @@ const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 /// Checks `exp`, the remaining lifetime, `nbf`, `iat`, the token's age,
 /// `iss` and the audience of verified claims at `now` (seconds since the
 /// epoch), in that order.
-pub fn check_claims(claims: &Map<String, Value>, config: &Config, now: u64) -> Result<(), Refusal> {
+/// `issuer` is the trusted issuer the token was verified for.
+pub fn check_claims(
+    claims: &Map<String, Value>,
+    config: &Config,
+    issuer: &Issuer,
+    now: u64,
+) -> Result<(), Refusal> {
     check_expiry(claims, config, now)?;
     check_remaining_lifetime(claims, config, now)?;
     check_not_before(claims, config, now)?;
     check_issued_at(claims, config, now)?;
     check_max_age(claims, config, now)?;
-    check_issuer(claims, config)?;
-    check_audience(claims, &config.audiences)
+    check_issuer(claims, issuer)?;
+    check_audience(claims, &issuer.audiences)
 }
 
 /// `exp` must be present and later than `now` (within the leeway), unless
@@ -99,14 +106,18 @@ pub fn check_issued_at(
     }
 }
 
-/// `iss` must be one of the configured issuers, when issuers are configured.
-pub fn check_issuer(claims: &Map<String, Value>, config: &Config) -> Result<(), Refusal> {
-    let Some(issuers) = &config.issuers else {
-        return Ok(());
+/// `iss` must be one of the issuer's names, when it has names.
+pub fn check_issuer(claims: &Map<String, Value>, issuer: &Issuer) -> Result<(), Refusal> {
+    let iss = match claims.get("iss") {
+        Some(Value::String(iss)) => Some(iss.as_str()),
+        None => None,
+        Some(_) if issuer.names.is_none() => None,
+        Some(_) => return Err(Refusal::WrongIssuer),
     };
-    match claims.get("iss") {
-        Some(Value::String(iss)) if issuers.iter().any(|accepted| accepted == iss) => Ok(()),
-        _ => Err(Refusal::WrongIssuer),
+    if issuer.accepts(iss) {
+        Ok(())
+    } else {
+        Err(Refusal::WrongIssuer)
     }
 }
 
@@ -217,8 +228,12 @@ mod tests {
         }
     }
 
+    fn check_with(claims: &Map<String, Value>, config: &Config) -> Result<(), Refusal> {
+        check_claims(claims, config, &config.issuers[0], NOW)
+    }
+
     fn check(value: Value) -> Result<(), Refusal> {
-        check_claims(&claims(value), &config(&[]), NOW)
+        check_with(&claims(value), &config(&[]))
     }
 
     #[test]
@@ -244,15 +259,11 @@ mod tests {
         assert_eq!(check(json!({"aud": "api"})), Err(Refusal::MissingExpiry));
         let no_leeway = config(&[("JWT_LEEWAY_SECONDS", "0")]);
         assert_eq!(
-            check_claims(&claims(json!({"aud": "api", "exp": NOW})), &no_leeway, NOW),
+            check_with(&claims(json!({"aud": "api", "exp": NOW})), &no_leeway),
             Err(Refusal::Expired)
         );
         assert_eq!(
-            check_claims(
-                &claims(json!({"aud": "api", "exp": NOW + 1})),
-                &no_leeway,
-                NOW
-            ),
+            check_with(&claims(json!({"aud": "api", "exp": NOW + 1})), &no_leeway),
             Ok(())
         );
     }
@@ -260,12 +271,9 @@ mod tests {
     #[test]
     fn expiry_check_can_be_disabled() {
         let lax = config(&[("JWT_VERIFY_EXPIRATION", "false")]);
+        assert_eq!(check_with(&claims(json!({"aud": "api"})), &lax), Ok(()));
         assert_eq!(
-            check_claims(&claims(json!({"aud": "api"})), &lax, NOW),
-            Ok(())
-        );
-        assert_eq!(
-            check_claims(&claims(json!({"aud": "api", "exp": 1})), &lax, NOW),
+            check_with(&claims(json!({"aud": "api", "exp": 1})), &lax),
             Ok(())
         );
     }
@@ -349,10 +357,9 @@ mod tests {
         let strict = config(&[("JWT_ISSUER", "https://a,https://b")]);
         let exp = NOW + 60;
         assert_eq!(
-            check_claims(
+            check_with(
                 &claims(json!({"aud": "api", "exp": exp, "iss": "https://b"})),
-                &strict,
-                NOW
+                &strict
             ),
             Ok(())
         );
@@ -363,16 +370,15 @@ mod tests {
             json!(["https://a"]),
         ] {
             assert_eq!(
-                check_claims(
+                check_with(
                     &claims(json!({"aud": "api", "exp": exp, "iss": iss})),
-                    &strict,
-                    NOW
+                    &strict
                 ),
                 Err(Refusal::WrongIssuer)
             );
         }
         assert_eq!(
-            check_claims(&claims(json!({"aud": "api", "exp": exp})), &strict, NOW),
+            check_with(&claims(json!({"aud": "api", "exp": exp})), &strict),
             Err(Refusal::WrongIssuer)
         );
     }
@@ -402,7 +408,7 @@ mod tests {
             ("JWT_MAX_AGE_SECONDS", "3600"),
             ("JWT_LEEWAY_SECONDS", "0"),
         ]);
-        let check = |value| check_claims(&claims(value), &limits, NOW);
+        let check = |value| check_with(&claims(value), &limits);
         assert_eq!(
             check(json!({"aud": "api", "exp": NOW + 300, "iat": NOW - 3600})),
             Ok(())
@@ -424,7 +430,7 @@ mod tests {
             ("JWT_VERIFY_EXPIRATION", "false"),
         ]);
         assert_eq!(
-            check_claims(&claims(json!({"aud": "api"})), &lax, NOW),
+            check_with(&claims(json!({"aud": "api"})), &lax),
             Err(Refusal::MissingExpiry),
             "a minimum lifetime needs an exp even when expiry is not verified"
         );

@@ -289,48 +289,59 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
         .map(|(name, value)| (name.to_owned(), Value::String(value)))
         .collect();
     let warnings = config.warnings();
-    let fetcher = match JwksFetcher::new(&config) {
-        Ok(fetcher) => fetcher,
-        Err(error) => {
-            let report = json!({ "ok": false, "settings": settings, "error": error.to_string() });
-            return (report, EXIT_PROBLEM);
-        }
-    };
-    let started = Instant::now();
-    let fetched = fetcher.fetch().await;
-    let fetch_ms = started.elapsed().as_millis() as u64;
-    let uri = config.jwks_uri.as_str();
-    let (key_set, code) = match fetched {
-        Ok(set) => {
-            let keys: Vec<Value> = set
-                .keys()
-                .iter()
-                .map(|(kid, key)| {
-                    let algorithms: Vec<&str> =
-                        key.algorithms().iter().map(|alg| alg.name()).collect();
-                    json!({ "kid": kid, "algorithms": algorithms })
+    let mut key_sets = Vec::with_capacity(config.issuers.len());
+    let mut code = 0;
+    for issuer in &config.issuers {
+        let fetcher = match JwksFetcher::new(&config, issuer) {
+            Ok(fetcher) => fetcher,
+            Err(error) => {
+                let report =
+                    json!({ "ok": false, "settings": settings, "error": error.to_string() });
+                return (report, EXIT_PROBLEM);
+            }
+        };
+        let started = Instant::now();
+        let fetched = fetcher.fetch().await;
+        let fetch_ms = started.elapsed().as_millis() as u64;
+        let source = issuer.keys.to_string();
+        let issuer_names = issuer.names.as_ref().map(|names| names.join(","));
+        key_sets.push(match fetched {
+            Ok(fetched) => {
+                let set = &fetched.set;
+                let keys: Vec<Value> = set
+                    .keys()
+                    .iter()
+                    .map(|(kid, key)| {
+                        let algorithms: Vec<&str> =
+                            key.algorithms().iter().map(|alg| alg.name()).collect();
+                        json!({ "kid": kid, "algorithms": algorithms })
+                    })
+                    .collect();
+                let skipped: Vec<Value> = set
+                    .skipped()
+                    .iter()
+                    .map(|skipped| json!({ "kid": skipped.kid, "reason": skipped.reason }))
+                    .collect();
+                json!({
+                    "issuer": issuer_names,
+                    "uri": source,
+                    "fetch_ms": fetch_ms,
+                    "max_age_s": fetched.max_age.map(|age| age.as_secs()),
+                    "keys": keys,
+                    "skipped": skipped,
                 })
-                .collect();
-            let skipped: Vec<Value> = set
-                .skipped()
-                .iter()
-                .map(|skipped| json!({ "kid": skipped.kid, "reason": skipped.reason }))
-                .collect();
-            (
-                json!({ "uri": uri, "fetch_ms": fetch_ms, "keys": keys, "skipped": skipped }),
-                0,
-            )
-        }
-        Err(error) => (
-            json!({ "uri": uri, "fetch_ms": fetch_ms, "error": error.to_string() }),
-            EXIT_PROBLEM,
-        ),
-    };
+            }
+            Err(error) => {
+                code = EXIT_PROBLEM;
+                json!({ "issuer": issuer_names, "uri": source, "fetch_ms": fetch_ms, "error": error.to_string() })
+            }
+        });
+    }
     let report = json!({
         "ok": code == 0,
         "settings": settings,
         "warnings": warnings,
-        "key_set": key_set,
+        "key_sets": key_sets,
     });
     (report, code)
 }
@@ -359,9 +370,13 @@ pub fn render_check(report: &Value) -> String {
     for warning in report["warnings"].as_array().into_iter().flatten() {
         let _ = writeln!(out, "warning: {}", warning.as_str().unwrap_or_default());
     }
-    let key_set = &report["key_set"];
-    if let Some(uri) = key_set["uri"].as_str() {
-        let _ = writeln!(out, "Key set {uri} ({} ms):", key_set["fetch_ms"]);
+    for key_set in report["key_sets"].as_array().into_iter().flatten() {
+        let uri = key_set["uri"].as_str().unwrap_or_default();
+        let issuer = match key_set["issuer"].as_str() {
+            Some(issuer) => format!(" for {issuer}"),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "Key set {uri}{issuer} ({} ms):", key_set["fetch_ms"]);
         for key in key_set["keys"].as_array().into_iter().flatten() {
             let algorithms: Vec<&str> = key["algorithms"]
                 .as_array()

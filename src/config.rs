@@ -3,13 +3,14 @@
 //! The variable names are those of the authorizer this one replaces, so an
 //! existing deployment keeps working when only the code changes.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::Url;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::context::{ClaimPath, ContextSpec};
+use crate::issuers::{parse_https_url, parse_issuers, Issuer, KeySource};
+use crate::keys::KeySet;
 use crate::policy::ArnPattern;
 use crate::token::{TokenSource, Transports, BEARER_PROTOCOL};
 
@@ -65,11 +66,19 @@ pub const SUBPROTOCOL_TOKEN_PREFIX: &str = "SUBPROTOCOL_TOKEN_PREFIX";
 pub const TOKEN_COOKIE_NAME: &str = "TOKEN_COOKIE_NAME";
 /// Comma list of origins (`https://app.example.com`) browsers may connect from.
 pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+/// A JSON list of issuers, each with its key set and audiences.
+pub const JWT_ISSUERS: &str = "JWT_ISSUERS";
+/// A key set given inline, instead of a URL.
+pub const JWKS_JSON: &str = "JWKS_JSON";
+/// A key set file bundled with the function, used while the URL cannot be fetched.
+pub const JWKS_FALLBACK_FILE: &str = "JWKS_FALLBACK_FILE";
+/// The least time a key set is cached when its `Cache-Control: max-age` is shorter.
+pub const JWKS_MIN_TTL_SECONDS: &str = "JWKS_MIN_TTL_SECONDS";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 26] = [
+pub const VARIABLES: [&str; 30] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -96,6 +105,10 @@ pub const VARIABLES: [&str; 26] = [
     SUBPROTOCOL_TOKEN_PREFIX,
     TOKEN_COOKIE_NAME,
     ALLOWED_ORIGINS,
+    JWT_ISSUERS,
+    JWKS_JSON,
+    JWKS_FALLBACK_FILE,
+    JWKS_MIN_TTL_SECONDS,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -104,16 +117,29 @@ const MAX_FETCH_TIMEOUT_MS: u64 = 10_000;
 /// The validated configuration of one authorizer.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where the key set is fetched from.
-    pub jwks_uri: Url,
-    /// Accepted audiences; never empty.
+    /// `JWT_ISSUER_JWKS_URI`: where the key set is fetched from.
+    pub jwks_uri: Option<Url>,
+    /// `JWT_AUTHORIZED_AUDIENCES`: accepted audiences (empty only when every
+    /// `JWT_ISSUERS` entry has its own).
     pub audiences: Vec<String>,
     /// Whether `exp` is required and must lie in the future.
     pub verify_expiration: bool,
     /// API patterns a valid token may connect to; `None` grants exactly the `methodArn`.
     pub authorized_apis: Option<Vec<ArnPattern>>,
-    /// Accepted issuers; `None` skips the issuer check.
-    pub issuers: Option<Vec<String>>,
+    /// `JWT_ISSUER`: accepted issuers; `None` skips the issuer check.
+    pub accepted_issuers: Option<Vec<String>>,
+    /// `JWT_ISSUERS`, as given.
+    pub issuers_json: Option<String>,
+    /// `JWKS_JSON`, as given.
+    pub jwks_json: Option<String>,
+    /// `JWKS_FALLBACK_FILE`, the path.
+    pub jwks_fallback_file: Option<String>,
+    /// The fallback key set's content, read at start.
+    pub jwks_fallback: Option<String>,
+    /// The least time a key set is cached, whatever its `max-age`.
+    pub jwks_min_ttl: Duration,
+    /// The trusted issuers, from all of the above; never empty.
+    pub issuers: Vec<Issuer>,
     /// Algorithms a token may be signed with.
     pub algorithms: AlgorithmSet,
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
@@ -219,19 +245,15 @@ impl Config {
                 .filter(|value| !value.is_empty())
         };
 
-        let jwks_uri = parse_jwks_uri(
-            &get(JWT_ISSUER_JWKS_URI)
-                .ok_or_else(|| ConfigError::new(JWT_ISSUER_JWKS_URI, "is required"))?,
-        )?;
+        let jwks_uri = get(JWT_ISSUER_JWKS_URI)
+            .map(|value| {
+                parse_https_url(&value)
+                    .map_err(|reason| ConfigError::new(JWT_ISSUER_JWKS_URI, reason))
+            })
+            .transpose()?;
         let audiences = get(JWT_AUTHORIZED_AUDIENCES)
             .map(|value| comma_list(&value))
-            .filter(|list| !list.is_empty())
-            .ok_or_else(|| {
-                ConfigError::new(
-                    JWT_AUTHORIZED_AUDIENCES,
-                    "is required: without it any token signed by the key set would pass",
-                )
-            })?;
+            .unwrap_or_default();
         let verify_expiration = parse_flag(&get, JWT_VERIFY_EXPIRATION)?;
         let authorized_apis = get(AUTHORIZED_APIS)
             .map(|value| {
@@ -244,13 +266,75 @@ impl Config {
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?;
-        let issuers = get(JWT_ISSUER)
+        let accepted_issuers = get(JWT_ISSUER)
             .map(|value| comma_list(&value))
             .filter(|list| !list.is_empty());
         let algorithms = match get(JWT_ALGORITHMS) {
             None => AlgorithmSet::all(),
             Some(value) => parse_algorithms(&value)?,
         };
+        let issuers_json = get(JWT_ISSUERS);
+        let jwks_json = get(JWKS_JSON);
+        let jwks_fallback_file = get(JWKS_FALLBACK_FILE);
+        let issuers = trusted_issuers(
+            jwks_uri.as_ref(),
+            &audiences,
+            accepted_issuers.as_ref(),
+            issuers_json.as_deref(),
+            jwks_json.as_deref(),
+        )?;
+        for issuer in &issuers {
+            if let KeySource::Inline(json) = &issuer.keys {
+                let variable = if issuers_json.is_some() {
+                    JWT_ISSUERS
+                } else {
+                    JWKS_JSON
+                };
+                KeySet::parse(json.as_bytes(), algorithms)
+                    .map_err(|error| ConfigError::new(variable, error.to_string()))?;
+            }
+        }
+        let jwks_fallback = match &jwks_fallback_file {
+            None => None,
+            Some(_) if issuers.len() > 1 => {
+                return Err(ConfigError::new(
+                    JWKS_FALLBACK_FILE,
+                    format!(
+                        "applies to one key set, not to the {} of {JWT_ISSUERS}",
+                        issuers.len()
+                    ),
+                ))
+            }
+            Some(path) => {
+                let content = std::fs::read_to_string(path).map_err(|error| {
+                    ConfigError::new(JWKS_FALLBACK_FILE, format!("{path}: {error}"))
+                })?;
+                KeySet::parse(content.as_bytes(), algorithms).map_err(|error| {
+                    ConfigError::new(JWKS_FALLBACK_FILE, format!("{path}: {error}"))
+                })?;
+                Some(content)
+            }
+        };
+        let jwks_cache_ttl =
+            Duration::from_secs(parse_number(&get, JWKS_CACHE_TTL_SECONDS, 600, 1..=86_400)?);
+        let jwks_min_ttl =
+            // The default floor gives way to a shorter TTL; a floor set above it is a mistake.
+            Duration::from_secs(parse_number(
+                &get,
+                JWKS_MIN_TTL_SECONDS,
+                60.min(jwks_cache_ttl.as_secs()),
+                0..=86_400,
+            )?);
+        if jwks_min_ttl > jwks_cache_ttl {
+            return Err(ConfigError::new(
+                JWKS_MIN_TTL_SECONDS,
+                format!(
+                    "must not exceed {JWKS_CACHE_TTL_SECONDS} ({} s), got {} s",
+                    jwks_cache_ttl.as_secs(),
+                    jwks_min_ttl.as_secs()
+                ),
+            ));
+        }
 
         let scope_mode = match get(JWT_REQUIRED_SCOPES_MODE).as_deref() {
             None => ScopeMode::Any,
@@ -313,15 +397,16 @@ impl Config {
             audiences,
             verify_expiration,
             authorized_apis,
+            accepted_issuers,
+            issuers_json,
+            jwks_json,
+            jwks_fallback_file,
+            jwks_fallback,
+            jwks_min_ttl,
             issuers,
             algorithms,
             leeway_seconds: parse_number(&get, JWT_LEEWAY_SECONDS, 60, 0..=3600)?,
-            jwks_cache_ttl: Duration::from_secs(parse_number(
-                &get,
-                JWKS_CACHE_TTL_SECONDS,
-                600,
-                1..=86_400,
-            )?),
+            jwks_cache_ttl,
             jwks_refresh_cooldown: Duration::from_secs(parse_number(
                 &get,
                 JWKS_REFRESH_COOLDOWN_SECONDS,
@@ -371,7 +456,13 @@ impl Config {
     pub fn settings(&self) -> [(&'static str, String); VARIABLES.len()] {
         let list = |items: &[String]| items.join(",");
         [
-            (JWT_ISSUER_JWKS_URI, self.jwks_uri.to_string()),
+            (
+                JWT_ISSUER_JWKS_URI,
+                self.jwks_uri
+                    .as_ref()
+                    .map(Url::to_string)
+                    .unwrap_or_default(),
+            ),
             (JWT_AUTHORIZED_AUDIENCES, list(&self.audiences)),
             (JWT_VERIFY_EXPIRATION, self.verify_expiration.to_string()),
             (
@@ -389,7 +480,10 @@ impl Config {
             ),
             (
                 JWT_ISSUER,
-                self.issuers.as_deref().map(list).unwrap_or_default(),
+                self.accepted_issuers
+                    .as_deref()
+                    .map(list)
+                    .unwrap_or_default(),
             ),
             (JWT_ALGORITHMS, self.algorithms.to_string()),
             (JWT_LEEWAY_SECONDS, self.leeway_seconds.to_string()),
@@ -476,13 +570,23 @@ impl Config {
                     .map(list)
                     .unwrap_or_default(),
             ),
+            (JWT_ISSUERS, self.issuers_json.clone().unwrap_or_default()),
+            (JWKS_JSON, self.jwks_json.clone().unwrap_or_default()),
+            (
+                JWKS_FALLBACK_FILE,
+                self.jwks_fallback_file.clone().unwrap_or_default(),
+            ),
+            (
+                JWKS_MIN_TTL_SECONDS,
+                self.jwks_min_ttl.as_secs().to_string(),
+            ),
         ]
     }
 
     /// Settings that are valid but weaken the checks, for a warning at start-up.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.issuers.is_none() {
+        if self.issuers.iter().any(|issuer| issuer.names.is_none()) {
             warnings.push(format!(
                 "{JWT_ISSUER} is not set: tokens from any issuer signed by the key set are accepted"
             ));
@@ -662,30 +766,67 @@ fn parse_algorithms(value: &str) -> Result<AlgorithmSet, ConfigError> {
     Ok(set)
 }
 
-fn parse_jwks_uri(value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value)
-        .map_err(|error| ConfigError::new(JWT_ISSUER_JWKS_URI, format!("is not a URL: {error}")))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(ConfigError::new(
-            JWT_ISSUER_JWKS_URI,
-            "must use https:// (plain http:// is allowed only for loopback addresses)",
-        )),
-        other => Err(ConfigError::new(
-            JWT_ISSUER_JWKS_URI,
-            format!("must use https://, got {other}://"),
-        )),
+/// The trusted issuers from the variables that name them.
+fn trusted_issuers(
+    jwks_uri: Option<&Url>,
+    audiences: &[String],
+    accepted_issuers: Option<&Vec<String>>,
+    issuers_json: Option<&str>,
+    jwks_json: Option<&str>,
+) -> Result<Vec<Issuer>, ConfigError> {
+    if let Some(json) = issuers_json {
+        for (variable, set) in [
+            (JWT_ISSUER_JWKS_URI, jwks_uri.is_some()),
+            (JWT_ISSUER, accepted_issuers.is_some()),
+            (JWKS_JSON, jwks_json.is_some()),
+        ] {
+            if set {
+                return Err(ConfigError::new(
+                    JWT_ISSUERS,
+                    format!("replaces {variable}: set one or the other"),
+                ));
+            }
+        }
+        return parse_issuers(json, audiences)
+            .map_err(|reason| ConfigError::new(JWT_ISSUERS, reason));
     }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
+    let keys = match (jwks_json, jwks_uri, accepted_issuers.map(Vec::as_slice)) {
+        (Some(_), Some(_), _) => {
+            return Err(ConfigError::new(
+                JWKS_JSON,
+                format!("replaces {JWT_ISSUER_JWKS_URI}: set one or the other"),
+            ))
+        }
+        (Some(json), None, _) => KeySource::Inline(json.to_owned()),
+        (None, Some(url), _) => KeySource::Url(url.clone()),
+        (None, None, Some([issuer])) => KeySource::discovery(issuer)
+            .map_err(|reason| ConfigError::new(JWT_ISSUER, format!("for OIDC discovery, {reason}")))?,
+        (None, None, Some(_)) => {
+            return Err(ConfigError::new(
+                JWT_ISSUER_JWKS_URI,
+                format!("is required when {JWT_ISSUER} lists several issuers (or use {JWT_ISSUERS})"),
+            ))
+        }
+        (None, None, None) => {
+            return Err(ConfigError::new(
+                JWT_ISSUER_JWKS_URI,
+                format!(
+                    "is required (or {JWT_ISSUER} alone for OIDC discovery, {JWKS_JSON}, or {JWT_ISSUERS})"
+                ),
+            ))
+        }
+    };
+    if audiences.is_empty() {
+        return Err(ConfigError::new(
+            JWT_AUTHORIZED_AUDIENCES,
+            "is required: without it any token signed by the key set would pass",
+        ));
     }
+    Ok(vec![Issuer {
+        names: accepted_issuers.cloned(),
+        keys,
+        audiences: audiences.to_vec(),
+    }])
 }
 
 #[cfg(test)]
@@ -715,7 +856,7 @@ mod tests {
         assert_eq!(config.audiences, vec!["api://one", "two"]);
         assert!(config.verify_expiration);
         assert!(config.authorized_apis.is_none());
-        assert!(config.issuers.is_none());
+        assert!(config.accepted_issuers.is_none());
         assert_eq!(config.algorithms, AlgorithmSet::all());
         assert_eq!(config.leeway_seconds, 60);
         assert_eq!(config.jwks_cache_ttl, Duration::from_secs(600));
@@ -752,7 +893,15 @@ mod tests {
             (ALLOWED_ORIGINS, "https://a.example.com:8443"),
         ])
         .unwrap();
-        for source in [config(&MINIMAL).unwrap(), custom] {
+        let several = config(&[
+            MINIMAL[1],
+            (
+                JWT_ISSUERS,
+                r#"[{"issuer":"https://a.example.com"},{"issuer":"https://b.example.com","jwks_uri":"https://b.example.com/keys","audiences":["b"]}]"#,
+            ),
+        ])
+        .unwrap();
+        for source in [config(&MINIMAL).unwrap(), custom, several] {
             let settings = source.settings();
             let names: Vec<&str> = settings.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, VARIABLES);
@@ -783,6 +932,7 @@ mod tests {
             (JWT_ALGORITHMS, "RS256,ES256"),
             (JWT_LEEWAY_SECONDS, "5"),
             (JWKS_CACHE_TTL_SECONDS, "30"),
+            (JWKS_MIN_TTL_SECONDS, "10"),
             (JWKS_REFRESH_COOLDOWN_SECONDS, "0"),
             (JWKS_MAX_STALE_SECONDS, "0"),
             (JWKS_FETCH_TIMEOUT_MS, "500"),
@@ -805,12 +955,14 @@ mod tests {
                 "https://App.Example.com/, http://localhost:5173",
             ),
         ];
-        assert_eq!(vars.len(), VARIABLES.len());
+        // JWT_ISSUERS replaces JWT_ISSUER; JWKS_JSON replaces the URI;
+        // JWKS_FALLBACK_FILE needs a file: read in `issuer_variables_are_read`.
+        assert_eq!(vars.len() + 3, VARIABLES.len());
         let config = config(&vars).unwrap();
         assert!(!config.verify_expiration);
         assert_eq!(config.authorized_apis.as_ref().map(Vec::len), Some(1));
         assert_eq!(
-            config.issuers,
+            config.accepted_issuers,
             Some(vec!["https://a".to_owned(), "https://b".to_owned()])
         );
         assert_eq!(
@@ -858,6 +1010,50 @@ mod tests {
             ])
         );
         assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
+    }
+
+    #[test]
+    fn issuer_variables_are_read() {
+        let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+        let inline = config(&[MINIMAL[1], (JWKS_JSON, jwks)]).unwrap();
+        assert_eq!(inline.issuers.len(), 1);
+        assert_eq!(inline.issuers[0].keys, KeySource::Inline(jwks.to_owned()));
+        assert_eq!(inline.jwks_min_ttl, Duration::from_secs(60));
+
+        let discovery =
+            config(&[MINIMAL[1], (JWT_ISSUER, "https://idp.example.com/realms/x")]).unwrap();
+        assert_eq!(
+            discovery.issuers[0].keys.to_string(),
+            "discovery https://idp.example.com/realms/x/.well-known/openid-configuration"
+        );
+
+        let path = std::env::temp_dir().join(format!("jwks-fallback-{}.json", std::process::id()));
+        std::fs::write(&path, jwks).unwrap();
+        let path_text = path.to_string_lossy().into_owned();
+        let fallback = config(&[MINIMAL[0], MINIMAL[1], (JWKS_FALLBACK_FILE, &path_text)]).unwrap();
+        assert_eq!(fallback.jwks_fallback.as_deref(), Some(jwks));
+
+        let several = config(&[
+            MINIMAL[1],
+            (
+                JWT_ISSUERS,
+                r#"[{"issuer":"https://a.example.com"},{"issuer":"https://b.example.com"}]"#,
+            ),
+        ])
+        .unwrap();
+        assert_eq!(several.issuers.len(), 2);
+        assert_eq!(several.issuers[1].audiences, vec!["api://one", "two"]);
+        let error = config(&[
+            MINIMAL[1],
+            (
+                JWT_ISSUERS,
+                r#"[{"issuer":"https://a.example.com"},{"issuer":"https://b.example.com"}]"#,
+            ),
+            (JWKS_FALLBACK_FILE, &path_text),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, JWKS_FALLBACK_FILE);
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]
@@ -971,6 +1167,27 @@ mod tests {
                 ALLOWED_ORIGINS,
             ),
             (
+                &[MINIMAL[0], MINIMAL[1], (JWT_ISSUERS, r#"[{"issuer":"https://a"}]"#)],
+                JWT_ISSUERS,
+            ),
+            (
+                &[MINIMAL[1], (JWT_ISSUERS, r#"[{"issuer":"https://a"}]"#), (JWT_ISSUER, "https://a")],
+                JWT_ISSUERS,
+            ),
+            (&[MINIMAL[1], (JWT_ISSUERS, "[")], JWT_ISSUERS),
+            (&[MINIMAL[0], MINIMAL[1], (JWKS_JSON, r#"{"keys":[]}"#)], JWKS_JSON),
+            (&[MINIMAL[1], (JWKS_JSON, r#"{"keys":[]}"#)], JWKS_JSON),
+            (&[MINIMAL[1], (JWT_ISSUER, "https://a,https://b")], JWT_ISSUER_JWKS_URI),
+            (&[MINIMAL[1], (JWT_ISSUER, "http://idp.example.com")], JWT_ISSUER),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWKS_FALLBACK_FILE, "/nonexistent/jwks.json")],
+                JWKS_FALLBACK_FILE,
+            ),
+            (
+                &[MINIMAL[0], MINIMAL[1], (JWKS_MIN_TTL_SECONDS, "700")],
+                JWKS_MIN_TTL_SECONDS,
+            ),
+            (
                 &[
                     MINIMAL[0],
                     MINIMAL[1],
@@ -1021,7 +1238,7 @@ mod tests {
             (AUTHORIZED_APIS, " "),
         ])
         .unwrap();
-        assert!(config.issuers.is_none());
+        assert!(config.accepted_issuers.is_none());
         assert!(config.authorized_apis.is_none());
     }
 }

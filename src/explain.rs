@@ -13,12 +13,13 @@ use crate::authorizer::{unix_now, Authorizer, Trace};
 use crate::claims;
 use crate::config::{
     Config, ALLOWED_ORIGINS, AUTHORIZED_APIS, JWT_ALGORITHMS, JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER,
-    JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS, JWT_REQUIRED_SCOPES, JWT_REQUIRED_TYP,
-    JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM, TOKEN_SOURCES,
+    JWT_ISSUERS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS, JWT_REQUIRED_SCOPES,
+    JWT_REQUIRED_TYP, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM, TOKEN_SOURCES,
 };
 use crate::date::UtcDateTime;
 use crate::error::Refusal;
 use crate::event::ConnectEvent;
+use crate::issuers::Issuer;
 use crate::jws;
 use crate::token::{extract_token, origin_allowed, MAX_TOKEN_BYTES};
 
@@ -238,12 +239,44 @@ impl Authorizer {
                 return false;
             }
         }
+        let index = match self.issuer_of_token(token) {
+            Ok(index) => index,
+            Err(refusal) => {
+                let iss = jws::unverified_issuer(token).ok().flatten();
+                let names: Vec<String> = config
+                    .issuers
+                    .iter()
+                    .flat_map(|issuer| issuer.names.iter().flatten().cloned())
+                    .collect();
+                checks.record(
+                    "issuer",
+                    Err(refusal),
+                    format!(
+                        "the token's iss {iss:?} is none of {JWT_ISSUERS} ({}); no key set was fetched",
+                        names.join(", ")
+                    ),
+                );
+                return false;
+            }
+        };
+        let issuer = &config.issuers[index];
+        if config.issuers.len() > 1 {
+            checks.record(
+                "issuer",
+                Ok(()),
+                format!(
+                    "the token's iss chooses the key set of {}",
+                    issuer_names(issuer)
+                ),
+            );
+        }
+        let store = &self.keys[index];
         let kid = &parsed.header.kid;
-        let uri = &config.jwks_uri;
-        let key_set = match self.keys.with_kid(kid).await {
+        let uri = store.source();
+        let key_set = match store.with_kid(kid).await {
             Ok(key_set) => key_set,
             Err(Refusal::UnknownKid) => {
-                let known = match self.keys.current().await {
+                let known = match store.current().await {
                     Ok(set) => set
                         .keys()
                         .iter()
@@ -290,7 +323,7 @@ impl Authorizer {
                 return false;
             }
         };
-        explain_claims(&verified_claims, config, now, event, checks);
+        explain_claims(&verified_claims, config, issuer, now, event, checks);
         *claims = Some(verified_claims);
         true
     }
@@ -300,6 +333,7 @@ impl Authorizer {
 fn explain_claims(
     verified: &Map<String, Value>,
     config: &Config,
+    issuer: &Issuer,
     now: u64,
     event: &ConnectEvent,
     checks: &mut Checks,
@@ -359,11 +393,15 @@ fn explain_claims(
         None => checks.skip("age", format!("{JWT_MAX_AGE_SECONDS} is not set")),
     }
     let iss = claim_text(verified, "iss");
-    match &config.issuers {
-        Some(issuers) => checks.record(
+    match &issuer.names {
+        Some(names) => checks.record(
             "iss",
-            claims::check_issuer(verified, config),
-            format!("{iss} against {JWT_ISSUER} ({})", issuers.join(", ")),
+            claims::check_issuer(verified, issuer),
+            format!(
+                "{iss} against {} ({})",
+                issuer_variable(config),
+                names.join(", ")
+            ),
         ),
         None => checks.skip(
             "iss",
@@ -376,10 +414,15 @@ fn explain_claims(
     };
     checks.record(
         "aud",
-        claims::check_audience(verified, &config.audiences),
+        claims::check_audience(verified, &issuer.audiences),
         format!(
-            "{audience} against {JWT_AUTHORIZED_AUDIENCES} ({})",
-            config.audiences.join(", ")
+            "{audience} against {} ({})",
+            if config.issuers_json.is_some() {
+                JWT_ISSUERS
+            } else {
+                JWT_AUTHORIZED_AUDIENCES
+            },
+            issuer.audiences.join(", ")
         ),
     );
     let claim = &config.principal_id_claim;
@@ -454,6 +497,22 @@ fn explain_claims(
             checks.record("api", result, detail);
         }
     }
+}
+
+/// The variable that names the accepted issuers.
+fn issuer_variable(config: &Config) -> &'static str {
+    if config.issuers_json.is_some() {
+        JWT_ISSUERS
+    } else {
+        JWT_ISSUER
+    }
+}
+
+fn issuer_names(issuer: &Issuer) -> String {
+    issuer
+        .names
+        .as_ref()
+        .map_or_else(|| "any issuer".to_owned(), |names| names.join(", "))
 }
 
 /// A time claim as an RFC 3339 date with its distance from `now`.

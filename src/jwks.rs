@@ -11,6 +11,7 @@ use reqwest::{redirect, Client, StatusCode, Url};
 use crate::algorithm::AlgorithmSet;
 use crate::config::Config;
 use crate::error::Refusal;
+use crate::issuers::{parse_https_url, Issuer, KeySource};
 use crate::keys::{KeySet, KeySetError};
 use crate::metrics::Metrics;
 
@@ -32,21 +33,37 @@ pub enum FetchError {
     /// The body is not a usable key set.
     #[error(transparent)]
     KeySet(#[from] KeySetError),
+    /// The OIDC discovery document is unusable.
+    #[error("discovery: {0}")]
+    Discovery(String),
 }
 
-/// Downloads and parses the key set, with a size cap and a total timeout.
+/// Downloads (or, for an inline key set, reads) and parses one issuer's key
+/// set, with a size cap and a total timeout.
 #[derive(Debug, Clone)]
 pub struct JwksFetcher {
     client: Client,
-    url: Url,
+    source: KeySource,
     timeout: Duration,
     max_bytes: usize,
     algorithms: AlgorithmSet,
+    /// The `jwks_uri` discovery found, and when; reused for the cache TTL.
+    discovered: Arc<Mutex<Option<(Url, Instant)>>>,
+    discovery_ttl: Duration,
+}
+
+/// A key set as fetched, with how long its server says it may be cached.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The parsed key set.
+    pub set: KeySet,
+    /// `Cache-Control: max-age`, when the server sent one.
+    pub max_age: Option<Duration>,
 }
 
 impl JwksFetcher {
-    /// Builds the HTTP client (no network use).
-    pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
+    /// Builds the HTTP client for `issuer`'s key set (no network use).
+    pub fn new(config: &Config, issuer: &Issuer) -> Result<Self, reqwest::Error> {
         let client = Client::builder()
             .timeout(config.jwks_fetch_timeout)
             .connect_timeout(config.jwks_fetch_timeout)
@@ -56,30 +73,84 @@ impl JwksFetcher {
             .build()?;
         Ok(JwksFetcher {
             client,
-            url: config.jwks_uri.clone(),
+            source: issuer.keys.clone(),
             timeout: config.jwks_fetch_timeout,
             max_bytes: config.jwks_max_bytes,
             algorithms: config.algorithms,
+            discovered: Arc::new(Mutex::new(None)),
+            discovery_ttl: config.jwks_cache_ttl,
         })
     }
 
-    /// The key set URL.
-    pub fn url(&self) -> &Url {
-        &self.url
+    /// Where the key set comes from.
+    pub fn source(&self) -> &KeySource {
+        &self.source
     }
 
-    /// Fetches and parses the key set once.
-    pub async fn fetch(&self) -> Result<KeySet, FetchError> {
-        let body = tokio::time::timeout(self.timeout, self.download())
-            .await
-            .map_err(|_| FetchError::Timeout(self.timeout))??;
-        Ok(KeySet::parse(&body, self.algorithms)?)
+    /// Fetches and parses the key set once; for OIDC discovery, reads the
+    /// discovery document first unless one read within the TTL named the
+    /// key set. The timeout covers both requests.
+    pub async fn fetch(&self) -> Result<Fetched, FetchError> {
+        let (url, issuer) = match &self.source {
+            KeySource::Inline(json) => {
+                return Ok(Fetched {
+                    set: KeySet::parse(json.as_bytes(), self.algorithms)?,
+                    max_age: None,
+                })
+            }
+            KeySource::Url(url) => (url.clone(), None),
+            KeySource::Discovery { document, issuer } => (document.clone(), Some(issuer)),
+        };
+        let (body, max_age) = tokio::time::timeout(self.timeout, async {
+            let url = match issuer {
+                None => url,
+                Some(issuer) => self.discover(&url, issuer).await?,
+            };
+            self.download(&url).await
+        })
+        .await
+        .map_err(|_| FetchError::Timeout(self.timeout))??;
+        Ok(Fetched {
+            set: KeySet::parse(&body, self.algorithms)?,
+            max_age,
+        })
     }
 
-    async fn download(&self) -> Result<Vec<u8>, FetchError> {
+    /// The `jwks_uri` of the discovery document at `document`, whose
+    /// `issuer` must be exactly `issuer` (OpenID Connect Discovery §4.3).
+    async fn discover(&self, document: &Url, issuer: &str) -> Result<Url, FetchError> {
+        let cached = self
+            .discovered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((url, at)) = cached {
+            if at.elapsed() < self.discovery_ttl {
+                return Ok(url);
+            }
+        }
+        let (body, _) = self.download(document).await?;
+        let metadata: DiscoveryDocument = serde_json::from_slice(&body)
+            .map_err(|_| FetchError::Discovery("not a discovery document".to_owned()))?;
+        if metadata.issuer != issuer {
+            return Err(FetchError::Discovery(format!(
+                "its issuer {:?} is not the configured {issuer:?}",
+                metadata.issuer
+            )));
+        }
+        let url = parse_https_url(&metadata.jwks_uri).map_err(FetchError::Discovery)?;
+        *self
+            .discovered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((url.clone(), Instant::now()));
+        Ok(url)
+    }
+
+    async fn download(&self, url: &Url) -> Result<(Vec<u8>, Option<Duration>), FetchError> {
         let mut response = self
             .client
-            .get(self.url.clone())
+            .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
@@ -93,6 +164,11 @@ impl JwksFetcher {
         {
             return Err(FetchError::TooLarge(self.max_bytes));
         }
+        let max_age = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|value| value.to_str().ok())
+            .and_then(max_age);
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -104,7 +180,7 @@ impl JwksFetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
+        Ok((body, max_age))
     }
 
     fn request_error(&self, error: reqwest::Error) -> FetchError {
@@ -125,6 +201,33 @@ impl JwksFetcher {
     }
 }
 
+/// The members of an OpenID Provider's metadata this authorizer reads.
+#[derive(Debug, serde::Deserialize)]
+struct DiscoveryDocument {
+    issuer: String,
+    jwks_uri: String,
+}
+
+/// `max-age` of a `Cache-Control` value; `no-store`, `no-cache` and
+/// `max-age=0` read as zero (the floor then applies).
+fn max_age(cache_control: &str) -> Option<Duration> {
+    let mut age = None;
+    for directive in cache_control.split(',').map(str::trim) {
+        let (name, value) = directive.split_once('=').unwrap_or((directive, ""));
+        if name.eq_ignore_ascii_case("no-store") || name.eq_ignore_ascii_case("no-cache") {
+            return Some(Duration::ZERO);
+        }
+        if name.eq_ignore_ascii_case("max-age") {
+            age = value
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    age
+}
+
 /// The cached key set.
 ///
 /// A set younger than the TTL is used as is. An older one is refreshed by the
@@ -142,6 +245,8 @@ pub struct KeyStore {
     fetcher: JwksFetcher,
     cache: Cache<(), Arc<KeySet>>,
     ttl: Duration,
+    min_ttl: Duration,
+    fallback: Option<Arc<KeySet>>,
     cooldown: Duration,
     last_kid_refetch: Mutex<Option<Instant>>,
     revalidating: AtomicBool,
@@ -157,8 +262,14 @@ const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
 const MAX_REMEMBERED_UNKNOWN_KIDS: u64 = 10_000;
 
 impl KeyStore {
-    /// A store with an empty cache.
-    pub fn new(fetcher: JwksFetcher, config: &Config, metrics: Metrics) -> Self {
+    /// A store with an empty cache. `fallback`, a key set bundled with the
+    /// function, serves when no fetch has succeeded (logged as stale keys).
+    pub fn new(
+        fetcher: JwksFetcher,
+        config: &Config,
+        fallback: Option<KeySet>,
+        metrics: Metrics,
+    ) -> Self {
         KeyStore {
             fetcher,
             cache: Cache::builder()
@@ -166,6 +277,9 @@ impl KeyStore {
                 .time_to_live(config.jwks_cache_ttl + config.jwks_max_stale)
                 .build(),
             ttl: config.jwks_cache_ttl,
+            min_ttl: config.jwks_min_ttl,
+            // Stale from the start, so that every request past it tries a fetch.
+            fallback: fallback.map(|set| Arc::new(set.fresh_for(Duration::ZERO))),
             cooldown: config.jwks_refresh_cooldown,
             last_kid_refetch: Mutex::new(None),
             revalidating: AtomicBool::new(false),
@@ -181,9 +295,21 @@ impl KeyStore {
     /// TTL, or a fetched one when nothing usable is cached.
     pub async fn current(&self) -> Result<Arc<KeySet>, Refusal> {
         let Some(set) = self.cache.get(&()).await else {
-            return self.refresh(None).await;
+            let fetched = self.refresh(None).await;
+            return match (fetched, &self.fallback) {
+                (Err(_), Some(fallback)) => {
+                    tracing::warn!(
+                        source = %self.fetcher.source(),
+                        "serving the bundled fallback key set: the key set could not be fetched"
+                    );
+                    self.metrics.stale_keys_served();
+                    self.cache.insert((), Arc::clone(fallback)).await;
+                    Ok(Arc::clone(fallback))
+                }
+                (fetched, _) => fetched,
+            };
         };
-        if set.fetched_at().elapsed() < self.ttl {
+        if set.fetched_at().elapsed() < set.lifetime() {
             return Ok(set);
         }
         // Past the TTL: one request refreshes, the others use the old keys.
@@ -194,7 +320,7 @@ impl KeyStore {
             Ok(fresh) => Ok(fresh),
             Err(_) => {
                 tracing::warn!(
-                    jwks_uri = %self.fetcher.url(),
+                    source = %self.fetcher.source(),
                     age_s = set.fetched_at().elapsed().as_secs(),
                     "serving stale keys: the key set could not be refreshed"
                 );
@@ -206,7 +332,18 @@ impl KeyStore {
 
     /// How much longer `set` counts as fresh (zero once it is served stale).
     pub fn freshness_left(&self, set: &KeySet) -> Duration {
-        self.ttl.saturating_sub(set.fetched_at().elapsed())
+        set.lifetime().saturating_sub(set.fetched_at().elapsed())
+    }
+
+    /// Where the keys come from.
+    pub fn source(&self) -> &KeySource {
+        self.fetcher.source()
+    }
+
+    /// How long a fetched set stays fresh: the server's `max-age` kept
+    /// between the floor and the configured TTL, or the TTL without one.
+    fn lifetime(&self, max_age: Option<Duration>) -> Duration {
+        max_age.map_or(self.ttl, |age| age.max(self.min_ttl).min(self.ttl))
     }
 
     /// A key set that has `kid`: the current one, or a refetched one when the
@@ -252,6 +389,7 @@ impl KeyStore {
     async fn refresh(&self, older_than: Option<Instant>) -> Result<Arc<KeySet>, Refusal> {
         let fetcher = &self.fetcher;
         let metrics = &self.metrics;
+        let lifetime = |max_age| self.lifetime(max_age);
         let result = self
             .cache
             .entry(())
@@ -268,13 +406,14 @@ impl KeyStore {
                 let duration_ms = started.elapsed().as_millis() as u64;
                 metrics.key_set_fetch(fetched.as_ref().map(drop), duration_ms);
                 match fetched {
-                    Ok(set) => {
-                        log_fetch(fetcher.url(), &set, duration_ms);
+                    Ok(Fetched { set, max_age }) => {
+                        let set = set.fresh_for(lifetime(max_age));
+                        log_fetch(fetcher.source(), &set, duration_ms);
                         Ok(Op::Put(Arc::new(set)))
                     }
                     Err(error) => {
                         tracing::warn!(
-                            jwks_uri = %fetcher.url(),
+                            source = %fetcher.source(),
                             error = %error,
                             duration_ms,
                             "key set fetch failed"
@@ -311,18 +450,19 @@ impl Drop for RevalidationClaim<'_> {
     }
 }
 
-fn log_fetch(url: &Url, set: &KeySet, duration_ms: u64) {
+fn log_fetch(source: &KeySource, set: &KeySet, duration_ms: u64) {
     for skipped in set.skipped() {
         tracing::warn!(
-            jwks_uri = %url,
+            source = %source,
             kid = skipped.kid.as_deref().unwrap_or(""),
             reason = %skipped.reason,
             "key set entry skipped"
         );
     }
     tracing::info!(
-        jwks_uri = %url,
+        source = %source,
         keys = set.len(),
+        fresh_s = set.lifetime().as_secs(),
         skipped = set.skipped().len(),
         duration_ms,
         "key set fetched"
@@ -332,6 +472,28 @@ fn log_fetch(url: &Url, set: &KeySet, duration_ms: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_control_max_age() {
+        for (header, expected) in [
+            ("max-age=300", Some(300)),
+            (
+                "public, max-age=19204, must-revalidate, no-transform",
+                Some(19_204),
+            ),
+            ("Max-Age=\"60\"", Some(60)),
+            ("no-cache", Some(0)),
+            ("max-age=600, no-store", Some(0)),
+            ("public", None),
+            ("max-age=soon", None),
+        ] {
+            assert_eq!(
+                max_age(header),
+                expected.map(Duration::from_secs),
+                "{header}"
+            );
+        }
+    }
 
     #[test]
     fn a_revalidation_claim_is_exclusive_and_released_on_drop() {

@@ -92,6 +92,23 @@ pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, 
     })
 }
 
+/// The `iss` of a token's payload, before its signature is checked: only to
+/// choose among several issuers' key sets, each of which then verifies the
+/// token and its `iss` in full.
+pub fn unverified_issuer(token: &str) -> Result<Option<String>, Refusal> {
+    #[derive(serde::Deserialize)]
+    struct Issuer {
+        iss: Option<Value>,
+    }
+    let payload = token.split('.').nth(1).ok_or(Refusal::MalformedToken)?;
+    let bytes = decode_base64url(payload)?;
+    let issuer: Issuer = serde_json::from_slice(&bytes).map_err(|_| Refusal::MalformedToken)?;
+    Ok(match issuer.iss {
+        Some(Value::String(iss)) => Some(iss),
+        _ => None,
+    })
+}
+
 fn check_header(members: &Map<String, Value>, allowed: AlgorithmSet) -> Result<Header, Refusal> {
     let alg = match members.get("alg") {
         Some(Value::String(name)) => name

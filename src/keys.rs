@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -140,6 +140,7 @@ pub struct KeySet {
     keys: HashMap<String, Arc<VerificationKey>>,
     skipped: Vec<SkippedKey>,
     fetched_at: Instant,
+    lifetime: Duration,
 }
 
 /// A key of the body that cannot be used, and why.
@@ -223,6 +224,7 @@ impl KeySet {
             keys,
             skipped,
             fetched_at: Instant::now(),
+            lifetime: Duration::MAX,
         })
     }
 
@@ -260,6 +262,17 @@ impl KeySet {
     /// When the body was parsed.
     pub fn fetched_at(&self) -> Instant {
         self.fetched_at
+    }
+
+    /// The set, fresh for `lifetime` after it was parsed.
+    pub fn fresh_for(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// How long after it was parsed the set is fresh (unbounded until set).
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 }
 

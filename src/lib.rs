@@ -24,6 +24,7 @@ pub mod decision_cache;
 pub mod error;
 pub mod event;
 pub mod explain;
+pub mod issuers;
 pub mod jwks;
 pub mod jws;
 pub mod keys;

@@ -64,7 +64,7 @@ impl Metrics {
             Err(FetchError::Timeout(_)) => "timeout",
             Err(FetchError::Status(_)) => "http_status",
             Err(FetchError::TooLarge(_)) => "too_large",
-            Err(FetchError::KeySet(_)) => "invalid",
+            Err(FetchError::KeySet(_) | FetchError::Discovery(_)) => "invalid",
         };
         self.emit(|function, timestamp| fetch_line(function, timestamp, result, duration_ms));
     }

@@ -30,5 +30,9 @@ locals {
     SUBPROTOCOL_TOKEN_PREFIX      = var.subprotocol_token_prefix
     TOKEN_COOKIE_NAME             = var.token_cookie_name
     ALLOWED_ORIGINS               = join(",", var.allowed_origins)
+    JWT_ISSUERS                   = length(var.trusted_issuers) == 0 ? "" : jsonencode(var.trusted_issuers)
+    JWKS_JSON                     = var.jwks_json
+    JWKS_FALLBACK_FILE            = var.jwks_fallback_file
+    JWKS_MIN_TTL_SECONDS          = tostring(var.jwks_min_ttl_seconds)
   }
 }

@@ -138,22 +138,34 @@ variable "tags" {
 # ---------------------------------------------------------------------------
 
 variable "jwks_uri" {
-  description = "JWT_ISSUER_JWKS_URI: the key set URL (a JWKS, or Firebase's map of kid to X.509 certificate)."
+  description = "JWT_ISSUER_JWKS_URI: the key set URL (a JWKS, or Firebase's map of kid to X.509 certificate). Leave empty for OIDC discovery from a single issuer, for jwks_json, or with trusted_issuers."
   type        = string
+  default     = ""
 
   validation {
-    condition     = can(regex("^https://[^/\\s]+(/\\S*)?$", var.jwks_uri))
+    condition     = var.jwks_uri == "" || can(regex("^https://[^/\\s]+(/\\S*)?$", var.jwks_uri))
     error_message = "jwks_uri must be an https:// URL."
+  }
+
+  validation {
+    condition     = var.jwks_uri != "" || var.jwks_json != "" || length(var.trusted_issuers) > 0 || length(var.issuers) == 1
+    error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), or trusted_issuers."
   }
 }
 
 variable "authorized_audiences" {
-  description = "JWT_AUTHORIZED_AUDIENCES: the token's aud (or, without aud, its client_id) must be one of these."
+  description = "JWT_AUTHORIZED_AUDIENCES: the token's aud (or, without aud, its client_id) must be one of these. Required unless every trusted_issuers entry has its own audiences."
   type        = list(string)
+  default     = []
 
   validation {
-    condition     = length(var.authorized_audiences) > 0 && alltrue([for audience in var.authorized_audiences : length(trimspace(audience)) > 0 && !strcontains(audience, ",")])
-    error_message = "authorized_audiences needs at least one non-empty audience, none containing a comma."
+    condition     = alltrue([for audience in var.authorized_audiences : length(trimspace(audience)) > 0 && !strcontains(audience, ",")])
+    error_message = "authorized_audiences must not hold empty audiences or commas."
+  }
+
+  validation {
+    condition     = length(var.authorized_audiences) > 0 || (length(var.trusted_issuers) > 0 && alltrue([for issuer in var.trusted_issuers : length(coalesce(issuer.audiences, [])) > 0]))
+    error_message = "authorized_audiences needs at least one audience (unless every trusted_issuers entry has its own)."
   }
 }
 
@@ -374,4 +386,37 @@ variable "allowed_origins" {
   description = "ALLOWED_ORIGINS: origins (https://app.example.com) browsers may connect from; when set, every connection must come with one of them (403 origin_not_allowed otherwise)."
   type        = list(string)
   default     = []
+}
+
+variable "trusted_issuers" {
+  description = "JWT_ISSUERS: several issuers, each with its key set (jwks_uri, or OIDC discovery without it) and audiences (authorized_audiences without them). Replaces jwks_uri, jwks_json and issuers."
+  type = list(object({
+    issuer    = string
+    jwks_uri  = optional(string)
+    audiences = optional(list(string))
+  }))
+  default = []
+}
+
+variable "jwks_json" {
+  description = "JWKS_JSON: the key set itself, for deployments without access to the identity provider."
+  type        = string
+  default     = ""
+}
+
+variable "jwks_fallback_file" {
+  description = "JWKS_FALLBACK_FILE: path of a key set file shipped with the function (in the package under /var/task, or a layer under /opt), served while the key set cannot be fetched."
+  type        = string
+  default     = ""
+}
+
+variable "jwks_min_ttl_seconds" {
+  description = "JWKS_MIN_TTL_SECONDS: the least time a key set is cached when its Cache-Control max-age is shorter (the TTL stays the longest)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.jwks_min_ttl_seconds >= 0 && var.jwks_min_ttl_seconds <= var.jwks_cache_ttl_seconds && floor(var.jwks_min_ttl_seconds) == var.jwks_min_ttl_seconds
+    error_message = "jwks_min_ttl_seconds must be a whole number from 0 to jwks_cache_ttl_seconds."
+  }
 }

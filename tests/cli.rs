@@ -325,11 +325,11 @@ async fn check_config_reports_settings_keys_and_skipped_keys() {
     assert_eq!(report["settings"]["JWT_ALGORITHMS"], "RS256");
     assert_eq!(report["settings"]["JWKS_CACHE_TTL_SECONDS"], "600");
     assert_eq!(
-        report["key_set"]["keys"],
+        report["key_sets"][0]["keys"],
         json!([{ "kid": key.kid, "algorithms": ["RS256"] }])
     );
     assert_eq!(
-        report["key_set"]["skipped"],
+        report["key_sets"][0]["skipped"],
         json!([{ "kid": "shared-secret", "reason": "key type \"oct\" is not an asymmetric signing key" }])
     );
     assert_eq!(report["warnings"], json!([]));
@@ -342,7 +342,7 @@ async fn check_config_reports_settings_keys_and_skipped_keys() {
     keys.set(Reply::status(404));
     let broken = run(&["check-config", "--json"], &vars(&keys, &[]), "").await;
     assert_eq!(broken.code, 2);
-    assert_eq!(broken.json()["key_set"]["error"], "HTTP status 404");
+    assert_eq!(broken.json()["key_sets"][0]["error"], "HTTP status 404");
 
     let missing = run(&["check-config"], &[], "").await;
     assert_eq!(missing.code, 2);

@@ -238,7 +238,7 @@ async fn a_bad_configuration_is_reported_as_an_init_error() {
     assert_eq!(body["errorType"], "Runtime.InvalidConfiguration");
     let message = body["errorMessage"].as_str().unwrap();
     assert!(
-        message.starts_with("JWT_ISSUER_JWKS_URI: must use https://"),
+        message.starts_with("JWT_ISSUER_JWKS_URI: http://idp.example.com/jwks must use https://"),
         "{message}"
     );
 }

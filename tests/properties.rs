@@ -170,7 +170,8 @@ proptest! {
         } else {
             Ok(())
         };
-        prop_assert_eq!(check_claims(&claims, &config(leeway, verify_expiration), now), expected);
+        let config = config(leeway, verify_expiration);
+        prop_assert_eq!(check_claims(&claims, &config, &config.issuers[0], now), expected);
     }
 
     #[test]
@@ -182,7 +183,8 @@ proptest! {
         claims.insert("exp".into(), json!(2_000_000_000u64));
         claims.insert("iss".into(), json!("https://idp.example.com"));
         claims.insert(name.to_owned(), value);
-        let _ = check_claims(&claims, &config(60, true), 1_900_000_000);
+        let config = config(60, true);
+        let _ = check_claims(&claims, &config, &config.issuers[0], 1_900_000_000);
     }
 
     #[test]

@@ -96,6 +96,7 @@ run "defaults" {
       CONTEXT_MAX_BYTES             = "4096"
       SUBPROTOCOL_TOKEN_PREFIX      = "base64url.bearer.authorization."
       TOKEN_COOKIE_NAME             = "access_token"
+      JWKS_MIN_TTL_SECONDS          = "60"
     })
     error_message = "unset lists must not reach the environment; defaults must"
   }
@@ -135,6 +136,8 @@ run "every_variable_reaches_the_environment" {
     subprotocol_token_prefix      = "jwt."
     token_cookie_name             = "session"
     allowed_origins               = ["https://app.example.com"]
+    jwks_fallback_file            = "/var/task/jwks.json"
+    jwks_min_ttl_seconds          = 120
   }
 
   assert {
@@ -173,6 +176,8 @@ run "every_variable_reaches_the_environment" {
       SUBPROTOCOL_TOKEN_PREFIX      = "jwt."
       TOKEN_COOKIE_NAME             = "session"
       ALLOWED_ORIGINS               = "https://app.example.com"
+      JWKS_FALLBACK_FILE            = "/var/task/jwks.json"
+      JWKS_MIN_TTL_SECONDS          = "120"
     })
     error_message = "each authorizer variable must reach the environment under its name"
   }
@@ -216,4 +221,36 @@ run "audiences_are_required" {
   }
 
   expect_failures = [var.authorized_audiences]
+}
+
+run "several_issuers_replace_the_key_set_url" {
+  command = apply
+
+  variables {
+    jwks_uri             = ""
+    authorized_audiences = []
+    trusted_issuers = [
+      { issuer = "https://a.example.com", audiences = ["api-a"] },
+      { issuer = "https://b.example.com", jwks_uri = "https://b.example.com/keys", audiences = ["api-b"] },
+    ]
+  }
+
+  assert {
+    condition     = jsondecode(aws_lambda_function.this.environment[0].variables["JWT_ISSUERS"])[1].jwks_uri == "https://b.example.com/keys"
+    error_message = "trusted_issuers must reach JWT_ISSUERS as JSON"
+  }
+  assert {
+    condition     = !contains(keys(aws_lambda_function.this.environment[0].variables), "JWT_ISSUER_JWKS_URI")
+    error_message = "an empty jwks_uri must not reach the environment"
+  }
+}
+
+run "keys_must_be_named" {
+  command = plan
+
+  variables {
+    jwks_uri = ""
+  }
+
+  expect_failures = [var.jwks_uri]
 }

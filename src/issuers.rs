@@ -1,0 +1,255 @@
+//! The trusted issuers: for each, the `iss` values it answers to, where its
+//! keys come from, and the audiences its tokens must name.
+//!
+//! One issuer comes from `JWT_ISSUER_JWKS_URI` (or `JWKS_JSON`, or OIDC
+//! discovery from `JWT_ISSUER` alone) with `JWT_ISSUER` and
+//! `JWT_AUTHORIZED_AUDIENCES`; several come from `JWT_ISSUERS`.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use reqwest::Url;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Where an issuer's key set comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A key set URL.
+    Url(Url),
+    /// OIDC discovery: the `jwks_uri` of `{issuer}/.well-known/openid-configuration`,
+    /// whose `issuer` must be exactly this one.
+    Discovery {
+        /// The issuer, as configured.
+        issuer: String,
+        /// Its discovery document.
+        document: Url,
+    },
+    /// A key set given in the configuration (air-gapped deployments, tests).
+    Inline(String),
+}
+
+impl fmt::Display for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Url(url) => write!(f, "{url}"),
+            KeySource::Discovery { document, .. } => write!(f, "discovery {document}"),
+            KeySource::Inline(_) => f.write_str("the inline key set"),
+        }
+    }
+}
+
+impl KeySource {
+    /// OIDC discovery for `issuer`, which must be an `https://` URL
+    /// (`http://` on loopback).
+    pub fn discovery(issuer: &str) -> Result<Self, String> {
+        let base = parse_https_url(issuer)?;
+        let document = format!(
+            "{}/.well-known/openid-configuration",
+            base.as_str().trim_end_matches('/')
+        );
+        Ok(KeySource::Discovery {
+            issuer: issuer.to_owned(),
+            document: parse_https_url(&document)?,
+        })
+    }
+}
+
+/// One trusted issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    /// The `iss` values accepted; `None` accepts any (no `JWT_ISSUER`).
+    pub names: Option<Vec<String>>,
+    /// Where its keys come from.
+    pub keys: KeySource,
+    /// The audiences its tokens must name; never empty.
+    pub audiences: Vec<String>,
+}
+
+impl Issuer {
+    /// Whether a token claiming `iss` belongs to this issuer.
+    pub fn accepts(&self, iss: Option<&str>) -> bool {
+        match (&self.names, iss) {
+            (None, _) => true,
+            (Some(names), Some(iss)) => names.iter().any(|name| name == iss),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// One entry of `JWT_ISSUERS`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuerEntry {
+    issuer: String,
+    #[serde(default)]
+    jwks_uri: Option<String>,
+    #[serde(default)]
+    jwks: Option<Value>,
+    #[serde(default)]
+    audiences: Option<Vec<String>>,
+}
+
+/// Parses `JWT_ISSUERS`: a JSON list of `{"issuer", "jwks_uri"?, "jwks"?,
+/// "audiences"?}`. Without `jwks_uri` or `jwks` the keys are discovered;
+/// without `audiences`, `default_audiences` apply.
+pub fn parse_issuers(json: &str, default_audiences: &[String]) -> Result<Vec<Issuer>, String> {
+    let entries: Vec<IssuerEntry> = serde_json::from_str(json).map_err(|error| {
+        format!(
+            "is not a JSON list of {{\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}}: {error}"
+        )
+    })?;
+    if entries.is_empty() {
+        return Err("lists no issuer".to_owned());
+    }
+    let mut issuers: Vec<Issuer> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let name = entry.issuer.trim().to_owned();
+        if name.is_empty() {
+            return Err("has an empty issuer".to_owned());
+        }
+        if issuers.iter().any(|issuer| issuer.accepts(Some(&name))) {
+            return Err(format!("lists {name:?} twice"));
+        }
+        let keys = match (entry.jwks_uri, entry.jwks) {
+            (Some(_), Some(_)) => {
+                return Err(format!("{name}: give jwks_uri or jwks, not both"));
+            }
+            (Some(uri), None) => {
+                KeySource::Url(parse_https_url(&uri).map_err(|error| format!("{name}: {error}"))?)
+            }
+            (None, Some(jwks)) => KeySource::Inline(jwks.to_string()),
+            (None, None) => {
+                KeySource::discovery(&name).map_err(|error| format!("{name}: {error}"))?
+            }
+        };
+        let audiences: Vec<String> = entry
+            .audiences
+            .unwrap_or_else(|| default_audiences.to_vec())
+            .into_iter()
+            .map(|audience| audience.trim().to_owned())
+            .filter(|audience| !audience.is_empty())
+            .collect();
+        if audiences.is_empty() {
+            return Err(format!(
+                "{name}: no audiences (give \"audiences\" or JWT_AUTHORIZED_AUDIENCES)"
+            ));
+        }
+        issuers.push(Issuer {
+            names: Some(vec![name]),
+            keys,
+            audiences,
+        });
+    }
+    Ok(issuers)
+}
+
+/// An `https://` URL, or `http://` on a loopback address (tests, local runs).
+pub fn parse_https_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|error| format!("{value:?} is not a URL: {error}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "{value} must use https:// (plain http:// is allowed only for loopback addresses)"
+        )),
+        other => Err(format!("{value} must use https://, got {other}://")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Vec<String> {
+        vec!["api".to_owned()]
+    }
+
+    #[test]
+    fn entries_with_a_uri_inline_keys_or_discovery() {
+        let issuers = parse_issuers(
+            r#"[
+                {"issuer": "https://a.example.com", "jwks_uri": "https://a.example.com/keys", "audiences": ["x", " "]},
+                {"issuer": "https://b.example.com/realms/r/", "jwks": {"keys": []}},
+                {"issuer": "http://127.0.0.1:9000"}
+            ]"#,
+            &defaults(),
+        )
+        .unwrap();
+        assert_eq!(issuers.len(), 3);
+        assert_eq!(
+            issuers[0].keys,
+            KeySource::Url(Url::parse("https://a.example.com/keys").unwrap())
+        );
+        assert_eq!(issuers[0].audiences, vec!["x"]);
+        assert_eq!(
+            issuers[1].keys,
+            KeySource::Inline(r#"{"keys":[]}"#.to_owned())
+        );
+        assert_eq!(issuers[1].audiences, vec!["api"]);
+        assert_eq!(
+            issuers[2].keys.to_string(),
+            "discovery http://127.0.0.1:9000/.well-known/openid-configuration"
+        );
+        assert!(issuers[1].accepts(Some("https://b.example.com/realms/r/")));
+        assert!(!issuers[1].accepts(Some("https://b.example.com/realms/r")));
+        assert!(!issuers[1].accepts(None));
+    }
+
+    #[test]
+    fn discovery_keeps_the_issuer_path() {
+        let KeySource::Discovery { document, issuer } =
+            KeySource::discovery("https://kc.example.com/realms/chat/").unwrap()
+        else {
+            panic!("not discovery");
+        };
+        assert_eq!(
+            document.as_str(),
+            "https://kc.example.com/realms/chat/.well-known/openid-configuration"
+        );
+        assert_eq!(issuer, "https://kc.example.com/realms/chat/");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (json, expected) in [
+            ("{}", "is not a JSON list"),
+            ("[]", "lists no issuer"),
+            (r#"[{"issuer": " "}]"#, "empty issuer"),
+            (
+                r#"[{"issuer": "https://a"}, {"issuer": "https://a"}]"#,
+                "twice",
+            ),
+            (
+                r#"[{"issuer": "https://a", "jwks_uri": "https://a/k", "jwks": {}}]"#,
+                "not both",
+            ),
+            (
+                r#"[{"issuer": "https://a", "jwks_uri": "http://a/k"}]"#,
+                "must use https://",
+            ),
+            (r#"[{"issuer": "not a url"}]"#, "is not a URL"),
+            (
+                r#"[{"issuer": "https://a", "audiences": []}]"#,
+                "no audiences",
+            ),
+            (
+                r#"[{"issuer": "https://a", "audience": ["x"]}]"#,
+                "unknown field",
+            ),
+        ] {
+            let error = parse_issuers(json, &defaults()).unwrap_err();
+            assert!(error.contains(expected), "{json}: {error}");
+        }
+        assert!(parse_issuers(r#"[{"issuer": "https://a"}]"#, &[]).is_err());
+    }
+}
