@@ -293,3 +293,31 @@ async fn oidc_provider_tokens_audiences_and_key_rotation() {
     assert_eq!(allowed_as(&decide(&api, &es256).await), Some(CLIENT.0));
     provider.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_oidc_providers_by_discovery_each_with_its_audience() {
+    let (a_rsa, a_ec) = (rsa_key("a-rsa"), ec_key("a-ec"));
+    let (b_rsa, b_ec) = (rsa_key("b-rsa"), ec_key("b-ec"));
+    let (a, b) = (
+        Provider::start(0, &[&a_rsa, &a_ec]).await,
+        Provider::start(0, &[&b_rsa, &b_ec]).await,
+    );
+    // No key set URL: each issuer's keys come from its discovery document.
+    let issuers = json!([
+        {"issuer": a.issuer(), "audiences": [RS256_RESOURCE]},
+        {"issuer": b.issuer(), "audiences": [ES256_RESOURCE]},
+    ])
+    .to_string();
+    let api = RuntimeApi::start().await;
+    let _function = start_function(&api, &[("JWT_ISSUERS", issuers.as_str())]);
+
+    let from_a = a.token(RS256_RESOURCE).await;
+    let from_b = b.token(ES256_RESOURCE).await;
+    assert_eq!(allowed_as(&decide(&api, &from_a).await), Some(CLIENT.0));
+    assert_eq!(allowed_as(&decide(&api, &from_b).await), Some(CLIENT.0));
+    // B's audience is not A's: a token A issued for B's API is refused.
+    let a_for_b = a.token(ES256_RESOURCE).await;
+    assert_eq!(decide(&api, &a_for_b).await, unauthorized());
+    a.stop().await;
+    b.stop().await;
+}
