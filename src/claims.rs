@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::config::{Config, ScopeMode};
 use crate::error::Refusal;
 use crate::issuers::Issuer;
+use crate::provider::RequiredClaim;
 
 /// Later than any real token lifetime (9999-12-31): larger values are refused
 /// as nonsense rather than compared.
@@ -29,8 +30,45 @@ pub fn check_claims(
     check_not_before(claims, config, now)?;
     check_issued_at(claims, config, now)?;
     check_max_age(claims, config, now)?;
+    check_auth_time(claims, config, now)?;
     check_issuer(claims, issuer)?;
-    check_audience(claims, &issuer.audiences)
+    check_audience(claims, &issuer.audiences, &config.audience_claims)?;
+    check_required_claims(claims, &config.required_claims)
+}
+
+/// With a preset that asks for it (Firebase), `auth_time`, when present,
+/// must not be in the future (within the leeway).
+pub fn check_auth_time(
+    claims: &Map<String, Value>,
+    config: &Config,
+    now: u64,
+) -> Result<(), Refusal> {
+    if !config.check_auth_time {
+        return Ok(());
+    }
+    match numeric_date(claims, "auth_time")? {
+        Some(at) if at > now as f64 + config.leeway_seconds as f64 => {
+            Err(Refusal::AuthTimeInFuture)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every required claim must be present with one of its accepted values.
+pub fn check_required_claims(
+    claims: &Map<String, Value>,
+    required: &[RequiredClaim],
+) -> Result<(), Refusal> {
+    let satisfied = required.iter().all(|claim| {
+        claims
+            .get(&claim.name)
+            .is_some_and(|value| claim.values.contains(value))
+    });
+    if satisfied {
+        Ok(())
+    } else {
+        Err(Refusal::ClaimMismatch)
+    }
 }
 
 /// `exp` must be present and later than `now` (within the leeway), unless
@@ -135,8 +173,13 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
 
 /// `aud` (a string or an array of strings) must name an accepted audience;
 /// a token without `aud` must have an accepted `client_id` instead (Cognito
-/// access tokens carry the app client there).
-pub fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Result<(), Refusal> {
+/// access tokens carry the app client there). A preset may name other claims
+/// that count too (Keycloak's `azp`).
+pub fn check_audience(
+    claims: &Map<String, Value>,
+    accepted: &[String],
+    also: &[String],
+) -> Result<(), Refusal> {
     let is_accepted = |value: &Value| {
         value
             .as_str()
@@ -147,7 +190,9 @@ pub fn check_audience(claims: &Map<String, Value>, accepted: &[String]) -> Resul
         Some(Value::Array(values)) => values.iter().any(is_accepted),
         Some(_) => false,
         None => claims.get("client_id").is_some_and(is_accepted),
-    };
+    } || also
+        .iter()
+        .any(|claim| claims.get(claim).is_some_and(is_accepted));
     if matched {
         Ok(())
     } else {

@@ -12,6 +12,7 @@ use crate::context::{ClaimPath, ContextSpec};
 use crate::issuers::{parse_https_url, parse_issuers, Issuer, KeySource};
 use crate::keys::KeySet;
 use crate::policy::ArnPattern;
+use crate::provider::{self, parse_required_claims, Preset, Provider, RequiredClaim};
 use crate::token::{TokenSource, Transports, BEARER_PROTOCOL};
 
 /// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
@@ -74,11 +75,15 @@ pub const JWKS_JSON: &str = "JWKS_JSON";
 pub const JWKS_FALLBACK_FILE: &str = "JWKS_FALLBACK_FILE";
 /// The least time a key set is cached when its `Cache-Control: max-age` is shorter.
 pub const JWKS_MIN_TTL_SECONDS: &str = "JWKS_MIN_TTL_SECONDS";
+/// A provider preset, `name[:parameter]`: cognito, auth0, firebase, keycloak, entra, okta, zitadel.
+pub const JWT_PROVIDER: &str = "JWT_PROVIDER";
+/// A JSON object of claims the token must carry, each with its accepted value(s).
+pub const JWT_REQUIRED_CLAIMS: &str = "JWT_REQUIRED_CLAIMS";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 30] = [
+pub const VARIABLES: [&str; 32] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -109,6 +114,8 @@ pub const VARIABLES: [&str; 30] = [
     JWKS_JSON,
     JWKS_FALLBACK_FILE,
     JWKS_MIN_TTL_SECONDS,
+    JWT_PROVIDER,
+    JWT_REQUIRED_CLAIMS,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -140,6 +147,16 @@ pub struct Config {
     pub jwks_min_ttl: Duration,
     /// The trusted issuers, from all of the above; never empty.
     pub issuers: Vec<Issuer>,
+    /// `JWT_PROVIDER`, as given.
+    pub provider: Option<String>,
+    /// `JWT_REQUIRED_CLAIMS`, as given.
+    pub required_claims_json: Option<String>,
+    /// Claims the token must carry: the preset's, overridden by `JWT_REQUIRED_CLAIMS`.
+    pub required_claims: Vec<RequiredClaim>,
+    /// Claims besides `aud` that may name an accepted audience.
+    pub audience_claims: Vec<String>,
+    /// Whether `auth_time` must not be in the future.
+    pub check_auth_time: bool,
     /// Algorithms a token may be signed with.
     pub algorithms: AlgorithmSet,
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
@@ -245,6 +262,33 @@ impl Config {
                 .filter(|value| !value.is_empty())
         };
 
+        let provider = get(JWT_PROVIDER);
+        let preset = match &provider {
+            None => Preset::default(),
+            Some(value) => {
+                let (provider, parameter) = Provider::parse(value)
+                    .map_err(|reason| ConfigError::new(JWT_PROVIDER, reason))?;
+                if parameter.is_some() && get(JWT_ISSUERS).is_some() {
+                    return Err(ConfigError::new(
+                        JWT_PROVIDER,
+                        format!("names one issuer; with {JWT_ISSUERS} give the name alone"),
+                    ));
+                }
+                provider::preset(provider, parameter)
+                    .map_err(|reason| ConfigError::new(JWT_PROVIDER, reason))?
+            }
+        };
+        // A preset's issuer (and key set) apply where none is configured.
+        let explicit_keys = get(JWT_ISSUER_JWKS_URI).is_some()
+            || get(JWKS_JSON).is_some()
+            || get(JWT_ISSUERS).is_some();
+        let get = |name: &str| match name {
+            JWT_ISSUER if !preset.issuers.is_empty() && get(JWT_ISSUERS).is_none() => {
+                get(name).or_else(|| Some(preset.issuers.join(",")))
+            }
+            JWT_ISSUER_JWKS_URI if !explicit_keys => preset.jwks_uri.clone(),
+            _ => get(name),
+        };
         let jwks_uri = get(JWT_ISSUER_JWKS_URI)
             .map(|value| {
                 parse_https_url(&value)
@@ -371,7 +415,25 @@ impl Config {
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .chain(
+                preset
+                    .context_claims
+                    .iter()
+                    .filter_map(|path| ClaimPath::parse(path).ok()),
+            )
+            .collect();
+        let required_claims_json = get(JWT_REQUIRED_CLAIMS);
+        let mut required_claims = preset.required_claims.clone();
+        if let Some(json) = &required_claims_json {
+            for claim in parse_required_claims(json)
+                .map_err(|reason| ConfigError::new(JWT_REQUIRED_CLAIMS, reason))?
+            {
+                required_claims.retain(|preset| preset.name != claim.name);
+                required_claims.push(claim);
+            }
+        }
         let context_max_bytes = parse_number(&get, CONTEXT_MAX_BYTES, 4096, 512..=7680)?;
         let context =
             ContextSpec::new(context_claims, context_max_bytes as usize).map_err(|reason| {
@@ -439,7 +501,20 @@ impl Config {
             function_name: get(AWS_LAMBDA_FUNCTION_NAME)
                 .unwrap_or_else(|| "ws-jwt-authorizer".to_owned()),
             required_scopes,
-            scope_claims: vec!["scope".to_owned(), "scp".to_owned()],
+            scope_claims: ["scope", "scp"]
+                .iter()
+                .chain(preset.scope_claims)
+                .map(|claim| (*claim).to_owned())
+                .collect(),
+            provider,
+            required_claims_json,
+            required_claims,
+            audience_claims: preset
+                .audience_claims
+                .iter()
+                .map(|claim| (*claim).to_owned())
+                .collect(),
+            check_auth_time: preset.check_auth_time,
             min_remaining_seconds: parse_number(&get, JWT_MIN_REMAINING_SECONDS, 0, 0..=86_400)?,
             max_age_seconds: get(JWT_MAX_AGE_SECONDS)
                 .map(|_| parse_number(&get, JWT_MAX_AGE_SECONDS, 0, 1..=31_536_000))
@@ -579,6 +654,11 @@ impl Config {
             (
                 JWKS_MIN_TTL_SECONDS,
                 self.jwks_min_ttl.as_secs().to_string(),
+            ),
+            (JWT_PROVIDER, self.provider.clone().unwrap_or_default()),
+            (
+                JWT_REQUIRED_CLAIMS,
+                self.required_claims_json.clone().unwrap_or_default(),
             ),
         ]
     }
@@ -933,6 +1013,8 @@ mod tests {
             (JWT_LEEWAY_SECONDS, "5"),
             (JWKS_CACHE_TTL_SECONDS, "30"),
             (JWKS_MIN_TTL_SECONDS, "10"),
+            (JWT_PROVIDER, "keycloak"),
+            (JWT_REQUIRED_CLAIMS, r#"{"tenant": ["a", "b"]}"#),
             (JWKS_REFRESH_COOLDOWN_SECONDS, "0"),
             (JWKS_MAX_STALE_SECONDS, "0"),
             (JWKS_FETCH_TIMEOUT_MS, "500"),
@@ -986,9 +1068,12 @@ mod tests {
             })
         );
         assert_eq!(config.min_remaining_seconds, 30);
+        assert_eq!(config.audience_claims, vec!["azp"]);
+        assert_eq!(config.required_claims.len(), 1);
         assert_eq!(config.max_age_seconds, Some(86_400));
         assert_eq!(config.required_typ.as_deref(), Some("at+jwt"));
-        assert_eq!(config.context.claims().len(), 2);
+        // Keycloak's preset adds azp and preferred_username.
+        assert_eq!(config.context.claims().len(), 4);
         assert_eq!(config.context.max_bytes(), 2048);
         assert_eq!(
             config.transports,
@@ -1054,6 +1139,58 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.variable, JWKS_FALLBACK_FILE);
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn presets_fill_in_what_is_not_set() {
+        let cognito = config(&[MINIMAL[1], (JWT_PROVIDER, "cognito:eu-west-1_Pool")]).unwrap();
+        assert_eq!(
+            cognito.issuers[0].keys.to_string(),
+            "discovery https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool/.well-known/openid-configuration"
+        );
+        assert_eq!(cognito.required_claims[0].name, "token_use");
+        let names: Vec<&str> = cognito
+            .context
+            .claims()
+            .iter()
+            .map(ClaimPath::as_str)
+            .collect();
+        assert_eq!(names, vec!["cognito:groups", "username"]);
+        let overridden = config(&[
+            MINIMAL[0],
+            MINIMAL[1],
+            (JWT_PROVIDER, "cognito:eu-west-1_Pool"),
+            (JWT_ISSUER, "https://other.example.com"),
+            (JWT_REQUIRED_CLAIMS, r#"{"token_use": "id"}"#),
+            (CONTEXT_CLAIMS, "email"),
+        ])
+        .unwrap();
+        assert_eq!(
+            overridden.issuers[0].names,
+            Some(vec!["https://other.example.com".to_owned()])
+        );
+        assert_eq!(overridden.issuers[0].keys.to_string(), MINIMAL[0].1);
+        assert_eq!(
+            overridden.required_claims[0].values,
+            vec![serde_json::json!("id")]
+        );
+        assert_eq!(overridden.context.claims().len(), 3);
+        let firebase = config(&[MINIMAL[1], (JWT_PROVIDER, "firebase:chat-app")]).unwrap();
+        assert!(firebase.check_auth_time);
+        assert_eq!(
+            firebase.issuers[0].keys.to_string(),
+            "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
+        );
+        let auth0 = config(&[MINIMAL[0], MINIMAL[1], (JWT_PROVIDER, "auth0")]).unwrap();
+        assert_eq!(auth0.scope_claims, vec!["scope", "scp", "permissions"]);
+        for (name, value) in [
+            (JWT_PROVIDER, "google"),
+            (JWT_PROVIDER, "cognito:nopool"),
+            (JWT_REQUIRED_CLAIMS, "[]"),
+        ] {
+            let error = config(&[MINIMAL[0], MINIMAL[1], (name, value)]).unwrap_err();
+            assert_eq!(error.variable, name, "{value}");
+        }
     }
 
     #[test]

@@ -67,12 +67,20 @@ pub enum Refusal {
     /// `iat` is further in the past than `JWT_MAX_AGE_SECONDS`.
     #[error("the token is older than the maximum age")]
     TokenTooOld,
+    /// `auth_time` is in the future (beyond the leeway).
+    #[error("the token's auth_time is in the future")]
+    AuthTimeInFuture,
     /// `iss` is missing or not one of the configured issuers.
     #[error("the token's issuer is not accepted")]
     WrongIssuer,
     /// Neither `aud` nor, without `aud`, `client_id` names a configured audience.
     #[error("the token's audience is not accepted")]
     WrongAudience,
+    /// A claim of `JWT_REQUIRED_CLAIMS` (or of the provider preset) is missing
+    /// or has another value (an ID token where access tokens are expected,
+    /// another tenant).
+    #[error("a required claim is missing or has another value")]
+    ClaimMismatch,
     /// The configured principal claim is missing or not a string.
     #[error("the token has no usable principal claim")]
     MissingPrincipal,
@@ -93,7 +101,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every refusal, for documentation and its drift test.
-    pub const ALL: [Refusal; 26] = [
+    pub const ALL: [Refusal; 28] = [
         Refusal::MissingToken,
         Refusal::ConflictingTokens,
         Refusal::TokenTooLarge,
@@ -113,8 +121,10 @@ impl Refusal {
         Refusal::ExpiresTooSoon,
         Refusal::MissingIssuedAt,
         Refusal::TokenTooOld,
+        Refusal::AuthTimeInFuture,
         Refusal::WrongIssuer,
         Refusal::WrongAudience,
+        Refusal::ClaimMismatch,
         Refusal::MissingPrincipal,
         Refusal::OriginNotAllowed,
         Refusal::MissingScope,
@@ -144,8 +154,10 @@ impl Refusal {
             Refusal::ExpiresTooSoon => "expires_too_soon",
             Refusal::MissingIssuedAt => "missing_iat",
             Refusal::TokenTooOld => "token_too_old",
+            Refusal::AuthTimeInFuture => "auth_time_in_future",
             Refusal::WrongIssuer => "wrong_issuer",
             Refusal::WrongAudience => "wrong_audience",
+            Refusal::ClaimMismatch => "claim_mismatch",
             Refusal::MissingPrincipal => "missing_principal",
             Refusal::OriginNotAllowed => "origin_not_allowed",
             Refusal::MissingScope => "missing_scope",

@@ -13,8 +13,9 @@ use crate::authorizer::{unix_now, Authorizer, Trace};
 use crate::claims;
 use crate::config::{
     Config, ALLOWED_ORIGINS, AUTHORIZED_APIS, JWT_ALGORITHMS, JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER,
-    JWT_ISSUERS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS, JWT_REQUIRED_SCOPES,
-    JWT_REQUIRED_TYP, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM, TOKEN_SOURCES,
+    JWT_ISSUERS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS, JWT_REQUIRED_CLAIMS,
+    JWT_REQUIRED_SCOPES, JWT_REQUIRED_TYP, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
+    TOKEN_SOURCES,
 };
 use crate::date::UtcDateTime;
 use crate::error::Refusal;
@@ -392,6 +393,13 @@ fn explain_claims(
         ),
         None => checks.skip("age", format!("{JWT_MAX_AGE_SECONDS} is not set")),
     }
+    if config.check_auth_time {
+        checks.record(
+            "auth_time",
+            claims::check_auth_time(verified, config, now),
+            time_detail(verified, "auth_time", now, leeway),
+        );
+    }
     let iss = claim_text(verified, "iss");
     match &issuer.names {
         Some(names) => checks.record(
@@ -414,7 +422,7 @@ fn explain_claims(
     };
     checks.record(
         "aud",
-        claims::check_audience(verified, &issuer.audiences),
+        claims::check_audience(verified, &issuer.audiences, &config.audience_claims),
         format!(
             "{audience} against {} ({})",
             if config.issuers_json.is_some() {
@@ -425,6 +433,31 @@ fn explain_claims(
             issuer.audiences.join(", ")
         ),
     );
+    if config.required_claims.is_empty() {
+        checks.skip("claims", format!("{JWT_REQUIRED_CLAIMS} is not set"));
+    } else {
+        let wanted: Vec<String> = config
+            .required_claims
+            .iter()
+            .map(|claim| {
+                let values: Vec<String> = claim.values.iter().map(Value::to_string).collect();
+                format!(
+                    "{} {} (has {})",
+                    claim.name,
+                    values.join("|"),
+                    match verified.get(&claim.name) {
+                        Some(value) => value.to_string(),
+                        None => "none".to_owned(),
+                    }
+                )
+            })
+            .collect();
+        checks.record(
+            "claims",
+            claims::check_required_claims(verified, &config.required_claims),
+            format!("required: {}", wanted.join("; ")),
+        );
+    }
     let claim = &config.principal_id_claim;
     checks.record(
         "principal",

@@ -31,6 +31,7 @@ pub mod keys;
 pub mod logging;
 pub mod metrics;
 pub mod policy;
+pub mod provider;
 pub mod rsa_pkcs1;
 pub mod runtime_api;
 pub mod token;

@@ -34,5 +34,7 @@ locals {
     JWKS_JSON                     = var.jwks_json
     JWKS_FALLBACK_FILE            = var.jwks_fallback_file
     JWKS_MIN_TTL_SECONDS          = tostring(var.jwks_min_ttl_seconds)
+    JWT_PROVIDER                  = var.provider_preset
+    JWT_REQUIRED_CLAIMS           = length(var.required_claims) == 0 ? "" : jsonencode(var.required_claims)
   }
 }

@@ -148,8 +148,8 @@ variable "jwks_uri" {
   }
 
   validation {
-    condition     = var.jwks_uri != "" || var.jwks_json != "" || length(var.trusted_issuers) > 0 || length(var.issuers) == 1
-    error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), or trusted_issuers."
+    condition     = var.jwks_uri != "" || var.jwks_json != "" || length(var.trusted_issuers) > 0 || length(var.issuers) == 1 || strcontains(var.provider_preset, ":")
+    error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), trusted_issuers, or provider_preset with its parameter."
   }
 }
 
@@ -419,4 +419,21 @@ variable "jwks_min_ttl_seconds" {
     condition     = var.jwks_min_ttl_seconds >= 0 && var.jwks_min_ttl_seconds <= var.jwks_cache_ttl_seconds && floor(var.jwks_min_ttl_seconds) == var.jwks_min_ttl_seconds
     error_message = "jwks_min_ttl_seconds must be a whole number from 0 to jwks_cache_ttl_seconds."
   }
+}
+
+variable "provider_preset" {
+  description = "JWT_PROVIDER: a preset, name[:parameter]: cognito:USER_POOL_ID, auth0:DOMAIN, firebase:PROJECT_ID, keycloak:REALM_URL, entra:TENANT_ID[,TENANT_ID], okta:AUTH_SERVER_URL, zitadel:INSTANCE_URL. It fills in the issuer, key set, audience and context rules of that provider; explicit settings win."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel"], lower(split(":", var.provider_preset)[0]))
+    error_message = "provider_preset must start with cognito, auth0, firebase, keycloak, entra, okta or zitadel."
+  }
+}
+
+variable "required_claims" {
+  description = "JWT_REQUIRED_CLAIMS: claims the token must carry, each with its value or a list of accepted values, such as { token_use = \"id\" } or { tid = [\"tenant-1\", \"tenant-2\"] }."
+  type        = any
+  default     = {}
 }

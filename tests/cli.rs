@@ -105,6 +105,7 @@ async fn explain_allows_a_valid_token_and_shows_every_check() {
         ("age", "skipped"),
         ("iss", "pass"),
         ("aud", "pass"),
+        ("claims", "skipped"),
         ("principal", "pass"),
         ("origin", "skipped"),
         ("scope", "skipped"),

@@ -138,6 +138,8 @@ run "every_variable_reaches_the_environment" {
     allowed_origins               = ["https://app.example.com"]
     jwks_fallback_file            = "/var/task/jwks.json"
     jwks_min_ttl_seconds          = 120
+    provider_preset               = "cognito"
+    required_claims               = { token_use = "id" }
   }
 
   assert {
@@ -178,6 +180,8 @@ run "every_variable_reaches_the_environment" {
       ALLOWED_ORIGINS               = "https://app.example.com"
       JWKS_FALLBACK_FILE            = "/var/task/jwks.json"
       JWKS_MIN_TTL_SECONDS          = "120"
+      JWT_PROVIDER                  = "cognito"
+      JWT_REQUIRED_CLAIMS           = "{\"token_use\":\"id\"}"
     })
     error_message = "each authorizer variable must reach the environment under its name"
   }

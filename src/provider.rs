@@ -1,0 +1,351 @@
+//! `JWT_PROVIDER` presets: for each identity provider, the defaults its
+//! users would otherwise have to know (and often get wrong): the issuer and
+//! key set from one parameter, which claim says what kind of token it is,
+//! where scopes and roles live, what the audience is.
+//!
+//! A preset only fills in: a variable set explicitly always wins.
+
+use serde_json::Value;
+
+/// The identity providers with a preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// Amazon Cognito user pools.
+    Cognito,
+    /// Auth0.
+    Auth0,
+    /// Firebase Authentication (Google Identity Platform).
+    Firebase,
+    /// Keycloak.
+    Keycloak,
+    /// Microsoft Entra ID (Azure AD).
+    Entra,
+    /// Okta.
+    Okta,
+    /// Zitadel.
+    Zitadel,
+}
+
+impl Provider {
+    /// Every preset, for documentation and tests.
+    pub const ALL: [Provider; 7] = [
+        Provider::Cognito,
+        Provider::Auth0,
+        Provider::Firebase,
+        Provider::Keycloak,
+        Provider::Entra,
+        Provider::Okta,
+        Provider::Zitadel,
+    ];
+
+    /// The name `JWT_PROVIDER` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Cognito => "cognito",
+            Provider::Auth0 => "auth0",
+            Provider::Firebase => "firebase",
+            Provider::Keycloak => "keycloak",
+            Provider::Entra => "entra",
+            Provider::Okta => "okta",
+            Provider::Zitadel => "zitadel",
+        }
+    }
+
+    /// What `name[:parameter]` names, or why it names nothing.
+    pub fn parse(value: &str) -> Result<(Provider, Option<&str>), String> {
+        let (name, parameter) = match value.split_once(':') {
+            Some((name, parameter)) => (name, Some(parameter.trim())),
+            None => (value, None),
+        };
+        let provider = Provider::ALL
+            .into_iter()
+            .find(|provider| provider.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "{name:?} is not one of {}",
+                    Provider::ALL.map(Provider::name).join(", ")
+                )
+            })?;
+        Ok((
+            provider,
+            parameter.filter(|parameter| !parameter.is_empty()),
+        ))
+    }
+}
+
+/// A claim the token must carry with one of the values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredClaim {
+    /// The claim's name.
+    pub name: String,
+    /// The accepted values; the claim must equal one of them.
+    pub values: Vec<Value>,
+}
+
+/// Parses `JWT_REQUIRED_CLAIMS`: a JSON object of claim name to the value
+/// required, or to a list of accepted values.
+pub fn parse_required_claims(json: &str) -> Result<Vec<RequiredClaim>, String> {
+    let Ok(Value::Object(members)) = serde_json::from_str::<Value>(json) else {
+        return Err(
+            "is not a JSON object of claim to value (or to a list of accepted values)".to_owned(),
+        );
+    };
+    let mut claims = members
+        .into_iter()
+        .map(|(name, value)| {
+            let values = match value {
+                Value::Array(values) if values.is_empty() => {
+                    return Err(format!("{name}: an empty list accepts nothing"))
+                }
+                Value::Array(values) => values,
+                Value::Null | Value::Object(_) => {
+                    return Err(format!("{name}: give a value or a list of values"))
+                }
+                value => vec![value],
+            };
+            Ok(RequiredClaim { name, values })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    claims.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(claims)
+}
+
+/// What a preset fills in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preset {
+    /// Accepted issuers, from the parameter (`JWT_ISSUER` when unset).
+    pub issuers: Vec<String>,
+    /// The key set URL, when it is not the discovered one.
+    pub jwks_uri: Option<String>,
+    /// Claims copied into the context besides `CONTEXT_CLAIMS`.
+    pub context_claims: &'static [&'static str],
+    /// Claims read for scopes besides `scope` and `scp`.
+    pub scope_claims: &'static [&'static str],
+    /// Claims that may name the audience besides `aud`.
+    pub audience_claims: &'static [&'static str],
+    /// Claims the token must carry (`JWT_REQUIRED_CLAIMS` overrides per claim).
+    pub required_claims: Vec<RequiredClaim>,
+    /// Whether `auth_time` must not be in the future.
+    pub check_auth_time: bool,
+}
+
+/// The preset of `provider` with its parameter.
+pub fn preset(provider: Provider, parameter: Option<&str>) -> Result<Preset, String> {
+    let https = |host_or_url: &str| {
+        if host_or_url.starts_with("https://") || host_or_url.starts_with("http://") {
+            host_or_url.to_owned()
+        } else {
+            format!("https://{host_or_url}")
+        }
+    };
+    let claim = |name: &str, values: &[&str]| RequiredClaim {
+        name: name.to_owned(),
+        values: values.iter().map(|value| Value::from(*value)).collect(),
+    };
+    let preset = match provider {
+        // cognito:eu-west-1_AbCdEfGhI, the user pool id (its region is its prefix).
+        Provider::Cognito => Preset {
+            issuers: parameter
+                .map(|pool| {
+                    let region = pool
+                        .split_once('_')
+                        .map(|(region, _)| region)
+                        .filter(|region| !region.is_empty())
+                        .ok_or_else(|| {
+                            format!("{pool:?} is not a user pool id (REGION_ID, like eu-west-1_AbCdEfGhI)")
+                        })?;
+                    Ok::<_, String>(vec![format!(
+                        "https://cognito-idp.{region}.amazonaws.com/{pool}"
+                    )])
+                })
+                .transpose()?
+                .unwrap_or_default(),
+            context_claims: &["cognito:groups", "username"],
+            // Access tokens, not ID tokens; `JWT_REQUIRED_CLAIMS={"token_use":"id"}` for the other.
+            required_claims: vec![claim("token_use", &["access"])],
+            ..Preset::default()
+        },
+        // auth0:your-tenant.eu.auth0.com (or a custom domain).
+        Provider::Auth0 => Preset {
+            issuers: parameter
+                .map(|domain| vec![format!("{}/", https(domain).trim_end_matches('/'))])
+                .unwrap_or_default(),
+            context_claims: &["permissions"],
+            scope_claims: &["permissions"],
+            ..Preset::default()
+        },
+        // firebase:your-project-id.
+        Provider::Firebase => Preset {
+            issuers: parameter
+                .map(|project| vec![format!("https://securetoken.google.com/{project}")])
+                .unwrap_or_default(),
+            jwks_uri: Some(
+                "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
+                    .to_owned(),
+            ),
+            context_claims: &["email", "email_verified", "firebase.sign_in_provider"],
+            check_auth_time: true,
+            ..Preset::default()
+        },
+        // keycloak:https://sso.example.com/realms/chat.
+        Provider::Keycloak => Preset {
+            issuers: parameter
+                .map(|realm| vec![https(realm).trim_end_matches('/').to_owned()])
+                .unwrap_or_default(),
+            context_claims: &["realm_access.roles", "azp", "preferred_username"],
+            // Keycloak access tokens name the client in `azp`; `aud` is often `account`.
+            audience_claims: &["azp"],
+            ..Preset::default()
+        },
+        // entra:TENANT_ID[,TENANT_ID…]: v1 and v2 issuers of each tenant.
+        Provider::Entra => {
+            let tenants: Vec<&str> = parameter
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|tenant| !tenant.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Preset {
+                issuers: tenants
+                    .iter()
+                    .flat_map(|tenant| {
+                        [
+                            format!("https://sts.windows.net/{tenant}/"),
+                            format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+                        ]
+                    })
+                    .collect(),
+                jwks_uri: Some(
+                    "https://login.microsoftonline.com/common/discovery/v2.0/keys".to_owned(),
+                ),
+                context_claims: &["roles", "scp", "tid", "oid"],
+                required_claims: if tenants.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![claim("tid", &tenants)]
+                },
+                ..Preset::default()
+            }
+        }
+        // okta:https://dev-123.okta.com/oauth2/default (the authorization server).
+        Provider::Okta => Preset {
+            issuers: parameter
+                .map(|server| vec![https(server).trim_end_matches('/').to_owned()])
+                .unwrap_or_default(),
+            context_claims: &["cid", "uid", "scp"],
+            ..Preset::default()
+        },
+        // zitadel:https://your-instance.zitadel.cloud.
+        Provider::Zitadel => Preset {
+            issuers: parameter
+                .map(|instance| vec![https(instance).trim_end_matches('/').to_owned()])
+                .unwrap_or_default(),
+            context_claims: &["urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:user:resourceowner:id"],
+            ..Preset::default()
+        },
+    };
+    Ok(preset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_and_parameters() {
+        assert_eq!(Provider::parse("cognito"), Ok((Provider::Cognito, None)));
+        assert_eq!(
+            Provider::parse("Keycloak:https://sso.example.com/realms/chat"),
+            Ok((
+                Provider::Keycloak,
+                Some("https://sso.example.com/realms/chat")
+            ))
+        );
+        assert_eq!(Provider::parse("entra: "), Ok((Provider::Entra, None)));
+        assert!(Provider::parse("google")
+            .unwrap_err()
+            .contains("cognito, auth0"));
+    }
+
+    #[test]
+    fn issuers_from_the_parameter() {
+        let issuers = |provider, parameter| preset(provider, Some(parameter)).unwrap().issuers;
+        assert_eq!(
+            issuers(Provider::Cognito, "eu-west-1_AbCdEfGhI"),
+            vec!["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI"]
+        );
+        assert!(preset(Provider::Cognito, Some("AbCdEfGhI")).is_err());
+        assert_eq!(
+            issuers(Provider::Auth0, "tenant.eu.auth0.com"),
+            vec!["https://tenant.eu.auth0.com/"]
+        );
+        assert_eq!(
+            issuers(Provider::Auth0, "https://login.example.com/"),
+            vec!["https://login.example.com/"]
+        );
+        assert_eq!(
+            issuers(Provider::Firebase, "chat-app"),
+            vec!["https://securetoken.google.com/chat-app"]
+        );
+        assert_eq!(
+            issuers(Provider::Entra, "t1, t2"),
+            vec![
+                "https://sts.windows.net/t1/",
+                "https://login.microsoftonline.com/t1/v2.0",
+                "https://sts.windows.net/t2/",
+                "https://login.microsoftonline.com/t2/v2.0"
+            ]
+        );
+        assert_eq!(
+            issuers(Provider::Okta, "dev-1.okta.com/oauth2/default/"),
+            vec!["https://dev-1.okta.com/oauth2/default"]
+        );
+        let entra = preset(Provider::Entra, Some("t1,t2")).unwrap();
+        assert_eq!(
+            entra.required_claims,
+            vec![RequiredClaim {
+                name: "tid".into(),
+                values: vec![json!("t1"), json!("t2")]
+            }]
+        );
+        assert!(preset(Provider::Entra, None)
+            .unwrap()
+            .required_claims
+            .is_empty());
+    }
+
+    #[test]
+    fn required_claims_syntax() {
+        assert_eq!(
+            parse_required_claims(
+                r#"{"token_use": "id", "tid": ["a", "b"], "email_verified": true}"#
+            ),
+            Ok(vec![
+                RequiredClaim {
+                    name: "email_verified".into(),
+                    values: vec![json!(true)]
+                },
+                RequiredClaim {
+                    name: "tid".into(),
+                    values: vec![json!("a"), json!("b")]
+                },
+                RequiredClaim {
+                    name: "token_use".into(),
+                    values: vec![json!("id")]
+                },
+            ])
+        );
+        for bad in [
+            "[]",
+            r#"{"a": []}"#,
+            r#"{"a": null}"#,
+            r#"{"a": {}}"#,
+            "nope",
+        ] {
+            assert!(parse_required_claims(bad).is_err(), "{bad}");
+        }
+    }
+}
