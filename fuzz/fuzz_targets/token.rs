@@ -95,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    if claims::check_claims(&verified, &fixture.config, now).is_ok() {
+    if claims::check_claims(&verified, &fixture.config, &fixture.config.issuers[0], now).is_ok() {
         let _ = claims::principal_id(&verified, "sub");
         let context = claims::context(&verified);
         // API Gateway rejects objects and arrays in the context.
