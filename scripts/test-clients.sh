@@ -79,12 +79,23 @@ mkdir -p "$browser_dir"
 [ -d "$browser_dir/node_modules/playwright-core" ] || npm install --silent --no-audit --no-fund --prefix "$browser_dir" playwright-core >/dev/null
 cp client-examples/browser/test/browser-test.mjs "$browser_dir/"
 browser_valid=$(token browser-alice 600)
-check "browser: connects and shows the identity; an expired token shows the refusal" 0 "ok: expired token shows the refusal" -- \
-  node "$browser_dir/browser-test.mjs" "$base/" "$browser_valid" "$expired"
+# A second gateway reads the token from a cookie, only from its own origin.
+cookie_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cookie_log="$tools/local-gateway-cookie.log"
+TOKEN_SOURCES=cookie ALLOWED_ORIGINS="http://127.0.0.1:$cookie_port" JWT_ISSUER_JWKS_URI="$idp/jwks" JWT_ISSUER="$idp" \
+  target/debug/examples/local-gateway --port "$cookie_port" --idp-port 0 >"$cookie_log" 2>&1 &
+cookie_pid=$!
+trap 'kill $gateway_pid $cookie_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do grep -q '^ready ' "$cookie_log" && break; sleep 0.1; done
+cookie_ws=$(sed -n 's/^ready ws=\([^ ]*\) .*/\1/p' "$cookie_log")
+cookie_base="${cookie_ws%/*}"; cookie_base="${cookie_base/ws:/http:}"
+check "browser: subprotocol, expiry, and a cookie only from the allowed origin" 0 "ok: the same cookie from another origin is refused" -- \
+  node "$browser_dir/browser-test.mjs" "$base/" "$browser_valid" "$expired" "$cookie_base/" "$cookie_ws"
 
 if [ -n "${TEST_LOG_ARCHIVE:-}" ]; then
   # Its logs start after "ready"; the banner before shows a demo token on purpose.
   mkdir -p "$TEST_LOG_ARCHIVE" && sed -n '/^ready /,$p' "$log" >"$TEST_LOG_ARCHIVE/clients-local-gateway.log"
+  sed -n '/^ready /,$p' "$cookie_log" >"$TEST_LOG_ARCHIVE/clients-local-gateway-cookie.log"
 fi
 echo "clients: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::http::{self, Reply, Request};
 use common::*;
 use serde_json::{json, Value};
-use ws_jwt_authorizer::{Authorizer, Config, Refusal};
+use ws_jwt_authorizer::{Authorizer, Refusal};
 
 /// An identity provider on loopback: a discovery document naming its key
 /// set, and the key set, each request counted by path.
@@ -68,18 +68,6 @@ impl Provider {
     fn set_key_set(&self, reply: Reply) {
         *self.key_set_reply.lock().unwrap() = reply;
     }
-}
-
-fn config_from(vars: &[(&str, &str)]) -> Config {
-    let mut all: Vec<(&str, &str)> = vec![("METRICS_ENABLED", "false")];
-    all.extend_from_slice(vars);
-    Config::from_lookup(|name| {
-        all.iter()
-            .rev()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
-    })
-    .unwrap()
 }
 
 fn claims_from(issuer: &str, audience: &str) -> Value {

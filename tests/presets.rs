@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use ws_jwt_authorizer::{Authorizer, Config, Refusal};
+use ws_jwt_authorizer::{Authorizer, Refusal};
 
 struct Setup {
     authorizer: Authorizer,
@@ -17,18 +17,9 @@ struct Setup {
 async fn setup(vars: &[(&str, &str)]) -> Setup {
     let key = SigningKey::shared("RS256");
     let server = KeyServer::start(&jwks(&[key])).await;
-    let mut all: Vec<(&str, &str)> = vec![
-        ("METRICS_ENABLED", "false"),
-        ("JWT_ISSUER_JWKS_URI", server.url.as_str()),
-    ];
+    let mut all = vec![("JWT_ISSUER_JWKS_URI", server.url.as_str())];
     all.extend_from_slice(vars);
-    let config = Config::from_lookup(|name| {
-        all.iter()
-            .rev()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
-    })
-    .unwrap();
+    let config = config_from(&all);
     Setup {
         authorizer: Authorizer::new(config).unwrap(),
         key,

@@ -220,17 +220,27 @@ impl KeyServer {
 /// A configuration pointing at `jwks_uri`, with the test issuer and audience;
 /// `vars` override or add variables (an empty value unsets one).
 pub fn config(jwks_uri: &str, vars: &[(&str, &str)]) -> Config {
-    let mut all: HashMap<String, String> = HashMap::from([
-        ("JWT_ISSUER_JWKS_URI".into(), jwks_uri.into()),
-        ("JWT_AUTHORIZED_AUDIENCES".into(), AUDIENCE.into()),
-        ("JWT_ISSUER".into(), ISSUER.into()),
-        // Metric lines are tested on the binary's output (lambda_binary.rs).
-        ("METRICS_ENABLED".into(), "false".into()),
-    ]);
-    for (name, value) in vars {
-        all.insert((*name).into(), (*value).into());
-    }
-    Config::from_lookup(|name| all.get(name).cloned()).unwrap()
+    let mut all = vec![
+        ("JWT_ISSUER_JWKS_URI", jwks_uri),
+        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+        ("JWT_ISSUER", ISSUER),
+    ];
+    all.extend_from_slice(vars);
+    config_from(&all)
+}
+
+/// A configuration from exactly `vars` (a later entry wins), metrics off
+/// (metric lines are tested on the binary's output, in lambda_binary.rs).
+pub fn config_from(vars: &[(&str, &str)]) -> Config {
+    let mut all: Vec<(&str, &str)> = vec![("METRICS_ENABLED", "false")];
+    all.extend_from_slice(vars);
+    Config::from_lookup(|name| {
+        all.iter()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    })
+    .unwrap()
 }
 
 pub fn fixture(name: &str) -> String {
