@@ -287,6 +287,9 @@ impl Config {
                 get(name).or_else(|| Some(preset.issuers.join(",")))
             }
             JWT_ISSUER_JWKS_URI if !explicit_keys => preset.jwks_uri.clone(),
+            JWT_AUTHORIZED_AUDIENCES if !preset.audiences.is_empty() => {
+                get(name).or_else(|| Some(preset.audiences.join(",")))
+            }
             _ => get(name),
         };
         let jwks_uri = get(JWT_ISSUER_JWKS_URI)
@@ -1175,8 +1178,13 @@ mod tests {
             vec![serde_json::json!("id")]
         );
         assert_eq!(overridden.context.claims().len(), 3);
-        let firebase = config(&[MINIMAL[1], (JWT_PROVIDER, "firebase:chat-app")]).unwrap();
+        let firebase = config(&[(JWT_PROVIDER, "firebase:chat-app")]).unwrap();
         assert!(firebase.check_auth_time);
+        assert_eq!(
+            firebase.audiences,
+            vec!["chat-app"],
+            "the project is the audience"
+        );
         assert_eq!(
             firebase.issuers[0].keys.to_string(),
             "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"

@@ -117,6 +117,8 @@ pub struct Preset {
     pub issuers: Vec<String>,
     /// The key set URL, when it is not the discovered one.
     pub jwks_uri: Option<String>,
+    /// Accepted audiences, when the parameter says (`JWT_AUTHORIZED_AUDIENCES` when unset).
+    pub audiences: Vec<String>,
     /// Claims copied into the context besides `CONTEXT_CLAIMS`.
     pub context_claims: &'static [&'static str],
     /// Claims read for scopes besides `scope` and `scp`.
@@ -179,6 +181,8 @@ pub fn preset(provider: Provider, parameter: Option<&str>) -> Result<Preset, Str
             issuers: parameter
                 .map(|project| vec![format!("https://securetoken.google.com/{project}")])
                 .unwrap_or_default(),
+            // Firebase ID tokens name the project as their audience.
+            audiences: parameter.map(|project| vec![project.to_owned()]).unwrap_or_default(),
             jwks_uri: Some(
                 "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
                     .to_owned(),
@@ -289,6 +293,12 @@ mod tests {
         assert_eq!(
             issuers(Provider::Firebase, "chat-app"),
             vec!["https://securetoken.google.com/chat-app"]
+        );
+        assert_eq!(
+            preset(Provider::Firebase, Some("chat-app"))
+                .unwrap()
+                .audiences,
+            vec!["chat-app"]
         );
         assert_eq!(
             issuers(Provider::Entra, "t1, t2"),

@@ -164,8 +164,8 @@ variable "authorized_audiences" {
   }
 
   validation {
-    condition     = length(var.authorized_audiences) > 0 || (length(var.trusted_issuers) > 0 && alltrue([for issuer in var.trusted_issuers : length(coalesce(issuer.audiences, [])) > 0]))
-    error_message = "authorized_audiences needs at least one audience (unless every trusted_issuers entry has its own)."
+    condition     = length(var.authorized_audiences) > 0 || startswith(lower(var.provider_preset), "firebase:") || (length(var.trusted_issuers) > 0 && alltrue([for issuer in var.trusted_issuers : length(coalesce(issuer.audiences, [])) > 0]))
+    error_message = "authorized_audiences needs at least one audience (unless every trusted_issuers entry has its own, or the preset is firebase:PROJECT)."
   }
 }
 

@@ -93,7 +93,6 @@ async fn cognito_accepts_access_tokens_by_client_id_and_refuses_id_tokens() {
 async fn firebase_refuses_an_auth_time_in_the_future() {
     let firebase = setup(&[
         ("JWT_PROVIDER", "firebase:chat-app"),
-        ("JWT_AUTHORIZED_AUDIENCES", "chat-app"),
         ("JWT_LEEWAY_SECONDS", "0"),
     ])
     .await;
