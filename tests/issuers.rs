@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::http::{self, Reply, Request};
 use common::*;
 use serde_json::{json, Value};
+use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, Refusal};
 
 /// An identity provider on loopback: a discovery document naming its key
@@ -172,6 +173,14 @@ async fn several_issuers_each_with_its_keys_and_audiences() {
         outcome(&authorizer, &stranger).await,
         Err(Refusal::WrongIssuer)
     );
+    let explained = authorizer.explain(&query_event(&stranger)).await;
+    let failed: Vec<(&str, Option<&str>)> = explained
+        .checks
+        .iter()
+        .filter(|check| check.status == Status::Fail)
+        .map(|check| (check.name, check.reason))
+        .collect();
+    assert_eq!(failed, vec![("issuer", Some("wrong_issuer"))]);
     let no_iss = key_a.sign(&claims_with(json!({"iss": null, "aud": "api-a"})));
     assert_eq!(
         outcome(&authorizer, &no_iss).await,
