@@ -286,12 +286,7 @@ impl Authorizer {
         if self.config.issuers.len() == 1 {
             return Ok(0);
         }
-        let iss = jws::unverified_issuer(token)?;
-        self.config
-            .issuers
-            .iter()
-            .position(|issuer| issuer.accepts(iss.as_deref()))
-            .ok_or(Refusal::WrongIssuer)
+        self.issuer_named(jws::unverified_issuer(token)?.as_deref())
     }
 
     /// The index of the issuer of verified `claims`, chosen as for the token.
@@ -299,7 +294,11 @@ impl Authorizer {
         if self.config.issuers.len() == 1 {
             return Ok(0);
         }
-        let iss = claims.get("iss").and_then(Value::as_str);
+        self.issuer_named(claims.get("iss").and_then(Value::as_str))
+    }
+
+    /// The index of the first trusted issuer that answers to `iss`.
+    fn issuer_named(&self, iss: Option<&str>) -> Result<usize, Refusal> {
         self.config
             .issuers
             .iter()

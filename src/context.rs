@@ -16,8 +16,13 @@ const STANDARD_CLAIMS: [&str; 4] = ["sub", "iss", "scope", "client_id"];
 
 /// The keys always written when present, whatever the budget: `exp`, so
 /// routes can close the connection when the token expires, and the
-/// subprotocol the `$connect` integration must echo.
-const RESERVED_BYTES: usize = r#"{"exp":99999999999,"subprotocol":""}"#.len() + 256;
+/// subprotocol the `$connect` integration must echo, whose value the client
+/// chooses: room for one of up to [`SUBPROTOCOL_ROOM`] bytes is kept.
+const RESERVED_BYTES: usize = r#"{"exp":99999999999,"subprotocol":""}"#.len() + SUBPROTOCOL_ROOM;
+
+/// The subprotocol length the budget always has room for; a longer one
+/// (the token-carrying protocol itself) takes the rest from the budget.
+const SUBPROTOCOL_ROOM: usize = 256;
 
 /// A claim named by a path: `realm_access.roles` reads `roles` inside the
 /// `realm_access` object. A claim whose own name contains dots (Auth0's
@@ -129,7 +134,7 @@ impl ContextSpec {
             context
                 .entries
                 .insert("subprotocol".to_owned(), Value::from(subprotocol));
-            used += subprotocol.len();
+            used += subprotocol.len().saturating_sub(SUBPROTOCOL_ROOM);
         }
         let audience = match claims.get("aud") {
             Some(Value::Array(values)) => Some(Value::from(
