@@ -12,6 +12,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use common::*;
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
@@ -140,6 +142,59 @@ fn handler(c: &mut Criterion) {
     group.finish();
 }
 
+/// The pieces of one Allow, each on its own, beside the bare OpenSSL RSA
+/// verification that bounds it: what the handler adds to a signature check.
+fn pieces(c: &mut Criterion) {
+    use openssl::bn::BigNum;
+    use openssl::pkey::PKey;
+    use openssl::pkey_ctx::PkeyCtx;
+    use openssl::rsa::{Padding, Rsa};
+
+    let key = SigningKey::shared("RS256");
+    let token = key.sign(&valid_claims());
+    let event = serde_json::to_vec(&query_event_json(&token)).unwrap();
+    let parsed = jws::parse(&token, AlgorithmSet::all()).unwrap();
+    let mut group = c.benchmark_group("pieces");
+
+    // `openssl speed rsa2048`'s verify: a prepared context, the digest given.
+    let component = |name: &str| {
+        let encoded = key.public[name].as_str().unwrap();
+        BigNum::from_slice(&URL_SAFE_NO_PAD.decode(encoded).unwrap()).unwrap()
+    };
+    let rsa = Rsa::from_public_components(component("n"), component("e")).unwrap();
+    let public = PKey::from_rsa(rsa).unwrap();
+    let mut context = PkeyCtx::new(&public).unwrap();
+    context.verify_init().unwrap();
+    context.set_rsa_padding(Padding::PKCS1).unwrap();
+    context.set_signature_md(openssl::md::Md::sha256()).unwrap();
+    let digest = openssl::sha::sha256(parsed.signing_input.as_bytes());
+    assert!(context.verify(&digest, &parsed.signature).unwrap());
+    group.bench_function("openssl_rsa2048_verify", |b| {
+        b.iter(|| context.verify(black_box(&digest), black_box(&parsed.signature)))
+    });
+
+    group.bench_function("event_json", |b| {
+        b.iter(|| serde_json::from_slice::<ConnectEvent>(black_box(&event)).unwrap())
+    });
+    group.bench_function("token_header", |b| {
+        b.iter(|| jws::parse(black_box(&token), AlgorithmSet::all()).unwrap())
+    });
+    group.bench_function("token_claims", |b| {
+        b.iter(|| black_box(&parsed).claims().unwrap())
+    });
+    let runtime = runtime();
+    let response = runtime.block_on(async {
+        let server = KeyServer::start(&jwks(&[key])).await;
+        let authorizer = Authorizer::new(config(&server.url, &[])).unwrap();
+        let event: ConnectEvent = serde_json::from_slice(&event).unwrap();
+        authorizer.authorize(&event).await.unwrap()
+    });
+    group.bench_function("response_json", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&response)).unwrap())
+    });
+    group.finish();
+}
+
 /// Configuration parsing and client construction, without the network.
 fn cold_init(c: &mut Criterion) {
     let vars = [
@@ -211,6 +266,6 @@ fn contention(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = verification, handler, cold_init, contention
+    targets = verification, handler, pieces, cold_init, contention
 }
 criterion_main!(benches);
