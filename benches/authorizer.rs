@@ -176,6 +176,10 @@ fn pieces(c: &mut Criterion) {
     group.bench_function("event_json", |b| {
         b.iter(|| serde_json::from_slice::<ConnectEvent>(black_box(&event)).unwrap())
     });
+    // The floor: every byte of the event read and nothing kept.
+    group.bench_function("event_json_skipped", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&event)).unwrap())
+    });
     group.bench_function("token_header", |b| {
         b.iter(|| jws::parse(black_box(&token), AlgorithmSet::all()).unwrap())
     });

@@ -95,7 +95,7 @@ impl ContextSpec {
         let least: usize = RESERVED_BYTES
             + claims_deduplicated
                 .iter()
-                .map(|claim| json_len(&Value::from(claim.as_str())) + 3)
+                .map(|claim| json_len(claim.as_str()) + 3)
                 .sum::<usize>();
         if least > max_bytes {
             return Err(format!(
@@ -157,7 +157,7 @@ impl ContextSpec {
             .map(|path| (path.as_str(), path.resolve(claims).and_then(context_value)));
         for (key, value) in standard.chain(configured) {
             let Some(value) = value else { continue };
-            let size = json_len(&Value::from(key)) + json_len(&value) + 2;
+            let size = json_len(key) + json_len(&value) + 2;
             if used + size > self.max_bytes {
                 context.left_out.push(key.to_owned());
                 continue;
@@ -180,7 +180,7 @@ fn context_value(value: &Value) -> Option<Value> {
 }
 
 /// The length of `value`'s JSON text, counted without building it.
-fn json_len(value: &Value) -> usize {
+fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
     struct Count(usize);
     impl io::Write for Count {
         fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -192,7 +192,7 @@ fn json_len(value: &Value) -> usize {
         }
     }
     let mut count = Count(0);
-    // Writing a Value into a sink that never fails cannot fail.
+    // Writing strings or Values into a sink that never fails cannot fail.
     let _ = serde_json::to_writer(&mut count, value);
     count.0
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use moka::future::Cache;
 use moka::Expiry;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 /// A token whose signature verified, as the cache keeps it.
 #[derive(Debug)]
@@ -93,7 +94,7 @@ impl DecisionCache {
 
     /// The cache key of `token`.
     pub fn digest(token: &str) -> [u8; 32] {
-        openssl::sha::sha256(token.as_bytes())
+        Sha256::digest(token.as_bytes()).into()
     }
 
     /// The remembered verification of the token with this digest.

@@ -2,11 +2,12 @@
 //! every member is understood, and (after the signature is checked) a JSON
 //! object payload.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
@@ -78,8 +79,9 @@ pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, 
     if header.is_empty() || !is_base64url(payload) {
         return Err(Refusal::MalformedToken);
     }
-    let header_members = decode_json_object(header)?;
-    let header_checked = check_header(&header_members, allowed)?;
+    let header_members: HeaderMembers =
+        serde_json::from_slice(&decode_base64url(header)?).map_err(|_| Refusal::MalformedToken)?;
+    let header_checked = check_header(header_members, allowed)?;
     let signature = decode_base64url(signature)?;
     if signature.is_empty() {
         return Err(Refusal::BadSignature);
@@ -109,8 +111,8 @@ pub fn unverified_issuer(token: &str) -> Result<Option<String>, Refusal> {
     })
 }
 
-fn check_header(members: &Map<String, Value>, allowed: AlgorithmSet) -> Result<Header, Refusal> {
-    let alg = match members.get("alg") {
+fn check_header(members: HeaderMembers, allowed: AlgorithmSet) -> Result<Header, Refusal> {
+    let alg = match &members.alg {
         Some(Value::String(name)) => name
             .parse::<Algorithm>()
             .map_err(|_| Refusal::AlgorithmNotAllowed)?,
@@ -121,21 +123,21 @@ fn check_header(members: &Map<String, Value>, allowed: AlgorithmSet) -> Result<H
     }
     // No extension is understood, so any `crit` (even an empty list, which
     // RFC 7515 forbids) must be refused.
-    if members.contains_key("crit") {
+    if members.crit {
         return Err(Refusal::UnsupportedHeader);
     }
-    if let Some(Value::String(cty)) = members.get("cty") {
+    if let Some(Value::String(cty)) = &members.cty {
         if cty.eq_ignore_ascii_case("JWT") {
             return Err(Refusal::UnsupportedHeader);
         }
     }
-    let kid = match members.get("kid") {
-        Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+    let kid = match members.kid {
+        Some(Value::String(kid)) if !kid.is_empty() => kid,
         Some(Value::String(_)) | None => return Err(Refusal::MissingKid),
         Some(_) => return Err(Refusal::MalformedToken),
     };
-    let typ = match members.get("typ") {
-        Some(Value::String(typ)) => Some(typ.clone()),
+    let typ = match members.typ {
+        Some(Value::String(typ)) => Some(typ),
         None => None,
         Some(_) => return Err(Refusal::MalformedToken),
     };
@@ -184,16 +186,102 @@ impl<'de> Deserialize<'de> for UniqueMembers {
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut map = Map::new();
                 while let Some((name, value)) = access.next_entry::<String, Value>()? {
-                    if map.contains_key(&name) {
-                        return Err(serde::de::Error::custom("duplicate member"));
+                    if map.insert(name, value).is_some() {
+                        return Err(duplicate_member());
                     }
-                    map.insert(name, value);
                 }
                 Ok(UniqueMembers(map))
             }
         }
 
         deserializer.deserialize_map(UniqueVisitor)
+    }
+}
+
+fn duplicate_member<E: serde::de::Error>() -> E {
+    E::custom("duplicate member")
+}
+
+/// The members of a JOSE header that the checks read, each member name
+/// unique as for [`UniqueMembers`]; the others are skipped once their JSON
+/// is known to be valid, without building a map of them.
+#[derive(Default)]
+struct HeaderMembers {
+    alg: Option<Value>,
+    kid: Option<Value>,
+    typ: Option<Value>,
+    cty: Option<Value>,
+    crit: bool,
+}
+
+impl<'de> Deserialize<'de> for HeaderMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = HeaderMembers;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header: a JSON object with unique member names")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut members = HeaderMembers::default();
+                let mut names = Vec::new();
+                while let Some(MemberName(name)) = access.next_key()? {
+                    let slot = match name.as_ref() {
+                        "alg" => &mut members.alg,
+                        "kid" => &mut members.kid,
+                        "typ" => &mut members.typ,
+                        "cty" => &mut members.cty,
+                        other => {
+                            members.crit |= other == "crit";
+                            access.next_value::<IgnoredAny>()?;
+                            names.push(name);
+                            continue;
+                        }
+                    };
+                    if slot.replace(access.next_value()?).is_some() {
+                        return Err(duplicate_member());
+                    }
+                }
+                // Sorted rather than hashed: linear in the header's size.
+                names.sort_unstable();
+                if names.windows(2).any(|pair| pair[0] == pair[1]) {
+                    return Err(duplicate_member());
+                }
+                Ok(members)
+            }
+        }
+
+        deserializer.deserialize_map(HeaderVisitor)
+    }
+}
+
+/// A member name, borrowed from the JSON text unless it has escapes.
+struct MemberName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(name.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
     }
 }
 
@@ -327,11 +415,22 @@ mod tests {
 
     #[test]
     fn duplicate_members_are_refused() {
-        let header = token(r#"{"alg":"RS256","kid":"k1","alg":"none"}"#, "{}");
-        assert_eq!(
-            parse(&header, AlgorithmSet::all()).unwrap_err(),
-            Refusal::MalformedToken
-        );
+        for header in [
+            r#"{"alg":"RS256","kid":"k1","alg":"none"}"#,
+            r#"{"alg":"RS256","kid":"k1","kid":"k2"}"#,
+            r#"{"alg":"RS256","kid":"k1","typ":"JWT","typ":"at+jwt"}"#,
+            r#"{"alg":"RS256","kid":"k1","cty":"x","cty":"JWT"}"#,
+            r#"{"alg":"RS256","kid":"k1","x5t":"a","jku":"b","x5t":"c"}"#,
+            // The same name, once with an escape.
+            r#"{"alg":"RS256","kid":"k1","\u006bid":"k2"}"#,
+            r#"{"alg":"RS256","kid":"k1","x\u0035t":"a","x5t":"a"}"#,
+        ] {
+            assert_eq!(
+                parse(&token(header, "{}"), AlgorithmSet::all()).unwrap_err(),
+                Refusal::MalformedToken,
+                "{header}"
+            );
+        }
         let payload = token(HEADER, r#"{"sub":"a","sub":"b"}"#);
         assert_eq!(
             parse(&payload, AlgorithmSet::all())
@@ -339,6 +438,34 @@ mod tests {
                 .claims()
                 .unwrap_err(),
             Refusal::MalformedToken
+        );
+    }
+
+    #[test]
+    fn header_must_be_one_valid_json_object() {
+        for header in [
+            r#"["alg","RS256"]"#,
+            r#""RS256""#,
+            r#"{"alg":"RS256","kid":"k1","x":[1,}"#,
+            r#"{"alg":"RS256","kid":"k1"} {}"#,
+            r#"{"alg":"RS256","kid":"k1""#,
+        ] {
+            assert_eq!(
+                parse(&token(header, "{}"), AlgorithmSet::all()).unwrap_err(),
+                Refusal::MalformedToken,
+                "{header}"
+            );
+        }
+        // Members nobody reads are skipped, whatever their value, and an
+        // escaped name means the member it spells.
+        let text = token(
+            r#"{"x5t":{"a":[1,null]},"\u0061lg":"RS256","k\u0069d":"k1","crit_not":1}"#,
+            "{}",
+        );
+        let parsed = parse(&text, AlgorithmSet::all()).unwrap();
+        assert_eq!(
+            (parsed.header.alg, parsed.header.kid.as_str()),
+            (Algorithm::Rs256, "k1")
         );
     }
 

@@ -5,15 +5,17 @@
 //! OpenSSL 3 then fetches the digest and sets the key up in its provider each
 //! time: about a fifth of a 2048-bit verification. Here the context is
 //! initialised once per key, kept in a small pool so that concurrent requests
-//! do not wait for each other, and the message is hashed on its own.
+//! do not wait for each other, and the message is hashed on its own, by
+//! `sha2`: OpenSSL 3 would fetch the digest from its provider and allocate
+//! a context for every hash, which cost more than hashing a token.
 
 use std::sync::Mutex;
 
-use openssl::hash::{hash, MessageDigest};
 use openssl::md::{Md, MdRef};
 use openssl::pkey::{Id, PKey, Public};
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::algorithm::Algorithm;
 
@@ -24,7 +26,7 @@ const MAX_IDLE_CONTEXTS: usize = 16;
 /// An RSASSA-PKCS1-v1_5 verifier for one key and one hash.
 pub struct RsaPkcs1Verifier {
     public_key: PKey<Public>,
-    digest: MessageDigest,
+    alg: Algorithm,
     md: &'static MdRef,
     idle: Mutex<Vec<PkeyCtx<Public>>>,
 }
@@ -42,10 +44,10 @@ impl RsaPkcs1Verifier {
     /// A verifier for `alg`, or `None` when `alg` is not RS256/384/512, the
     /// key is not RSA, or its modulus is shorter than `min_bits`.
     pub fn new(public_key: PKey<Public>, alg: Algorithm, min_bits: u32) -> Option<Self> {
-        let (digest, md) = match alg {
-            Algorithm::Rs256 => (MessageDigest::sha256(), Md::sha256()),
-            Algorithm::Rs384 => (MessageDigest::sha384(), Md::sha384()),
-            Algorithm::Rs512 => (MessageDigest::sha512(), Md::sha512()),
+        let md = match alg {
+            Algorithm::Rs256 => Md::sha256(),
+            Algorithm::Rs384 => Md::sha384(),
+            Algorithm::Rs512 => Md::sha512(),
             _ => return None,
         };
         if public_key.id() != Id::RSA || public_key.bits() < min_bits {
@@ -53,7 +55,7 @@ impl RsaPkcs1Verifier {
         }
         let verifier = RsaPkcs1Verifier {
             public_key,
-            digest,
+            alg,
             md,
             idle: Mutex::new(Vec::new()),
         };
@@ -66,14 +68,21 @@ impl RsaPkcs1Verifier {
 
     /// Whether `signature` is a valid signature of `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        let Ok(digest) = hash(self.digest, message) else {
-            return false;
-        };
+        match self.alg {
+            Algorithm::Rs256 => self.verify_digest(&Sha256::digest(message), signature),
+            Algorithm::Rs384 => self.verify_digest(&Sha384::digest(message), signature),
+            Algorithm::Rs512 => self.verify_digest(&Sha512::digest(message), signature),
+            // `new` makes no verifier for another algorithm.
+            _ => false,
+        }
+    }
+
+    fn verify_digest(&self, digest: &[u8], signature: &[u8]) -> bool {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let Some(mut context) = idle.or_else(|| self.prepared_context().ok()) else {
             return false;
         };
-        let valid = matches!(context.verify(&digest, signature), Ok(true));
+        let valid = matches!(context.verify(digest, signature), Ok(true));
         // A context that saw an error goes; a fresh one costs one set-up.
         if valid {
             self.release(context);
@@ -101,6 +110,7 @@ impl RsaPkcs1Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openssl::hash::MessageDigest;
     use openssl::rsa::Rsa;
     use openssl::sign::Signer;
 
