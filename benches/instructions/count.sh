@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Instructions per decision for every case of benches/instructions/main.rs,
+# counted by callgrind. Each case runs twice, 20 and 220 iterations, and the
+# difference is divided by 200, so that one-time work (the first call into a
+# library, lazy set-up) cancels out.
+#
+#   bash benches/instructions/count.sh [CASE...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install valgrind" >&2; exit 1; }
+binary=$(cargo bench --bench instructions --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -n 1)
+[ -x "$binary" ] || { echo "could not build the instructions bench" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+count() { # case iterations -> instructions counted inside measured()
+  valgrind --tool=callgrind --toggle-collect='*measured*' \
+    --callgrind-out-file="$out/$1.$2" "$binary" "$1" "$2" >/dev/null 2>"$out/log" \
+    || { cat "$out/log" >&2; exit 1; }
+  awk '/^summary:/ { print $2 }' "$out/$1.$2"
+}
+
+if [ $# -gt 0 ]; then cases=("$@"); else mapfile -t cases < <("$binary"); fi
+printf '%-34s %14s\n' case "instructions"
+for case in "${cases[@]}"; do
+  low=$(count "$case" 20)
+  high=$(count "$case" 220)
+  printf '%-34s %14d\n' "$case" $(( (high - low) / 200 ))
+done

@@ -1,0 +1,147 @@
+//! Instructions per decision, counted by callgrind. Wall-clock timings on a
+//! shared 2-core machine move by a third from one run to the next; the
+//! number of instructions a decision executes does not, so a change to the
+//! hot path can be judged by a few percent. Run through the script, which
+//! starts this binary under valgrind once per case:
+//!
+//! ```text
+//! bash benches/instructions/count.sh
+//! ```
+//!
+//! By hand: `<binary> CASE ITERATIONS` runs CASE ITERATIONS times inside
+//! `measured`, the one function callgrind is told to count.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::*;
+use openssl::bn::BigNum;
+use openssl::pkey::PKey;
+use openssl::pkey_ctx::PkeyCtx;
+use openssl::rsa::{Padding, Rsa};
+use serde_json::json;
+use ws_jwt_authorizer::algorithm::AlgorithmSet;
+use ws_jwt_authorizer::{jws, Authorizer, ConnectEvent};
+
+/// Every case, in the order the script prints them.
+const CASES: [&str; 8] = [
+    "openssl_rsa2048_verify",
+    "allow_rs256",
+    "allow_rs256_cache_hit",
+    "event_json",
+    "refusal_malformed",
+    "refusal_oversize",
+    "refusal_alg_not_allowed",
+    "refusal_unknown_kid_in_cooldown",
+];
+
+/// The function callgrind counts (`--toggle-collect=*measured*`).
+#[inline(never)]
+fn measured(iterations: u32, decide: &mut dyn FnMut()) {
+    for _ in 0..iterations {
+        decide();
+    }
+}
+
+/// Event JSON in, response JSON out, as lambda_runtime runs the handler.
+async fn decide_json(authorizer: &Authorizer, event: &[u8]) -> Option<Vec<u8>> {
+    let event: ConnectEvent = serde_json::from_slice(event).ok()?;
+    let response = authorizer.authorize(&event).await.ok()?;
+    serde_json::to_vec(&response).ok()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; only the positional arguments count.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let (case, iterations) = match args.as_slice() {
+        [case, iterations] => (case.as_str(), iterations.parse().expect("ITERATIONS")),
+        [] => {
+            println!("{}", CASES.join("\n"));
+            return;
+        }
+        _ => panic!("usage: instructions [CASE ITERATIONS]"),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = SigningKey::shared("RS256");
+    let token = key.sign(&valid_claims());
+    let event_for = |token: &str| serde_json::to_vec(&query_event_json(token)).unwrap();
+    let valid = event_for(&token);
+
+    if case == "openssl_rsa2048_verify" {
+        // What `openssl speed rsa2048` times: a prepared context, the digest given.
+        let parsed = jws::parse(&token, AlgorithmSet::all()).unwrap();
+        let component = |name: &str| {
+            let encoded = key.public[name].as_str().unwrap();
+            BigNum::from_slice(&URL_SAFE_NO_PAD.decode(encoded).unwrap()).unwrap()
+        };
+        let rsa = Rsa::from_public_components(component("n"), component("e")).unwrap();
+        let public = PKey::from_rsa(rsa).unwrap();
+        let mut context = PkeyCtx::new(&public).unwrap();
+        context.verify_init().unwrap();
+        context.set_rsa_padding(Padding::PKCS1).unwrap();
+        context.set_signature_md(openssl::md::Md::sha256()).unwrap();
+        let digest = openssl::sha::sha256(parsed.signing_input.as_bytes());
+        let mut verify = || {
+            assert!(context
+                .verify(black_box(&digest), black_box(&parsed.signature))
+                .unwrap());
+        };
+        verify();
+        measured(iterations, &mut verify);
+        return;
+    }
+    if case == "event_json" {
+        let mut parse = || {
+            black_box(serde_json::from_slice::<ConnectEvent>(black_box(&valid)).unwrap());
+        };
+        parse();
+        measured(iterations, &mut parse);
+        return;
+    }
+
+    let server = runtime.block_on(KeyServer::start(&jwks(&[key])));
+    let cache_entries = if case == "allow_rs256_cache_hit" { "1000" } else { "0" };
+    let authorizer = Authorizer::new(config(
+        &server.url,
+        &[
+            ("JWKS_REFRESH_COOLDOWN_SECONDS", "3600"),
+            ("DECISION_CACHE_MAX_ENTRIES", cache_entries),
+        ],
+    ))
+    .unwrap();
+    assert!(runtime.block_on(authorizer.prefetch(Duration::from_secs(2))));
+    let unknown_kid =
+        key.sign_with_header(&json!({"alg": "RS256", "kid": "unknown"}), &valid_claims());
+    let (event, allowed) = match case {
+        "allow_rs256" | "allow_rs256_cache_hit" => (valid, true),
+        "refusal_malformed" => (event_for("eyJhbGciOiJSUzI1NiJ9.not-base64!.x"), false),
+        "refusal_oversize" => (event_for(&"a".repeat(9000)), false),
+        "refusal_alg_not_allowed" => (
+            event_for(
+                &key.sign_with_header(&json!({"alg": "HS256", "kid": key.kid}), &valid_claims()),
+            ),
+            false,
+        ),
+        "refusal_unknown_kid_in_cooldown" => (event_for(&unknown_kid), false),
+        other => panic!("no case {other:?}; cases: {}", CASES.join(", ")),
+    };
+    let mut decide = || {
+        let response = runtime.block_on(decide_json(&authorizer, black_box(&event)));
+        assert_eq!(response.is_some(), allowed, "{case}");
+    };
+    // The first decision warms what is set up once (the refetch the
+    // cooldown allows, the decision cache entry, pooled contexts).
+    decide();
+    measured(iterations, &mut decide);
+}
