@@ -29,11 +29,13 @@ use ws_jwt_authorizer::algorithm::AlgorithmSet;
 use ws_jwt_authorizer::{jws, Authorizer, ConnectEvent};
 
 /// Every case, in the order the script prints them.
-const CASES: [&str; 8] = [
+const CASES: [&str; 10] = [
     "openssl_rsa2048_verify",
     "allow_rs256",
     "allow_rs256_cache_hit",
     "event_json",
+    "token_header",
+    "token_claims",
     "refusal_malformed",
     "refusal_oversize",
     "refusal_alg_not_allowed",
@@ -101,17 +103,34 @@ fn main() {
         measured(iterations, &mut verify);
         return;
     }
-    if case == "event_json" {
-        let mut parse = || {
+    // The pieces of an Allow that do not depend on the key set.
+    let mut piece: Option<Box<dyn FnMut()>> = match case {
+        "event_json" => Some(Box::new(|| {
             black_box(serde_json::from_slice::<ConnectEvent>(black_box(&valid)).unwrap());
-        };
-        parse();
-        measured(iterations, &mut parse);
+        })),
+        "token_header" => Some(Box::new(|| {
+            black_box(jws::parse(black_box(&token), AlgorithmSet::all()).unwrap());
+        })),
+        "token_claims" => {
+            let parsed = jws::parse(&token, AlgorithmSet::all()).unwrap();
+            Some(Box::new(move || {
+                black_box(black_box(&parsed).claims().unwrap());
+            }))
+        }
+        _ => None,
+    };
+    if let Some(piece) = piece.as_mut() {
+        piece();
+        measured(iterations, piece);
         return;
     }
 
     let server = runtime.block_on(KeyServer::start(&jwks(&[key])));
-    let cache_entries = if case == "allow_rs256_cache_hit" { "1000" } else { "0" };
+    let cache_entries = if case == "allow_rs256_cache_hit" {
+        "1000"
+    } else {
+        "0"
+    };
     let authorizer = Authorizer::new(config(
         &server.url,
         &[
@@ -124,7 +143,7 @@ fn main() {
     let unknown_kid =
         key.sign_with_header(&json!({"alg": "RS256", "kid": "unknown"}), &valid_claims());
     let (event, allowed) = match case {
-        "allow_rs256" | "allow_rs256_cache_hit" => (valid, true),
+        "allow_rs256" | "allow_rs256_cache_hit" => (valid.clone(), true),
         "refusal_malformed" => (event_for("eyJhbGciOiJSUzI1NiJ9.not-base64!.x"), false),
         "refusal_oversize" => (event_for(&"a".repeat(9000)), false),
         "refusal_alg_not_allowed" => (
