@@ -1,6 +1,7 @@
 //! The Rust side of `benches/compare/compare.sh`: writes one RS256 key set
 //! and token for every peer to verify, then measures, in this process and on
-//! one thread, our whole handler per decision, decisions per second with 1
+//! one thread, our whole handler per decision (in turns with OpenSSL's bare
+//! RS256 verification, for a ratio that holds), decisions per second with 1
 //! and 8 concurrent workers, and the compiled binary's cold start to its
 //! first Allow through the Lambda Runtime API emulator. Prints one JSON object.
 //!
@@ -82,6 +83,9 @@ fn throughput(
         (workers * per_worker) as f64 / started.elapsed().as_secs_f64()
     })
 }
+
+/// Rounds of the handler against OpenSSL's bare verification.
+const ROUNDS: usize = 9;
 
 /// Process start to first Allow, and peak RSS, over `runs` cold starts.
 async fn cold_start(server: &KeyServer, token: &str, runs: usize) -> (f64, u64) {
@@ -175,11 +179,34 @@ fn main() {
         (server, authorizer, cached)
     });
     let event = serde_json::to_vec(&query_event_json(&token)).unwrap();
-    let (handler_us, cache_hit_us) = runtime.block_on(async {
+    let mut bare = BareRsaVerify::new(key, &token);
+    let (rounds, cache_hit_us) = runtime.block_on(async {
         per_decision(&authorizer, &event, 500, 3).await; // warm-up
-        let handler = per_decision(&authorizer, &event, 2000, 7).await;
-        (handler, per_decision(&cached, &event, 2000, 7).await)
+                                                         // The handler and OpenSSL's bare verification take turns, so that
+                                                         // each ratio is of two timings taken at the same machine speed: on
+                                                         // a shared host that speed drifts by a third within minutes.
+        let mut rounds = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let handler = per_decision(&authorizer, &event, 2000, 1).await;
+            let started = Instant::now();
+            for _ in 0..2000 {
+                assert!(bare.verify());
+            }
+            let verify = started.elapsed().as_secs_f64() * 1e6 / 2000.0;
+            rounds.push((handler, verify));
+        }
+        (rounds, per_decision(&cached, &event, 2000, 7).await)
     });
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let ratios: Vec<f64> = rounds
+        .iter()
+        .map(|(handler, verify)| handler / verify)
+        .collect();
+    let handler_us = median(rounds.iter().map(|round| round.0).collect());
+    let bare_verify_us = median(rounds.iter().map(|round| round.1).collect());
 
     let (authorizer, event) = (Arc::new(authorizer), Arc::new(event));
     let one_worker = throughput(authorizer.clone(), event.clone(), 1, 1);
@@ -191,6 +218,12 @@ fn main() {
 
     let report: Value = json!({
         "handler_us": handler_us,
+        "bare_verify_us": bare_verify_us,
+        "handler_to_bare_verify": median(ratios.clone()),
+        "handler_to_bare_verify_range": [
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(0.0, f64::max),
+        ],
         "cache_hit_us": cache_hit_us,
         "decisions_per_second_1_worker": one_worker,
         "decisions_per_second_8_workers": eight_workers,
