@@ -68,7 +68,7 @@ for name, us, to_verify in rows:
     print(f"| {name} | {us:.1f} | {to_verify:.2f}× | {to_verify / ours_to_verify:.2f}× |")
 print()
 low, high = ours["handler_to_bare_verify_range"]
-print(f"- our handler / one OpenSSL verify: **{ours_to_verify:.2f}×**, the median of 9 rounds in which the two "
+print(f"- our handler / one OpenSSL verify: **{ours_to_verify:.2f}×**, the median of {ours['rounds']} rounds in which the two "
       f"took turns in one process ({ours['handler_us']:.1f} against {ours['bare_verify_us']:.1f} µs; "
       f"round ratios {low:.2f}–{high:.2f}×)")
 print(f"- each peer's ratio is the median over 3 rounds of its time against `openssl speed` run just before it "
