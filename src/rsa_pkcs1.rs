@@ -23,11 +23,38 @@ use crate::algorithm::Algorithm;
 /// runs at once, few enough that a key costs little memory.
 const MAX_IDLE_CONTEXTS: usize = 16;
 
+/// The hash of RS256, RS384 or RS512.
+#[derive(Debug, Clone, Copy)]
+enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    fn of(alg: Algorithm) -> Option<Self> {
+        match alg {
+            Algorithm::Rs256 => Some(Hash::Sha256),
+            Algorithm::Rs384 => Some(Hash::Sha384),
+            Algorithm::Rs512 => Some(Hash::Sha512),
+            _ => None,
+        }
+    }
+
+    /// OpenSSL's name for it, which the prepared context checks digests against.
+    fn md(self) -> &'static MdRef {
+        match self {
+            Hash::Sha256 => Md::sha256(),
+            Hash::Sha384 => Md::sha384(),
+            Hash::Sha512 => Md::sha512(),
+        }
+    }
+}
+
 /// An RSASSA-PKCS1-v1_5 verifier for one key and one hash.
 pub struct RsaPkcs1Verifier {
     public_key: PKey<Public>,
-    alg: Algorithm,
-    md: &'static MdRef,
+    hash: Hash,
     idle: Mutex<Vec<PkeyCtx<Public>>>,
 }
 
@@ -44,19 +71,13 @@ impl RsaPkcs1Verifier {
     /// A verifier for `alg`, or `None` when `alg` is not RS256/384/512, the
     /// key is not RSA, or its modulus is shorter than `min_bits`.
     pub fn new(public_key: PKey<Public>, alg: Algorithm, min_bits: u32) -> Option<Self> {
-        let md = match alg {
-            Algorithm::Rs256 => Md::sha256(),
-            Algorithm::Rs384 => Md::sha384(),
-            Algorithm::Rs512 => Md::sha512(),
-            _ => return None,
-        };
+        let hash = Hash::of(alg)?;
         if public_key.id() != Id::RSA || public_key.bits() < min_bits {
             return None;
         }
         let verifier = RsaPkcs1Verifier {
             public_key,
-            alg,
-            md,
+            hash,
             idle: Mutex::new(Vec::new()),
         };
         // A key OpenSSL cannot set up for verification is refused now, not
@@ -68,12 +89,10 @@ impl RsaPkcs1Verifier {
 
     /// Whether `signature` is a valid signature of `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        match self.alg {
-            Algorithm::Rs256 => self.verify_digest(&Sha256::digest(message), signature),
-            Algorithm::Rs384 => self.verify_digest(&Sha384::digest(message), signature),
-            Algorithm::Rs512 => self.verify_digest(&Sha512::digest(message), signature),
-            // `new` makes no verifier for another algorithm.
-            _ => false,
+        match self.hash {
+            Hash::Sha256 => self.verify_digest(&Sha256::digest(message), signature),
+            Hash::Sha384 => self.verify_digest(&Sha384::digest(message), signature),
+            Hash::Sha512 => self.verify_digest(&Sha512::digest(message), signature),
         }
     }
 
@@ -94,7 +113,7 @@ impl RsaPkcs1Verifier {
         let mut context = PkeyCtx::new(&self.public_key)?;
         context.verify_init()?;
         context.set_rsa_padding(Padding::PKCS1)?;
-        context.set_signature_md(self.md)?;
+        context.set_signature_md(self.hash.md())?;
         Ok(context)
     }
 
