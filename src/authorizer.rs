@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::claims;
 use crate::config::Config;
-use crate::decision_cache::{DecisionCache, VerifiedToken};
+use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::error::{HandlerError, Outcome, Refusal};
 use crate::event::ConnectEvent;
 use crate::jwks::{JwksFetcher, KeyStore};
@@ -173,11 +173,27 @@ impl Authorizer {
             Some((decisions, digest)) => decisions.get(digest).await,
             None => None,
         };
+        // A remembered decision holds only while its key is still published.
+        let cached = match (cached, &remembered) {
+            (Some(verified), Some((decisions, digest))) => {
+                let key = &verified.key;
+                if self.keys[key.issuer]
+                    .still_holds(&key.kid, &key.key)
+                    .await?
+                {
+                    Some(verified)
+                } else {
+                    decisions.remove(digest).await;
+                    None
+                }
+            }
+            _ => None,
+        };
         trace.cached = cached.is_some();
         let verified = match cached {
             Some(verified) => {
                 trace.alg = Some(verified.alg);
-                trace.kid = Some(verified.kid.clone());
+                trace.kid = Some(verified.key.kid.clone());
                 verified
             }
             None => Arc::new(self.verify(token, now, trace).await?),
@@ -261,18 +277,26 @@ impl Authorizer {
                 return Err(Refusal::WrongType);
             }
         }
-        let store = &self.keys[self.issuer_of_token(token)?];
+        let issuer = self.issuer_of_token(token)?;
+        let store = &self.keys[issuer];
         let key_set = store.with_kid(&parsed.header.kid).await?;
-        let key = key_set.get(&parsed.header.kid).ok_or(Refusal::UnknownKid)?;
+        let key = key_set
+            .shared_key(&parsed.header.kid)
+            .ok_or(Refusal::UnknownKid)?;
         key.verify(
             parsed.header.alg,
             parsed.signing_input.as_bytes(),
             &parsed.signature,
         )?;
+        let key = VerifiedWith {
+            issuer,
+            kid: parsed.header.kid.clone(),
+            key: Arc::clone(key),
+        };
         Ok(VerifiedToken::new(
             parsed.claims()?,
             parsed.header.alg.name(),
-            parsed.header.kid,
+            key,
             now,
             store.freshness_left(&key_set),
         ))

@@ -35,6 +35,8 @@ pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
 pub const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
 /// How long past the TTL cached keys may serve while the key set cannot be refreshed.
 pub const JWKS_MAX_STALE_SECONDS: &str = "JWKS_MAX_STALE_SECONDS";
+/// The longest wait between fetches while the key set server keeps failing.
+pub const JWKS_MAX_BACKOFF_SECONDS: &str = "JWKS_MAX_BACKOFF_SECONDS";
 /// Total time allowed for one key set fetch.
 pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
 /// Largest key set body accepted.
@@ -83,7 +85,7 @@ pub const JWT_REQUIRED_CLAIMS: &str = "JWT_REQUIRED_CLAIMS";
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 32] = [
+pub const VARIABLES: [&str; 33] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_VERIFY_EXPIRATION,
@@ -116,6 +118,7 @@ pub const VARIABLES: [&str; 32] = [
     JWKS_MIN_TTL_SECONDS,
     JWT_PROVIDER,
     JWT_REQUIRED_CLAIMS,
+    JWKS_MAX_BACKOFF_SECONDS,
 ];
 
 /// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
@@ -169,6 +172,8 @@ pub struct Config {
     pub jwks_max_stale: Duration,
     /// Total timeout of one key set fetch.
     pub jwks_fetch_timeout: Duration,
+    /// The longest wait between fetches while they keep failing.
+    pub jwks_max_backoff: Duration,
     /// Largest key set body read.
     pub jwks_max_bytes: usize,
     /// The claim whose value becomes `principalId`.
@@ -490,6 +495,12 @@ impl Config {
                 2000,
                 1..=MAX_FETCH_TIMEOUT_MS,
             )?),
+            jwks_max_backoff: Duration::from_secs(parse_number(
+                &get,
+                JWKS_MAX_BACKOFF_SECONDS,
+                30,
+                1..=3600,
+            )?),
             jwks_max_bytes: parse_number(&get, JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
                 .try_into()
                 .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
@@ -662,6 +673,10 @@ impl Config {
             (
                 JWT_REQUIRED_CLAIMS,
                 self.required_claims_json.clone().unwrap_or_default(),
+            ),
+            (
+                JWKS_MAX_BACKOFF_SECONDS,
+                self.jwks_max_backoff.as_secs().to_string(),
             ),
         ]
     }
@@ -1021,6 +1036,7 @@ mod tests {
             (JWKS_REFRESH_COOLDOWN_SECONDS, "0"),
             (JWKS_MAX_STALE_SECONDS, "0"),
             (JWKS_FETCH_TIMEOUT_MS, "500"),
+            (JWKS_MAX_BACKOFF_SECONDS, "5"),
             (JWKS_MAX_BYTES, "4096"),
             (PRINCIPAL_ID_CLAIM, "email"),
             (DECISION_CACHE_MAX_ENTRIES, "0"),

@@ -4,8 +4,10 @@
 //!
 //! Only the digest is kept as the key, never the token. An entry lives no
 //! longer than the token's `exp` nor than the key set it was verified with
-//! stays fresh; every time-based claim, the issuer, the audience and
-//! `AUTHORIZED_APIS` are checked again on each hit.
+//! stays fresh, and serves only while the issuer's current key set still
+//! holds the very key it was verified with (a removed key revokes its
+//! remembered decisions at once); every time-based claim, the issuer, the
+//! audience and `AUTHORIZED_APIS` are checked again on each hit.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +17,8 @@ use moka::Expiry;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::keys::VerificationKey;
+
 /// A token whose signature verified, as the cache keeps it.
 #[derive(Debug)]
 pub struct VerifiedToken {
@@ -23,9 +27,21 @@ pub struct VerifiedToken {
     /// The algorithm it was signed with.
     pub alg: &'static str,
     /// The key it was verified with.
-    pub kid: String,
+    pub key: VerifiedWith,
     /// How long it may be remembered; `None` when not at all.
     lifetime: Option<Duration>,
+}
+
+/// The key a token was verified with: a remembered decision holds only while
+/// the issuer's current key set still has this very key.
+#[derive(Debug, Clone)]
+pub struct VerifiedWith {
+    /// The index of the issuer whose key set held it.
+    pub issuer: usize,
+    /// Its kid.
+    pub kid: String,
+    /// The key itself.
+    pub key: Arc<VerificationKey>,
 }
 
 impl VerifiedToken {
@@ -35,23 +51,15 @@ impl VerifiedToken {
     pub fn new(
         claims: Map<String, Value>,
         alg: &'static str,
-        kid: String,
+        key: VerifiedWith,
         now: u64,
         key_freshness: Duration,
     ) -> Self {
-        let until_exp = match claims.get("exp").and_then(Value::as_f64) {
-            Some(exp) if exp > now as f64 => {
-                Duration::try_from_secs_f64(exp - now as f64).unwrap_or(Duration::MAX)
-            }
-            Some(_) => Duration::ZERO,
-            None => Duration::MAX,
-        };
-        let lifetime = until_exp.min(key_freshness);
         VerifiedToken {
+            lifetime: remembered_for(&claims, now, key_freshness),
             claims,
             alg,
-            kid,
-            lifetime: (!lifetime.is_zero()).then_some(lifetime),
+            key,
         }
     }
 
@@ -59,6 +67,24 @@ impl VerifiedToken {
     pub fn cacheable(&self) -> bool {
         self.lifetime.is_some()
     }
+}
+
+/// How long a token with `claims`, verified at `now` with a key set fresh
+/// for `key_freshness` more, may be remembered; `None` when not at all.
+fn remembered_for(
+    claims: &Map<String, Value>,
+    now: u64,
+    key_freshness: Duration,
+) -> Option<Duration> {
+    let until_exp = match claims.get("exp").and_then(Value::as_f64) {
+        Some(exp) if exp > now as f64 => {
+            Duration::try_from_secs_f64(exp - now as f64).unwrap_or(Duration::MAX)
+        }
+        Some(_) => Duration::ZERO,
+        None => Duration::MAX,
+    };
+    let lifetime = until_exp.min(key_freshness);
+    (!lifetime.is_zero()).then_some(lifetime)
 }
 
 /// Each entry expires after its own lifetime.
@@ -102,6 +128,11 @@ impl DecisionCache {
         self.entries.get(digest).await
     }
 
+    /// Forgets the token with this digest.
+    pub async fn remove(&self, digest: &[u8; 32]) {
+        self.entries.invalidate(digest).await;
+    }
+
     /// Remembers a verified token.
     pub async fn insert(&self, digest: [u8; 32], token: Arc<VerifiedToken>) {
         self.entries.insert(digest, token).await;
@@ -123,9 +154,8 @@ mod tests {
     #[test]
     fn lifetime_is_bounded_by_exp_and_key_freshness() {
         let ten_minutes = Duration::from_secs(600);
-        let lifetime = |value: Value, freshness: Duration| {
-            VerifiedToken::new(claims(value), "RS256", "k".into(), 1000, freshness).lifetime
-        };
+        let lifetime =
+            |value: Value, freshness: Duration| remembered_for(&claims(value), 1000, freshness);
         assert_eq!(
             lifetime(json!({"exp": 1030}), ten_minutes),
             Some(Duration::from_secs(30))

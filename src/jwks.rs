@@ -1,18 +1,16 @@
 //! Fetching the key set over HTTP and caching it: the network edge.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use moka::future::Cache;
-use moka::ops::compute::Op;
 use reqwest::{redirect, Client, StatusCode, Url};
 
 use crate::algorithm::AlgorithmSet;
 use crate::config::Config;
 use crate::error::Refusal;
 use crate::issuers::{parse_https_url, Issuer, KeySource};
-use crate::keys::{KeySet, KeySetError};
+use crate::keys::{KeySet, KeySetError, VerificationKey};
 use crate::metrics::Metrics;
 
 /// Why a key set fetch failed.
@@ -36,6 +34,28 @@ pub enum FetchError {
     /// The OIDC discovery document is unusable.
     #[error("discovery: {0}")]
     Discovery(String),
+}
+
+impl FetchError {
+    /// Whether the answer is the provider's word on the key set rather than
+    /// an outage: a 4xx other than 408 (timeout) and 429 (throttled) says
+    /// the key set is not there (RFC 5861 serves stale content only on
+    /// errors that say nothing about it).
+    pub fn is_authoritative(&self) -> bool {
+        matches!(self, FetchError::Status(status) if (400..500).contains(status) && *status != 408 && *status != 429)
+    }
+
+    /// The `Result` dimension of the fetch metric.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::Request(_) => "unreachable",
+            FetchError::Timeout(_) => "timeout",
+            FetchError::Status(_) if self.is_authoritative() => "gone",
+            FetchError::Status(_) => "http_status",
+            FetchError::TooLarge(_) => "too_large",
+            FetchError::KeySet(_) | FetchError::Discovery(_) => "invalid",
+        }
+    }
 }
 
 /// Downloads (or, for an inline key set, reads) and parses one issuer's key
@@ -94,7 +114,7 @@ impl JwksFetcher {
         let (url, issuer) = match &self.source {
             KeySource::Inline(json) => {
                 return Ok(Fetched {
-                    set: KeySet::parse(json.as_bytes(), self.algorithms)?,
+                    set: KeySet::parse_answer(json.as_bytes(), self.algorithms)?,
                     max_age: None,
                 })
             }
@@ -111,7 +131,7 @@ impl JwksFetcher {
         .await
         .map_err(|_| FetchError::Timeout(self.timeout))??;
         Ok(Fetched {
-            set: KeySet::parse(&body, self.algorithms)?,
+            set: KeySet::parse_answer(&body, self.algorithms)?,
             max_age,
         })
     }
@@ -228,31 +248,56 @@ fn max_age(cache_control: &str) -> Option<Duration> {
     age
 }
 
-/// The cached key set.
+/// The cached key set of one issuer, and how it is kept fresh.
 ///
-/// A set younger than the TTL is used as is. An older one is refreshed by the
-/// first request that sees it, while concurrent requests go on with the old
-/// keys (stale-while-revalidate); if that refresh fails, the old keys stay in
-/// use until they are `max_stale` past the TTL (stale-if-error). Only a cold
-/// start, or a set past both, makes requests wait for a fetch.
-///
-/// A token whose kid the set lacks triggers one refetch per cooldown.
-/// Concurrent requests that need a fetch share one: moka runs compute
-/// operations on one key one at a time, and each re-checks whether another
-/// already brought a fresh enough set.
+/// - A set younger than its lifetime (the TTL, or the server's `max-age`
+///   above the floor) is used as is.
+/// - An older one is revalidated by the first request that sees it, while
+///   the others go on with the old keys at once (stale-while-revalidate). If
+///   the provider cannot be reached, the old keys serve until they are
+///   `max_stale` past their lifetime (stale-if-error, RFC 5861).
+/// - What counts as "cannot be reached" is an outage only: a transport
+///   error, a timeout, a 5xx, 408 or 429, or a body that is not a key set.
+///   A key set the server answers with (even one without usable keys) and a
+///   4xx such as 404 or 410 are the provider's word: they replace the cached
+///   keys at once, so emptying a key set revokes every key.
+/// - After a failed fetch, no request fetches again before a backoff has
+///   passed: the cooldown (at least a second), doubled after each further
+///   failure up to `max_backoff`. Requests in between are answered at once
+///   from stale keys or with `jwks_unavailable`: a flood of requests while
+///   the provider is down never becomes a flood of fetches.
+/// - One fetch at a time: others that need it wait for it, never longer than
+///   one fetch timeout plus [`DEADLINE_MARGIN`] in all.
+/// - A token whose kid the set lacks causes one refetch per cooldown, and a
+///   kid a refetch proved absent none for a while.
 #[derive(Debug)]
 pub struct KeyStore {
     fetcher: JwksFetcher,
-    cache: Cache<(), Arc<KeySet>>,
-    ttl: Duration,
-    min_ttl: Duration,
+    /// The set the provider last answered with.
+    installed: RwLock<Option<Arc<KeySet>>>,
+    /// A set bundled with the function, served (as stale) while nothing
+    /// the provider answered is at hand.
     fallback: Option<Arc<KeySet>>,
+    /// Held by the one fetch in flight.
+    fetching: tokio::sync::Mutex<()>,
+    backoff: Mutex<Backoff>,
+    min_ttl: Duration,
+    ttl: Duration,
+    max_stale: Duration,
     cooldown: Duration,
+    max_backoff: Duration,
+    fetch_timeout: Duration,
     last_kid_refetch: Mutex<Option<Instant>>,
-    revalidating: AtomicBool,
     unknown_kids: Cache<String, ()>,
     metrics: Metrics,
 }
+
+/// What a decision may wait beyond one fetch timeout for its keys: the
+/// scheduling between the fetch's end and the waiters' wake-up.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
+
+/// The least wait after a failed fetch, whatever the cooldown.
+const MIN_BACKOFF: Duration = Duration::from_secs(1);
 
 /// How long a kid that a fresh refetch did not have is answered without
 /// another: at least this, or the cooldown when longer.
@@ -261,8 +306,15 @@ const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
 /// Bounds the memory a flood of distinct made-up kids can take.
 const MAX_REMEMBERED_UNKNOWN_KIDS: u64 = 10_000;
 
+/// The key set a request got, and whether the provider answered it during
+/// this very request.
+struct Current {
+    set: Arc<KeySet>,
+    answered_now: bool,
+}
+
 impl KeyStore {
-    /// A store with an empty cache. `fallback`, a key set bundled with the
+    /// A store with nothing cached. `fallback`, a key set bundled with the
     /// function, serves when no fetch has succeeded (logged as stale keys).
     pub fn new(
         fetcher: JwksFetcher,
@@ -272,17 +324,18 @@ impl KeyStore {
     ) -> Self {
         KeyStore {
             fetcher,
-            cache: Cache::builder()
-                .max_capacity(1)
-                .time_to_live(config.jwks_cache_ttl + config.jwks_max_stale)
-                .build(),
-            ttl: config.jwks_cache_ttl,
-            min_ttl: config.jwks_min_ttl,
-            // Stale from the start, so that every request past it tries a fetch.
+            installed: RwLock::new(None),
+            // Stale from the start, so that every request past it may try a fetch.
             fallback: fallback.map(|set| Arc::new(set.fresh_for(Duration::ZERO))),
+            fetching: tokio::sync::Mutex::new(()),
+            backoff: Mutex::new(Backoff::default()),
+            min_ttl: config.jwks_min_ttl,
+            ttl: config.jwks_cache_ttl,
+            max_stale: config.jwks_max_stale,
             cooldown: config.jwks_refresh_cooldown,
+            max_backoff: config.jwks_max_backoff,
+            fetch_timeout: config.jwks_fetch_timeout,
             last_kid_refetch: Mutex::new(None),
-            revalidating: AtomicBool::new(false),
             unknown_kids: Cache::builder()
                 .max_capacity(MAX_REMEMBERED_UNKNOWN_KIDS)
                 .time_to_live(UNKNOWN_KID_MEMORY.max(config.jwks_refresh_cooldown))
@@ -291,43 +344,69 @@ impl KeyStore {
         }
     }
 
-    /// The key set to verify with now: the cached one, revalidated after the
-    /// TTL, or a fetched one when nothing usable is cached.
+    /// The key set to verify with now: the cached one, revalidated after its
+    /// lifetime, or a fetched one when nothing usable is cached.
     pub async fn current(&self) -> Result<Arc<KeySet>, Refusal> {
-        let Some(set) = self.cache.get(&()).await else {
-            let fetched = self.refresh(None).await;
-            return match (fetched, &self.fallback) {
-                (Err(_), Some(fallback)) => {
-                    tracing::warn!(
-                        source = %self.fetcher.source(),
-                        "serving the bundled fallback key set: the key set could not be fetched"
-                    );
-                    self.metrics.stale_keys_served();
-                    self.cache.insert((), Arc::clone(fallback)).await;
-                    Ok(Arc::clone(fallback))
-                }
-                (fetched, _) => fetched,
-            };
-        };
-        if set.fetched_at().elapsed() < set.lifetime() {
-            return Ok(set);
+        Ok(self.current_until(self.deadline()).await?.set)
+    }
+
+    /// A key set that has `kid`: the current one, or a refetched one when
+    /// the cooldown allows. `jwks_unavailable` when the kid is unknown and
+    /// the provider could not be asked (it failed, or is in backoff): a
+    /// token signed with a key published during an outage is not bad.
+    pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {
+        let deadline = self.deadline();
+        let current = self.current_until(deadline).await?;
+        if current.set.get(kid).is_some() {
+            return Ok(current.set);
         }
-        // Past the TTL: one request refreshes, the others use the old keys.
-        let Some(_claim) = RevalidationClaim::take(&self.revalidating) else {
-            return Ok(set);
-        };
-        match self.refresh(Some(set.fetched_at())).await {
-            Ok(fresh) => Ok(fresh),
-            Err(_) => {
-                tracing::warn!(
-                    source = %self.fetcher.source(),
-                    age_s = set.fetched_at().elapsed().as_secs(),
-                    "serving stale keys: the key set could not be refreshed"
-                );
-                self.metrics.stale_keys_served();
-                Ok(set)
-            }
+        if current.answered_now {
+            // The provider answered during this request, without the kid.
+            self.unknown_kids.insert(kid.to_owned(), ()).await;
+            return Err(Refusal::UnknownKid);
         }
+        // A kid that a refetch just proved absent costs no further fetch.
+        if self.unknown_kids.contains_key(kid) {
+            return Err(Refusal::UnknownKid);
+        }
+        if self.last_fetch_failed() {
+            return Err(Refusal::JwksUnavailable);
+        }
+        if !self.take_refetch_slot() {
+            return Err(Refusal::UnknownKid);
+        }
+        let Some(_fetching) = self.fetch_turn(deadline).await else {
+            return Err(Refusal::JwksUnavailable);
+        };
+        let seen = current.set.fetched_at();
+        let set = match self.installed_set().filter(|set| set.fetched_at() > seen) {
+            // The fetch this request waited for brought a newer set.
+            Some(set) => set,
+            None if self.backoff_blocks(Instant::now()) => return Err(Refusal::JwksUnavailable),
+            None => self
+                .fetch(deadline)
+                .await
+                .map_err(|_| Refusal::JwksUnavailable)?,
+        };
+        if set.get(kid).is_some() {
+            Ok(set)
+        } else {
+            self.unknown_kids.insert(kid.to_owned(), ()).await;
+            Err(Refusal::UnknownKid)
+        }
+    }
+
+    /// Whether the current key set still holds `key` under `kid`: a
+    /// remembered decision is only as good as the key it was verified with.
+    pub async fn still_holds(
+        &self,
+        kid: &str,
+        key: &Arc<VerificationKey>,
+    ) -> Result<bool, Refusal> {
+        let set = self.current().await?;
+        Ok(set
+            .shared_key(kid)
+            .is_some_and(|current| Arc::ptr_eq(current, key)))
     }
 
     /// How much longer `set` counts as fresh (zero once it is served stale).
@@ -340,32 +419,132 @@ impl KeyStore {
         self.fetcher.source()
     }
 
+    /// The latest a request that starts now may be answered by.
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.fetch_timeout + DEADLINE_MARGIN
+    }
+
+    async fn current_until(&self, deadline: Instant) -> Result<Current, Refusal> {
+        let now = Instant::now();
+        if let Some(set) = self.usable(now) {
+            if set.fetched_at().elapsed() < set.lifetime() {
+                return Ok(Current {
+                    set,
+                    answered_now: false,
+                });
+            }
+            // Past its lifetime: one request revalidates, the others go on
+            // with the old keys at once.
+            if !self.backoff_blocks(now) {
+                if let Ok(_fetching) = self.fetching.try_lock() {
+                    let newer = self
+                        .installed_set()
+                        .filter(|installed| installed.fetched_at() > set.fetched_at());
+                    if let Some(newer) = newer {
+                        return Ok(Current {
+                            set: newer,
+                            answered_now: false,
+                        });
+                    }
+                    if let Ok(fresh) = self.fetch(deadline).await {
+                        return Ok(Current {
+                            set: fresh,
+                            answered_now: true,
+                        });
+                    }
+                }
+            }
+            return Ok(self.serve_stale(set));
+        }
+        // Nothing usable: wait for the fetch in flight, or make one.
+        if self.backoff_blocks(now) {
+            return Err(Refusal::JwksUnavailable);
+        }
+        let Some(_fetching) = self.fetch_turn(deadline).await else {
+            return Err(Refusal::JwksUnavailable);
+        };
+        let now = Instant::now();
+        if let Some(set) = self.usable(now) {
+            return Ok(Current {
+                set,
+                answered_now: false,
+            });
+        }
+        if self.backoff_blocks(now) {
+            return Err(Refusal::JwksUnavailable);
+        }
+        let set = self
+            .fetch(deadline)
+            .await
+            .map_err(|_| Refusal::JwksUnavailable)?;
+        Ok(Current {
+            set,
+            answered_now: true,
+        })
+    }
+
+    /// The right to fetch, once the fetch in flight (if any) has ended;
+    /// `None` if that takes past `deadline`.
+    async fn fetch_turn(&self, deadline: Instant) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        tokio::time::timeout(wait, self.fetching.lock()).await.ok()
+    }
+
+    /// The installed set while it may still serve (fresh or stale within
+    /// `max_stale`), else the bundled fallback.
+    fn usable(&self, now: Instant) -> Option<Arc<KeySet>> {
+        self.installed_set()
+            .filter(|set| {
+                now.saturating_duration_since(set.fetched_at())
+                    < set.lifetime().saturating_add(self.max_stale)
+            })
+            .or_else(|| self.fallback.clone())
+    }
+
+    fn installed_set(&self) -> Option<Arc<KeySet>> {
+        self.installed
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn serve_stale(&self, set: Arc<KeySet>) -> Current {
+        tracing::warn!(
+            source = %self.fetcher.source(),
+            age_s = set.fetched_at().elapsed().as_secs(),
+            fallback = self.fallback.as_ref().is_some_and(|fallback| Arc::ptr_eq(fallback, &set)),
+            "serving stale keys: the key set could not be refreshed"
+        );
+        self.metrics.stale_keys_served();
+        Current {
+            set,
+            answered_now: false,
+        }
+    }
+
+    fn backoff_blocks(&self, now: Instant) -> bool {
+        let blocked = self
+            .backoff
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .blocks(now);
+        if blocked {
+            self.metrics.key_set_fetch_skipped();
+        }
+        blocked
+    }
+
+    fn last_fetch_failed(&self) -> bool {
+        self.backoff
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .failing()
+    }
+
     /// How long a fetched set stays fresh: the server's `max-age` kept
     /// between the floor and the configured TTL, or the TTL without one.
     fn lifetime(&self, max_age: Option<Duration>) -> Duration {
         max_age.map_or(self.ttl, |age| age.max(self.min_ttl).min(self.ttl))
-    }
-
-    /// A key set that has `kid`: the current one, or a refetched one when the
-    /// cooldown allows.
-    pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {
-        let set = self.current().await?;
-        if set.get(kid).is_some() {
-            return Ok(set);
-        }
-        // A kid that a refetch just proved absent costs no further fetch.
-        if self.unknown_kids.contains_key(kid) || !self.take_refetch_slot() {
-            return Err(Refusal::UnknownKid);
-        }
-        // A failed refetch keeps the cached set; the kid is still unknown to it.
-        match self.refresh(Some(set.fetched_at())).await {
-            Ok(set) if set.get(kid).is_some() => Ok(set),
-            Ok(_) => {
-                self.unknown_kids.insert(kid.to_owned(), ()).await;
-                Err(Refusal::UnknownKid)
-            }
-            Err(_) => Err(Refusal::UnknownKid),
-        }
     }
 
     /// Claims the one refetch per cooldown that unknown kids may cause.
@@ -384,69 +563,100 @@ impl KeyStore {
         }
     }
 
-    /// Fetches a new set unless a set newer than `older_than` (or, with
-    /// `None`, any set) arrived while this call waited for its turn.
-    async fn refresh(&self, older_than: Option<Instant>) -> Result<Arc<KeySet>, Refusal> {
-        let fetcher = &self.fetcher;
-        let metrics = &self.metrics;
-        let lifetime = |max_age| self.lifetime(max_age);
-        let result = self
-            .cache
-            .entry(())
-            .and_try_compute_with(|entry| async move {
-                if let Some(entry) = entry {
-                    let fresh_enough =
-                        older_than.is_none_or(|seen| entry.value().fetched_at() > seen);
-                    if fresh_enough {
-                        return Ok(Op::Nop);
-                    }
-                }
-                let started = Instant::now();
-                let fetched = fetcher.fetch().await;
-                let duration_ms = started.elapsed().as_millis() as u64;
-                metrics.key_set_fetch(fetched.as_ref().map(drop), duration_ms);
-                match fetched {
-                    Ok(Fetched { set, max_age }) => {
-                        let set = set.fresh_for(lifetime(max_age));
-                        log_fetch(fetcher.source(), &set, duration_ms);
-                        Ok(Op::Put(Arc::new(set)))
-                    }
-                    Err(error) => {
-                        tracing::warn!(
-                            source = %fetcher.source(),
-                            error = %error,
-                            duration_ms,
-                            "key set fetch failed"
-                        );
-                        Err(error)
-                    }
-                }
-            })
-            .await;
-        match result {
-            Ok(outcome) => outcome
-                .into_entry()
-                .map(|entry| entry.into_value())
-                .ok_or(Refusal::JwksUnavailable),
-            Err(_) => Err(Refusal::JwksUnavailable),
+    /// Fetches the key set (the caller holds the fetch turn) and installs
+    /// what the provider answered; an outage leaves the installed set as it
+    /// is and starts or lengthens the backoff.
+    async fn fetch(&self, deadline: Instant) -> Result<Arc<KeySet>, FetchError> {
+        let started = Instant::now();
+        let wait = deadline.saturating_duration_since(started);
+        let fetched = tokio::time::timeout(wait, self.fetcher.fetch())
+            .await
+            .unwrap_or(Err(FetchError::Timeout(wait)));
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let (mut set, kind) = match fetched {
+            Ok(Fetched { set, max_age }) => {
+                let kind = if set.is_empty() { "empty" } else { "ok" };
+                (set.fresh_for(self.lifetime(max_age)), kind)
+            }
+            // The provider says the key set is gone: no key is valid.
+            Err(error) if error.is_authoritative() => {
+                tracing::warn!(
+                    source = %self.fetcher.source(),
+                    error = %error,
+                    duration_ms,
+                    "the key set server answered that the key set is gone: no key is trusted until it serves one"
+                );
+                (KeySet::empty().fresh_for(self.lifetime(None)), "gone")
+            }
+            Err(error) => {
+                self.metrics.key_set_fetch(error.kind(), duration_ms);
+                let retry_in = self
+                    .backoff
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .failed(
+                        Instant::now(),
+                        self.cooldown.max(MIN_BACKOFF),
+                        self.max_backoff,
+                    );
+                tracing::warn!(
+                    source = %self.fetcher.source(),
+                    error = %error,
+                    duration_ms,
+                    retry_in_ms = retry_in.as_millis() as u64,
+                    "key set fetch failed"
+                );
+                return Err(error);
+            }
+        };
+        self.metrics.key_set_fetch(kind, duration_ms);
+        self.backoff
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .succeeded();
+        if let Some(previous) = self.installed_set() {
+            set.keep_unchanged_keys_of(&previous);
         }
+        log_fetch(self.fetcher.source(), &set, duration_ms);
+        let set = Arc::new(set);
+        *self
+            .installed
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&set));
+        Ok(set)
     }
 }
 
-/// The right to revalidate the key set, released when dropped: also when the
-/// refreshing request is cancelled mid-fetch, so revalidation never stalls.
-struct RevalidationClaim<'a>(&'a AtomicBool);
-
-impl<'a> RevalidationClaim<'a> {
-    fn take(flag: &'a AtomicBool) -> Option<Self> {
-        // `then`, not `then_some`: a claim built and dropped would release the flag.
-        (!flag.swap(true, Ordering::AcqRel)).then(|| RevalidationClaim(flag))
-    }
+/// Failed fetches in a row and when the next may be made.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Backoff {
+    failures: u32,
+    retry_at: Option<Instant>,
 }
 
-impl Drop for RevalidationClaim<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+impl Backoff {
+    /// Whether a fetch must not be made at `now`.
+    fn blocks(&self, now: Instant) -> bool {
+        self.retry_at.is_some_and(|retry_at| now < retry_at)
+    }
+
+    /// Whether the last fetch failed.
+    fn failing(&self) -> bool {
+        self.failures > 0
+    }
+
+    /// Records a failure at `now`; returns the wait before the next attempt:
+    /// `base`, doubled for each failure before, at most `cap`.
+    fn failed(&mut self, now: Instant, base: Duration, cap: Duration) -> Duration {
+        let doublings = self.failures.min(16);
+        self.failures = self.failures.saturating_add(1);
+        let wait = base.saturating_mul(1 << doublings).min(cap);
+        self.retry_at = Some(now + wait);
+        wait
+    }
+
+    fn succeeded(&mut self) {
+        *self = Backoff::default();
     }
 }
 
@@ -474,6 +684,60 @@ mod tests {
     use super::*;
 
     #[test]
+    fn backoff_doubles_from_the_base_up_to_the_cap_and_resets_on_success() {
+        let start = Instant::now();
+        let (base, cap) = (Duration::from_secs(10), Duration::from_secs(30));
+        let mut backoff = Backoff::default();
+        assert!(!backoff.blocks(start) && !backoff.failing());
+        let waits: Vec<u64> = (0..4)
+            .map(|_| backoff.failed(start, base, cap).as_secs())
+            .collect();
+        assert_eq!(waits, [10, 20, 30, 30]);
+        assert!(backoff.failing());
+        assert!(backoff.blocks(start + Duration::from_secs(29)));
+        assert!(!backoff.blocks(start + Duration::from_secs(30)));
+        backoff.succeeded();
+        assert_eq!(backoff, Backoff::default());
+        // A cap below the base wins: the cap is the longest wait.
+        assert_eq!(
+            backoff
+                .failed(start, base, Duration::from_secs(1))
+                .as_secs(),
+            1
+        );
+        // Many failures neither overflow nor pass the cap.
+        for _ in 0..100 {
+            backoff.failed(start, base, cap);
+        }
+        assert_eq!(backoff.failed(start, base, cap), cap);
+    }
+
+    #[test]
+    fn only_a_4xx_other_than_408_and_429_is_authoritative() {
+        for (status, authoritative) in [
+            (400, true),
+            (401, true),
+            (403, true),
+            (404, true),
+            (410, true),
+            (408, false),
+            (429, false),
+            (302, false),
+            (500, false),
+            (503, false),
+        ] {
+            let error = FetchError::Status(status);
+            assert_eq!(error.is_authoritative(), authoritative, "{status}");
+            assert_eq!(
+                error.kind(),
+                if authoritative { "gone" } else { "http_status" }
+            );
+        }
+        assert!(!FetchError::Timeout(Duration::from_secs(1)).is_authoritative());
+        assert!(!FetchError::KeySet(KeySetError::UnknownFormat).is_authoritative());
+    }
+
+    #[test]
     fn cache_control_max_age() {
         for (header, expected) in [
             ("max-age=300", Some(300)),
@@ -493,19 +757,5 @@ mod tests {
                 "{header}"
             );
         }
-    }
-
-    #[test]
-    fn a_revalidation_claim_is_exclusive_and_released_on_drop() {
-        let flag = AtomicBool::new(false);
-        let claim = RevalidationClaim::take(&flag);
-        assert!(claim.is_some());
-        assert!(RevalidationClaim::take(&flag).is_none());
-        assert!(
-            flag.load(Ordering::Acquire),
-            "a refused claim leaves the holder's flag set"
-        );
-        drop(claim);
-        assert!(RevalidationClaim::take(&flag).is_some());
     }
 }

@@ -25,7 +25,7 @@ use crate::rsa_pkcs1::RsaPkcs1Verifier;
 const MIN_RSA_BITS: u32 = 2048;
 
 /// The key material a verifier is built from.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 enum Material {
     Jwk(Box<Jwk>),
     /// A SubjectPublicKeyInfo, from a certificate.
@@ -164,8 +164,21 @@ pub enum KeySetError {
 }
 
 impl KeySet {
-    /// Parses a key set body, keeping only keys that can verify one of `allowed`.
+    /// Parses a key set body that must hold at least one key able to verify
+    /// one of `allowed`: a key set given in the configuration.
     pub fn parse(body: &[u8], allowed: AlgorithmSet) -> Result<Self, KeySetError> {
+        let set = Self::parse_answer(body, allowed)?;
+        if set.is_empty() {
+            return Err(KeySetError::NoUsableKey(set.skipped.len()));
+        }
+        Ok(set)
+    }
+
+    /// Parses a key set as its server answered it, keeping only keys that can
+    /// verify one of `allowed`. A set with no usable key is still a set: the
+    /// provider's word that no key is valid now (an emptied key set is how
+    /// keys are revoked in an emergency).
+    pub fn parse_answer(body: &[u8], allowed: AlgorithmSet) -> Result<Self, KeySetError> {
         let Ok(Value::Object(root)) = serde_json::from_slice::<Value>(body) else {
             return Err(KeySetError::UnknownFormat);
         };
@@ -217,9 +230,6 @@ impl KeySet {
                 }),
             }
         }
-        if keys.is_empty() {
-            return Err(KeySetError::NoUsableKey(skipped.len()));
-        }
         Ok(KeySet {
             keys,
             skipped,
@@ -228,9 +238,40 @@ impl KeySet {
         })
     }
 
+    /// A set without keys: what a server that answers that the key set is
+    /// gone (a 4xx such as 404 or 410) vouches for.
+    pub fn empty() -> Self {
+        KeySet {
+            keys: HashMap::new(),
+            skipped: Vec::new(),
+            fetched_at: Instant::now(),
+            lifetime: Duration::MAX,
+        }
+    }
+
     /// The key with this `kid`.
     pub fn get(&self, kid: &str) -> Option<&VerificationKey> {
         self.keys.get(kid).map(Arc::as_ref)
+    }
+
+    /// The key with this `kid`, shared: its identity tells whether a later
+    /// set still holds the very key a token was verified with.
+    pub fn shared_key(&self, kid: &str) -> Option<&Arc<VerificationKey>> {
+        self.keys.get(kid)
+    }
+
+    /// Takes over from `previous` every key whose material and algorithms
+    /// did not change, with the verifiers already built for it: a refetch
+    /// of an unchanged set then costs no verifier building, and a key keeps
+    /// its identity for as long as the provider keeps publishing it.
+    pub fn keep_unchanged_keys_of(&mut self, previous: &KeySet) {
+        for (kid, key) in self.keys.iter_mut() {
+            if let Some(old) = previous.keys.get(kid) {
+                if old.algorithms == key.algorithms && old.material == key.material {
+                    *key = Arc::clone(old);
+                }
+            }
+        }
     }
 
     /// The usable keys, sorted by kid.
@@ -254,7 +295,7 @@ impl KeySet {
         self.keys.len()
     }
 
-    /// Whether the set has no usable key (never true for a parsed set).
+    /// Whether the set has no usable key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

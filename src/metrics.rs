@@ -2,15 +2,14 @@
 //! per event, which CloudWatch Logs turns into metrics with no API call and
 //! no extra latency.
 //!
-//! Three lines exist: a decision (count, latency, cache hit, cold start, by
-//! decision and reason), a key set fetch (count and latency by result) and a
-//! stale key set served. Dimensions are few on purpose: each combination is
+//! Four lines exist: a decision (count, latency, cache hit, cold start, by
+//! decision and reason), a key set fetch (count and latency by result), a
+//! fetch skipped because of the backoff after a failure, and a stale key set
+//! served. Dimensions are few on purpose: each combination is
 //! a billed custom metric.
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-use crate::jwks::FetchError;
 
 /// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "WsJwtAuthorizer";
@@ -56,17 +55,17 @@ impl Metrics {
         self.emit(|function, timestamp| decision_line(function, timestamp, metric));
     }
 
-    /// Writes the line of one key set fetch, successful or not.
-    pub fn key_set_fetch(&self, result: Result<(), &FetchError>, duration_ms: u64) {
-        let result = match result {
-            Ok(()) => "ok",
-            Err(FetchError::Request(_)) => "unreachable",
-            Err(FetchError::Timeout(_)) => "timeout",
-            Err(FetchError::Status(_)) => "http_status",
-            Err(FetchError::TooLarge(_)) => "too_large",
-            Err(FetchError::KeySet(_) | FetchError::Discovery(_)) => "invalid",
-        };
+    /// Writes the line of one key set fetch, by its result: `ok`, `empty`
+    /// and `gone` (the provider answered), or an outage (`unreachable`,
+    /// `timeout`, `http_status`, `too_large`, `invalid`).
+    pub fn key_set_fetch(&self, result: &'static str, duration_ms: u64) {
         self.emit(|function, timestamp| fetch_line(function, timestamp, result, duration_ms));
+    }
+
+    /// Writes the line of a fetch not made: the backoff after a failed
+    /// fetch had not passed.
+    pub fn key_set_fetch_skipped(&self) {
+        self.emit(skipped_line);
     }
 
     /// Writes the line of a stale key set served because a refresh failed.
@@ -109,6 +108,12 @@ fn decision_line(function: &str, timestamp: u128, metric: DecisionMetric) -> Str
 fn stale_line(function: &str, timestamp: u128) -> String {
     format!(
         r#"{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":"{NAMESPACE}","Dimensions":[["FunctionName"]],"Metrics":[{{"Name":"StaleKeysServed","Unit":"Count"}}]}}]}},"FunctionName":{function},"StaleKeysServed":1}}"#
+    )
+}
+
+fn skipped_line(function: &str, timestamp: u128) -> String {
+    format!(
+        r#"{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":"{NAMESPACE}","Dimensions":[["FunctionName"]],"Metrics":[{{"Name":"KeySetFetchesSkipped","Unit":"Count"}}]}}]}},"FunctionName":{function},"KeySetFetchesSkipped":1}}"#
     )
 }
 
@@ -194,6 +199,8 @@ mod tests {
         assert_eq!(value["KeySetFetchLatency"], 2000);
         let value = parse_emf(&stale_line(&function(), 1_763_900_000_000));
         assert_eq!(value["StaleKeysServed"], 1);
+        let value = parse_emf(&skipped_line(&function(), 1_763_900_000_000));
+        assert_eq!(value["KeySetFetchesSkipped"], 1);
     }
 
     #[test]

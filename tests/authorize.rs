@@ -289,18 +289,24 @@ async fn unreachable_key_set_is_a_500_not_a_401() {
     );
 }
 
-#[tokio::test]
+/// Every way a key set server can fail at a cold start: each outage is a
+/// 500 (`jwks_unavailable`) within the timeout, the next request inside the
+/// backoff is answered at once without a fetch, and the first one after it
+/// succeeds once the server is back. Authoritative answers (a 404, an empty
+/// set) are not outages: the tokens' kids are unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_set_faults_fail_closed_within_the_timeout() {
     let key = SigningKey::shared("RS256");
     let token = key.sign(&valid_claims());
     let good = jwks(&[key]).to_string();
-    let faults: Vec<(&str, Reply)> = vec![
+    let outages: Vec<(&str, Reply)> = vec![
         (
             "slow",
             Reply::json(good.clone()).delayed(Duration::from_secs(5)),
         ),
-        ("404", Reply::status(404)),
         ("503", Reply::status(503)),
+        ("429", Reply::status(429)),
+        ("408", Reply::status(408)),
         ("html", Reply::json("<html><body>maintenance</body></html>")),
         ("truncated", Reply::json(good[..good.len() / 2].to_owned())),
         (
@@ -330,37 +336,59 @@ async fn key_set_faults_fail_closed_within_the_timeout() {
             Reply::json(good.clone()).dripping(Duration::from_millis(20)),
         ),
         ("500", Reply::status(500)),
-        ("empty set", Reply::json("{\"keys\":[]}")),
         (
             "redirect",
             Reply::status(302).with_header("Location", "http://127.0.0.1:1/jwks"),
         ),
     ];
-    for (name, reply) in faults {
-        let server = KeyServer::start_with(reply).await;
-        let authorizer = authorizer_for(
-            &server,
-            &[
-                ("JWKS_FETCH_TIMEOUT_MS", "300"),
-                ("JWKS_REFRESH_COOLDOWN_SECONDS", "0"),
-            ],
-        )
-        .await;
-        let started = Instant::now();
-        let error = decide(&authorizer, &query_event(&token)).await.unwrap_err();
-        assert_eq!(error.refusal, Refusal::JwksUnavailable, "{name}");
-        assert!(
-            started.elapsed() < Duration::from_millis(800),
-            "{name} took {:?}",
-            started.elapsed()
-        );
+    let vars = [
+        ("JWKS_FETCH_TIMEOUT_MS", "300"),
+        ("JWKS_REFRESH_COOLDOWN_SECONDS", "0"),
+    ];
+    let cases = outages.into_iter().map(|(name, reply)| {
+        let (token, good) = (token.clone(), good.clone());
+        async move {
+            let server = KeyServer::start_with(reply).await;
+            let authorizer = authorizer_for(&server, &vars).await;
+            let started = Instant::now();
+            let error = decide(&authorizer, &query_event(&token)).await.unwrap_err();
+            assert_eq!(error.refusal, Refusal::JwksUnavailable, "{name}");
+            assert!(
+                started.elapsed() < Duration::from_millis(800),
+                "{name} took {:?}",
+                started.elapsed()
+            );
+            assert_eq!(server.hits(), 1, "{name}");
 
-        // The next request after the server recovers succeeds.
-        server.set(Reply::json(good.clone()));
-        let response = decide(&authorizer, &query_event(&token)).await;
+            // Within the backoff (1 s with no cooldown): at once, no fetch.
+            server.set(Reply::json(good.clone()));
+            let started = Instant::now();
+            let error = decide(&authorizer, &query_event(&token)).await.unwrap_err();
+            assert_eq!(error.refusal, Refusal::JwksUnavailable, "{name}");
+            assert!(started.elapsed() < Duration::from_millis(50), "{name}");
+            assert_eq!(server.hits(), 1, "{name}: no fetch in the backoff");
+
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            let response = decide(&authorizer, &query_event(&token)).await;
+            assert_eq!(
+                effect(&response.unwrap_or_else(|e| panic!("{name}: {e:?}"))),
+                "Allow",
+                "{name}"
+            );
+        }
+    });
+    futures_util::future::join_all(cases).await;
+
+    for (name, reply) in [
+        ("404", Reply::status(404)),
+        ("410", Reply::status(410)),
+        ("empty set", Reply::json("{\"keys\":[]}")),
+    ] {
+        let server = KeyServer::start_with(reply).await;
+        let authorizer = authorizer_for(&server, &vars).await;
         assert_eq!(
-            effect(&response.unwrap_or_else(|e| panic!("{name}: {e:?}"))),
-            "Allow",
+            refusal(&authorizer, &query_event(&token)).await,
+            Refusal::UnknownKid,
             "{name}"
         );
     }
@@ -509,8 +537,10 @@ async fn cognito_access_token_audience_is_its_client_id() {
     );
 }
 
+/// A kid the provider could not be asked about is not a bad token: the
+/// answer is `jwks_unavailable` (500, "try again"), and the cached keys stay.
 #[tokio::test]
-async fn a_failed_refetch_for_an_unknown_kid_keeps_the_cached_keys() {
+async fn an_unknown_kid_whose_refetch_failed_is_unavailable_and_the_cached_keys_stay() {
     let key = SigningKey::shared("RS256");
     let server = KeyServer::start(&jwks(&[key])).await;
     let authorizer = authorizer_for(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]).await;
@@ -520,7 +550,13 @@ async fn a_failed_refetch_for_an_unknown_kid_keeps_the_cached_keys() {
     let unknown = key.sign_with_header(&json!({"alg": "RS256", "kid": "new-kid"}), &valid_claims());
     assert_eq!(
         refusal(&authorizer, &query_event(&unknown)).await,
-        Refusal::UnknownKid
+        Refusal::JwksUnavailable
+    );
+    assert_eq!(server.hits(), 2);
+    // In the backoff that follows, no refetch: still unavailable, at once.
+    assert_eq!(
+        refusal(&authorizer, &query_event(&unknown)).await,
+        Refusal::JwksUnavailable
     );
     assert_eq!(server.hits(), 2);
     let response = decide(&authorizer, &query_event(&key.sign(&valid_claims())))
@@ -547,6 +583,7 @@ async fn stale_keys_serve_while_the_key_set_is_down_then_expire() {
         &[
             ("JWKS_CACHE_TTL_SECONDS", "1"),
             ("JWKS_MAX_STALE_SECONDS", "1"),
+            ("JWKS_MAX_BACKOFF_SECONDS", "1"),
         ],
     )
     .await;
@@ -576,7 +613,9 @@ async fn stale_keys_serve_while_the_key_set_is_down_then_expire() {
         "Allow"
     );
 
+    // Once the backoff after the last failure has passed, the next request fetches.
     server.set_keys(&jwks(&[key]));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         effect(&decide(&strict, &query_event(&token)).await.unwrap()),
         "Allow"
