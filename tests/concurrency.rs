@@ -55,10 +55,13 @@ async fn eight_workers_answer_a_burst_together_with_one_fetch() {
             ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
             ("JWT_ISSUER", ISSUER),
             ("JWKS_CACHE_TTL_SECONDS", "2"),
+            ("JWKS_REFRESH_COOLDOWN_SECONDS", "1"),
         ],
     );
     api.wait_for_pollers(8).await;
     assert_eq!(server.hits(), 1, "the failed prefetch");
+    // The backoff after that failure (the 1 s cooldown) passes first.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
 
     server.set(Reply::json(jwks(&[key]).to_string()).delayed(Duration::from_millis(500)));
     let token = key.sign(&valid_claims());
