@@ -1,26 +1,46 @@
 //! Starting the compiled authorizer binary as Lambda would, and reading its logs.
 
+use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use serde_json::Value;
-use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 
 use super::runtime_api::RuntimeApi;
 
+/// Where each started function writes, by process id: a file, not a pipe,
+/// so that a function writing more than a pipe holds never blocks on a
+/// test that reads its logs only at the end.
+static LOG_FILES: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
+
 /// Starts the binary with only the variables Lambda would set plus `vars`.
 pub fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
-    function_command(
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "ws-jwt-authorizer-test-{}-{}.log",
+        std::process::id(),
+        STARTED.fetch_add(1, Ordering::SeqCst)
+    ));
+    let file = std::fs::File::create(&path).unwrap();
+    let child = function_command(
         Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer")),
         api,
         vars,
     )
+    .stdout(Stdio::from(file.try_clone().unwrap()))
+    .stderr(Stdio::from(file))
     .spawn()
-    .unwrap()
+    .unwrap();
+    if let Some(pid) = child.id() {
+        LOG_FILES.lock().unwrap().push((pid, path));
+    }
+    child
 }
 
 /// `command` (the binary, or a wrapper that runs it) with the environment
-/// Lambda gives a function plus `vars`, output piped.
+/// Lambda gives a function plus `vars`.
 pub fn function_command(mut command: Command, api: &RuntimeApi, vars: &[(&str, &str)]) -> Command {
     command
         .env_clear()
@@ -29,8 +49,6 @@ pub fn function_command(mut command: Command, api: &RuntimeApi, vars: &[(&str, &
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .kill_on_drop(true);
     for (name, value) in vars {
         command.env(name, value);
@@ -40,23 +58,16 @@ pub fn function_command(mut command: Command, api: &RuntimeApi, vars: &[(&str, &
 
 /// Stops the function and returns everything it wrote.
 pub async fn stop_and_read_logs(mut child: Child) -> String {
+    let file = child.id().and_then(|pid| {
+        let mut files = LOG_FILES.lock().unwrap();
+        let index = files.iter().position(|(started, _)| *started == pid)?;
+        Some(files.swap_remove(index).1)
+    });
     let _ = child.start_kill();
     let _ = child.wait().await;
-    let mut logs = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let path = file.expect("started by start_function");
+    let logs = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(path);
     if let Some(mut file) = super::archive::log_file("function") {
         let _ = std::io::Write::write_all(&mut file, logs.as_bytes());
     }
