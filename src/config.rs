@@ -9,7 +9,7 @@ use reqwest::Url;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::context::{ClaimPath, ContextSpec};
-use crate::issuers::{parse_https_url, parse_issuers, Issuer, KeySource};
+use crate::issuers::{parse_https_url, parse_issuers, redacted, shared_key_set, Issuer, KeySource};
 use crate::keys::KeySet;
 use crate::policy::ArnPattern;
 use crate::provider::{self, parse_required_claims, Preset, Provider, RequiredClaim};
@@ -268,11 +268,13 @@ impl Config {
         };
 
         let provider = get(JWT_PROVIDER);
+        let mut entra_without_tenant = false;
         let preset = match &provider {
             None => Preset::default(),
             Some(value) => {
                 let (provider, parameter) = Provider::parse(value)
                     .map_err(|reason| ConfigError::new(JWT_PROVIDER, reason))?;
+                entra_without_tenant = provider == Provider::Entra && parameter.is_none();
                 if parameter.is_some() && get(JWT_ISSUERS).is_some() {
                     return Err(ConfigError::new(
                         JWT_PROVIDER,
@@ -336,6 +338,22 @@ impl Config {
             jwks_json.as_deref(),
         )?;
         for issuer in &issuers {
+            if let (None, KeySource::Url(url)) = (&issuer.names, &issuer.keys) {
+                if let Some(provider) = shared_key_set(url) {
+                    let (variable, fix) = if entra_without_tenant {
+                        (JWT_PROVIDER, "name the tenant: entra:TENANT_ID")
+                    } else {
+                        (JWT_ISSUER, "set it to the issuer of your tenant or project")
+                    };
+                    return Err(ConfigError::new(
+                        variable,
+                        format!(
+                            "is required with {}: {provider}'s key set signs tokens for every tenant and project, so without an issuer any of them would be accepted ({fix})",
+                            redacted(url)
+                        ),
+                    ));
+                }
+            }
             if let KeySource::Inline(json) = &issuer.keys {
                 let variable = if issuers_json.is_some() {
                     JWT_ISSUERS
@@ -547,10 +565,7 @@ impl Config {
         [
             (
                 JWT_ISSUER_JWKS_URI,
-                self.jwks_uri
-                    .as_ref()
-                    .map(Url::to_string)
-                    .unwrap_or_default(),
+                self.jwks_uri.as_ref().map(redacted).unwrap_or_default(),
             ),
             (JWT_AUTHORIZED_AUDIENCES, list(&self.audiences)),
             (JWT_VERIFY_EXPIRATION, self.verify_expiration.to_string()),
@@ -659,7 +674,13 @@ impl Config {
                     .map(list)
                     .unwrap_or_default(),
             ),
-            (JWT_ISSUERS, self.issuers_json.clone().unwrap_or_default()),
+            (
+                JWT_ISSUERS,
+                self.issuers_json
+                    .as_deref()
+                    .map(redacted_issuers)
+                    .unwrap_or_default(),
+            ),
             (JWKS_JSON, self.jwks_json.clone().unwrap_or_default()),
             (
                 JWKS_FALLBACK_FILE,
@@ -696,6 +717,22 @@ impl Config {
         }
         warnings
     }
+}
+
+/// `JWT_ISSUERS` with each `jwks_uri` shown as [`redacted`] (the JSON as
+/// given when it cannot be read, which start-up has refused already).
+fn redacted_issuers(json: &str) -> String {
+    let Ok(mut entries) = serde_json::from_str::<Vec<serde_json::Value>>(json) else {
+        return json.to_owned();
+    };
+    for entry in &mut entries {
+        if let Some(uri) = entry.get_mut("jwks_uri") {
+            if let Some(url) = uri.as_str().and_then(|uri| Url::parse(uri).ok()) {
+                *uri = serde_json::Value::String(redacted(&url));
+            }
+        }
+    }
+    serde_json::Value::Array(entries).to_string()
 }
 
 fn parse_transports(
@@ -1014,6 +1051,64 @@ mod tests {
         }
         let custom = config(&[MINIMAL[0], MINIMAL[1], (JWT_ALGORITHMS, "ES256, RS256")]).unwrap();
         assert_eq!(custom.settings()[5].1, "RS256,ES256");
+    }
+
+    #[test]
+    fn a_shared_key_set_needs_an_issuer() {
+        let entra =
+            config(&[(JWT_PROVIDER, "entra"), (JWT_AUTHORIZED_AUDIENCES, "api")]).unwrap_err();
+        assert_eq!(entra.variable, JWT_PROVIDER);
+        assert!(entra.reason.contains("entra:TENANT_ID"), "{entra}");
+        for url in [
+            "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+            "https://www.googleapis.com/oauth2/v3/certs",
+            "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com",
+        ] {
+            let vars = [(JWT_ISSUER_JWKS_URI, url), (JWT_AUTHORIZED_AUDIENCES, "api")];
+            let error = config(&vars).unwrap_err();
+            assert_eq!(error.variable, JWT_ISSUER, "{url}");
+            let with_issuer = [vars[0], vars[1], (JWT_ISSUER, "https://issuer.example.com")];
+            assert!(config(&with_issuer).is_ok(), "{url}");
+        }
+        assert!(config(&[
+            (JWT_PROVIDER, "entra:t1"),
+            (JWT_AUTHORIZED_AUDIENCES, "api")
+        ])
+        .is_ok());
+        // A key set of one tenant without JWT_ISSUER stays allowed, with a warning.
+        let own = config(&MINIMAL).unwrap();
+        assert_eq!(own.warnings().len(), 1);
+    }
+
+    #[test]
+    fn settings_show_key_set_urls_without_credentials() {
+        let with_secrets = config(&[
+            (
+                JWT_ISSUER_JWKS_URI,
+                "https://user:pw@idp.example.com/keys?api_key=k",
+            ),
+            (JWT_AUTHORIZED_AUDIENCES, "api"),
+        ])
+        .unwrap();
+        assert_eq!(
+            with_secrets.settings()[0].1,
+            "https://***:***@idp.example.com/keys?api_key=***"
+        );
+        let issuers = config(&[
+            (
+                JWT_ISSUERS,
+                r#"[{"issuer": "https://a.example.com", "jwks_uri": "https://a.example.com/k?token=t0p"}]"#,
+            ),
+            (JWT_AUTHORIZED_AUDIENCES, "api"),
+        ])
+        .unwrap();
+        let shown =
+            &issuers.settings()[VARIABLES.iter().position(|v| *v == JWT_ISSUERS).unwrap()].1;
+        assert!(
+            shown.contains("https://a.example.com/k?token=***"),
+            "{shown}"
+        );
+        assert!(!shown.contains("t0p"), "{shown}");
     }
 
     #[test]

@@ -29,13 +29,58 @@ pub enum KeySource {
     Inline(String),
 }
 
+/// Shown with any user info and query values redacted: a key set URL may
+/// carry credentials, and this is what logs, `check-config`, `explain` and
+/// errors print.
 impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeySource::Url(url) => write!(f, "{url}"),
-            KeySource::Discovery { document, .. } => write!(f, "discovery {document}"),
+            KeySource::Url(url) => f.write_str(&redacted(url)),
+            KeySource::Discovery { document, .. } => write!(f, "discovery {}", redacted(document)),
             KeySource::Inline(_) => f.write_str("the inline key set"),
         }
+    }
+}
+
+/// `url` with its user info and the values of its query and fragment
+/// replaced by `***`: what may be printed of a URL that can carry credentials.
+pub fn redacted(url: &Url) -> String {
+    const HIDDEN: &str = "***";
+    let mut shown = url.clone();
+    if !shown.username().is_empty() || shown.password().is_some() {
+        let _ = shown.set_username(HIDDEN);
+        let _ = shown.set_password(shown.password().map(|_| HIDDEN));
+    }
+    if shown.query().is_some() {
+        let names: Vec<String> = url
+            .query_pairs()
+            .map(|(name, _)| name.into_owned())
+            .collect();
+        shown
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(names.iter().map(|name| (name.as_str(), HIDDEN)));
+    }
+    if shown.fragment().is_some() {
+        shown.set_fragment(Some(HIDDEN));
+    }
+    shown.to_string()
+}
+
+/// The provider whose key set at `url` signs for many tenants or projects,
+/// if it is a known one: such a key set proves only that the provider
+/// issued a token, not for whom, so it needs an issuer to mean anything.
+pub fn shared_key_set(url: &Url) -> Option<&'static str> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    match host.as_str() {
+        // Entra's keys are the same for every tenant, whatever path serves them.
+        "login.microsoftonline.com"
+        | "login.microsoft.com"
+        | "login.windows.net"
+        | "sts.windows.net" => Some("Microsoft Entra ID"),
+        // Google's OAuth keys and Firebase's securetoken keys sign for every project.
+        "www.googleapis.com" | "securetoken.googleapis.com" => Some("Google and Firebase"),
+        _ => None,
     }
 }
 
@@ -145,15 +190,21 @@ pub fn parse_issuers(json: &str, default_audiences: &[String]) -> Result<Vec<Iss
 }
 
 /// An `https://` URL, or `http://` on a loopback address (tests, local runs).
+/// Errors show the URL redacted, and an unreadable value not at all: either
+/// may carry credentials.
 pub fn parse_https_url(value: &str) -> Result<Url, String> {
-    let url = Url::parse(value).map_err(|error| format!("{value:?} is not a URL: {error}"))?;
+    let url = Url::parse(value).map_err(|error| format!("is not a URL: {error}"))?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
         "http" => Err(format!(
-            "{value} must use https:// (plain http:// is allowed only for loopback addresses)"
+            "{} must use https:// (plain http:// is allowed only for loopback addresses)",
+            redacted(&url)
         )),
-        other => Err(format!("{value} must use https://, got {other}://")),
+        other => Err(format!(
+            "{} must use https://, got {other}://",
+            redacted(&url)
+        )),
     }
 }
 
@@ -220,6 +271,63 @@ mod tests {
     }
 
     #[test]
+    fn urls_are_shown_without_credentials() {
+        for (url, shown) in [
+            (
+                "https://idp.example.com/keys",
+                "https://idp.example.com/keys",
+            ),
+            (
+                "https://user:p%40ss@idp.example.com/keys",
+                "https://***:***@idp.example.com/keys",
+            ),
+            (
+                "https://token@idp.example.com/keys",
+                "https://***@idp.example.com/keys",
+            ),
+            (
+                "https://idp.example.com/keys?api_key=s3cr3t&tenant=a#frag",
+                "https://idp.example.com/keys?api_key=***&tenant=***#***",
+            ),
+        ] {
+            assert_eq!(redacted(&Url::parse(url).unwrap()), shown);
+            assert_eq!(KeySource::Url(Url::parse(url).unwrap()).to_string(), shown);
+        }
+        let error = parse_https_url("https//user:secret@host").unwrap_err();
+        assert!(!error.contains("secret"), "{error}");
+    }
+
+    #[test]
+    fn known_shared_key_sets() {
+        for (url, shared) in [
+            (
+                "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+                true,
+            ),
+            (
+                "https://LOGIN.microsoftonline.com/0000-tenant/discovery/keys",
+                true,
+            ),
+            ("https://www.googleapis.com/oauth2/v3/certs", true),
+            (
+                "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+                true,
+            ),
+            (
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_x/.well-known/jwks.json",
+                false,
+            ),
+            ("https://tenant.eu.auth0.com/.well-known/jwks.json", false),
+        ] {
+            assert_eq!(
+                shared_key_set(&Url::parse(url).unwrap()).is_some(),
+                shared,
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
     fn mistakes_are_named() {
         for (json, expected) in [
             ("{}", "is not a JSON list"),
@@ -238,6 +346,10 @@ mod tests {
                 "must use https://",
             ),
             (r#"[{"issuer": "not a url"}]"#, "is not a URL"),
+            (
+                r#"[{"issuer": "https://a", "jwks_uri": "http://u:secret@a/k?key=secret"}]"#,
+                "http://***:***@a/k?key=*** must use https://",
+            ),
             (
                 r#"[{"issuer": "https://a", "audiences": []}]"#,
                 "no audiences",

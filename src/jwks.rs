@@ -158,7 +158,7 @@ impl JwksFetcher {
                 metadata.issuer
             )));
         }
-        let url = parse_https_url(&metadata.jwks_uri).map_err(FetchError::Discovery)?;
+        let url = discovered_key_set_url(document, &metadata.jwks_uri)?;
         *self
             .discovered
             .lock()
@@ -219,6 +219,21 @@ impl JwksFetcher {
             FetchError::Request(message)
         }
     }
+}
+
+/// The key set URL a discovery document at `document` names: `https`, or
+/// plain `http` only when the document itself was read over `http` on
+/// loopback. An `https` issuer's document may not send the key set fetch to
+/// `http`, where anyone on the path could answer with keys of their own.
+fn discovered_key_set_url(document: &Url, jwks_uri: &str) -> Result<Url, FetchError> {
+    let url = parse_https_url(jwks_uri).map_err(FetchError::Discovery)?;
+    if document.scheme() == "https" && url.scheme() != "https" {
+        return Err(FetchError::Discovery(format!(
+            "its jwks_uri {} is not https, as the issuer is",
+            crate::issuers::redacted(&url)
+        )));
+    }
+    Ok(url)
 }
 
 /// The members of an OpenID Provider's metadata this authorizer reads.
@@ -735,6 +750,30 @@ mod tests {
         }
         assert!(!FetchError::Timeout(Duration::from_secs(1)).is_authoritative());
         assert!(!FetchError::KeySet(KeySetError::UnknownFormat).is_authoritative());
+    }
+
+    #[test]
+    fn discovery_keeps_the_issuers_scheme() {
+        let https = Url::parse("https://idp.example.com/.well-known/openid-configuration").unwrap();
+        let loopback =
+            Url::parse("http://127.0.0.1:8080/.well-known/openid-configuration").unwrap();
+        assert!(discovered_key_set_url(&https, "https://keys.example.com/jwks").is_ok());
+        for downgrade in [
+            "http://127.0.0.1:9/jwks",
+            "http://localhost/jwks",
+            "http://keys.example.com/jwks",
+        ] {
+            assert!(
+                matches!(
+                    discovered_key_set_url(&https, downgrade),
+                    Err(FetchError::Discovery(_))
+                ),
+                "{downgrade}"
+            );
+        }
+        assert!(discovered_key_set_url(&loopback, "http://127.0.0.1:9/jwks").is_ok());
+        assert!(discovered_key_set_url(&loopback, "https://keys.example.com/jwks").is_ok());
+        assert!(discovered_key_set_url(&loopback, "http://keys.example.com/jwks").is_err());
     }
 
     #[test]

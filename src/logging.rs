@@ -3,7 +3,10 @@
 
 use std::str::FromStr;
 
-use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter};
+use tracing::{Level, Metadata};
+use tracing_subscriber::filter::{filter_fn, Directive, EnvFilter, LevelFilter};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// lambda_runtime logs every handler error at ERROR level from this target.
 /// A refused token is an ordinary outcome, already in the decision line, so
@@ -24,16 +27,28 @@ pub fn init() {
     if let Ok(directive) = Directive::from_str(HANDLER_ERROR_TARGET) {
         filter = filter.add_directive(directive);
     }
-    let subscriber = tracing_subscriber::fmt()
+    let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
-        .without_time()
-        .with_env_filter(filter);
+        .without_time();
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(filter_fn(is_safe_to_write));
     // A second initialisation (tests, examples) keeps the first subscriber.
     let _ = if format.eq_ignore_ascii_case("json") {
-        subscriber.json().try_init()
+        registry.with(layer.json()).try_init()
     } else {
-        subscriber.try_init()
+        registry.with(layer).try_init()
     };
+}
+
+/// Whether an event or span may be written at all, whatever level was asked
+/// for: other crates' DEBUG and TRACE output carries what they handle
+/// (lambda_runtime writes the whole event — query string, `Authorization`,
+/// cookies, subprotocols: the token — and hyper and reqwest write headers and
+/// bodies), so only this crate's own may pass below INFO. This crate never
+/// writes a token, a signature or key material at any level.
+fn is_safe_to_write(metadata: &Metadata<'_>) -> bool {
+    *metadata.level() <= Level::INFO || metadata.target().starts_with(env!("CARGO_CRATE_NAME"))
 }
 
 /// Lambda's level names, `FATAL` included, to a filter; unknown names mean INFO.
@@ -47,6 +62,50 @@ fn level_filter(value: &str) -> LevelFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_crates_write_nothing_below_info() {
+        use tracing::callsite::Identifier;
+        use tracing::metadata::Kind;
+        use tracing::Callsite;
+
+        struct Site;
+        impl Callsite for Site {
+            fn set_interest(&self, _: tracing::subscriber::Interest) {}
+            fn metadata(&self) -> &Metadata<'_> {
+                unreachable!()
+            }
+        }
+        static SITE: Site = Site;
+        let metadata = |target: &'static str, level: Level| {
+            Metadata::new(
+                "event",
+                target,
+                level,
+                None,
+                None,
+                None,
+                tracing::field::FieldSet::new(&[], Identifier(&SITE)),
+                Kind::EVENT,
+            )
+        };
+        for (target, level, written) in [
+            ("lambda_runtime::layers::api_response", Level::TRACE, false),
+            ("lambda_runtime", Level::DEBUG, false),
+            ("hyper_util::client", Level::TRACE, false),
+            ("reqwest::connect", Level::DEBUG, false),
+            ("lambda_runtime", Level::INFO, true),
+            ("hyper", Level::WARN, true),
+            ("ws_jwt_authorizer::jwks", Level::TRACE, true),
+            ("ws_jwt_authorizer", Level::DEBUG, true),
+        ] {
+            assert_eq!(
+                is_safe_to_write(&metadata(target, level)),
+                written,
+                "{target} at {level}"
+            );
+        }
+    }
 
     #[test]
     fn lambda_level_names() {
