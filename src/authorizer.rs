@@ -17,7 +17,8 @@ use crate::jws;
 use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{policy_response, AuthorizerResponse};
-use crate::token::{extract_token, origin_allowed};
+use crate::context::json_len;
+use crate::token::{extract_token, origin_allowed, TokenSource};
 
 /// A configured authorizer: the configuration and the cached key set, shared
 /// by every invocation of the execution environment.
@@ -32,13 +33,17 @@ pub struct Authorizer {
     decided_once: AtomicBool,
 }
 
-/// What a valid token grants: an Allow, or a Deny (403) for the reason given.
+/// What a valid token grants: an Allow, or a Deny (403) for the reason
+/// given, as the answer API Gateway receives.
 #[derive(Debug)]
 pub(crate) struct Grant {
-    principal_id: String,
-    context: Map<String, Value>,
+    response: AuthorizerResponse,
     denied: Option<Refusal>,
 }
+
+/// The largest answer API Gateway takes from a Lambda authorizer; it turns
+/// a larger one into a 500, so a larger one is refused here with its reason.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024;
 
 /// What the decision log line reports, filled in as the checks go.
 #[derive(Debug, Default)]
@@ -149,12 +154,7 @@ impl Authorizer {
             cold_start,
         });
         let grant = result.map_err(|refusal| HandlerError { refusal })?;
-        Ok(policy_response(
-            grant.principal_id,
-            grant.denied.is_none(),
-            &event.method_arn,
-            grant.context,
-        ))
+        Ok(grant.response)
     }
 
     pub(crate) async fn evaluate(
@@ -238,6 +238,11 @@ impl Authorizer {
         } else {
             None
         };
+        if found.source == TokenSource::Protocol && found.subprotocol.is_none() {
+            tracing::warn!(
+                "the client offered no subprotocol besides the token's: the $connect integration has none to answer with, and browsers fail such a handshake"
+            );
+        }
         let context = match denied {
             Some(_) => Map::new(),
             None => {
@@ -252,11 +257,11 @@ impl Authorizer {
                 context.entries
             }
         };
-        Ok(Grant {
-            principal_id,
-            context,
-            denied,
-        })
+        let response = policy_response(principal_id, denied.is_none(), &event.method_arn, context);
+        if json_len(&response) > MAX_RESPONSE_BYTES {
+            return Err(Refusal::ResponseTooLarge);
+        }
+        Ok(Grant { response, denied })
     }
 }
 

@@ -180,7 +180,7 @@ fn context_value(value: &Value) -> Option<Value> {
 }
 
 /// The length of `value`'s JSON text, counted without building it.
-fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
+pub(crate) fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
     struct Count(usize);
     impl io::Write for Count {
         fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {

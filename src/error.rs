@@ -94,6 +94,11 @@ pub enum Refusal {
     /// The token is valid but the API being connected to is not in `AUTHORIZED_APIS`.
     #[error("the API is not covered by AUTHORIZED_APIS")]
     ApiNotAuthorized,
+    /// The answer would be larger than API Gateway accepts from an
+    /// authorizer (8 KiB; it turns a larger one into a 500): an oversize
+    /// principal claim, or an oversize subprotocol offered beside the token.
+    #[error("the answer would exceed API Gateway's authorizer response limit")]
+    ResponseTooLarge,
     /// The key set could not be fetched or used and no cached key exists.
     #[error("the key set is unavailable")]
     JwksUnavailable,
@@ -101,7 +106,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every refusal, for documentation and its drift test.
-    pub const ALL: [Refusal; 28] = [
+    pub const ALL: [Refusal; 29] = [
         Refusal::MissingToken,
         Refusal::ConflictingTokens,
         Refusal::TokenTooLarge,
@@ -129,6 +134,7 @@ impl Refusal {
         Refusal::OriginNotAllowed,
         Refusal::MissingScope,
         Refusal::ApiNotAuthorized,
+        Refusal::ResponseTooLarge,
         Refusal::JwksUnavailable,
     ];
 
@@ -162,6 +168,7 @@ impl Refusal {
             Refusal::OriginNotAllowed => "origin_not_allowed",
             Refusal::MissingScope => "missing_scope",
             Refusal::ApiNotAuthorized => "api_not_authorized",
+            Refusal::ResponseTooLarge => "response_too_large",
             Refusal::JwksUnavailable => "jwks_unavailable",
         }
     }

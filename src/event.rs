@@ -68,12 +68,26 @@ const HEADER_NAMES: [&str; 4] = [
 /// long to hold a token (with a `Bearer ` prefix and some whitespace).
 pub const MAX_CARRIED_BYTES: usize = crate::token::MAX_TOKEN_BYTES + 128;
 
+/// The `Cookie` header carries every cookie of the site, not just the
+/// token's (analytics cookies alone can pass 8 KiB), so it has a bound of
+/// its own; the token cookie's value is held to the token cap when read.
+pub const MAX_COOKIE_HEADER_BYTES: usize = 32 * 1024;
+
+/// The cap of each kept header, in the order of [`HEADER_NAMES`].
+const HEADER_CAPS: [usize; 4] = [
+    MAX_CARRIED_BYTES,
+    MAX_CARRIED_BYTES,
+    MAX_COOKIE_HEADER_BYTES,
+    MAX_CARRIED_BYTES,
+];
+
 /// The `authorization` values one map of the event carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Carried {
     /// The values, in order.
     pub values: Vec<String>,
-    /// Whether a value longer than [`MAX_CARRIED_BYTES`] was left out.
+    /// Whether a value longer than its cap ([`MAX_CARRIED_BYTES`], or
+    /// [`MAX_COOKIE_HEADER_BYTES`] for cookies) was left out.
     pub oversize: bool,
 }
 
@@ -105,6 +119,7 @@ fn header_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CarriedHe
     deserializer
         .deserialize_option(Entries {
             names: HEADER_NAMES,
+            caps: HEADER_CAPS,
             ignore_case: true,
             multi: false,
         })
@@ -117,6 +132,7 @@ fn multi_header_values<'de, D: Deserializer<'de>>(
     deserializer
         .deserialize_option(Entries {
             names: HEADER_NAMES,
+            caps: HEADER_CAPS,
             ignore_case: true,
             multi: true,
         })
@@ -128,6 +144,7 @@ fn query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D
     deserializer
         .deserialize_option(Entries {
             names: QUERY_NAMES,
+            caps: [MAX_CARRIED_BYTES],
             ignore_case: false,
             multi: false,
         })
@@ -138,6 +155,7 @@ fn multi_query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carr
     deserializer
         .deserialize_option(Entries {
             names: QUERY_NAMES,
+            caps: [MAX_CARRIED_BYTES],
             ignore_case: false,
             multi: true,
         })
@@ -146,10 +164,11 @@ fn multi_query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carr
 
 /// Reads a (possibly `null`) map of name to value (or to a list of values)
 /// and keeps the values of the entries named in `names`, one slot per name,
-/// skipping the rest without allocating.
+/// each up to its cap in `caps`, skipping the rest without allocating.
 #[derive(Clone, Copy)]
 struct Entries<const N: usize> {
     names: [&'static str; N],
+    caps: [usize; N],
     ignore_case: bool,
     multi: bool,
 }
@@ -180,20 +199,21 @@ impl<'de, const N: usize> Visitor<'de> for Entries<N> {
             ignore_case: self.ignore_case,
         };
         while let Some(index) = map.next_key_seed(seed)? {
-            match index.and_then(|index| slots.get_mut(index)) {
+            let slot = index.and_then(|index| Some((slots.get_mut(index)?, *self.caps.get(index)?)));
+            match slot {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
-                Some(slot) if self.multi => map.next_value_seed(CappedValues(slot))?,
-                Some(slot) => map.next_value_seed(CappedValue(slot))?,
+                Some((slot, cap)) if self.multi => map.next_value_seed(CappedValues(slot, cap))?,
+                Some((slot, cap)) => map.next_value_seed(CappedValue(slot, cap))?,
             }
         }
         Ok(slots)
     }
 }
 
-/// One value (or `null`), added to `Carried` unless it is too long to copy.
-struct CappedValue<'a>(&'a mut Carried);
+/// One value (or `null`), added to `Carried` unless it is longer than the cap.
+struct CappedValue<'a>(&'a mut Carried, usize);
 
 impl<'de> DeserializeSeed<'de> for CappedValue<'_> {
     type Value = ();
@@ -223,7 +243,7 @@ impl<'de> Visitor<'de> for CappedValue<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
-        if value.len() > MAX_CARRIED_BYTES {
+        if value.len() > self.1 {
             self.0.oversize = true;
         } else {
             self.0.values.push(value.to_owned());
@@ -233,7 +253,7 @@ impl<'de> Visitor<'de> for CappedValue<'_> {
 }
 
 /// A list of values (or `null`), each added as by [`CappedValue`].
-struct CappedValues<'a>(&'a mut Carried);
+struct CappedValues<'a>(&'a mut Carried, usize);
 
 impl<'de> DeserializeSeed<'de> for CappedValues<'_> {
     type Value = ();
@@ -263,7 +283,10 @@ impl<'de> Visitor<'de> for CappedValues<'_> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(CappedValue(self.0))?.is_some() {}
+        while seq
+            .next_element_seed(CappedValue(&mut *self.0, self.1))?
+            .is_some()
+        {}
         Ok(())
     }
 }
@@ -360,6 +383,24 @@ mod tests {
         assert!(event.multi_value_headers.cookie.values.is_empty());
         assert_eq!(event.query_authorization.values, vec!["e"]);
         assert_eq!(event.query_authorization_values.values, vec!["f", "g"]);
+    }
+
+    #[test]
+    fn the_cookie_header_has_a_larger_cap_of_its_own() {
+        let analytics = format!("_ga={}; access_token=a.b.c", "x".repeat(20_000));
+        let event = parse(&format!(r#"{{"headers":{{"Cookie":"{analytics}"}}}}"#));
+        assert_eq!(event.headers.cookie.values, vec![analytics]);
+        assert!(!event.headers.cookie.oversize);
+        let huge = "x".repeat(MAX_COOKIE_HEADER_BYTES + 1);
+        let event = parse(&format!(
+            r#"{{"headers":{{"Cookie":"{huge}","Authorization":"{huge}"}}}}"#
+        ));
+        assert!(event.headers.cookie.oversize && event.headers.authorization.oversize);
+        let over_token_cap = "x".repeat(MAX_CARRIED_BYTES + 1);
+        let event = parse(&format!(
+            r#"{{"headers":{{"Sec-WebSocket-Protocol":"{over_token_cap}"}}}}"#
+        ));
+        assert!(event.headers.protocol.oversize);
     }
 
     #[test]

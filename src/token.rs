@@ -91,7 +91,10 @@ pub struct Found<'a> {
     pub source: TokenSource,
     /// The subprotocol the `$connect` integration must answer with, when the
     /// client offered subprotocols and `protocol` is a source: the first one
-    /// offered that carries no token, else the token-carrying one.
+    /// offered that carries no token. Never the token-carrying one: a client
+    /// that offers only that cannot be answered, and browsers then fail the
+    /// handshake (offer another, as Kubernetes clients offer `v4.channel.k8s.io`
+    /// beside `base64url.bearer.authorization.k8s.io.<token>`).
     pub subprotocol: Option<&'a str>,
 }
 
@@ -212,11 +215,12 @@ fn from_protocols<'a>(
         }
     }
     let token = agreed(tokens.into_iter().map(normalize))?;
+    // Never the token itself: the echoed protocol goes into the context,
+    // the routes' logs and the handshake's answer.
     let echo = offered
         .iter()
         .zip(&carriers)
         .find(|(_, carrier)| !**carrier)
-        .or_else(|| offered.iter().zip(&carriers).find(|(_, carrier)| **carrier))
         .map(|(protocol, _)| *protocol);
     Ok((token, echo))
 }
@@ -335,7 +339,7 @@ mod tests {
             Ok(("a.b.c".to_owned(), Some("chat.v1".to_owned())))
         );
         let alone = format!("{PREFIX}a.b.c");
-        assert_eq!(found(&alone), Ok(("a.b.c".to_owned(), Some(alone.clone()))));
+        assert_eq!(found(&alone), Ok(("a.b.c".to_owned(), None)));
         assert_eq!(
             found(&format!("bearer, a.b.c, {PREFIX}a.b.c")),
             Ok(("a.b.c".to_owned(), Some("bearer".to_owned())))
