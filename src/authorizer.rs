@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::claims;
 use crate::config::Config;
+use crate::context::json_len;
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::error::{HandlerError, Outcome, Refusal};
 use crate::event::ConnectEvent;
@@ -17,7 +18,6 @@ use crate::jws;
 use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{policy_response, AuthorizerResponse};
-use crate::context::json_len;
 use crate::token::{extract_token, origin_allowed, TokenSource};
 
 /// A configured authorizer: the configuration and the cached key set, shared

@@ -199,7 +199,8 @@ impl<'de, const N: usize> Visitor<'de> for Entries<N> {
             ignore_case: self.ignore_case,
         };
         while let Some(index) = map.next_key_seed(seed)? {
-            let slot = index.and_then(|index| Some((slots.get_mut(index)?, *self.caps.get(index)?)));
+            let slot =
+                index.and_then(|index| Some((slots.get_mut(index)?, *self.caps.get(index)?)));
             match slot {
                 None => {
                     map.next_value::<IgnoredAny>()?;

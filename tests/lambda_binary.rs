@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::function::{decision_lines, start_function, stop_and_read_logs};
+use common::function::{decision_lines, start_function, stop_and_read_logs, take_logs};
 use common::runtime_api::{Answer, RuntimeApi};
 use common::*;
 use serde_json::{json, Value};
@@ -228,11 +228,13 @@ async fn a_bad_configuration_is_reported_as_an_init_error() {
             ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
         ],
     );
+    let pid = child.id().unwrap();
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .expect("the function should exit")
         .unwrap();
     assert!(!status.success());
+    take_logs(pid);
     let (error_type_header, body) = api.init_error().expect("no init error was posted");
     assert_eq!(error_type_header.as_deref(), Some("Runtime.InitError"));
     assert_eq!(body["errorType"], "Runtime.InvalidConfiguration");
@@ -250,11 +252,13 @@ async fn a_missing_audience_is_reported_as_an_init_error() {
         &api,
         &[("JWT_ISSUER_JWKS_URI", "https://idp.example.com/jwks")],
     );
+    let pid = child.id().unwrap();
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .unwrap()
         .unwrap();
     assert!(!status.success());
+    take_logs(pid);
     let (_, body) = api.init_error().expect("no init error was posted");
     assert!(body["errorMessage"]
         .as_str()

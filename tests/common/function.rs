@@ -58,14 +58,23 @@ pub fn function_command(mut command: Command, api: &RuntimeApi, vars: &[(&str, &
 
 /// Stops the function and returns everything it wrote.
 pub async fn stop_and_read_logs(mut child: Child) -> String {
-    let file = child.id().and_then(|pid| {
-        let mut files = LOG_FILES.lock().unwrap();
-        let index = files.iter().position(|(started, _)| *started == pid)?;
-        Some(files.swap_remove(index).1)
-    });
+    let pid = child.id().expect("a running function");
     let _ = child.start_kill();
     let _ = child.wait().await;
-    let path = file.expect("started by start_function");
+    take_logs(pid)
+}
+
+/// Everything the function with process id `pid`, started by
+/// [`start_function`] and since exited, wrote; archived for the log check.
+pub fn take_logs(pid: u32) -> String {
+    let path = {
+        let mut files = LOG_FILES.lock().unwrap();
+        let index = files
+            .iter()
+            .position(|(started, _)| *started == pid)
+            .expect("started by start_function");
+        files.swap_remove(index).1
+    };
     let logs = std::fs::read_to_string(&path).unwrap();
     let _ = std::fs::remove_file(path);
     if let Some(mut file) = super::archive::log_file("function") {

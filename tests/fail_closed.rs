@@ -1,0 +1,313 @@
+//! The edges where a correct core could still fail open or leak, through the
+//! compiled binary behind the Runtime API emulator: logs at TRACE, key set
+//! URLs with credentials, shared key sets without an issuer, API Gateway's
+//! 8 KiB answer limit, and large cookie headers.
+
+mod common;
+
+use std::time::Duration;
+
+use common::function::{decision_lines, start_function, stop_and_read_logs, take_logs};
+use common::runtime_api::{Answer, RuntimeApi};
+use common::*;
+use serde_json::{json, Value};
+
+const ORIGIN: &str = "https://app.example.com";
+const PREFIX: &str = "base64url.bearer.authorization.";
+
+fn response(answer: Answer) -> Value {
+    match answer {
+        Answer::Response(response) => response,
+        Answer::Error(error) => panic!("expected a policy, got {error}"),
+    }
+}
+
+fn effect(response: &Value) -> &str {
+    response["policyDocument"]["Statement"][0]["Effect"]
+        .as_str()
+        .unwrap()
+}
+
+/// An event without any token, with these headers (both maps, as API Gateway sends them).
+fn event_with_headers(headers: &[(&str, &str)]) -> Value {
+    let mut event = event_without_token_json();
+    for (name, value) in headers {
+        event["headers"][*name] = json!(value);
+        event["multiValueHeaders"][*name] = json!([value]);
+    }
+    event
+}
+
+/// Stops the function once it has exited on its own, and returns its init error.
+async fn init_error(vars: &[(&str, &str)]) -> (String, String) {
+    let api = RuntimeApi::start().await;
+    let mut child = start_function(&api, vars);
+    let pid = child.id().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the function should exit")
+        .unwrap();
+    let logs = take_logs(pid);
+    let (_, body) = api.init_error().expect("no init error was posted");
+    (body["errorMessage"].as_str().unwrap().to_owned(), logs)
+}
+
+/// #16.7: with every level turned up to TRACE (both ways Lambda and Rust
+/// know), no transport's token reaches the log: lambda_runtime writes the
+/// raw event at TRACE, and that output is filtered whatever level is asked.
+#[tokio::test]
+async fn logs_at_trace_hold_no_token_for_any_transport() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let api = RuntimeApi::start().await;
+    let child = start_function(
+        &api,
+        &[
+            ("JWT_ISSUER_JWKS_URI", &server.url),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ("JWT_ISSUER", ISSUER),
+            ("TOKEN_SOURCES", "query,header,protocol,cookie"),
+            ("ALLOWED_ORIGINS", ORIGIN),
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+            (
+                "RUST_LOG",
+                "trace,lambda_runtime=trace,hyper=trace,reqwest=trace",
+            ),
+        ],
+    );
+    let token = key.sign(&valid_claims());
+    let mut query = query_event_json(&token);
+    query["headers"]["Origin"] = json!(ORIGIN);
+    query["multiValueHeaders"]["Origin"] = json!([ORIGIN]);
+    let bearer = format!("Bearer {token}");
+    let pair = format!("bearer, {token}");
+    let prefixed = format!("chat.v1, {PREFIX}{token}");
+    let cookie = format!("theme=dark; access_token={token}");
+    let events = [
+        query,
+        event_with_headers(&[("Origin", ORIGIN), ("Authorization", &bearer)]),
+        event_with_headers(&[("Origin", ORIGIN), ("Sec-WebSocket-Protocol", &pair)]),
+        event_with_headers(&[("Origin", ORIGIN), ("Sec-WebSocket-Protocol", &prefixed)]),
+        event_with_headers(&[("Origin", ORIGIN), ("Cookie", &cookie)]),
+    ];
+    for event in &events {
+        assert_eq!(effect(&response(api.invoke(event).await)), "Allow");
+    }
+    let logs = stop_and_read_logs(child).await;
+    assert_eq!(decision_lines(&logs).len(), events.len(), "{logs}");
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let (header, payload) = signing_input.split_once('.').unwrap();
+    for (name, secret) in [
+        ("header", header),
+        ("payload", payload),
+        ("signature", signature),
+    ] {
+        assert!(!logs.contains(secret), "the token's {name} is in the log");
+    }
+}
+
+/// #16.8: a key set URL with user info and a query string is never printed
+/// whole: not in fetch logs, not in warnings, not in `check-config`, not in
+/// init errors.
+#[tokio::test]
+async fn key_set_urls_with_credentials_are_never_printed_whole() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let address = server.url.trim_start_matches("http://");
+    let url = format!("http://alice:pa55word@{address}?api_key=k3y-s3cret");
+    let shown = format!(
+        "http://***:***@{}?api_key=***",
+        address.trim_end_matches('/')
+    );
+    let api = RuntimeApi::start().await;
+    let vars = [
+        ("JWT_ISSUER_JWKS_URI", url.as_str()),
+        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+        ("JWT_ISSUER", ISSUER),
+        ("JWKS_CACHE_TTL_SECONDS", "1"),
+    ];
+    let child = start_function(&api, &vars);
+    let token = key.sign(&valid_claims());
+    assert_eq!(
+        effect(&response(api.invoke(&query_event_json(&token)).await)),
+        "Allow"
+    );
+    // A failed refresh writes its warnings with the key set's source.
+    server.set(common::http::Reply::status(503));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    api.invoke(&query_event_json(&token)).await;
+    let logs = stop_and_read_logs(child).await;
+    assert!(logs.contains("key set fetch failed"), "{logs}");
+    assert!(logs.contains(&shown), "{logs}");
+
+    let check = tokio::process::Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer"))
+        .arg("check-config")
+        .env_clear()
+        .envs(vars)
+        .output()
+        .await
+        .unwrap();
+    let printed = String::from_utf8_lossy(&check.stdout).to_string()
+        + &String::from_utf8_lossy(&check.stderr);
+    assert!(printed.contains(&shown), "{printed}");
+
+    let remote = "http://alice:pa55word@idp.example.com/keys?api_key=k3y-s3cret";
+    let (message, init_logs) = init_error(&[
+        ("JWT_ISSUER_JWKS_URI", remote),
+        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+    ])
+    .await;
+    assert_eq!(
+        message,
+        "JWT_ISSUER_JWKS_URI: http://***:***@idp.example.com/keys?api_key=*** must use https:// (plain http:// is allowed only for loopback addresses)"
+    );
+    for output in [&logs, &printed, &message, &init_logs] {
+        for secret in ["pa55word", "k3y-s3cret"] {
+            assert!(!output.contains(secret), "{secret} printed: {output}");
+        }
+    }
+}
+
+/// #16.4: a key set that signs for every tenant or project needs an issuer;
+/// Entra's preset needs its tenant. Both stop the function at start.
+#[tokio::test]
+async fn shared_key_sets_without_an_issuer_stop_the_function_at_start() {
+    let (message, _) = init_error(&[
+        ("JWT_PROVIDER", "entra"),
+        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+    ])
+    .await;
+    assert!(message.starts_with("JWT_PROVIDER: is required with https://login.microsoftonline.com/common/discovery/v2.0/keys"), "{message}");
+    assert!(message.contains("entra:TENANT_ID"), "{message}");
+    for url in [
+        "https://www.googleapis.com/oauth2/v3/certs",
+        "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+        "https://login.microsoftonline.com/organizations/discovery/v2.0/keys",
+    ] {
+        let (message, _) = init_error(&[
+            ("JWT_ISSUER_JWKS_URI", url),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+        ])
+        .await;
+        assert!(
+            message.starts_with(&format!("JWT_ISSUER: is required with {url}")),
+            "{message}"
+        );
+    }
+}
+
+/// #16.9: the answer stays under API Gateway's 8 KiB. An oversize principal
+/// is refused with its own reason instead of an answer API Gateway turns
+/// into a 500; a token carried as a prefixed subprotocol is never echoed.
+#[tokio::test]
+async fn answers_stay_under_api_gateways_limit_and_never_carry_the_token() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let api = RuntimeApi::start().await;
+    let child = start_function(
+        &api,
+        &[
+            ("JWT_ISSUER_JWKS_URI", &server.url),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ("JWT_ISSUER", ISSUER),
+            ("TOKEN_SOURCES", "protocol,query"),
+            ("CONTEXT_MAX_BYTES", "7680"),
+        ],
+    );
+    // A 5 KB principal within the 8 KiB token cap: as principalId and as
+    // the context's `sub` (within its budget), over 8 KiB in all.
+    let huge_sub = key.sign(&claims_with(json!({"sub": "u".repeat(5_000)})));
+    assert_eq!(
+        api.invoke(&query_event_json(&huge_sub)).await,
+        Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
+    );
+
+    // A 7.9 KB token as the only, prefixed subprotocol.
+    let large = key.sign(&claims_with(json!({"pad": "p".repeat(5_600)})));
+    assert!(
+        large.len() > 7_500 && large.len() < 8_192,
+        "{}",
+        large.len()
+    );
+    for (offered, echoed) in [
+        (format!("{PREFIX}{large}"), None),
+        (format!("chat.v1, {PREFIX}{large}"), Some("chat.v1")),
+        (format!("bearer, {large}"), Some("bearer")),
+    ] {
+        let answer = response(
+            api.invoke(&event_with_headers(&[("Sec-WebSocket-Protocol", &offered)]))
+                .await,
+        );
+        assert_eq!(effect(&answer), "Allow");
+        assert_eq!(answer["context"]["subprotocol"].as_str(), echoed);
+        let text = answer.to_string();
+        assert!(text.len() < 8 * 1024, "{} bytes", text.len());
+        assert!(
+            !text.contains(&large[large.len() - 40..]),
+            "the token is in the answer"
+        );
+    }
+
+    let logs = stop_and_read_logs(child).await;
+    let reasons: Vec<String> = decision_lines(&logs)
+        .iter()
+        .map(|line| line["fields"]["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["response_too_large", "allowed", "allowed", "allowed"]
+    );
+    assert!(
+        logs.contains("the client offered no subprotocol besides the token's"),
+        "{logs}"
+    );
+}
+
+/// #16.10: the token cap applies to the token cookie, not to the whole
+/// `Cookie` header: a browser holding 20 KB of analytics cookies connects.
+#[tokio::test]
+async fn large_analytics_cookies_do_not_count_against_the_token_cap() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let api = RuntimeApi::start().await;
+    let child = start_function(
+        &api,
+        &[
+            ("JWT_ISSUER_JWKS_URI", &server.url),
+            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ("JWT_ISSUER", ISSUER),
+            ("TOKEN_SOURCES", "cookie"),
+            ("ALLOWED_ORIGINS", ORIGIN),
+        ],
+    );
+    let token = key.sign(&valid_claims());
+    let cookies = format!(
+        "_ga={}; _hjSession={}; access_token={token}",
+        "g".repeat(12_000),
+        "h".repeat(8_000)
+    );
+    let answer = api
+        .invoke(&event_with_headers(&[
+            ("Origin", ORIGIN),
+            ("Cookie", &cookies),
+        ]))
+        .await;
+    assert_eq!(effect(&response(answer)), "Allow");
+
+    // The token cookie itself is still held to the token cap.
+    let oversize = format!("access_token={}", "a".repeat(9_000));
+    assert_eq!(
+        api.invoke(&event_with_headers(&[
+            ("Origin", ORIGIN),
+            ("Cookie", &oversize)
+        ]))
+        .await,
+        Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
+    );
+    let logs = stop_and_read_logs(child).await;
+    let reasons: Vec<String> = decision_lines(&logs)
+        .iter()
+        .map(|line| line["fields"]["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reasons, ["allowed", "token_too_large"]);
+}
