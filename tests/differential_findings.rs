@@ -209,3 +209,36 @@ async fn keycloak_azp_is_the_audience_only_when_aud_names_no_other_api() {
         ]
     );
 }
+
+/// RFC 7515 §4 and RFC 8259 §8.1: the header is UTF-8 JSON. serde_json
+/// checked the UTF-8 of the header members it kept, not of those it skipped,
+/// so invalid bytes in a member nobody reads passed (PyJWT refuses them; the
+/// payload was already refused).
+#[tokio::test]
+async fn a_header_that_is_not_utf8_is_refused() {
+    let key = SigningKey::shared("ES256");
+    let (api, child, _server) = function_with(&[key], &standard_vars()).await;
+    let header = |x: &[u8]| {
+        let mut bytes = format!(r#"{{"alg":"ES256","kid":"{}","x":""#, key.kid).into_bytes();
+        bytes.extend_from_slice(x);
+        bytes.extend_from_slice(br#""}"#);
+        bytes
+    };
+    let claims = valid_claims().to_string();
+    let signer = key.signer();
+    let mut answers = Vec::new();
+    for x in [&b"caf\xc3\xa9"[..], b"caf\xc3", b"\xff", b"\xed\xa0\x80"] {
+        let token = sign_raw(&*signer, &header(x), claims.as_bytes());
+        answers.push(principal(&api, &token).await.is_some());
+    }
+    assert_eq!(answers, [true, false, false, false]);
+    assert_eq!(
+        reasons(child).await,
+        [
+            "allowed",
+            "malformed_token",
+            "malformed_token",
+            "malformed_token"
+        ]
+    );
+}
