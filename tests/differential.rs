@@ -20,7 +20,7 @@ use std::sync::Mutex;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::{b64, config_from, now, query_event};
+use common::{b64, config_from, now, query_event, with_changes};
 use openssl::bn::{BigNum, BigNumContext};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::ecdsa::EcdsaSig;
@@ -505,27 +505,11 @@ impl Generator<'_> {
 
     /// The valid claims with `changes` (a null removes a claim).
     fn claims_with(&self, changes: Value) -> Value {
-        let mut claims = self.claims();
-        for (name, value) in changes.as_object().unwrap() {
-            if value.is_null() {
-                claims.as_object_mut().unwrap().remove(name);
-            } else {
-                claims[name] = value.clone();
-            }
-        }
-        claims
+        with_changes(self.claims(), &changes)
     }
 
     fn header_with(&self, changes: Value) -> Value {
-        let mut header = self.header();
-        for (name, value) in changes.as_object().unwrap() {
-            if value.is_null() {
-                header.as_object_mut().unwrap().remove(name);
-            } else {
-                header[name] = value.clone();
-            }
-        }
-        header
+        with_changes(self.header(), &changes)
     }
 
     fn claim(&mut self, class: &'static str, changes: Value) {
