@@ -477,7 +477,8 @@ impl Generator<'_> {
         )
     }
 
-    /// `segments` signed as they are.
+    /// The encoded `header` and `payload` segments, signed as they are
+    /// (non-canonical encodings included).
     fn signed(&self, header: &str, payload: &str) -> String {
         let input = format!("{header}.{payload}");
         let signature = self.signature(&input);
