@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::config::{Config, ScopeMode};
 use crate::error::Refusal;
 use crate::issuers::Issuer;
-use crate::provider::RequiredClaim;
+use crate::provider::{RequiredClaim, KEYCLOAK_ACCOUNT_AUDIENCE};
 
 /// Later than any real token lifetime (9999-12-31): larger values are refused
 /// as nonsense rather than compared.
@@ -174,7 +174,8 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
 /// `aud` (a string or an array of strings) must name an accepted audience;
 /// a token without `aud` must have an accepted `client_id` instead (Cognito
 /// access tokens carry the app client there). A preset may name other claims
-/// that count too (Keycloak's `azp`).
+/// that count too (Keycloak's `azp`), but only while `aud` names no other
+/// API: see [`aud_names_another_api`].
 pub fn check_audience(
     claims: &Map<String, Value>,
     accepted: &[String],
@@ -187,12 +188,18 @@ pub fn check_audience(
     };
     let matched = match claims.get("aud") {
         Some(aud @ Value::String(_)) => is_accepted(aud),
-        Some(Value::Array(values)) => values.iter().any(is_accepted),
+        // RFC 7519 §4.1.3: an array of strings. Any other member makes the
+        // claim malformed, whatever else it names (PyJWT and aws-jwt-verify
+        // refuse it too).
+        Some(Value::Array(values)) => {
+            values.iter().all(Value::is_string) && values.iter().any(is_accepted)
+        }
         Some(_) => false,
         None => claims.get("client_id").is_some_and(is_accepted),
-    } || also
-        .iter()
-        .any(|claim| claims.get(claim).is_some_and(is_accepted));
+    } || (!aud_names_another_api(claims)
+        && also
+            .iter()
+            .any(|claim| claims.get(claim).is_some_and(is_accepted)));
     if matched {
         Ok(())
     } else {
@@ -200,12 +207,27 @@ pub fn check_audience(
     }
 }
 
-/// The `principalId`: the configured claim, a non-empty string (or a number,
-/// written out).
+/// Whether `aud` names an API other than Keycloak's account console
+/// (`account`, which Keycloak adds to the tokens of every client whose users
+/// may manage their account). A token whose `aud` names another API was
+/// issued for that API, whichever client (`azp`) asked for it, so `azp` must
+/// not make it ours.
+fn aud_names_another_api(claims: &Map<String, Value>) -> bool {
+    let not_account = |value: &Value| value != KEYCLOAK_ACCOUNT_AUDIENCE;
+    match claims.get("aud") {
+        None => false,
+        Some(Value::Array(values)) => values.iter().any(not_account),
+        Some(aud) => not_account(aud),
+    }
+}
+
+/// The `principalId`: the configured claim, a non-empty string. A number is
+/// refused rather than written out: RFC 7519 §4.1.2 makes `sub` a string,
+/// and `123` would become the same principal as the string `"123"` (the
+/// same holds for any other claim configured as the principal).
 pub fn principal_id(claims: &Map<String, Value>, claim: &str) -> Result<String, Refusal> {
     match claims.get(claim) {
         Some(Value::String(value)) if !value.is_empty() => Ok(value.clone()),
-        Some(Value::Number(number)) => Ok(number.to_string()),
         _ => Err(Refusal::MissingPrincipal),
     }
 }
@@ -378,6 +400,9 @@ mod tests {
             json!([]),
             json!(7),
             json!([["api"]]),
+            json!(["api", 1]),
+            json!(["api", null]),
+            json!([{}, "api"]),
         ] {
             assert_eq!(
                 check(json!({"aud": aud, "exp": exp})),
@@ -440,10 +465,39 @@ mod tests {
             principal_id(&verified, "email"),
             Err(Refusal::MissingPrincipal)
         );
-        assert_eq!(
-            principal_id(&claims(json!({"sub": ""})), "sub"),
-            Err(Refusal::MissingPrincipal)
-        );
+        for sub in [json!(""), json!(123), json!(1.5), json!(true), json!({})] {
+            assert_eq!(
+                principal_id(&claims(json!({ "sub": sub })), "sub"),
+                Err(Refusal::MissingPrincipal),
+                "{sub}"
+            );
+        }
+    }
+
+    #[test]
+    fn azp_counts_only_while_aud_names_no_other_api() {
+        let accepted = ["chat-frontend".to_owned()];
+        let azp = ["azp".to_owned()];
+        let check = |value: Value| check_audience(&claims(value), &accepted, &azp);
+        for aud in [json!("account"), json!(["account"]), json!([])] {
+            assert_eq!(
+                check(json!({"aud": aud, "azp": "chat-frontend"})),
+                Ok(()),
+                "{aud}"
+            );
+        }
+        assert_eq!(check(json!({"azp": "chat-frontend"})), Ok(()));
+        for aud in [
+            json!("billing-api"),
+            json!(["account", "billing-api"]),
+            json!(7),
+        ] {
+            assert_eq!(
+                check(json!({"aud": aud, "azp": "chat-frontend"})),
+                Err(Refusal::WrongAudience),
+                "{aud}"
+            );
+        }
     }
 
     #[test]

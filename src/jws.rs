@@ -79,8 +79,12 @@ pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, 
     if header.is_empty() || !is_base64url(payload) {
         return Err(Refusal::MalformedToken);
     }
+    // RFC 7515 §4: the header is UTF-8 JSON. serde_json checks the UTF-8 of
+    // the strings it keeps, not of the members it skips: check it all first.
+    let header_bytes = decode_base64url(header)?;
+    let header_text = std::str::from_utf8(&header_bytes).map_err(|_| Refusal::MalformedToken)?;
     let header_members: HeaderMembers =
-        serde_json::from_slice(&decode_base64url(header)?).map_err(|_| Refusal::MalformedToken)?;
+        serde_json::from_str(header_text).map_err(|_| Refusal::MalformedToken)?;
     let header_checked = check_header(header_members, allowed)?;
     let signature = decode_base64url(signature)?;
     if signature.is_empty() {
@@ -467,6 +471,24 @@ mod tests {
             (parsed.header.alg, parsed.header.kid.as_str()),
             (Algorithm::Rs256, "k1")
         );
+    }
+
+    #[test]
+    fn header_must_be_utf8_even_in_members_nobody_reads() {
+        let header = |x: &[u8]| {
+            let mut bytes = br#"{"alg":"RS256","kid":"k1","x":""#.to_vec();
+            bytes.extend_from_slice(x);
+            bytes.extend_from_slice(br#""}"#);
+            format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(bytes))
+        };
+        assert!(parse(&header("é".as_bytes()), AlgorithmSet::all()).is_ok());
+        for x in [&b"\xff"[..], b"\xc3", b"\xed\xa0\x80"] {
+            assert_eq!(
+                parse(&header(x), AlgorithmSet::all()).unwrap_err(),
+                Refusal::MalformedToken,
+                "{x:?}"
+            );
+        }
     }
 
     #[test]

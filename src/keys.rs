@@ -49,6 +49,14 @@ pub struct VerificationKey {
 #[derive(Debug)]
 enum Verifier {
     RsaPkcs1(RsaPkcs1Verifier),
+    /// PS256/384/512 through josekit, with the modulus length in bytes:
+    /// OpenSSL accepts a PSS signature one byte short (its leading zero
+    /// dropped), a second encoding of the same signature, which RFC 8017
+    /// §8.1.2 step 1 makes invalid (and the PKCS#1 v1.5 path refuses).
+    RsaPss {
+        verifier: Box<dyn JwsVerifier>,
+        signature_len: usize,
+    },
     Jose(Box<dyn JwsVerifier>),
 }
 
@@ -56,6 +64,10 @@ impl Verifier {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
             Verifier::RsaPkcs1(verifier) => verifier.verify(message, signature),
+            Verifier::RsaPss {
+                verifier,
+                signature_len,
+            } => signature.len() == *signature_len && verifier.verify(message, signature).is_ok(),
             Verifier::Jose(verifier) => verifier.verify(message, signature).is_ok(),
         }
     }
@@ -123,15 +135,27 @@ fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
             return RsaPkcs1Verifier::new(rsa_public_key(material)?, alg, MIN_RSA_BITS)
                 .map(Verifier::RsaPkcs1)
         }
-        Algorithm::Ps256 => build!(PS256),
-        Algorithm::Ps384 => build!(PS384),
-        Algorithm::Ps512 => build!(PS512),
+        Algorithm::Ps256 => return rsa_pss(build!(PS256), material),
+        Algorithm::Ps384 => return rsa_pss(build!(PS384), material),
+        Algorithm::Ps512 => return rsa_pss(build!(PS512), material),
         Algorithm::Es256 => build!(ES256),
         Algorithm::Es384 => build!(ES384),
         Algorithm::Es512 => build!(ES512),
         Algorithm::EdDsa => build!(EdDSA),
     };
     verifier.ok().map(Verifier::Jose)
+}
+
+/// A PSS verifier that also knows the signature length: an RSA key's
+/// signatures are exactly as long as its modulus.
+fn rsa_pss(
+    verifier: Result<Box<dyn JwsVerifier>, josekit::JoseError>,
+    material: &Material,
+) -> Option<Verifier> {
+    Some(Verifier::RsaPss {
+        verifier: verifier.ok()?,
+        signature_len: rsa_public_key(material)?.size(),
+    })
 }
 
 /// The usable keys of one fetched key set.

@@ -73,6 +73,10 @@ impl Provider {
     }
 }
 
+/// The audience Keycloak puts in the tokens of clients whose users may manage
+/// their account: its account console, not an API of the token's client.
+pub const KEYCLOAK_ACCOUNT_AUDIENCE: &str = "account";
+
 /// A claim the token must carry with one of the values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequiredClaim {
@@ -123,7 +127,8 @@ pub struct Preset {
     pub context_claims: &'static [&'static str],
     /// Claims read for scopes besides `scope` and `scp`.
     pub scope_claims: &'static [&'static str],
-    /// Claims that may name the audience besides `aud`.
+    /// Claims that may name the audience besides `aud`, when `aud` is absent
+    /// or names only [`KEYCLOAK_ACCOUNT_AUDIENCE`].
     pub audience_claims: &'static [&'static str],
     /// Claims the token must carry (`JWT_REQUIRED_CLAIMS` overrides per claim).
     pub required_claims: Vec<RequiredClaim>,
@@ -197,7 +202,9 @@ pub fn preset(provider: Provider, parameter: Option<&str>) -> Result<Preset, Str
                 .map(|realm| vec![https(realm).trim_end_matches('/').to_owned()])
                 .unwrap_or_default(),
             context_claims: &["realm_access.roles", "azp", "preferred_username"],
-            // Keycloak access tokens name the client in `azp`; `aud` is often `account`.
+            // Keycloak access tokens name the client in `azp`; `aud` is often
+            // `account` or absent. When `aud` names another API, the token is
+            // that API's, whichever client asked for it: `azp` does not count.
             audience_claims: &["azp"],
             ..Preset::default()
         },

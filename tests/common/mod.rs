@@ -210,15 +210,19 @@ pub fn valid_claims() -> Value {
 }
 
 pub fn claims_with(changes: Value) -> Value {
-    let mut claims = valid_claims();
+    with_changes(valid_claims(), &changes)
+}
+
+/// `object` with the members of `changes` set, a null removing the member.
+pub fn with_changes(mut object: Value, changes: &Value) -> Value {
     for (name, value) in changes.as_object().unwrap() {
         if value.is_null() {
-            claims.as_object_mut().unwrap().remove(name);
+            object.as_object_mut().unwrap().remove(name);
         } else {
-            claims[name] = value.clone();
+            object[name] = value.clone();
         }
     }
-    claims
+    object
 }
 
 /// A key server on loopback whose answer the test can change, counting requests.
