@@ -393,9 +393,7 @@ impl KeyStore {
         let Some(_fetching) = self.fetch_turn(deadline).await else {
             return Err(Refusal::JwksUnavailable);
         };
-        let seen = current.set.fetched_at();
-        let set = match self.installed_set().filter(|set| set.fetched_at() > seen) {
-            // The fetch this request waited for brought a newer set.
+        let set = match self.installed_newer_than(&current.set) {
             Some(set) => set,
             None if self.backoff_blocks(Instant::now()) => return Err(Refusal::JwksUnavailable),
             None => self
@@ -440,39 +438,36 @@ impl KeyStore {
     }
 
     async fn current_until(&self, deadline: Instant) -> Result<Current, Refusal> {
-        let now = Instant::now();
-        if let Some(set) = self.usable(now) {
+        let started = Instant::now();
+        // A set the provider answered after this request began is its answer.
+        let current = |set: Arc<KeySet>| Current {
+            answered_now: set.fetched_at() >= started,
+            set,
+        };
+        if let Some(set) = self.usable(started) {
             if set.fetched_at().elapsed() < set.lifetime() {
-                return Ok(Current {
-                    set,
-                    answered_now: false,
-                });
+                return Ok(current(set));
             }
             // Past its lifetime: one request revalidates, the others go on
-            // with the old keys at once.
-            if !self.backoff_blocks(now) {
-                if let Ok(_fetching) = self.fetching.try_lock() {
-                    let newer = self
-                        .installed_set()
-                        .filter(|installed| installed.fetched_at() > set.fetched_at());
-                    if let Some(newer) = newer {
-                        return Ok(Current {
-                            set: newer,
-                            answered_now: false,
-                        });
-                    }
-                    if let Ok(fresh) = self.fetch(deadline).await {
-                        return Ok(Current {
-                            set: fresh,
-                            answered_now: true,
-                        });
-                    }
-                }
+            // with the old keys at once (stale-while-revalidate, quietly).
+            // While the backoff after a failure runs, or when the
+            // revalidation fails, the old keys serve (stale-if-error).
+            if self.backoff_blocks(started) {
+                return Ok(self.serve_stale(set));
             }
-            return Ok(self.serve_stale(set));
+            let Ok(_fetching) = self.fetching.try_lock() else {
+                return Ok(current(set));
+            };
+            if let Some(newer) = self.installed_newer_than(&set) {
+                return Ok(current(newer));
+            }
+            return match self.fetch(deadline).await {
+                Ok(fresh) => Ok(current(fresh)),
+                Err(_) => Ok(self.serve_stale(set)),
+            };
         }
         // Nothing usable: wait for the fetch in flight, or make one.
-        if self.backoff_blocks(now) {
+        if self.backoff_blocks(started) {
             return Err(Refusal::JwksUnavailable);
         }
         let Some(_fetching) = self.fetch_turn(deadline).await else {
@@ -480,10 +475,7 @@ impl KeyStore {
         };
         let now = Instant::now();
         if let Some(set) = self.usable(now) {
-            return Ok(Current {
-                set,
-                answered_now: false,
-            });
+            return Ok(current(set));
         }
         if self.backoff_blocks(now) {
             return Err(Refusal::JwksUnavailable);
@@ -492,10 +484,14 @@ impl KeyStore {
             .fetch(deadline)
             .await
             .map_err(|_| Refusal::JwksUnavailable)?;
-        Ok(Current {
-            set,
-            answered_now: true,
-        })
+        Ok(current(set))
+    }
+
+    /// The installed set, if it is newer than `set`: a fetch this request
+    /// waited for brought it.
+    fn installed_newer_than(&self, set: &KeySet) -> Option<Arc<KeySet>> {
+        self.installed_set()
+            .filter(|installed| installed.fetched_at() > set.fetched_at())
     }
 
     /// The right to fetch, once the fetch in flight (if any) has ended;

@@ -643,6 +643,58 @@ mod tests {
     }
 
     #[test]
+    fn an_unchanged_key_keeps_its_identity_across_fetches_and_a_changed_one_does_not() {
+        let same = with(rsa_public_jwk(2048), json!({"kid": "same"}));
+        let body = |other: Value| json!({"keys": [same.clone(), other]}).to_string();
+        let first = KeySet::parse(
+            body(with(rsa_public_jwk(2048), json!({"kid": "other"}))).as_bytes(),
+            AlgorithmSet::all(),
+        )
+        .unwrap();
+        // The same kid now names another key: it must not pass for the old one.
+        let mut second = KeySet::parse(
+            body(with(rsa_public_jwk(2048), json!({"kid": "other"}))).as_bytes(),
+            AlgorithmSet::all(),
+        )
+        .unwrap();
+        second.keep_unchanged_keys_of(&first);
+        let identical = |kid: &str| {
+            Arc::ptr_eq(
+                first.shared_key(kid).unwrap(),
+                second.shared_key(kid).unwrap(),
+            )
+        };
+        assert!(identical("same"));
+        assert!(!identical("other"));
+        // A narrower alg on the same material is another key too.
+        let mut narrowed = KeySet::parse(
+            json!({"keys": [with(same.as_object().unwrap().clone(), json!({"alg": "PS256"}))]})
+                .to_string()
+                .as_bytes(),
+            AlgorithmSet::all(),
+        )
+        .unwrap();
+        narrowed.keep_unchanged_keys_of(&first);
+        assert!(!Arc::ptr_eq(
+            first.shared_key("same").unwrap(),
+            narrowed.shared_key("same").unwrap()
+        ));
+    }
+
+    #[test]
+    fn an_answer_without_usable_keys_is_an_empty_set() {
+        let set = KeySet::parse_answer(b"{\"keys\": []}", AlgorithmSet::all()).unwrap();
+        assert!(set.is_empty());
+        let only_bad = json!({"keys": [with(rsa_public_jwk(1024), json!({"kid": "short"}))]});
+        let set =
+            KeySet::parse_answer(only_bad.to_string().as_bytes(), AlgorithmSet::all()).unwrap();
+        assert!(set.is_empty());
+        assert_eq!(set.skipped().len(), 1);
+        assert!(KeySet::parse_answer(b"<html>", AlgorithmSet::all()).is_err());
+        assert!(KeySet::empty().is_empty());
+    }
+
+    #[test]
     fn allow_list_filters_keys() {
         let only_es256: AlgorithmSet = [Algorithm::Es256].into_iter().collect();
         let body = json!({"keys": [with(rsa_public_jwk(2048), json!({"kid": "r"}))]}).to_string();
