@@ -7,7 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::function::{decision_lines, start_function, stop_and_read_logs, take_logs};
+use common::function::{
+    decision_lines, decision_reasons, start_function, start_function_for, stop_and_read_logs,
+    take_logs,
+};
 use common::runtime_api::{Answer, RuntimeApi};
 use common::*;
 use serde_json::{json, Value};
@@ -59,13 +62,9 @@ async fn init_error(vars: &[(&str, &str)]) -> (String, String) {
 async fn logs_at_trace_hold_no_token_for_any_transport() {
     let key = SigningKey::shared("RS256");
     let server = KeyServer::start(&jwks(&[key])).await;
-    let api = RuntimeApi::start().await;
-    let child = start_function(
-        &api,
+    let (api, child) = start_function_for(
+        &server,
         &[
-            ("JWT_ISSUER_JWKS_URI", &server.url),
-            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
-            ("JWT_ISSUER", ISSUER),
             ("TOKEN_SOURCES", "query,header,protocol,cookie"),
             ("ALLOWED_ORIGINS", ORIGIN),
             ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
@@ -74,7 +73,8 @@ async fn logs_at_trace_hold_no_token_for_any_transport() {
                 "trace,lambda_runtime=trace,hyper=trace,reqwest=trace",
             ),
         ],
-    );
+    )
+    .await;
     let token = key.sign(&valid_claims());
     let mut query = query_event_json(&token);
     query["headers"]["Origin"] = json!(ORIGIN);
@@ -203,17 +203,14 @@ async fn shared_key_sets_without_an_issuer_stop_the_function_at_start() {
 async fn answers_stay_under_api_gateways_limit_and_never_carry_the_token() {
     let key = SigningKey::shared("ES256");
     let server = KeyServer::start(&jwks(&[key])).await;
-    let api = RuntimeApi::start().await;
-    let child = start_function(
-        &api,
+    let (api, child) = start_function_for(
+        &server,
         &[
-            ("JWT_ISSUER_JWKS_URI", &server.url),
-            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
-            ("JWT_ISSUER", ISSUER),
             ("TOKEN_SOURCES", "protocol,query"),
             ("CONTEXT_MAX_BYTES", "7680"),
         ],
-    );
+    )
+    .await;
     // A 5 KB principal within the 8 KiB token cap: as principalId and as
     // the context's `sub` (within its budget), over 8 KiB in all.
     let huge_sub = key.sign(&claims_with(json!({"sub": "u".repeat(5_000)})));
@@ -249,10 +246,7 @@ async fn answers_stay_under_api_gateways_limit_and_never_carry_the_token() {
     }
 
     let logs = stop_and_read_logs(child).await;
-    let reasons: Vec<String> = decision_lines(&logs)
-        .iter()
-        .map(|line| line["fields"]["reason"].as_str().unwrap().to_owned())
-        .collect();
+    let reasons = decision_reasons(&logs);
     assert_eq!(
         reasons,
         ["response_too_large", "allowed", "allowed", "allowed"]
@@ -269,17 +263,11 @@ async fn answers_stay_under_api_gateways_limit_and_never_carry_the_token() {
 async fn large_analytics_cookies_do_not_count_against_the_token_cap() {
     let key = SigningKey::shared("RS256");
     let server = KeyServer::start(&jwks(&[key])).await;
-    let api = RuntimeApi::start().await;
-    let child = start_function(
-        &api,
-        &[
-            ("JWT_ISSUER_JWKS_URI", &server.url),
-            ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
-            ("JWT_ISSUER", ISSUER),
-            ("TOKEN_SOURCES", "cookie"),
-            ("ALLOWED_ORIGINS", ORIGIN),
-        ],
-    );
+    let (api, child) = start_function_for(
+        &server,
+        &[("TOKEN_SOURCES", "cookie"), ("ALLOWED_ORIGINS", ORIGIN)],
+    )
+    .await;
     let token = key.sign(&valid_claims());
     let cookies = format!(
         "_ga={}; _hjSession={}; access_token={token}",
@@ -305,9 +293,6 @@ async fn large_analytics_cookies_do_not_count_against_the_token_cap() {
         Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
     );
     let logs = stop_and_read_logs(child).await;
-    let reasons: Vec<String> = decision_lines(&logs)
-        .iter()
-        .map(|line| line["fields"]["reason"].as_str().unwrap().to_owned())
-        .collect();
+    let reasons = decision_reasons(&logs);
     assert_eq!(reasons, ["allowed", "token_too_large"]);
 }

@@ -6,9 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::function::{decision_lines, start_function, stop_and_read_logs};
+use common::function::{decision_lines, decision_reasons, start_function_for, stop_and_read_logs};
 use common::http::Reply;
-use common::runtime_api::{Answer, RuntimeApi};
+use common::runtime_api::Answer;
 use common::*;
 use serde_json::{json, Value};
 
@@ -28,29 +28,6 @@ fn allowed(answer: &Answer) -> bool {
         if response["policyDocument"]["Statement"][0]["Effect"] == "Allow")
 }
 
-/// The function with the test issuer and audience, keys from `server`, and `vars`.
-async fn function(
-    server: &KeyServer,
-    vars: &[(&str, &str)],
-) -> (RuntimeApi, tokio::process::Child) {
-    let api = RuntimeApi::start().await;
-    let mut all = vec![
-        ("JWT_ISSUER_JWKS_URI", server.url.as_str()),
-        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
-        ("JWT_ISSUER", ISSUER),
-    ];
-    all.extend_from_slice(vars);
-    let child = start_function(&api, &all);
-    (api, child)
-}
-
-fn reasons(logs: &str) -> Vec<String> {
-    decision_lines(logs)
-        .iter()
-        .map(|line| line["fields"]["reason"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// A token with a made-up kid, signed by `key`.
 fn with_kid(key: &SigningKey, kid: &str) -> String {
     key.sign_with_header(&json!({"alg": key.alg, "kid": kid}), &valid_claims())
@@ -66,7 +43,7 @@ async fn a_cached_decision_ends_when_a_fetch_sees_its_key_removed() {
     let kept = SigningKey::shared("ES256");
     let added = SigningKey::generate("ES256", "added-1");
     let server = KeyServer::start(&jwks(&[&removed, kept])).await;
-    let (api, child) = function(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]).await;
+    let (api, child) = start_function_for(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]).await;
     let token = removed.sign(&valid_claims());
     let other = kept.sign(&valid_claims());
     assert!(allowed(&api.invoke(&query_event_json(&token)).await));
@@ -92,7 +69,7 @@ async fn a_cached_decision_ends_when_a_fetch_sees_its_key_removed() {
         .collect();
     assert_eq!(cached, [false, true, false, false, false, true], "{logs}");
     assert_eq!(
-        reasons(&logs),
+        decision_reasons(&logs),
         [
             "allowed",
             "allowed",
@@ -126,7 +103,7 @@ async fn an_emptied_key_set_or_a_4xx_revokes_while_a_503_serves_stale_keys() {
         let token = token.clone();
         async move {
             let server = KeyServer::start(&jwks(&[key])).await;
-            let (api, child) = function(
+            let (api, child) = start_function_for(
                 &server,
                 &[
                     ("JWKS_CACHE_TTL_SECONDS", "1"),
@@ -151,12 +128,12 @@ async fn an_emptied_key_set_or_a_4xx_revokes_while_a_503_serves_stale_keys() {
     });
     let logs = futures_util::future::join_all(cases).await;
     for logs in &logs[..3] {
-        assert_eq!(reasons(logs), ["allowed", "unknown_kid"], "{logs}");
+        assert_eq!(decision_reasons(logs), ["allowed", "unknown_kid"], "{logs}");
         assert!(!logs.contains("serving stale keys"), "{logs}");
     }
     assert!(logs[1].contains(r#""Result":"gone""#), "{}", logs[1]);
     assert!(logs[0].contains(r#""Result":"empty""#), "{}", logs[0]);
-    assert_eq!(reasons(&logs[3]), ["allowed", "allowed"]);
+    assert_eq!(decision_reasons(&logs[3]), ["allowed", "allowed"]);
     assert!(logs[3].contains("serving stale keys"), "{}", logs[3]);
     assert!(logs[3].contains(r#""Result":"http_status""#), "{}", logs[3]);
 }
@@ -176,7 +153,7 @@ async fn a_flood_of_junk_while_the_key_set_server_is_down_makes_no_fetches() {
         ),
     ] {
         let server = KeyServer::start_with(reply).await;
-        let (api, child) = function(
+        let (api, child) = start_function_for(
             &server,
             &[
                 ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -225,7 +202,7 @@ async fn during_a_stall_every_decision_answers_within_one_fetch_timeout() {
     let key = SigningKey::shared("ES384");
     let published_later = SigningKey::generate("ES384", "published-during-the-outage");
     let server = KeyServer::start(&jwks(&[key])).await;
-    let (api, child) = function(
+    let (api, child) = start_function_for(
         &server,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -280,7 +257,9 @@ async fn during_a_stall_every_decision_answers_within_one_fetch_timeout() {
     assert_eq!(server.hits(), 2, "no fetch within the backoff");
     let logs = stop_and_read_logs(child).await;
     assert!(
-        !reasons(&logs).iter().any(|reason| reason == "unknown_kid"),
+        !decision_reasons(&logs)
+            .iter()
+            .any(|reason| reason == "unknown_kid"),
         "{logs}"
     );
 }
@@ -294,7 +273,7 @@ async fn requests_queued_behind_a_stalled_cold_fetch_share_its_timeout() {
         Reply::json(jwks(&[key]).to_string()).delayed(Duration::from_secs(30)),
     )
     .await;
-    let (api, child) = function(
+    let (api, child) = start_function_for(
         &server,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),

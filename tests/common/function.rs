@@ -83,6 +83,36 @@ pub fn take_logs(pid: u32) -> String {
     logs
 }
 
+/// The function with the test issuer and audience, keys from `server`,
+/// plus `vars` (which may override them), behind a fresh Runtime API.
+pub async fn start_function_for(
+    server: &super::KeyServer,
+    vars: &[(&str, &str)],
+) -> (RuntimeApi, Child) {
+    let api = RuntimeApi::start().await;
+    let mut all = vec![
+        ("JWT_ISSUER_JWKS_URI", server.url.as_str()),
+        ("JWT_AUTHORIZED_AUDIENCES", super::AUDIENCE),
+        ("JWT_ISSUER", super::ISSUER),
+    ];
+    all.extend_from_slice(vars);
+    let child = start_function(&api, &all);
+    (api, child)
+}
+
+/// The reason codes of the decision lines of JSON logs, in order.
+pub fn decision_reasons(logs: &str) -> Vec<String> {
+    decision_lines(logs)
+        .iter()
+        .map(|line| {
+            line["fields"]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
 /// The decision lines of JSON logs.
 pub fn decision_lines(logs: &str) -> Vec<Value> {
     logs.lines()
