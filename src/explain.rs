@@ -286,18 +286,19 @@ impl Authorizer {
                         .join(", "),
                     Err(_) => String::new(),
                 };
-                checks.record(
-                    "kid",
-                    Err(Refusal::UnknownKid),
-                    format!("{kid:?} is not in the key set at {uri} (its kids: {known})"),
-                );
+                let detail = if known.is_empty() {
+                    format!("{kid:?} is not in the key set at {uri}, which has no usable key (the provider answered with none, or that the key set is gone)")
+                } else {
+                    format!("{kid:?} is not in the key set at {uri} (its kids: {known})")
+                };
+                checks.record("kid", Err(Refusal::UnknownKid), detail);
                 return false;
             }
             Err(refusal) => {
                 checks.record(
                     "kid",
                     Err(refusal),
-                    format!("the key set at {uri} could not be fetched or used"),
+                    format!("the key set at {uri} could not be fetched, or the provider could not be asked about {kid:?} (a failed fetch, or the backoff after one)"),
                 );
                 return false;
             }
