@@ -14,6 +14,7 @@ use crate::config::{Config, ConfigError};
 use crate::event::ConnectEvent;
 use crate::explain::{Explanation, Status};
 use crate::jwks::JwksFetcher;
+use crate::keys::{KeySet, KeySetError};
 use crate::Authorizer;
 
 /// Exit code of a refused token.
@@ -306,6 +307,12 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
         let source = issuer.keys.to_string();
         let issuer_names = issuer.names.as_ref().map(|names| names.join(","));
         key_sets.push(match fetched {
+            // The provider's answer, but one every token would be refused by.
+            Ok(fetched) if fetched.set.is_empty() => {
+                code = EXIT_PROBLEM;
+                let error = KeySetError::NoUsableKey(fetched.set.skipped().len()).to_string();
+                json!({ "issuer": issuer_names, "uri": source, "fetch_ms": fetch_ms, "error": error, "skipped": skipped_keys(&fetched.set) })
+            }
             Ok(fetched) => {
                 let set = &fetched.set;
                 let keys: Vec<Value> = set
@@ -317,11 +324,7 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
                         json!({ "kid": kid, "algorithms": algorithms })
                     })
                     .collect();
-                let skipped: Vec<Value> = set
-                    .skipped()
-                    .iter()
-                    .map(|skipped| json!({ "kid": skipped.kid, "reason": skipped.reason }))
-                    .collect();
+                let skipped = skipped_keys(set);
                 json!({
                     "issuer": issuer_names,
                     "uri": source,
@@ -344,6 +347,14 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
         "key_sets": key_sets,
     });
     (report, code)
+}
+
+/// The keys of `set` that could not be used, and why.
+fn skipped_keys(set: &KeySet) -> Vec<Value> {
+    set.skipped()
+        .iter()
+        .map(|skipped| json!({ "kid": skipped.kid, "reason": skipped.reason }))
+        .collect()
 }
 
 fn config_error_report(error: &ConfigError) -> Value {

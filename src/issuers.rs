@@ -52,9 +52,16 @@ pub fn redacted(url: &Url) -> String {
         let _ = shown.set_password(shown.password().map(|_| HIDDEN));
     }
     if shown.query().is_some() {
+        // A name without a value (`?s3cr3t-signature`) may be the secret itself.
         let names: Vec<String> = url
             .query_pairs()
-            .map(|(name, _)| name.into_owned())
+            .map(|(name, value)| {
+                if value.is_empty() {
+                    HIDDEN.to_owned()
+                } else {
+                    name.into_owned()
+                }
+            })
             .collect();
         shown
             .query_pairs_mut()
@@ -67,17 +74,47 @@ pub fn redacted(url: &Url) -> String {
     shown.to_string()
 }
 
+/// `text` with every `http://` or `https://` URL in it shown as
+/// [`redacted`]: parser messages quote the values they could not use.
+pub fn redact_urls_in(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme))
+        .min()
+    {
+        shown.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        let end = candidate
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ']' | '}'))
+            .unwrap_or(candidate.len());
+        match Url::parse(&candidate[..end]) {
+            Ok(url) => shown.push_str(&redacted(&url)),
+            Err(_) => shown.push_str("***"),
+        }
+        rest = &candidate[end..];
+    }
+    shown.push_str(rest);
+    shown
+}
+
 /// The provider whose key set at `url` signs for many tenants or projects,
 /// if it is a known one: such a key set proves only that the provider
 /// issued a token, not for whom, so it needs an issuer to mean anything.
 pub fn shared_key_set(url: &Url) -> Option<&'static str> {
-    let host = url.host_str()?.to_ascii_lowercase();
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
     match host.as_str() {
-        // Entra's keys are the same for every tenant, whatever path serves them.
+        // Entra's keys are the same for every tenant, whatever path serves
+        // them, in the public and the national clouds.
         "login.microsoftonline.com"
         | "login.microsoft.com"
         | "login.windows.net"
-        | "sts.windows.net" => Some("Microsoft Entra ID"),
+        | "sts.windows.net"
+        | "login.microsoftonline.us"
+        | "login.partner.microsoftonline.cn"
+        | "login.chinacloudapi.cn"
+        | "login.microsoftonline.de" => Some("Microsoft Entra ID"),
         // Google's OAuth keys and Firebase's securetoken keys sign for every project.
         "www.googleapis.com" | "securetoken.googleapis.com" => Some("Google and Firebase"),
         _ => None,
@@ -141,7 +178,8 @@ struct IssuerEntry {
 pub fn parse_issuers(json: &str, default_audiences: &[String]) -> Result<Vec<Issuer>, String> {
     let entries: Vec<IssuerEntry> = serde_json::from_str(json).map_err(|error| {
         format!(
-            "is not a JSON list of {{\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}}: {error}"
+            "is not a JSON list of {{\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}}: {}",
+            redact_urls_in(&error.to_string())
         )
     })?;
     if entries.is_empty() {
@@ -289,12 +327,28 @@ mod tests {
                 "https://idp.example.com/keys?api_key=s3cr3t&tenant=a#frag",
                 "https://idp.example.com/keys?api_key=***&tenant=***#***",
             ),
+            (
+                "https://idp.example.com/keys?S3CR3T-sig",
+                "https://idp.example.com/keys?***=***",
+            ),
         ] {
             assert_eq!(redacted(&Url::parse(url).unwrap()), shown);
             assert_eq!(KeySource::Url(Url::parse(url).unwrap()).to_string(), shown);
         }
         let error = parse_https_url("https//user:secret@host").unwrap_err();
         assert!(!error.contains("secret"), "{error}");
+        for json in [
+            r#"["https://user:S3CR3T@idp.example.com/keys?api_key=S3CR3T"]"#,
+            r#"[{"issuer": "https://a", "audiences": "https://u:S3CR3T@x/?k=S3CR3T"}]"#,
+            r#"[{"issuer": 7, "jwks_uri": "https://u:S3CR3T@x"}]"#,
+        ] {
+            let error = parse_issuers(json, &defaults()).unwrap_err();
+            assert!(!error.contains("S3CR3T"), "{error}");
+        }
+        assert_eq!(
+            redact_urls_in("invalid type: string \"http://a:b@h/p?q=1\", expected"),
+            "invalid type: string \"http://***:***@h/p?q=***\", expected"
+        );
     }
 
     #[test]
@@ -308,6 +362,9 @@ mod tests {
                 "https://LOGIN.microsoftonline.com/0000-tenant/discovery/keys",
                 true,
             ),
+            ("https://login.microsoftonline.com./common/discovery/keys", true),
+            ("https://login.microsoftonline.us/t/discovery/v2.0/keys", true),
+            ("https://login.partner.microsoftonline.cn/t/discovery/v2.0/keys", true),
             ("https://www.googleapis.com/oauth2/v3/certs", true),
             (
                 "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",

@@ -122,11 +122,19 @@ impl JwksFetcher {
             KeySource::Discovery { document, issuer } => (document.clone(), Some(issuer)),
         };
         let (body, max_age) = tokio::time::timeout(self.timeout, async {
-            let url = match issuer {
-                None => url,
-                Some(issuer) => self.discover(&url, issuer).await?,
+            let Some(issuer) = issuer else {
+                return self.download(&url).await;
             };
-            self.download(&url).await
+            let (jwks_uri, remembered) = self.discover(&url, issuer, false).await?;
+            match self.download(&jwks_uri).await {
+                // A key set that moved is found by reading the document
+                // again, not mistaken for a key set that is gone.
+                Err(_) if remembered => {
+                    let (moved, _) = self.discover(&url, issuer, true).await?;
+                    self.download(&moved).await
+                }
+                downloaded => downloaded,
+            }
         })
         .await
         .map_err(|_| FetchError::Timeout(self.timeout))??;
@@ -137,16 +145,23 @@ impl JwksFetcher {
     }
 
     /// The `jwks_uri` of the discovery document at `document`, whose
-    /// `issuer` must be exactly `issuer` (OpenID Connect Discovery §4.3).
-    async fn discover(&self, document: &Url, issuer: &str) -> Result<Url, FetchError> {
+    /// `issuer` must be exactly `issuer` (OpenID Connect Discovery §4.3),
+    /// and whether it is the one remembered from a read within the TTL
+    /// (never, with `reread`).
+    async fn discover(
+        &self,
+        document: &Url,
+        issuer: &str,
+        reread: bool,
+    ) -> Result<(Url, bool), FetchError> {
         let cached = self
             .discovered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        if let Some((url, at)) = cached {
+        if let Some((url, at)) = cached.filter(|_| !reread) {
             if at.elapsed() < self.discovery_ttl {
-                return Ok(url);
+                return Ok((url, true));
             }
         }
         let (body, _) = self.download(document).await?;
@@ -164,7 +179,7 @@ impl JwksFetcher {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((url.clone(), Instant::now()));
-        Ok(url)
+        Ok((url, false))
     }
 
     async fn download(&self, url: &Url) -> Result<(Vec<u8>, Option<Duration>), FetchError> {
@@ -384,11 +399,16 @@ impl KeyStore {
         if self.unknown_kids.contains_key(kid) {
             return Err(Refusal::UnknownKid);
         }
-        if self.last_fetch_failed() {
+        if self.backoff_blocks(Instant::now()) {
             return Err(Refusal::JwksUnavailable);
         }
         if !self.take_refetch_slot() {
-            return Err(Refusal::UnknownKid);
+            // The last word on this kid is the provider's, if it answered.
+            return Err(if self.last_fetch_failed() {
+                Refusal::JwksUnavailable
+            } else {
+                Refusal::UnknownKid
+            });
         }
         let Some(_fetching) = self.fetch_turn(deadline).await else {
             return Err(Refusal::JwksUnavailable);
@@ -490,8 +510,10 @@ impl KeyStore {
     /// The installed set, if it is newer than `set`: a fetch this request
     /// waited for brought it.
     fn installed_newer_than(&self, set: &KeySet) -> Option<Arc<KeySet>> {
-        self.installed_set()
-            .filter(|installed| installed.fetched_at() > set.fetched_at())
+        self.installed_set().filter(|installed| {
+            installed.fetched_at() > set.fetched_at()
+                && self.within_stale_window(installed, Instant::now())
+        })
     }
 
     /// The right to fetch, once the fetch in flight (if any) has ended;
@@ -503,13 +525,22 @@ impl KeyStore {
 
     /// The installed set while it may still serve (fresh or stale within
     /// `max_stale`), else the bundled fallback.
+    ///
+    /// The fallback serves only until the provider has answered once: after
+    /// that its answer rules, and a bundled key the provider has taken away
+    /// must not come back when that answer grows old.
     fn usable(&self, now: Instant) -> Option<Arc<KeySet>> {
-        self.installed_set()
-            .filter(|set| {
-                now.saturating_duration_since(set.fetched_at())
-                    < set.lifetime().saturating_add(self.max_stale)
-            })
-            .or_else(|| self.fallback.clone())
+        match self.installed_set() {
+            Some(set) => self.within_stale_window(&set, now).then_some(set),
+            None => self.fallback.clone(),
+        }
+    }
+
+    /// Whether `set` may still serve at `now`: fresh, or stale for no longer
+    /// than `max_stale` past its lifetime.
+    fn within_stale_window(&self, set: &KeySet, now: Instant) -> bool {
+        now.saturating_duration_since(set.fetched_at())
+            < set.lifetime().saturating_add(self.max_stale)
     }
 
     fn installed_set(&self) -> Option<Arc<KeySet>> {
