@@ -340,6 +340,30 @@ async fn check_config_reports_settings_keys_and_skipped_keys() {
     assert!(text.stdout.contains("warning: JWT_ISSUER is not set"));
     assert!(text.stdout.ends_with("Result: OK\n"), "{}", text.stdout);
 
+    // Keys, none of them usable with the algorithms allowed: every token
+    // would be refused, so the pipeline must stop.
+    let unusable = run(
+        &["check-config", "--json"],
+        &vars(&keys, &[("JWT_ALGORITHMS", "ES256")]),
+        "",
+    )
+    .await;
+    assert_eq!(unusable.code, 2, "{}", unusable.stdout);
+    let report = unusable.json();
+    assert_eq!(report["ok"], false);
+    assert_eq!(
+        report["key_sets"][0]["error"],
+        "no usable key in the key set (2 skipped)"
+    );
+    keys.set_keys(&json!({"keys": []}));
+    let empty = run(&["check-config"], &vars(&keys, &[]), "").await;
+    assert_eq!(empty.code, 2);
+    assert!(
+        empty.stdout.ends_with("Result: NOT USABLE\n"),
+        "{}",
+        empty.stdout
+    );
+
     keys.set(Reply::status(404));
     let broken = run(&["check-config", "--json"], &vars(&keys, &[]), "").await;
     assert_eq!(broken.code, 2);
