@@ -97,7 +97,7 @@ fuzz_target!(|data: &[u8]| {
         .map_or(0, |d| d.as_secs());
     if claims::check_claims(&verified, &fixture.config, &fixture.config.issuers[0], now).is_ok() {
         let _ = claims::principal_id(&verified, "sub");
-        let context = claims::context(&verified);
+        let context = fixture.config.context.build(&verified, None).entries;
         // API Gateway rejects objects and arrays in the context.
         assert!(context
             .values()
