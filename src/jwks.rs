@@ -385,6 +385,7 @@ impl KeyStore {
     /// the provider could not be asked (it failed, or is in backoff): a
     /// token signed with a key published during an outage is not bad.
     pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {
+        let started = Instant::now();
         let deadline = self.deadline();
         let current = self.current_until(deadline).await?;
         if current.set.get(kid).is_some() {
@@ -414,9 +415,11 @@ impl KeyStore {
             return Err(Refusal::JwksUnavailable);
         };
         let set = match self.installed_newer_than(&current.set) {
-            Some(set) => set,
-            None if self.backoff_blocks(Instant::now()) => return Err(Refusal::JwksUnavailable),
-            None => self
+            // The fetch this request waited for: it has the kid, or it began
+            // after the request did, so the key was published before it.
+            Some(set) if set.get(kid).is_some() || set.fetched_at() >= started => set,
+            _ if self.backoff_blocks(Instant::now()) => return Err(Refusal::JwksUnavailable),
+            _ => self
                 .fetch(deadline)
                 .await
                 .map_err(|_| Refusal::JwksUnavailable)?,
@@ -459,7 +462,8 @@ impl KeyStore {
 
     async fn current_until(&self, deadline: Instant) -> Result<Current, Refusal> {
         let started = Instant::now();
-        // A set the provider answered after this request began is its answer.
+        // A set whose fetch began after this request did is the provider's
+        // answer to it; one already on its way when the request came is not.
         let current = |set: Arc<KeySet>| Current {
             answered_now: set.fetched_at() >= started,
             set,
@@ -480,6 +484,10 @@ impl KeyStore {
             };
             if let Some(newer) = self.installed_newer_than(&set) {
                 return Ok(current(newer));
+            }
+            // A fetch that failed just before this request took its turn.
+            if self.backoff_blocks(Instant::now()) {
+                return Ok(self.serve_stale(set));
             }
             return match self.fetch(deadline).await {
                 Ok(fresh) => Ok(current(fresh)),
@@ -615,7 +623,7 @@ impl KeyStore {
             .await
             .unwrap_or(Err(FetchError::Timeout(wait)));
         let duration_ms = started.elapsed().as_millis() as u64;
-        let (mut set, kind) = match fetched {
+        let (set, kind) = match fetched {
             Ok(Fetched { set, max_age }) => {
                 let kind = if set.is_empty() { "empty" } else { "ok" };
                 (set.fresh_for(self.lifetime(max_age)), kind)
@@ -651,6 +659,9 @@ impl KeyStore {
                 return Err(error);
             }
         };
+        // A set is the provider's word on the keys published before its
+        // fetch began, not on a key published while it was on its way.
+        let mut set = set.requested_at(started);
         self.metrics.key_set_fetch(kind, duration_ms);
         self.backoff
             .lock()

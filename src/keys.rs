@@ -324,18 +324,27 @@ impl KeySet {
         self.keys.is_empty()
     }
 
-    /// When the body was parsed.
+    /// When the fetch that brought the set began (when it was parsed, for a
+    /// set that was not fetched).
     pub fn fetched_at(&self) -> Instant {
         self.fetched_at
     }
 
-    /// The set, fresh for `lifetime` after it was parsed.
+    /// The set as brought by a fetch that began at `requested`: it says
+    /// nothing of keys published after that, and its lifetime counts from
+    /// then.
+    pub fn requested_at(mut self, requested: Instant) -> Self {
+        self.fetched_at = requested;
+        self
+    }
+
+    /// The set, fresh for `lifetime` after [`Self::fetched_at`].
     pub fn fresh_for(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self
     }
 
-    /// How long after it was parsed the set is fresh (unbounded until set).
+    /// How long after [`Self::fetched_at`] the set is fresh (unbounded until set).
     pub fn lifetime(&self) -> Duration {
         self.lifetime
     }

@@ -210,3 +210,48 @@ async fn a_key_set_that_moved_is_found_by_discovery_not_taken_as_gone() {
         ]
     );
 }
+
+/// A fetch that was already on its way when a token with a new kid came is
+/// no proof that the kid is absent: the key may have been published while
+/// it travelled. The token is allowed by a fetch of its own, and the kid is
+/// not remembered as unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_begun_before_a_new_kid_came_does_not_prove_it_absent() {
+    let old = SigningKey::generate("ES256", "old-1");
+    let new = SigningKey::generate("ES256", "new-1");
+    let server = KeyServer::start(&jwks(&[&old])).await;
+    let authorizer = std::sync::Arc::new(
+        Authorizer::new(config(
+            &server.url,
+            &[
+                ("JWKS_CACHE_TTL_SECONDS", "1"),
+                ("JWKS_REFRESH_COOLDOWN_SECONDS", "0"),
+                ("DECISION_CACHE_MAX_ENTRIES", "0"),
+            ],
+        ))
+        .unwrap(),
+    );
+    assert_eq!(
+        outcome(&authorizer, &old.sign(&valid_claims())).await,
+        Ok("Allow".into())
+    );
+    // Past the TTL, a revalidation sets off and takes 500 ms to bring the old set.
+    server.set(Reply::json(jwks(&[&old]).to_string()).delayed(Duration::from_millis(500)));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let revalidating = {
+        let (authorizer, token) = (authorizer.clone(), old.sign(&valid_claims()));
+        tokio::spawn(async move { outcome(&authorizer, &token).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The new key is published while that fetch is on its way.
+    server.set_keys(&jwks(&[&old, &new]));
+    let token = new.sign(&valid_claims());
+    assert_eq!(outcome(&authorizer, &token).await, Ok("Allow".into()));
+    assert_eq!(revalidating.await.unwrap(), Ok("Allow".into()));
+    assert_eq!(
+        server.hits(),
+        3,
+        "the prefetch, the revalidation, the new kid's own fetch"
+    );
+    assert_eq!(outcome(&authorizer, &token).await, Ok("Allow".into()));
+}
