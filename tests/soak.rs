@@ -13,7 +13,7 @@
 //! and the process's RSS over time.
 //!
 //! `cargo test` runs the short form (`SOAK_SECONDS`, default 60, at
-//! `SOAK_RATE` decisions per second, default 150); the long form is
+//! `SOAK_RATE` decisions per second, default 100); the long form is
 //! `SOAK_SECONDS=300 cargo test --release --test soak -- --nocapture`
 //! (BENCHMARKS.md, "Reliability: soak").
 
@@ -250,8 +250,13 @@ async fn start_key_server(
 enum Kind {
     /// Signed by the current key, with its own subject.
     Valid,
-    /// A valid token sent again (a reconnect), for a new connection.
+    /// A valid token of the current key sent again (a reconnect), for a
+    /// new connection: a decision cache hit.
     Reconnect,
+    /// A token of the key that signed before the last rotation sent again:
+    /// valid until that key is removed, then a cached decision that must
+    /// not outlive the key.
+    ReconnectPrevious,
     /// The current key's kid, another key's signature.
     BadSignature,
     Expired,
@@ -268,7 +273,8 @@ impl Kind {
     fn of(n: u64) -> Kind {
         match n % 20 {
             0..=9 => Kind::Valid,
-            10..=13 => Kind::Reconnect,
+            10 | 11 => Kind::Reconnect,
+            12 | 13 => Kind::ReconnectPrevious,
             14 => Kind::BadSignature,
             15 => Kind::Expired,
             16 => Kind::WrongAudience,
@@ -282,6 +288,7 @@ impl Kind {
         match self {
             Kind::Valid => "valid",
             Kind::Reconnect => "reconnect",
+            Kind::ReconnectPrevious => "reconnect_previous_key",
             Kind::BadSignature => "bad_signature",
             Kind::Expired => "expired",
             Kind::WrongAudience => "wrong_audience",
@@ -294,7 +301,7 @@ impl Kind {
     /// The refusal reason this token earns when the keys are at hand.
     fn reason(self) -> &'static str {
         match self {
-            Kind::Valid | Kind::Reconnect => "allowed",
+            Kind::Valid | Kind::Reconnect | Kind::ReconnectPrevious => "allowed",
             Kind::BadSignature => "bad_signature",
             Kind::Expired => "expired",
             Kind::WrongAudience => "wrong_audience",
@@ -323,7 +330,8 @@ struct Minter {
     keys: Arc<Vec<SigningKey>>,
     signers: Vec<Box<dyn JwsSigner>>,
     forger: Box<dyn JwsSigner>,
-    pool: Mutex<VecDeque<(String, usize, String)>>,
+    /// The latest valid tokens of each key, with their subjects.
+    pools: Mutex<Vec<VecDeque<(String, String)>>>,
 }
 
 impl Minter {
@@ -353,19 +361,25 @@ impl Minter {
         match kind {
             Kind::Valid => {
                 let token = self.sign(&*self.signers[current], &header, &claims);
-                let mut pool = self.pool.lock().unwrap();
+                let mut pools = self.pools.lock().unwrap();
+                let pool = &mut pools[current];
                 if pool.len() == RECONNECT_POOL {
                     pool.pop_front();
                 }
-                pool.push_back((token.clone(), current, sub.clone()));
+                pool.push_back((token.clone(), sub.clone()));
                 minted(token, Some(current), sub)
             }
-            Kind::Reconnect => {
-                let pool = self.pool.lock().unwrap();
+            Kind::Reconnect | Kind::ReconnectPrevious => {
+                let key = match kind {
+                    Kind::Reconnect => current,
+                    _ => current.saturating_sub(1),
+                };
+                let pools = self.pools.lock().unwrap();
+                let pool = &pools[key];
                 match pool.get(n as usize % pool.len().max(1)) {
-                    Some((token, key, sub)) => minted(token.clone(), Some(*key), sub.clone()),
+                    Some((token, sub)) => minted(token.clone(), Some(key), sub.clone()),
                     None => {
-                        drop(pool);
+                        drop(pools);
                         self.token(n, Kind::Valid, t)
                     }
                 }
@@ -507,6 +521,22 @@ fn fetches_allowed(window: Duration) -> usize {
     }
 }
 
+/// The CPU time process `pid` (or `self`) has used, from /proc/<pid>/stat
+/// (user and system clock ticks, 100 per second in Linux's ABI).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|value| value.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -536,7 +566,7 @@ enum Class {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_with_rotations_removals_outages_and_stalls() {
     let duration = Duration::from_secs(env_number("SOAK_SECONDS", 60));
-    let rate = env_number("SOAK_RATE", 150);
+    let rate = env_number("SOAK_RATE", 100);
     assert!(
         duration >= Duration::from_secs(40) && rate > 0,
         "SOAK_SECONDS must be at least 40 (one cycle of each fault)"
@@ -561,7 +591,7 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
         keys: keys.clone(),
         signers: keys.iter().map(SigningKey::signer).collect(),
         forger: SigningKey::generate("RS256", "forger").signer(),
-        pool: Mutex::new(VecDeque::new()),
+        pools: Mutex::new(vec![VecDeque::new(); schedule.keys()]),
     });
 
     let epoch_cell = Arc::new(OnceLock::new());
@@ -666,6 +696,7 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
     let finished = Instant::now();
     sampler.abort();
     let rss_end = rss_kb(pid).unwrap_or(0);
+    let cpu = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
     rss.lock().unwrap().push((secs(epoch.elapsed()), rss_end));
     let _ = child.start_kill();
     let _ = child.wait().await;
@@ -809,19 +840,43 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
         );
     }
 
-    // When each removal was surely in the store: the first successful fetch
-    // after it, plus the bound (a fetch installs what it got by its end).
+    // When each removal was surely in the store: the first answer that a
+    // token of the key is unknown, to a request that came after the
+    // removal and after a set with the key had served (so the set read came
+    // from a fetch after the removal, and so does every set installed
+    // later); or the first successful fetch after the removal plus the
+    // bound (a fetch installs what it got by its end), whichever is first.
     let removal_seen: Vec<Option<Instant>> = (0..schedule.keys())
         .map(|key| {
             let removed = at(schedule.removed_at(key)?);
-            hits.iter()
+            let served = records
+                .iter()
+                .filter(|record| record.key == Some(key))
+                .filter(|record| matches!(record.timed.answer, Answer::Response(_)))
+                .map(|record| record.timed.answered)
+                .min()?;
+            let refused = records
+                .iter()
+                .filter(|record| record.key == Some(key))
+                .filter(|record| record.timed.handed_out >= removed.max(served))
+                .filter(|record| {
+                    output
+                        .decisions
+                        .get(&record.connection_id)
+                        .is_some_and(|line| line["reason"] == "unknown_kid")
+                })
+                .map(|record| record.timed.answered)
+                .min();
+            let fetched = hits
+                .iter()
                 .enumerate()
                 .find(|(index, hit)| {
                     let without =
                         matches!(&hit.served, Served::Keys(published) if !published.contains(&key));
                     hit.at >= removed && without && fetch_ok(*index)
                 })
-                .map(|(_, hit)| hit.at + bound)
+                .map(|(_, hit)| hit.at + bound);
+            refused.into_iter().chain(fetched).min()
         })
         .collect();
     let class = |record: &Record| -> Class {
@@ -1095,6 +1150,7 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
             "samples": rss.iter().map(|&(t, kb)| json!([t, kb])).collect::<Vec<_>>(),
         },
         "output": {"lines": output.lines, "bytes": output.bytes},
+        "cpu_seconds": {"function": cpu.0, "test": cpu.1},
         "failures": failures.iter().map(|(check, messages)| (check.to_string(), json!(messages.len()))).collect::<serde_json::Map<_, _>>(),
     });
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-report.json");
