@@ -571,7 +571,7 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
         duration >= Duration::from_secs(40) && rate > 0,
         "SOAK_SECONDS must be at least 40 (one cycle of each fault)"
     );
-    let schedule = Arc::new(Schedule::new(duration));
+    let schedule = Schedule::new(duration);
     assert!(
         !schedule.rotations.is_empty()
             && !schedule.removals.is_empty()
@@ -579,8 +579,54 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
             && schedule.windows.iter().any(|w| w.fault == Fault::Stall),
         "{schedule:?}"
     );
-    let bound = decision_bound();
+    let run = soak(Arc::new(schedule), duration, rate).await;
+    let (report, failures) = check(&run);
 
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    let mut summary = report.clone();
+    summary["rss_kb"]["samples"] = json!(run
+        .rss
+        .iter()
+        .step_by(10)
+        .map(|&(t, kb)| json!([t, kb]))
+        .collect::<Vec<_>>());
+    println!(
+        "soak report ({}):\n{}",
+        path.display(),
+        serde_json::to_string_pretty(&summary).unwrap()
+    );
+    let failed: Vec<String> = failures
+        .iter()
+        .map(|(check, messages)| {
+            let shown: Vec<&str> = messages.iter().take(5).map(String::as_str).collect();
+            format!("{check}: {} failure(s), first: {shown:#?}", messages.len())
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Everything one soak produced, for the checks and the report.
+struct Run {
+    schedule: Arc<Schedule>,
+    duration: Duration,
+    rate: u64,
+    /// When the schedule and the load started.
+    epoch: Instant,
+    /// When the last answer came.
+    finished: Instant,
+    records: Vec<Record>,
+    hits: Vec<Hit>,
+    output: Output,
+    /// (seconds since the epoch, VmRSS in kB).
+    rss: Vec<(f64, u64)>,
+    /// CPU seconds of the function and of the test process.
+    cpu: (f64, f64),
+}
+
+/// Starts the key server and the function, runs the load for `duration`
+/// at `rate` requests per second, and stops the function.
+async fn soak(schedule: Arc<Schedule>, duration: Duration, rate: u64) -> Run {
     let keys: Arc<Vec<SigningKey>> = Arc::new(
         (0..schedule.keys())
             .map(|key| SigningKey::generate("RS256", &format!("soak-key-{key}")))
@@ -706,7 +752,38 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
     let output = std::mem::take(&mut *output.lock().unwrap());
     let hits = std::mem::take(&mut *hits.lock().unwrap());
     let rss = std::mem::take(&mut *rss.lock().unwrap());
+    Run {
+        schedule,
+        duration,
+        rate,
+        epoch,
+        finished,
+        records,
+        hits,
+        output,
+        rss,
+        cpu,
+    }
+}
 
+/// Checks every answer and fetch of `run`: the report, and the failures
+/// by check.
+fn check(run: &Run) -> (Value, BTreeMap<&'static str, Vec<String>>) {
+    let Run {
+        schedule,
+        duration,
+        rate,
+        epoch,
+        finished,
+        records,
+        hits,
+        output,
+        rss,
+        cpu,
+    } = run;
+    let (epoch, finished, duration) = (*epoch, *finished, *duration);
+    let bound = decision_bound();
+    let rss_end = rss.last().map_or(0, |&(_, kb)| kb);
     let at = |offset: Duration| epoch + offset;
     let mut failures: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut fail = |check: &'static str, message: String| {
@@ -918,7 +995,7 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
         vec![(0, 0, Duration::ZERO); schedule.rotations.len()];
     let (mut transitional, mut transitional_allowed, mut cache_hits) = (0, 0, 0);
     let mut unavailable = 0;
-    for record in &records {
+    for record in records {
         let elapsed = record.timed.answered - record.timed.handed_out;
         in_function.push(elapsed);
         end_to_end.push(record.done - record.sent);
@@ -1153,26 +1230,5 @@ async fn soak_with_rotations_removals_outages_and_stalls() {
         "cpu_seconds": {"function": cpu.0, "test": cpu.1},
         "failures": failures.iter().map(|(check, messages)| (check.to_string(), json!(messages.len()))).collect::<serde_json::Map<_, _>>(),
     });
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-report.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
-    let mut summary = report.clone();
-    summary["rss_kb"]["samples"] = json!(rss
-        .iter()
-        .step_by(10)
-        .map(|&(t, kb)| json!([t, kb]))
-        .collect::<Vec<_>>());
-    println!(
-        "soak report ({}):\n{}",
-        path.display(),
-        serde_json::to_string_pretty(&summary).unwrap()
-    );
-
-    let failed: Vec<String> = failures
-        .iter()
-        .map(|(check, messages)| {
-            let shown: Vec<&str> = messages.iter().take(5).map(String::as_str).collect();
-            format!("{check}: {} failure(s), first: {shown:#?}", messages.len())
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    (report, failures)
 }
