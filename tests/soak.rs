@@ -12,6 +12,13 @@
 //! window, valid tokens refused inside and outside outage windows, latency,
 //! and the process's RSS over time.
 //!
+//! An answer's time is counted from the moment the function took the
+//! invocation from `/next`: the wait in the emulator's queue while all 8
+//! workers are busy is Lambda's, which scales out or throttles instead (the
+//! end-to-end time is reported too). The mix of tokens includes a made-up kid
+//! in every 20 requests, as a scanner would send, so outside outages the key
+//! set is refetched about once per cooldown, which is what the store allows.
+//!
 //! `cargo test` runs the short form (`SOAK_SECONDS`, default 60, at
 //! `SOAK_RATE` decisions per second, default 100); the long form is
 //! `SOAK_SECONDS=300 cargo test --release --test soak -- --nocapture`
@@ -37,7 +44,8 @@ const TTL: Duration = Duration::from_secs(3);
 /// window has a part where no keys may serve and every request needs a fetch
 /// (the queued case), after a part served from stale keys.
 const MAX_STALE: Duration = Duration::from_secs(2);
-/// `JWKS_REFRESH_COOLDOWN_SECONDS`.
+/// `JWKS_REFRESH_COOLDOWN_SECONDS`, also the base of the backoff (with at
+/// least [`MIN_BACKOFF`]).
 const COOLDOWN: Duration = Duration::from_secs(1);
 /// `JWKS_MAX_BACKOFF_SECONDS`: reached within one window, so the cap is used.
 const MAX_BACKOFF: Duration = Duration::from_secs(4);
