@@ -571,6 +571,16 @@ enum Class {
     Invalid,
 }
 
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Valid => "valid",
+            Class::Transitional => "removed_key_in_transition",
+            Class::Invalid => "invalid",
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_with_rotations_removals_outages_and_stalls() {
     let duration = Duration::from_secs(env_number("SOAK_SECONDS", 60));
@@ -1001,7 +1011,8 @@ fn check(run: &Run) -> (Value, BTreeMap<&'static str, Vec<String>>) {
     let mut refused_reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut per_rotation: Vec<(usize, usize, Duration)> =
         vec![(0, 0, Duration::ZERO); schedule.rotations.len()];
-    let (mut transitional, mut transitional_allowed, mut cache_hits) = (0, 0, 0);
+    let mut by_class: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    let mut cache_hits = 0;
     let mut unavailable = 0;
     for record in records {
         let elapsed = record.timed.answered - record.timed.handed_out;
@@ -1090,6 +1101,9 @@ fn check(run: &Run) -> (Value, BTreeMap<&'static str, Vec<String>>) {
         let counts = by_kind.entry(record.kind.name()).or_default();
         counts[0] += 1;
         counts[usize::from(!allowed) + 1] += 1;
+        let counts = by_class.entry(class.name()).or_default();
+        counts[0] += 1;
+        counts[usize::from(!allowed) + 1] += 1;
         match class {
             Class::Invalid => {
                 let expected = [record.kind.reason(), "unknown_kid", "jwks_unavailable"];
@@ -1105,10 +1119,7 @@ fn check(run: &Run) -> (Value, BTreeMap<&'static str, Vec<String>>) {
                     );
                 }
             }
-            Class::Transitional => {
-                transitional += 1;
-                transitional_allowed += usize::from(allowed);
-            }
+            Class::Transitional => {}
             Class::Valid if !allowed => {
                 *refused_reasons.entry(reason.to_owned()).or_default() += 1;
                 let handed_out = record.timed.handed_out;
@@ -1196,7 +1207,12 @@ fn check(run: &Run) -> (Value, BTreeMap<&'static str, Vec<String>>) {
         "by_kind": by_kind.iter().map(|(kind, [sent, allowed, refused])| (kind.to_string(), json!({"sent": sent, "allowed": allowed, "refused": refused}))).collect::<serde_json::Map<_, _>>(),
         "decision_cache_hits": cache_hits,
         "jwks_unavailable": unavailable,
-        "removed_key_in_transition": {"sent": transitional, "allowed": transitional_allowed},
+        "by_class": by_class
+            .iter()
+            .map(|(class, [sent, allowed, refused])| {
+                (class.to_string(), json!({"sent": sent, "allowed": allowed, "refused": refused}))
+            })
+            .collect::<serde_json::Map<_, _>>(),
         "valid_refused": {
             "inside_outages": valid_refused.get("inside_outages").copied().unwrap_or(0),
             "first_second_after_a_rotation": valid_refused.get("first_second_after_a_rotation").copied().unwrap_or(0),
