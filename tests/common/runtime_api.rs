@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -23,9 +23,20 @@ pub enum Answer {
     Error(Value),
 }
 
+/// An answer with when the function took the invocation from `/next` and
+/// when it posted the answer: the time spent in the function, without the
+/// wait in the emulator's queue while every worker was busy.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub answer: Answer,
+    pub handed_out: Instant,
+    pub answered: Instant,
+}
+
 #[derive(Default)]
 struct State {
-    waiting: HashMap<String, oneshot::Sender<Answer>>,
+    waiting: HashMap<String, oneshot::Sender<Timed>>,
+    handed_out: HashMap<String, Instant>,
     init_error: Option<(Option<String>, Value)>,
     pollers: usize,
     in_flight: usize,
@@ -62,6 +73,11 @@ impl RuntimeApi {
 
     /// Queues `event` and waits for the function's answer.
     pub async fn invoke(&self, event: &Value) -> Answer {
+        self.invoke_timed(event).await.answer
+    }
+
+    /// Queues `event` and waits for the function's answer and its timing.
+    pub async fn invoke_timed(&self, event: &Value) -> Timed {
         let id = format!("request-{}", self.next_id.fetch_add(1, Ordering::SeqCst));
         let (sender, receiver) = oneshot::channel();
         self.state
@@ -122,6 +138,9 @@ async fn route(
                 state.pollers -= 1;
                 state.in_flight += 1;
                 state.max_in_flight = state.max_in_flight.max(state.in_flight);
+                if let Some((id, _)) = &next {
+                    state.handed_out.insert(id.clone(), Instant::now());
+                }
             }
             let Some((id, event)) = next else {
                 return Reply::status(500);
@@ -164,10 +183,16 @@ async fn route(
                 "error" => Answer::Error(body),
                 _ => return Reply::status(404),
             };
+            let answered = Instant::now();
             let mut state = state.lock().unwrap();
             state.in_flight = state.in_flight.saturating_sub(1);
+            let handed_out = state.handed_out.remove(id).unwrap_or(answered);
             if let Some(sender) = state.waiting.remove(id) {
-                let _ = sender.send(answer);
+                let _ = sender.send(Timed {
+                    answer,
+                    handed_out,
+                    answered,
+                });
             }
             Reply::status(202)
         }
