@@ -35,7 +35,6 @@ use common::runtime_api::{Answer, RuntimeApi, Timed};
 use common::*;
 use josekit::jws::JwsSigner;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use ws_jwt_authorizer::jwks::DEADLINE_MARGIN;
 
 /// `JWKS_CACHE_TTL_SECONDS`: short, so that a minute holds many refreshes.
@@ -457,48 +456,39 @@ struct Output {
     bytes: usize,
 }
 
-/// Reads the function's output as it comes, so its pipe never fills, and
-/// keeps what the checks need (and a copy in the log archive, if on).
-fn drain(
-    stream: impl AsyncRead + Unpin + Send + 'static,
-    output: Arc<Mutex<Output>>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut archive = common::archive::log_file("function");
-        let mut lines = BufReader::new(stream).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(file) = archive.as_mut() {
-                let _ = std::io::Write::write_all(file, format!("{line}\n").as_bytes());
-            }
-            let mut output = output.lock().unwrap();
-            output.lines += 1;
-            output.bytes += line.len() + 1;
-            let relevant = line.contains("KeySetFetches")
-                || line.contains("StaleKeysServed")
-                || line.contains("\"decision\"");
-            if !relevant {
-                continue;
-            }
-            let Ok(value) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            if let Some(result) = value.get("KeySetFetches").and(value.get("Result")) {
-                output
-                    .fetches
-                    .push(result.as_str().unwrap_or("").to_owned());
-            } else if value.get("KeySetFetchesSkipped").is_some() {
-                output.skipped += 1;
-            } else if value.get("StaleKeysServed").is_some() {
-                output.stale_served += 1;
-            } else if value["fields"]["message"] == "decision" {
-                let id = value["fields"]["connection_id"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
-                output.decisions.insert(id, value["fields"].clone());
-            }
+/// What the checks need of the function's output (which
+/// `stop_and_read_logs` has archived for the log check).
+fn read_output(logs: &str) -> Output {
+    let mut output = Output::default();
+    for line in logs.lines() {
+        output.lines += 1;
+        output.bytes += line.len() + 1;
+        let relevant = line.contains("KeySetFetches")
+            || line.contains("StaleKeysServed")
+            || line.contains("\"decision\"");
+        if !relevant {
+            continue;
         }
-    })
+        let Ok(value) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let Some(result) = value.get("KeySetFetches").and(value.get("Result")) {
+            output
+                .fetches
+                .push(result.as_str().unwrap_or("").to_owned());
+        } else if value.get("KeySetFetchesSkipped").is_some() {
+            output.skipped += 1;
+        } else if value.get("StaleKeysServed").is_some() {
+            output.stale_served += 1;
+        } else if value["fields"]["message"] == "decision" {
+            let id = value["fields"]["connection_id"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            output.decisions.insert(id, value["fields"].clone());
+        }
+    }
+    output
 }
 
 /// The resident set size of process `pid`, in kB.
@@ -675,7 +665,7 @@ async fn soak(schedule: Arc<Schedule>, duration: Duration, rate: u64) -> Run {
         MAX_BACKOFF.as_secs().to_string(),
         FETCH_TIMEOUT.as_millis().to_string(),
     );
-    let mut child = common::function::start_function(
+    let child = common::function::start_function(
         &api,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -690,11 +680,6 @@ async fn soak(schedule: Arc<Schedule>, duration: Duration, rate: u64) -> Run {
         ],
     );
     let pid = child.id().unwrap();
-    let output = Arc::new(Mutex::new(Output::default()));
-    let readers = [
-        drain(child.stdout.take().unwrap(), output.clone()),
-        drain(child.stderr.take().unwrap(), output.clone()),
-    ];
     api.wait_for_pollers(8).await;
 
     // The schedule starts now.
@@ -762,12 +747,7 @@ async fn soak(schedule: Arc<Schedule>, duration: Duration, rate: u64) -> Run {
     let rss_end = rss_kb(pid).unwrap_or(0);
     let cpu = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
     rss.lock().unwrap().push((secs(epoch.elapsed()), rss_end));
-    let _ = child.start_kill();
-    let _ = child.wait().await;
-    for reader in readers {
-        reader.await.unwrap();
-    }
-    let output = std::mem::take(&mut *output.lock().unwrap());
+    let output = read_output(&common::function::stop_and_read_logs(child).await);
     let hits = std::mem::take(&mut *hits.lock().unwrap());
     let rss = std::mem::take(&mut *rss.lock().unwrap());
     Run {
