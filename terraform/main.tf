@@ -28,8 +28,11 @@ data "aws_iam_policy_document" "logs" {
   }
 }
 
+# IAM names are global: a fixed name would collide when the module is used
+# with the same name in a second region (EntityAlreadyExists).
 resource "aws_iam_role" "this" {
-  name               = var.name
+  name               = var.role_name
+  name_prefix        = var.role_name == null ? "${substr(var.name, 0, 37)}-" : null
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
   tags               = var.tags
 }
@@ -76,12 +79,34 @@ resource "aws_lambda_function" "this" {
     log_format            = var.log_format
     log_group             = aws_cloudwatch_log_group.this.name
     application_log_level = var.log_format == "JSON" ? var.log_level : null
-    system_log_level      = var.log_format == "JSON" ? "WARN" : null
+    system_log_level      = var.log_format == "JSON" ? var.system_log_level : null
   }
 
   tags = var.tags
 
   depends_on = [aws_iam_role_policy.logs]
+
+  # Start-up rules of the Lambda that span several variables (rules.tf):
+  # checked here because a variable's validation cannot use a local that
+  # depends on that same variable.
+  lifecycle {
+    precondition {
+      condition     = local.keys_named
+      error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), trusted_issuers, or provider_preset with its parameter (the Lambda refuses to start otherwise: JWT_ISSUER_JWKS_URI)."
+    }
+    precondition {
+      condition     = local.discovery_url
+      error_message = "issuers: for OIDC discovery (one issuer, no jwks_uri or jwks_json) the issuer must be an https:// URL (the Lambda refuses to start: JWT_ISSUER)."
+    }
+    precondition {
+      condition     = !local.multi_tenant_without_issuer
+      error_message = "issuers: the key set signs tokens for every tenant or project of its provider (Entra's common keys, Google's, Firebase's), so set issuers, or a provider_preset with its parameter, or any of them would pass (the Lambda refuses to start: JWT_ISSUER)."
+    }
+    precondition {
+      condition     = !local.cognito_without_token_use
+      error_message = "provider_preset: a Cognito user pool without the cognito preset accepts its ID tokens too (their aud is the app client id); set provider_preset = \"cognito:POOL_ID\", or required_claims = { token_use = \"id\" } if ID tokens are what you want."
+    }
+  }
 }
 
 resource "aws_lambda_permission" "api_gateway" {

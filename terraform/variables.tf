@@ -18,7 +18,7 @@ variable "api_execution_arn" {
 }
 
 variable "name" {
-  description = "Name of the Lambda function, its role, log group and the API Gateway authorizer."
+  description = "Name of the Lambda function, its log group and the API Gateway authorizer, and prefix of its role's name."
   type        = string
   default     = "ws-jwt-authorizer"
 
@@ -31,9 +31,12 @@ variable "name" {
 variable "token_source" {
   description = <<-EOT
     The authorizer's identity source, the request part API Gateway requires before it calls the
-    Lambda (it answers 401 itself when it is missing): "query" (the authorization query parameter),
-    "header" (the Authorization header), "protocol" (the Sec-WebSocket-Protocol header) or "cookie"
-    (the Cookie header). token_sources says where the Lambda then looks for the token.
+    Lambda: "query" (the authorization query parameter), "header" (the Authorization header),
+    "protocol" (the Sec-WebSocket-Protocol header) or "cookie" (the Cookie header). API Gateway
+    calls a WebSocket authorizer only when every identity source is present and answers 401 itself
+    otherwise, so on AWS this is the one transport every client must use: with "query", a client
+    sending the token in the header (the repo's Rust client) is refused before the Lambda runs.
+    TOKEN_SOURCES follows it unless token_sources is set.
   EOT
   type        = string
   default     = "query"
@@ -115,6 +118,28 @@ variable "log_level" {
   }
 }
 
+variable "system_log_level" {
+  description = "Level of Lambda's own log lines in JSON format (DEBUG, INFO, WARN). INFO keeps START and REPORT, whose max memory used is how to size memory_size."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the execution role; null names it name_prefix \"<name>-\" plus a unique suffix, so the module can be used with the same name in several regions (IAM names are global)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_name == null || can(regex("^[\\w+=,.@-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1 to 64 letters, digits or +=,.@_-."
+  }
+}
+
 variable "log_format" {
   description = "Lambda log format: JSON (one JSON object per decision, the default) or Text."
   type        = string
@@ -148,9 +173,11 @@ variable "jwks_uri" {
   }
 
   validation {
-    condition     = var.jwks_uri != "" || var.jwks_json != "" || length(var.trusted_issuers) > 0 || length(var.issuers) == 1 || strcontains(var.provider_preset, ":")
-    error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), trusted_issuers, or provider_preset with its parameter."
+    condition     = var.jwks_uri == "" || var.jwks_json == ""
+    error_message = "jwks_json replaces jwks_uri: set one or the other (the Lambda refuses both: JWKS_JSON)."
   }
+
+
 }
 
 variable "authorized_audiences" {
@@ -164,8 +191,8 @@ variable "authorized_audiences" {
   }
 
   validation {
-    condition     = length(var.authorized_audiences) > 0 || startswith(lower(var.provider_preset), "firebase:") || (length(var.trusted_issuers) > 0 && alltrue([for issuer in var.trusted_issuers : length(coalesce(issuer.audiences, [])) > 0]))
-    error_message = "authorized_audiences needs at least one audience (unless every trusted_issuers entry has its own, or the preset is firebase:PROJECT)."
+    condition     = length(var.authorized_audiences) > 0 || (lower(trimspace(split(":", var.provider_preset)[0])) == "firebase" && can(regex("^[^:]*:\\s*\\S", var.provider_preset))) || (length(var.trusted_issuers) > 0 && alltrue([for entry in var.trusted_issuers : entry.audiences != null]))
+    error_message = "authorized_audiences needs at least one audience, unless every trusted_issuers entry has its own or the preset is firebase:PROJECT (the Lambda refuses to start: JWT_AUTHORIZED_AUDIENCES)."
   }
 }
 
@@ -187,9 +214,19 @@ variable "authorized_apis" {
 }
 
 variable "issuers" {
-  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended)."
+  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended). One issuer alone, without jwks_uri or jwks_json, turns on OIDC discovery."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for issuer in var.issuers : length(trimspace(issuer)) > 0 && !strcontains(issuer, ",")])
+    error_message = "issuers must not hold empty issuers or commas."
+  }
+
+  validation {
+    condition     = length(var.issuers) == 0 || length(var.trusted_issuers) == 0
+    error_message = "trusted_issuers replaces issuers: set one or the other (the Lambda refuses both: JWT_ISSUERS)."
+  }
 }
 
 variable "algorithms" {
@@ -248,13 +285,18 @@ variable "jwks_max_stale_seconds" {
 }
 
 variable "jwks_fetch_timeout_ms" {
-  description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch."
+  description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch; below timeout_seconds, so a slow identity provider gets a 500 the function can log rather than a timeout."
   type        = number
   default     = 2000
 
   validation {
     condition     = var.jwks_fetch_timeout_ms >= 1 && var.jwks_fetch_timeout_ms <= 10000 && floor(var.jwks_fetch_timeout_ms) == var.jwks_fetch_timeout_ms
     error_message = "jwks_fetch_timeout_ms must be a whole number from 1 to 10000."
+  }
+
+  validation {
+    condition     = var.jwks_fetch_timeout_ms < var.timeout_seconds * 1000
+    error_message = "jwks_fetch_timeout_ms must be below timeout_seconds: a fetch that outlives the function ends in a Lambda timeout, not a logged refusal."
   }
 }
 
@@ -346,6 +388,11 @@ variable "context_claims" {
   description = "CONTEXT_CLAIMS: claim paths (realm_access.roles) copied into the authorizer context; arrays and objects are JSON-encoded."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for path in var.context_claims : can(regex("^[^.,]+(\\.[^.,]+)*$", path))])
+    error_message = "context_claims must be claim paths (name or name.name: no empty part, no comma); the Lambda refuses others (CONTEXT_CLAIMS)."
+  }
 }
 
 variable "context_max_bytes" {
@@ -360,13 +407,28 @@ variable "context_max_bytes" {
 }
 
 variable "token_sources" {
-  description = "TOKEN_SOURCES: where the authorizer reads the token, in order: query, header, protocol (Sec-WebSocket-Protocol), cookie. Empty keeps query and header. cookie needs allowed_origins."
+  description = <<-EOT
+    TOKEN_SOURCES: where the authorizer reads the token, in order: query, header, protocol
+    (Sec-WebSocket-Protocol), cookie. null (the default) reads token_source only. Must include
+    token_source; the others are read only from requests that also carry token_source (API Gateway
+    refuses the rest before the Lambda runs), so they are no fallback. cookie needs allowed_origins.
+  EOT
   type        = list(string)
-  default     = []
+  default     = null
 
   validation {
-    condition     = alltrue([for source in var.token_sources : contains(["query", "header", "protocol", "cookie"], source)])
-    error_message = "token_sources may hold only query, header, protocol and cookie."
+    condition     = var.token_sources == null || try(length(var.token_sources) > 0 && alltrue([for source in var.token_sources : contains(["query", "header", "protocol", "cookie"], source)]), false)
+    error_message = "token_sources must be null or a non-empty list of query, header, protocol and cookie."
+  }
+
+  validation {
+    condition     = var.token_sources == null || contains(coalesce(var.token_sources, []), var.token_source)
+    error_message = "token_sources must include token_source: API Gateway calls the authorizer only with the identity source present, and the Lambda would not read it (every client would get 401 missing_token)."
+  }
+
+  validation {
+    condition     = !contains(var.token_sources == null ? [var.token_source] : var.token_sources, "cookie") || length(var.allowed_origins) > 0
+    error_message = "The cookie transport (token_source or token_sources) needs allowed_origins: the Lambda refuses to start without them (TOKEN_SOURCES: cross-site WebSocket hijacking)."
   }
 }
 
@@ -374,50 +436,105 @@ variable "subprotocol_token_prefix" {
   description = "SUBPROTOCOL_TOKEN_PREFIX: a subprotocol starting with this carries the token after it (besides the pair \"bearer\", <token>)."
   type        = string
   default     = "base64url.bearer.authorization."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", var.subprotocol_token_prefix)) && lower(var.subprotocol_token_prefix) != "bearer"
+    error_message = "subprotocol_token_prefix must be letters, digits and !#$%&'*+-.^_`|~, and not \"bearer\" (the Lambda refuses others: SUBPROTOCOL_TOKEN_PREFIX)."
+  }
 }
 
 variable "token_cookie_name" {
   description = "TOKEN_COOKIE_NAME: the cookie that carries the token when token_sources has cookie."
   type        = string
   default     = "access_token"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", var.token_cookie_name))
+    error_message = "token_cookie_name must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ (the Lambda refuses others: TOKEN_COOKIE_NAME)."
+  }
 }
 
 variable "allowed_origins" {
   description = "ALLOWED_ORIGINS: origins (https://app.example.com) browsers may connect from; when set, every connection must come with one of them (403 origin_not_allowed otherwise)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.allowed_origins : can(regex("^https?://[^/?#,\\s]+/?$", origin))])
+    error_message = "allowed_origins must be origins, scheme://host[:port] with no path, query or comma (the Lambda refuses others: ALLOWED_ORIGINS)."
+  }
 }
 
 variable "trusted_issuers" {
-  description = "JWT_ISSUERS: several issuers, each with its key set (jwks_uri, or OIDC discovery without it) and audiences (authorized_audiences without them). Replaces jwks_uri, jwks_json and issuers."
+  description = <<-EOT
+    JWT_ISSUERS: several issuers, each with its key set (jwks_uri; jwks, the key set itself as JSON
+    text, for air-gapped deployments; or OIDC discovery without either) and audiences
+    (authorized_audiences without them). Replaces jwks_uri, jwks_json and issuers.
+  EOT
   type = list(object({
     issuer    = string
     jwks_uri  = optional(string)
+    jwks      = optional(string)
     audiences = optional(list(string))
   }))
   default = []
+
+  validation {
+    condition     = length(distinct([for entry in var.trusted_issuers : trimspace(entry.issuer)])) == length(var.trusted_issuers) && alltrue([for entry in var.trusted_issuers : trimspace(entry.issuer) != ""])
+    error_message = "trusted_issuers must name each issuer once, none empty (the Lambda refuses to start: JWT_ISSUERS)."
+  }
+
+  validation {
+    condition = alltrue([for entry in var.trusted_issuers : (
+      entry.jwks_uri == null || entry.jwks == null) && (
+      entry.jwks_uri == null ? true : can(regex("^https://[^/\\s]+(/\\S*)?$", entry.jwks_uri))) && (
+      entry.jwks == null ? true : try(length(jsondecode(entry.jwks).keys) > 0, false)) && (
+      entry.jwks_uri != null || entry.jwks != null || can(regex("^https://[^/\\s]+", entry.issuer)))
+    ])
+    error_message = "Each trusted_issuers entry takes jwks_uri (https://) or jwks (a JSON key set with keys), not both; without either its issuer must be an https:// URL for OIDC discovery (the Lambda refuses to start: JWT_ISSUERS)."
+  }
+
+  validation {
+    condition     = alltrue([for entry in var.trusted_issuers : entry.audiences == null ? true : length([for audience in entry.audiences : audience if trimspace(audience) != ""]) > 0])
+    error_message = "A trusted_issuers entry with audiences must name at least one (leave it out for authorized_audiences)."
+  }
+
+  validation {
+    condition     = length(var.trusted_issuers) == 0 || (var.jwks_uri == "" && var.jwks_json == "")
+    error_message = "trusted_issuers replaces jwks_uri and jwks_json: set one or the other (the Lambda refuses both: JWT_ISSUERS)."
+  }
 }
 
 variable "jwks_json" {
   description = "JWKS_JSON: the key set itself, for deployments without access to the identity provider."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.jwks_json == "" || try(length(jsondecode(var.jwks_json).keys) > 0, false)
+    error_message = "jwks_json must be a JSON key set with at least one key, {\"keys\": [...]} (the Lambda refuses to start: JWKS_JSON)."
+  }
 }
 
 variable "jwks_fallback_file" {
-  description = "JWKS_FALLBACK_FILE: path of a key set file shipped with the function (in the package under /var/task, or a layer under /opt), served while the key set cannot be fetched."
+  description = "JWKS_FALLBACK_FILE: path of a key set file shipped with the function (in the package under /var/task, or a layer under /opt: see layers), served while the key set cannot be fetched. One key set only, so not with several trusted_issuers."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.jwks_fallback_file == "" || length(var.trusted_issuers) <= 1
+    error_message = "jwks_fallback_file applies to one key set, not to several trusted_issuers (the Lambda refuses to start: JWKS_FALLBACK_FILE)."
+  }
 }
 
 variable "jwks_min_ttl_seconds" {
-  description = "JWKS_MIN_TTL_SECONDS: the least time a key set is cached when its Cache-Control max-age is shorter (the TTL stays the longest)."
+  description = "JWKS_MIN_TTL_SECONDS: the least time a key set is cached when its Cache-Control max-age is shorter (the TTL stays the longest). null leaves the Lambda's default: 60, or the TTL when shorter."
   type        = number
-  default     = 60
+  default     = null
 
   validation {
-    condition     = var.jwks_min_ttl_seconds >= 0 && var.jwks_min_ttl_seconds <= var.jwks_cache_ttl_seconds && floor(var.jwks_min_ttl_seconds) == var.jwks_min_ttl_seconds
-    error_message = "jwks_min_ttl_seconds must be a whole number from 0 to jwks_cache_ttl_seconds."
+    condition     = var.jwks_min_ttl_seconds == null || try(var.jwks_min_ttl_seconds >= 0 && var.jwks_min_ttl_seconds <= var.jwks_cache_ttl_seconds && floor(var.jwks_min_ttl_seconds) == var.jwks_min_ttl_seconds, false)
+    error_message = "jwks_min_ttl_seconds must be null or a whole number from 0 to jwks_cache_ttl_seconds."
   }
 }
 
@@ -427,8 +544,23 @@ variable "provider_preset" {
   default     = ""
 
   validation {
-    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel"], lower(split(":", var.provider_preset)[0]))
+    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel"], lower(trimspace(split(":", var.provider_preset)[0])))
     error_message = "provider_preset must start with cognito, auth0, firebase, keycloak, entra, okta or zitadel."
+  }
+
+  validation {
+    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "entra" || can(regex("^[^:]*:[\\s,]*[^\\s,]", var.provider_preset))
+    error_message = "provider_preset entra needs its tenant, entra:TENANT_ID[,TENANT_ID]: Entra's key set signs for every tenant (the Lambda refuses to start: JWT_PROVIDER)."
+  }
+
+  validation {
+    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "cognito" || !can(regex("^[^:]*:\\s*\\S", var.provider_preset)) || can(regex("^[^:]*:\\s*[^_\\s][^_]*_", var.provider_preset))
+    error_message = "provider_preset cognito takes a user pool id, REGION_ID like eu-west-1_AbCdEfGhI (the Lambda refuses to start: JWT_PROVIDER)."
+  }
+
+  validation {
+    condition     = !can(regex("^[^:]*:\\s*\\S", var.provider_preset)) || length(var.trusted_issuers) == 0
+    error_message = "With trusted_issuers give provider_preset its name alone: the parameter names one issuer (the Lambda refuses to start: JWT_PROVIDER)."
   }
 }
 
@@ -436,4 +568,9 @@ variable "required_claims" {
   description = "JWT_REQUIRED_CLAIMS: claims the token must carry, each with its value or a list of accepted values, such as { token_use = \"id\" } or { tid = [\"tenant-1\", \"tenant-2\"] }."
   type        = any
   default     = {}
+
+  validation {
+    condition     = can(keys(var.required_claims)) && alltrue([for value in try(values(var.required_claims), []) : value != null && !can(keys(value)) && try(length(value) > 0 || !can(tolist(value)), true)])
+    error_message = "required_claims must be an object of claim to a value or a non-empty list of values, not null or an object (the Lambda refuses to start: JWT_REQUIRED_CLAIMS)."
+  }
 }
