@@ -108,13 +108,18 @@ variable "log_kms_key_arn" {
 }
 
 variable "log_level" {
-  description = "Application log level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL); decision lines are INFO."
+  description = "Application log level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) of JSON logs; decision lines are INFO, stale keys WARN. Metric lines count as INFO to Lambda's filter, so above INFO needs metrics_enabled = false."
   type        = string
   default     = "INFO"
 
   validation {
     condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.log_level)
     error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+
+  validation {
+    condition     = !contains(["WARN", "ERROR", "FATAL"], var.log_level) || var.log_format != "JSON" || !var.metrics_enabled
+    error_message = "log_level above INFO drops every metric line (Lambda's filter counts lines without a level as INFO): lower it, or set metrics_enabled = false."
   }
 }
 

@@ -44,14 +44,25 @@ run "system_log_level_is_a_choice" {
   command = plan
 
   variables {
-    system_log_level = "WARN"
+    system_log_level = "DEBUG"
     log_level        = "WARN"
+    metrics_enabled  = false
   }
 
   assert {
-    condition     = aws_lambda_function.this.logging_config[0].system_log_level == "WARN" && aws_lambda_function.this.logging_config[0].application_log_level == "WARN"
+    condition     = aws_lambda_function.this.logging_config[0].system_log_level == "DEBUG" && aws_lambda_function.this.logging_config[0].application_log_level == "WARN"
     error_message = "system_log_level and log_level must reach logging_config"
   }
+}
+
+run "metrics_are_not_filtered_away" {
+  command = plan
+
+  variables {
+    log_level = "WARN"
+  }
+
+  expect_failures = [var.log_level]
 }
 
 run "text_logs_take_no_levels" {

@@ -20,7 +20,7 @@ run "entra_needs_a_tenant" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     provider_preset = "entra"
   }
 
@@ -31,7 +31,7 @@ run "entra_needs_a_tenant_not_an_empty_list" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     provider_preset = "entra: , "
   }
 
@@ -112,7 +112,7 @@ run "the_firebase_preset_without_project_needs_an_issuer" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     provider_preset = "firebase"
   }
 
@@ -133,7 +133,7 @@ run "preset_parameters_name_one_issuer" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     provider_preset = "auth0:tenant.eu.auth0.com"
     trusted_issuers = [{ issuer = "https://a.example.com" }]
   }
@@ -155,7 +155,7 @@ run "inline_keys_need_keys" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri  = ""
     jwks_json = "{\"keys\":[]}"
   }
 
@@ -166,7 +166,7 @@ run "inline_keys_are_json" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri  = ""
     jwks_json = "not json"
   }
 
@@ -177,8 +177,8 @@ run "several_issuers_replace_the_issuer" {
   command = plan
 
   variables {
-    jwks_uri = ""
-    issuers = ["https://a.example.com"]
+    jwks_uri        = ""
+    issuers         = ["https://a.example.com"]
     trusted_issuers = [{ issuer = "https://a.example.com" }]
   }
 
@@ -199,7 +199,7 @@ run "issuers_are_listed_once" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     trusted_issuers = [{ issuer = "https://a.example.com" }, { issuer = "https://a.example.com" }]
   }
 
@@ -210,7 +210,7 @@ run "an_issuer_has_one_key_source" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     trusted_issuers = [{ issuer = "https://a.example.com", jwks_uri = "https://a.example.com/keys", jwks = "{\"keys\":[{\"kty\":\"EC\"}]}" }]
   }
 
@@ -221,7 +221,7 @@ run "issuer_key_sets_are_https" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     trusted_issuers = [{ issuer = "https://a.example.com", jwks_uri = "http://a.example.com/keys" }]
   }
 
@@ -232,7 +232,7 @@ run "issuer_audiences_are_not_empty" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri        = ""
     trusted_issuers = [{ issuer = "https://a.example.com", audiences = [] }]
   }
 
@@ -243,9 +243,9 @@ run "one_fallback_file_for_one_key_set" {
   command = plan
 
   variables {
-    jwks_uri = ""
+    jwks_uri           = ""
     jwks_fallback_file = "/opt/jwks.json"
-    trusted_issuers = [{ issuer = "https://a.example.com" }, { issuer = "https://b.example.com" }]
+    trusted_issuers    = [{ issuer = "https://a.example.com" }, { issuer = "https://b.example.com" }]
   }
 
   expect_failures = [var.jwks_fallback_file]
@@ -256,7 +256,7 @@ run "discovery_needs_one_issuer" {
 
   variables {
     jwks_uri = ""
-    issuers = ["https://a.example.com", "https://b.example.com"]
+    issuers  = ["https://a.example.com", "https://b.example.com"]
   }
 
   expect_failures = [aws_lambda_function.this]
@@ -267,7 +267,7 @@ run "discovery_needs_https" {
 
   variables {
     jwks_uri = ""
-    issuers = ["http://idp.example.com"]
+    issuers  = ["http://idp.example.com"]
   }
 
   expect_failures = [aws_lambda_function.this]
@@ -287,7 +287,7 @@ run "fetches_end_before_the_function" {
   command = plan
 
   variables {
-    timeout_seconds = 2
+    timeout_seconds       = 2
     jwks_fetch_timeout_ms = 2000
   }
 
@@ -329,7 +329,7 @@ run "the_key_set_floor_stays_under_the_ttl" {
 
   variables {
     jwks_cache_ttl_seconds = 30
-    jwks_min_ttl_seconds = 60
+    jwks_min_ttl_seconds   = 60
   }
 
   expect_failures = [var.jwks_min_ttl_seconds]
