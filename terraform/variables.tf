@@ -579,3 +579,140 @@ variable "required_claims" {
     error_message = "required_claims must be an object of claim to a value or a non-empty list of values, not null or an object (the Lambda refuses to start: JWT_REQUIRED_CLAIMS)."
   }
 }
+
+# ---------------------------------------------------------------------------
+# Platform options (the terraform-aws-modules/lambda names where they exist)
+# ---------------------------------------------------------------------------
+
+variable "s3_bucket" {
+  description = "Deploy the package from this S3 bucket (with s3_key) instead of package_path."
+  type        = string
+  default     = null
+}
+
+variable "s3_key" {
+  description = "Key of the package in s3_bucket."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.s3_key == null) == (var.s3_bucket == null)
+    error_message = "s3_bucket and s3_key go together."
+  }
+}
+
+variable "s3_object_version" {
+  description = "Version of the package object in s3_bucket, for versioned buckets."
+  type        = string
+  default     = null
+}
+
+variable "source_code_hash" {
+  description = "Base64 SHA-256 of the package in S3 (filebase64sha256 of the zip), so a new package redeploys; package_path's is computed."
+  type        = string
+  default     = null
+}
+
+variable "publish" {
+  description = "Publish a version on each change and point the authorizer at the alias alias_name (implied by provisioned_concurrency)."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "Name of the alias the authorizer invokes when versions are published."
+  type        = string
+  default     = "live"
+}
+
+variable "provisioned_concurrency" {
+  description = "Execution environments kept initialised on the alias, so $connect meets no cold start; 0 for none."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a whole number, 0 or more."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Concurrent executions reserved for (and capping) the function; null for none. A cap throttles $connect under load: API Gateway then answers 500."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 0 && floor(var.reserved_concurrency) == var.reserved_concurrency, false)
+    error_message = "reserved_concurrency must be null or a whole number, 0 or more."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: null (off), PassThrough or Active (adds the X-Ray write policy to the role)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null || contains(["PassThrough", "Active"], coalesce(var.tracing_mode, "-"))
+    error_message = "tracing_mode must be null, PassThrough or Active."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in; empty for none. The function must still reach the key set URL (NAT gateway or proxy), unless the keys are inline or in a layer."
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function in the VPC; they must allow HTTPS out to the identity provider."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = (length(var.vpc_security_group_ids) > 0) == (length(var.vpc_subnet_ids) > 0)
+    error_message = "vpc_subnet_ids and vpc_security_group_ids go together."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key to encrypt the environment variables with; null uses Lambda's AWS-managed key."
+  type        = string
+  default     = null
+}
+
+variable "layers" {
+  description = "Layer version ARNs, such as one holding the key set file for jwks_fallback_file under /opt."
+  type        = list(string)
+  default     = []
+}
+
+variable "role_path" {
+  description = "Path of the execution role."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of a permissions boundary policy for the execution role."
+  type        = string
+  default     = null
+}
+
+variable "log_group_skip_destroy" {
+  description = "Keep the function's log group (and its logs) when the module is destroyed."
+  type        = bool
+  default     = false
+}
+
+variable "alarms" {
+  description = "Create CloudWatch alarms: function errors, throttles, failed key set fetches and stale keys served."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarms notify (alarm and back to OK); null for alarms without actions."
+  type        = string
+  default     = null
+}
