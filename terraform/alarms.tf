@@ -7,18 +7,21 @@ locals {
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
   # Every Result of a failed fetch (src/metrics.rs, Metrics::key_set_fetch).
   fetch_failures = ["unreachable", "timeout", "http_status", "too_large", "invalid"]
-  lambda_alarms = {
-    errors    = { metric = "Errors", description = "The authorizer function failed (API Gateway answers 500 on $connect)." }
-    throttles = { metric = "Throttles", description = "The authorizer function was throttled (API Gateway answers 500 on $connect)." }
-  }
+  # One metric each, by FunctionName; the authorizer's own only with metrics on.
+  single_metric_alarms = merge({
+    errors    = { namespace = "AWS/Lambda", metric = "Errors", description = "The authorizer function failed (API Gateway answers 500 on $connect)." }
+    throttles = { namespace = "AWS/Lambda", metric = "Throttles", description = "The authorizer function was throttled (API Gateway answers 500 on $connect)." }
+    }, var.metrics_enabled ? {
+    stale-keys-served = { namespace = "WsJwtAuthorizer", metric = "StaleKeysServed", description = "Keys past their TTL served because the key set could not be refreshed." }
+  } : {})
 }
 
-resource "aws_cloudwatch_metric_alarm" "lambda" {
-  for_each = var.alarms ? local.lambda_alarms : {}
+resource "aws_cloudwatch_metric_alarm" "single_metric" {
+  for_each = var.alarms ? local.single_metric_alarms : {}
 
   alarm_name          = "${var.name}-${each.key}"
   alarm_description   = each.value.description
-  namespace           = "AWS/Lambda"
+  namespace           = each.value.namespace
   metric_name         = each.value.metric
   dimensions          = { FunctionName = aws_lambda_function.this.function_name }
   statistic           = "Sum"
@@ -67,24 +70,4 @@ resource "aws_cloudwatch_metric_alarm" "key_set_fetch_failures" {
       }
     }
   }
-}
-
-resource "aws_cloudwatch_metric_alarm" "stale_keys" {
-  count = var.alarms && var.metrics_enabled ? 1 : 0
-
-  alarm_name          = "${var.name}-stale-keys-served"
-  alarm_description   = "Keys past their TTL served because the key set could not be refreshed."
-  namespace           = "WsJwtAuthorizer"
-  metric_name         = "StaleKeysServed"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
 }

@@ -66,8 +66,7 @@ output "log_group_arn" {
 output "alarm_arns" {
   description = "ARNs of the alarms, by name (empty without alarms)."
   value = merge(
-    { for key, alarm in aws_cloudwatch_metric_alarm.lambda : key => alarm.arn },
+    { for key, alarm in aws_cloudwatch_metric_alarm.single_metric : key => alarm.arn },
     { for alarm in aws_cloudwatch_metric_alarm.key_set_fetch_failures : "key-set-fetch-failures" => alarm.arn },
-    { for alarm in aws_cloudwatch_metric_alarm.stale_keys : "stale-keys-served" => alarm.arn },
   )
 }

@@ -24,7 +24,7 @@ run "nothing_extra_by_default" {
     error_message = "no tracing, VPC or reserved concurrency by default"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.lambda) == 0 && length(aws_cloudwatch_metric_alarm.key_set_fetch_failures) == 0 && output.alarm_arns == {}
+    condition     = length(aws_cloudwatch_metric_alarm.single_metric) == 0 && length(aws_cloudwatch_metric_alarm.key_set_fetch_failures) == 0 && output.alarm_arns == {}
     error_message = "no alarms by default"
   }
   assert {
@@ -85,11 +85,11 @@ run "every_platform_option" {
     error_message = "role path, permissions boundary, and a log group kept on destroy"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.lambda["errors"].metric_name == "Errors" && aws_cloudwatch_metric_alarm.lambda["throttles"].metric_name == "Throttles" && aws_cloudwatch_metric_alarm.lambda["errors"].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:oncall"])
+    condition     = aws_cloudwatch_metric_alarm.single_metric["errors"].metric_name == "Errors" && aws_cloudwatch_metric_alarm.single_metric["throttles"].metric_name == "Throttles" && aws_cloudwatch_metric_alarm.single_metric["errors"].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:oncall"])
     error_message = "alarms on errors and throttles notify the topic"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.stale_keys[0].namespace == "WsJwtAuthorizer" && aws_cloudwatch_metric_alarm.stale_keys[0].metric_name == "StaleKeysServed" && aws_cloudwatch_metric_alarm.stale_keys[0].dimensions == tomap({ FunctionName = "ws-jwt-authorizer" })
+    condition     = aws_cloudwatch_metric_alarm.single_metric["stale-keys-served"].namespace == "WsJwtAuthorizer" && aws_cloudwatch_metric_alarm.single_metric["stale-keys-served"].metric_name == "StaleKeysServed" && aws_cloudwatch_metric_alarm.single_metric["stale-keys-served"].dimensions == tomap({ FunctionName = "ws-jwt-authorizer" })
     error_message = "the stale keys alarm uses the metric src/metrics.rs emits"
   }
   assert {
