@@ -36,6 +36,8 @@ data "aws_iam_policy_document" "logs" {
 # IAM names are global: a fixed name would collide when the module is used
 # with the same name in a second region (EntityAlreadyExists).
 resource "aws_iam_role" "this" {
+  count = var.create_role ? 1 : 0
+
   name                 = var.role_name
   name_prefix          = var.role_name == null ? "${substr(var.name, 0, 37)}-" : null
   path                 = var.role_path
@@ -46,23 +48,25 @@ resource "aws_iam_role" "this" {
 
 # X-Ray segments, only with tracing on.
 resource "aws_iam_role_policy_attachment" "tracing" {
-  count = var.tracing_mode == "Active" ? 1 : 0
+  count = var.create_role && var.tracing_mode == "Active" ? 1 : 0
 
-  role       = aws_iam_role.this.name
+  role       = aws_iam_role.this[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"
 }
 
 # Network interfaces in the VPC, only with subnets.
 resource "aws_iam_role_policy_attachment" "vpc" {
-  count = length(var.vpc_subnet_ids) > 0 ? 1 : 0
+  count = var.create_role && length(var.vpc_subnet_ids) > 0 ? 1 : 0
 
-  role       = aws_iam_role.this.name
+  role       = aws_iam_role.this[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
 }
 
 resource "aws_iam_role_policy" "logs" {
+  count = var.create_role ? 1 : 0
+
   name   = "write-logs"
-  role   = aws_iam_role.this.id
+  role   = aws_iam_role.this[0].id
   policy = data.aws_iam_policy_document.logs.json
 }
 
@@ -84,7 +88,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_50:Your choice: tracing_mode (the decision log line carries the request id for correlation).
   function_name     = var.name
   description       = "JWT authorizer for the $connect route of a WebSocket API"
-  role              = aws_iam_role.this.arn
+  role              = local.role_arn
   runtime           = "provided.al2023"
   handler           = "bootstrap"
   architectures     = [var.architecture]
@@ -174,8 +178,20 @@ resource "aws_lambda_provisioned_concurrency_config" "this" {
   provisioned_concurrent_executions = var.provisioned_concurrency
 }
 
+# The role became optional (create_role); state from before keeps its place.
+moved {
+  from = aws_iam_role.this
+  to   = aws_iam_role.this[0]
+}
+
+moved {
+  from = aws_iam_role_policy.logs
+  to   = aws_iam_role_policy.logs[0]
+}
+
 locals {
-  partition  = split(":", aws_iam_role.this.arn)[1]
+  role_arn   = var.create_role ? aws_iam_role.this[0].arn : var.role_arn
+  partition  = split(":", local.role_arn)[1]
   invoke_arn = local.publish ? aws_lambda_alias.this[0].invoke_arn : aws_lambda_function.this.invoke_arn
 }
 

@@ -45,12 +45,12 @@ output "token_sources" {
 
 output "role_arn" {
   description = "ARN of the function's execution role."
-  value       = aws_iam_role.this.arn
+  value       = local.role_arn
 }
 
 output "role_name" {
   description = "Name of the function's execution role, to attach more policies."
-  value       = aws_iam_role.this.name
+  value       = var.create_role ? aws_iam_role.this[0].name : reverse(split("/", var.role_arn))[0]
 }
 
 output "log_group_name" {

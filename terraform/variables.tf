@@ -687,6 +687,23 @@ variable "layers" {
   default     = []
 }
 
+variable "create_role" {
+  description = "Create the execution role (logs to its own group, plus X-Ray and VPC rights when used); false to bring your own as role_arn."
+  type        = bool
+  default     = true
+}
+
+variable "role_arn" {
+  description = "Execution role to use when create_role is false. It must let the function write to its log group (and X-Ray, VPC network interfaces when used)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_role ? var.role_arn == null : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "Give role_arn (an IAM role ARN) exactly when create_role is false."
+  }
+}
+
 variable "role_path" {
   description = "Path of the execution role."
   type        = string

@@ -86,7 +86,7 @@ run "roles_are_unique_per_region" {
   }
 
   assert {
-    condition     = aws_iam_role.this.name_prefix == "chat-authorizer-"
+    condition     = aws_iam_role.this[0].name_prefix == "chat-authorizer-"
     error_message = "without role_name, the role's name must be generated from the prefix <name>- (IAM names are global)"
   }
 }
@@ -99,7 +99,7 @@ run "a_role_name_when_given" {
   }
 
   assert {
-    condition     = aws_iam_role.this.name == "chat-authorizer-eu-west-1"
+    condition     = aws_iam_role.this[0].name == "chat-authorizer-eu-west-1"
     error_message = "role_name must name the role"
   }
 }

@@ -58,7 +58,7 @@ run "defaults" {
     error_message = "system logs at INFO by default: START and REPORT lines (max memory used) must reach CloudWatch"
   }
   assert {
-    condition     = aws_iam_role.this.name_prefix == "ws-jwt-authorizer-" && aws_iam_role.this.name == "ws-jwt-authorizer-20260101000000000000000001"
+    condition     = aws_iam_role.this[0].name_prefix == "ws-jwt-authorizer-" && aws_iam_role.this[0].name == "ws-jwt-authorizer-20260101000000000000000001"
     error_message = "the role takes a unique name from the prefix <name>-, so a second region does not collide"
   }
   assert {
@@ -89,7 +89,7 @@ run "defaults" {
     error_message = "unset lists and jwks_min_ttl_seconds must not reach the environment; TOKEN_SOURCES must follow the identity source"
   }
   assert {
-    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this.id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this.arn
+    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this.id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this[0].arn
     error_message = "outputs must expose the authorizer, function and role"
   }
 }

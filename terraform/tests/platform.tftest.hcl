@@ -28,7 +28,7 @@ run "nothing_extra_by_default" {
     error_message = "no alarms by default"
   }
   assert {
-    condition     = output.identity_sources == toset(["route.request.querystring.authorization"]) && output.token_sources == tolist(["query"]) && output.function_invoke_arn == aws_lambda_function.this.invoke_arn && output.log_group_arn == aws_cloudwatch_log_group.this.arn && output.role_name == aws_iam_role.this.name
+    condition     = output.identity_sources == toset(["route.request.querystring.authorization"]) && output.token_sources == tolist(["query"]) && output.function_invoke_arn == aws_lambda_function.this.invoke_arn && output.log_group_arn == aws_cloudwatch_log_group.this.arn && output.role_name == aws_iam_role.this[0].name
     error_message = "outputs for other stacks"
   }
 }
@@ -81,7 +81,7 @@ run "every_platform_option" {
     error_message = "the environment's KMS key and the layers"
   }
   assert {
-    condition     = aws_iam_role.this.path == "/authorizers/" && aws_iam_role.this.permissions_boundary == "arn:aws:iam::123456789012:policy/boundary" && aws_cloudwatch_log_group.this.skip_destroy
+    condition     = aws_iam_role.this[0].path == "/authorizers/" && aws_iam_role.this[0].permissions_boundary == "arn:aws:iam::123456789012:policy/boundary" && aws_cloudwatch_log_group.this.skip_destroy
     error_message = "role path, permissions boundary, and a log group kept on destroy"
   }
   assert {
@@ -100,6 +100,35 @@ run "every_platform_option" {
     condition     = length(output.alarm_arns) == 4
     error_message = "alarm_arns lists the four alarms"
   }
+}
+
+run "bring_your_own_role" {
+  command = plan
+
+  variables {
+    create_role  = false
+    role_arn     = "arn:aws:iam::123456789012:role/platform/authorizer"
+    tracing_mode = "Active"
+  }
+
+  assert {
+    condition     = length(aws_iam_role.this) == 0 && length(aws_iam_role_policy.logs) == 0 && length(aws_iam_role_policy_attachment.tracing) == 0
+    error_message = "no role, policy or attachment when the role is brought"
+  }
+  assert {
+    condition     = aws_lambda_function.this.role == "arn:aws:iam::123456789012:role/platform/authorizer" && output.role_arn == "arn:aws:iam::123456789012:role/platform/authorizer" && output.role_name == "authorizer"
+    error_message = "the function runs as the role brought"
+  }
+}
+
+run "a_brought_role_needs_its_arn" {
+  command = plan
+
+  variables {
+    create_role = false
+  }
+
+  expect_failures = [var.role_arn]
 }
 
 run "s3_needs_its_key" {
