@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# CI's packaging check: builds the x86_64 Lambda package with
-# scripts/package-lambda.sh and checks that it holds a `bootstrap` that needs
-# nothing but glibc (OpenSSL is built in). Prints "package: N passed, N failed".
+# CI's packaging check: builds the Lambda package with
+# scripts/package-lambda.sh (arm64, the module's default, or x86_64) and
+# checks that it holds `bootstrap` at the zip's root with its run bit (Lambda
+# runs exactly that file, and refuses a package without it), built for the
+# architecture, needing nothing but glibc (OpenSSL is built in).
+#
+#   scripts/test-package.sh [arm64|x86_64]
+#
+# Prints "package: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0 failed=0
@@ -11,11 +17,34 @@ check() { # NAME COMMAND...
   if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
 }
 
-bash scripts/package-lambda.sh x86_64
+arch="${1:-arm64}"
+case "$arch" in
+  arm64 | aarch64) target=aarch64-unknown-linux-gnu machine=AArch64 ;;
+  x86_64 | amd64) target=x86_64-unknown-linux-gnu machine=X86-64 ;;
+  *) echo "usage: $0 [arm64|x86_64]" >&2; exit 2 ;;
+esac
+bash scripts/package-lambda.sh "$arch" || { echo "FAILED: the package builds"; echo "package: $passed passed, 1 failed"; exit 1; }
 zip=target/lambda/ws-jwt-authorizer/bootstrap.zip
-binary=target/x86_64-unknown-linux-gnu/release/ws-jwt-authorizer
+binary="target/$target/release/ws-jwt-authorizer"
 
-check "the zip holds bootstrap" python3 -c "import sys, zipfile; sys.exit('bootstrap' not in zipfile.ZipFile('$zip').namelist())"
+bootstrap_at_the_root_and_executable() {
+  python3 - "$zip" <<'PY'
+import stat, sys, zipfile
+archive = zipfile.ZipFile(sys.argv[1])
+info = archive.getinfo("bootstrap")  # KeyError: not at the root
+mode = info.external_attr >> 16
+print(f"bootstrap: {info.file_size} bytes, mode {stat.filemode(mode)}")
+sys.exit(0 if mode & 0o111 else 1)
+PY
+}
+check "the zip holds bootstrap at its root, executable" bootstrap_at_the_root_and_executable
+built_for() {
+  local header
+  header=$(python3 -c "import sys; h=open('$binary','rb').read(20); print({183:'AArch64',62:'X86-64'}.get(int.from_bytes(h[18:20],'little'),'other'))")
+  echo "machine: $header"
+  [ "$header" = "$machine" ]
+}
+check "the binary is built for $arch" built_for
 only_glibc() {
   local needed
   needed=$(objdump -p "$binary" | awk '/NEEDED/ { print $2 }')

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Offline infrastructure tests: terraform fmt, init (from the local provider
 # mirror), validate and test (mocked AWS provider) for the module and the
-# example, then checkov. Prints "terraform: N passed, N failed, N skipped".
+# example, a real apply/update/plan/destroy of the example against moto
+# (scripts/moto-cycle.py), then checkov. Prints "terraform: N passed, N
+# failed, N skipped".
 #
 # Without terraform or the provider mirror these checks are SKIPPED, loudly.
 set -uo pipefail
@@ -29,7 +31,7 @@ offline hashicorp/aws provider mirror in $plugin_dir
 (set TF_PLUGIN_DIR to use another). Nothing was checked.
 ================================================================
 MSG
-  echo "terraform: 0 passed, 0 failed, 4 skipped"
+  echo "terraform: 0 passed, 0 failed, 5 skipped"
   exit 0
 fi
 
@@ -63,6 +65,18 @@ check_dir() {
 step "fmt -check -recursive" terraform fmt -check -recursive -diff terraform/
 step "module: init, validate, test" check_dir terraform module
 step "example: init, validate, test" check_dir terraform/examples/websocket-api example
+
+# A real apply, update, plan and destroy of the example against moto's AWS
+# API emulator on 127.0.0.1 (installed pinned from PyPI into target/tools/).
+moto_venv="target/tools/moto"
+moto_version="5.2.5"
+if ! "$moto_venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null; then
+  echo "--- installing moto[server]==$moto_version from PyPI into $moto_venv"
+  python3 -m venv "$moto_venv" && "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
+fi
+unset TF_DATA_DIR
+step "example: apply, update, plan, destroy against moto" \
+  "$moto_venv/bin/python" scripts/moto-cycle.py "$moto_venv/bin/python" "$plugin_dir" "$work/moto"
 
 checkov_venv="target/tools/checkov"
 if [ ! -x "$checkov_venv/bin/checkov" ]; then

@@ -3,9 +3,11 @@
 
 use std::str::FromStr;
 
-use tracing::{Level, Metadata};
+use tracing::{Level, Metadata, Subscriber};
 use tracing_subscriber::filter::{filter_fn, Directive, EnvFilter, LevelFilter};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// lambda_runtime logs every handler error at ERROR level from this target.
@@ -27,18 +29,35 @@ pub fn init() {
     if let Ok(directive) = Directive::from_str(HANDLER_ERROR_TARGET) {
         filter = filter.add_directive(directive);
     }
-    let layer = tracing_subscriber::fmt::layer()
-        .with_target(false)
-        .without_time();
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(filter_fn(is_safe_to_write));
     // A second initialisation (tests, examples) keeps the first subscriber.
     let _ = if format.eq_ignore_ascii_case("json") {
-        registry.with(layer.json()).try_init()
+        registry.with(json_lines(std::io::stdout)).try_init()
     } else {
-        registry.with(layer).try_init()
+        // Lambda stamps text lines itself.
+        let text = tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .without_time();
+        registry.with(text).try_init()
     };
+}
+
+/// JSON lines as Lambda's log-level filtering reads them: `level`, and a
+/// `timestamp` in RFC 3339. Lambda counts a JSON line without a valid
+/// `timestamp` as INFO, so at `AWS_LAMBDA_LOG_LEVEL=WARN` it would drop the
+/// warnings (stale keys served) along with everything else.
+fn json_lines<S, W>(writer: W) -> impl Layer<S>
+where
+    S: Subscriber + for<'span> LookupSpan<'span>,
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .with_target(false)
+        .with_timer(tracing_subscriber::fmt::time::SystemTime)
+        .with_writer(writer)
 }
 
 /// Whether an event or span may be written at all, whatever level was asked
@@ -62,6 +81,53 @@ fn level_filter(value: &str) -> LevelFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer into a shared buffer, to read what the subscriber wrote.
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_level_and_an_rfc3339_timestamp() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(EnvFilter::new("warn"))
+            .with(json_lines(move || writer.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!("filtered out");
+            tracing::warn!("stale keys served");
+        });
+        let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(lines.len(), 1, "{output}");
+        let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["fields"]["message"], "stale keys served");
+        let timestamp = line["timestamp"].as_str().expect("a timestamp string");
+        // RFC 3339 in UTC: YYYY-MM-DDTHH:MM:SS[.fraction]Z.
+        let bytes = timestamp.as_bytes();
+        assert!(
+            timestamp.len() >= 20
+                && timestamp.ends_with('Z')
+                && bytes[4] == b'-'
+                && bytes[7] == b'-'
+                && bytes[10] == b'T'
+                && bytes[13] == b':'
+                && bytes[16] == b':'
+                && timestamp[..4].parse::<u32>().unwrap() >= 2024,
+            "{timestamp}"
+        );
+    }
 
     #[test]
     fn other_crates_write_nothing_below_info() {

@@ -1,7 +1,7 @@
 # The authorizer's configuration, one environment variable per line.
 # tests/terraform_drift.rs checks that these names are exactly the ones the
-# Rust configuration reads. Empty lists become empty strings, which the
-# authorizer treats as unset.
+# Rust configuration reads. Empty lists and nulls become empty strings, which
+# the authorizer treats as unset, so its own default applies.
 locals {
   environment = {
     JWT_ISSUER_JWKS_URI           = var.jwks_uri
@@ -26,15 +26,30 @@ locals {
     JWT_REQUIRED_TYP              = var.required_typ
     CONTEXT_CLAIMS                = join(",", var.context_claims)
     CONTEXT_MAX_BYTES             = tostring(var.context_max_bytes)
-    TOKEN_SOURCES                 = join(",", var.token_sources)
+    TOKEN_SOURCES                 = join(",", local.token_sources)
     SUBPROTOCOL_TOKEN_PREFIX      = var.subprotocol_token_prefix
     TOKEN_COOKIE_NAME             = var.token_cookie_name
     ALLOWED_ORIGINS               = join(",", var.allowed_origins)
-    JWT_ISSUERS                   = length(var.trusted_issuers) == 0 ? "" : jsonencode(var.trusted_issuers)
+    JWT_ISSUERS                   = length(var.trusted_issuers) == 0 ? "" : jsonencode(local.trusted_issuers)
     JWKS_JSON                     = var.jwks_json
     JWKS_FALLBACK_FILE            = var.jwks_fallback_file
-    JWKS_MIN_TTL_SECONDS          = tostring(var.jwks_min_ttl_seconds)
+    JWKS_MIN_TTL_SECONDS          = var.jwks_min_ttl_seconds == null ? "" : tostring(var.jwks_min_ttl_seconds)
     JWT_PROVIDER                  = var.provider_preset
     JWT_REQUIRED_CLAIMS           = length(var.required_claims) == 0 ? "" : jsonencode(var.required_claims)
   }
+}
+
+# JWT_ISSUERS as the Lambda reads it (src/issuers.rs, IssuerEntry): unset
+# fields left out, an inline key set as JSON rather than as a string.
+locals {
+  trusted_issuers = [
+    for entry in var.trusted_issuers : {
+      for field, value in {
+        issuer    = entry.issuer
+        jwks_uri  = entry.jwks_uri
+        jwks      = entry.jwks == null ? null : jsondecode(entry.jwks)
+        audiences = entry.audiences
+      } : field => value if value != null
+    }
+  ]
 }

@@ -18,7 +18,7 @@ variable "api_execution_arn" {
 }
 
 variable "name" {
-  description = "Name of the Lambda function, its role, log group and the API Gateway authorizer."
+  description = "Name of the Lambda function, its log group and the API Gateway authorizer, and prefix of its role's name."
   type        = string
   default     = "ws-jwt-authorizer"
 
@@ -31,9 +31,12 @@ variable "name" {
 variable "token_source" {
   description = <<-EOT
     The authorizer's identity source, the request part API Gateway requires before it calls the
-    Lambda (it answers 401 itself when it is missing): "query" (the authorization query parameter),
-    "header" (the Authorization header), "protocol" (the Sec-WebSocket-Protocol header) or "cookie"
-    (the Cookie header). token_sources says where the Lambda then looks for the token.
+    Lambda: "query" (the authorization query parameter), "header" (the Authorization header),
+    "protocol" (the Sec-WebSocket-Protocol header) or "cookie" (the Cookie header). API Gateway
+    calls a WebSocket authorizer only when every identity source is present and answers 401 itself
+    otherwise, so on AWS this is the one transport every client must use: with "query", a client
+    sending the token in the header (the repo's Rust client) is refused before the Lambda runs.
+    TOKEN_SOURCES follows it unless token_sources is set.
   EOT
   type        = string
   default     = "query"
@@ -105,13 +108,40 @@ variable "log_kms_key_arn" {
 }
 
 variable "log_level" {
-  description = "Application log level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL); decision lines are INFO."
+  description = "Application log level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) of JSON logs; decision lines are INFO, stale keys WARN. Metric lines count as INFO to Lambda's filter, so above INFO needs metrics_enabled = false."
   type        = string
   default     = "INFO"
 
   validation {
     condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.log_level)
     error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+
+  validation {
+    condition     = !contains(["WARN", "ERROR", "FATAL"], var.log_level) || var.log_format != "JSON" || !var.metrics_enabled
+    error_message = "log_level above INFO drops every metric line (Lambda's filter counts lines without a level as INFO): lower it, or set metrics_enabled = false."
+  }
+}
+
+variable "system_log_level" {
+  description = "Level of Lambda's own log lines in JSON format (DEBUG, INFO, WARN). INFO keeps START and REPORT, whose max memory used is how to size memory_size."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the execution role; null names it name_prefix \"<name>-\" plus a unique suffix, so the module can be used with the same name in several regions (IAM names are global)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_name == null || can(regex("^[\\w+=,.@-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1 to 64 letters, digits or +=,.@_-."
   }
 }
 
@@ -148,9 +178,11 @@ variable "jwks_uri" {
   }
 
   validation {
-    condition     = var.jwks_uri != "" || var.jwks_json != "" || length(var.trusted_issuers) > 0 || length(var.issuers) == 1 || strcontains(var.provider_preset, ":")
-    error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), trusted_issuers, or provider_preset with its parameter."
+    condition     = var.jwks_uri == "" || var.jwks_json == ""
+    error_message = "jwks_json replaces jwks_uri: set one or the other (the Lambda refuses both: JWKS_JSON)."
   }
+
+
 }
 
 variable "authorized_audiences" {
@@ -164,8 +196,8 @@ variable "authorized_audiences" {
   }
 
   validation {
-    condition     = length(var.authorized_audiences) > 0 || startswith(lower(var.provider_preset), "firebase:") || (length(var.trusted_issuers) > 0 && alltrue([for issuer in var.trusted_issuers : length(coalesce(issuer.audiences, [])) > 0]))
-    error_message = "authorized_audiences needs at least one audience (unless every trusted_issuers entry has its own, or the preset is firebase:PROJECT)."
+    condition     = length(var.authorized_audiences) > 0 || (lower(trimspace(split(":", var.provider_preset)[0])) == "firebase" && can(regex("^[^:]*:\\s*\\S", var.provider_preset))) || (length(var.trusted_issuers) > 0 && alltrue([for entry in var.trusted_issuers : entry.audiences != null]))
+    error_message = "authorized_audiences needs at least one audience, unless every trusted_issuers entry has its own or the preset is firebase:PROJECT (the Lambda refuses to start: JWT_AUTHORIZED_AUDIENCES)."
   }
 }
 
@@ -187,9 +219,19 @@ variable "authorized_apis" {
 }
 
 variable "issuers" {
-  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended)."
+  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended). One issuer alone, without jwks_uri or jwks_json, turns on OIDC discovery."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for issuer in var.issuers : length(trimspace(issuer)) > 0 && !strcontains(issuer, ",")])
+    error_message = "issuers must not hold empty issuers or commas."
+  }
+
+  validation {
+    condition     = length(var.issuers) == 0 || length(var.trusted_issuers) == 0
+    error_message = "trusted_issuers replaces issuers: set one or the other (the Lambda refuses both: JWT_ISSUERS)."
+  }
 }
 
 variable "algorithms" {
@@ -248,13 +290,18 @@ variable "jwks_max_stale_seconds" {
 }
 
 variable "jwks_fetch_timeout_ms" {
-  description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch."
+  description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch; below timeout_seconds, so a slow identity provider gets a 500 the function can log rather than a timeout."
   type        = number
   default     = 2000
 
   validation {
     condition     = var.jwks_fetch_timeout_ms >= 1 && var.jwks_fetch_timeout_ms <= 10000 && floor(var.jwks_fetch_timeout_ms) == var.jwks_fetch_timeout_ms
     error_message = "jwks_fetch_timeout_ms must be a whole number from 1 to 10000."
+  }
+
+  validation {
+    condition     = var.jwks_fetch_timeout_ms < var.timeout_seconds * 1000
+    error_message = "jwks_fetch_timeout_ms must be below timeout_seconds: a fetch that outlives the function ends in a Lambda timeout, not a logged refusal."
   }
 }
 
@@ -346,6 +393,11 @@ variable "context_claims" {
   description = "CONTEXT_CLAIMS: claim paths (realm_access.roles) copied into the authorizer context; arrays and objects are JSON-encoded."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for path in var.context_claims : can(regex("^[^.,]+(\\.[^.,]+)*$", path))])
+    error_message = "context_claims must be claim paths (name or name.name: no empty part, no comma); the Lambda refuses others (CONTEXT_CLAIMS)."
+  }
 }
 
 variable "context_max_bytes" {
@@ -360,13 +412,28 @@ variable "context_max_bytes" {
 }
 
 variable "token_sources" {
-  description = "TOKEN_SOURCES: where the authorizer reads the token, in order: query, header, protocol (Sec-WebSocket-Protocol), cookie. Empty keeps query and header. cookie needs allowed_origins."
+  description = <<-EOT
+    TOKEN_SOURCES: where the authorizer reads the token, in order: query, header, protocol
+    (Sec-WebSocket-Protocol), cookie. null (the default) reads token_source only. Must include
+    token_source; the others are read only from requests that also carry token_source (API Gateway
+    refuses the rest before the Lambda runs), so they are no fallback. cookie needs allowed_origins.
+  EOT
   type        = list(string)
-  default     = []
+  default     = null
 
   validation {
-    condition     = alltrue([for source in var.token_sources : contains(["query", "header", "protocol", "cookie"], source)])
-    error_message = "token_sources may hold only query, header, protocol and cookie."
+    condition     = var.token_sources == null || try(length(var.token_sources) > 0 && alltrue([for source in var.token_sources : contains(["query", "header", "protocol", "cookie"], source)]), false)
+    error_message = "token_sources must be null or a non-empty list of query, header, protocol and cookie."
+  }
+
+  validation {
+    condition     = var.token_sources == null || contains(coalesce(var.token_sources, []), var.token_source)
+    error_message = "token_sources must include token_source: API Gateway calls the authorizer only with the identity source present, and the Lambda would not read it (every client would get 401 missing_token)."
+  }
+
+  validation {
+    condition     = !contains(var.token_sources == null ? [var.token_source] : var.token_sources, "cookie") || length(var.allowed_origins) > 0
+    error_message = "The cookie transport (token_source or token_sources) needs allowed_origins: the Lambda refuses to start without them (TOKEN_SOURCES: cross-site WebSocket hijacking)."
   }
 }
 
@@ -374,50 +441,105 @@ variable "subprotocol_token_prefix" {
   description = "SUBPROTOCOL_TOKEN_PREFIX: a subprotocol starting with this carries the token after it (besides the pair \"bearer\", <token>)."
   type        = string
   default     = "base64url.bearer.authorization."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", var.subprotocol_token_prefix)) && lower(var.subprotocol_token_prefix) != "bearer"
+    error_message = "subprotocol_token_prefix must be letters, digits and !#$%&'*+-.^_`|~, and not \"bearer\" (the Lambda refuses others: SUBPROTOCOL_TOKEN_PREFIX)."
+  }
 }
 
 variable "token_cookie_name" {
   description = "TOKEN_COOKIE_NAME: the cookie that carries the token when token_sources has cookie."
   type        = string
   default     = "access_token"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", var.token_cookie_name))
+    error_message = "token_cookie_name must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ (the Lambda refuses others: TOKEN_COOKIE_NAME)."
+  }
 }
 
 variable "allowed_origins" {
   description = "ALLOWED_ORIGINS: origins (https://app.example.com) browsers may connect from; when set, every connection must come with one of them (403 origin_not_allowed otherwise)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.allowed_origins : can(regex("^https?://[^/?#,\\s]+/?$", origin))])
+    error_message = "allowed_origins must be origins, scheme://host[:port] with no path, query or comma (the Lambda refuses others: ALLOWED_ORIGINS)."
+  }
 }
 
 variable "trusted_issuers" {
-  description = "JWT_ISSUERS: several issuers, each with its key set (jwks_uri, or OIDC discovery without it) and audiences (authorized_audiences without them). Replaces jwks_uri, jwks_json and issuers."
+  description = <<-EOT
+    JWT_ISSUERS: several issuers, each with its key set (jwks_uri; jwks, the key set itself as JSON
+    text, for air-gapped deployments; or OIDC discovery without either) and audiences
+    (authorized_audiences without them). Replaces jwks_uri, jwks_json and issuers.
+  EOT
   type = list(object({
     issuer    = string
     jwks_uri  = optional(string)
+    jwks      = optional(string)
     audiences = optional(list(string))
   }))
   default = []
+
+  validation {
+    condition     = length(distinct([for entry in var.trusted_issuers : trimspace(entry.issuer)])) == length(var.trusted_issuers) && alltrue([for entry in var.trusted_issuers : trimspace(entry.issuer) != ""])
+    error_message = "trusted_issuers must name each issuer once, none empty (the Lambda refuses to start: JWT_ISSUERS)."
+  }
+
+  validation {
+    condition = alltrue([for entry in var.trusted_issuers : (
+      entry.jwks_uri == null || entry.jwks == null) && (
+      entry.jwks_uri == null ? true : can(regex("^https://[^/\\s]+(/\\S*)?$", entry.jwks_uri))) && (
+      entry.jwks == null ? true : try(length(jsondecode(entry.jwks).keys) > 0, false)) && (
+      entry.jwks_uri != null || entry.jwks != null || can(regex("^https://[^/\\s]+", entry.issuer)))
+    ])
+    error_message = "Each trusted_issuers entry takes jwks_uri (https://) or jwks (a JSON key set with keys), not both; without either its issuer must be an https:// URL for OIDC discovery (the Lambda refuses to start: JWT_ISSUERS)."
+  }
+
+  validation {
+    condition     = alltrue([for entry in var.trusted_issuers : entry.audiences == null ? true : length([for audience in entry.audiences : audience if trimspace(audience) != ""]) > 0])
+    error_message = "A trusted_issuers entry with audiences must name at least one (leave it out for authorized_audiences)."
+  }
+
+  validation {
+    condition     = length(var.trusted_issuers) == 0 || (var.jwks_uri == "" && var.jwks_json == "")
+    error_message = "trusted_issuers replaces jwks_uri and jwks_json: set one or the other (the Lambda refuses both: JWT_ISSUERS)."
+  }
 }
 
 variable "jwks_json" {
   description = "JWKS_JSON: the key set itself, for deployments without access to the identity provider."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.jwks_json == "" || try(length(jsondecode(var.jwks_json).keys) > 0, false)
+    error_message = "jwks_json must be a JSON key set with at least one key, {\"keys\": [...]} (the Lambda refuses to start: JWKS_JSON)."
+  }
 }
 
 variable "jwks_fallback_file" {
-  description = "JWKS_FALLBACK_FILE: path of a key set file shipped with the function (in the package under /var/task, or a layer under /opt), served while the key set cannot be fetched."
+  description = "JWKS_FALLBACK_FILE: path of a key set file shipped with the function (in the package under /var/task, or a layer under /opt: see layers), served while the key set cannot be fetched. One key set only, so not with several trusted_issuers."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.jwks_fallback_file == "" || length(var.trusted_issuers) <= 1
+    error_message = "jwks_fallback_file applies to one key set, not to several trusted_issuers (the Lambda refuses to start: JWKS_FALLBACK_FILE)."
+  }
 }
 
 variable "jwks_min_ttl_seconds" {
-  description = "JWKS_MIN_TTL_SECONDS: the least time a key set is cached when its Cache-Control max-age is shorter (the TTL stays the longest)."
+  description = "JWKS_MIN_TTL_SECONDS: the least time a key set is cached when its Cache-Control max-age is shorter (the TTL stays the longest). null leaves the Lambda's default: 60, or the TTL when shorter."
   type        = number
-  default     = 60
+  default     = null
 
   validation {
-    condition     = var.jwks_min_ttl_seconds >= 0 && var.jwks_min_ttl_seconds <= var.jwks_cache_ttl_seconds && floor(var.jwks_min_ttl_seconds) == var.jwks_min_ttl_seconds
-    error_message = "jwks_min_ttl_seconds must be a whole number from 0 to jwks_cache_ttl_seconds."
+    condition     = var.jwks_min_ttl_seconds == null || try(var.jwks_min_ttl_seconds >= 0 && var.jwks_min_ttl_seconds <= var.jwks_cache_ttl_seconds && floor(var.jwks_min_ttl_seconds) == var.jwks_min_ttl_seconds, false)
+    error_message = "jwks_min_ttl_seconds must be null or a whole number from 0 to jwks_cache_ttl_seconds."
   }
 }
 
@@ -427,8 +549,23 @@ variable "provider_preset" {
   default     = ""
 
   validation {
-    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel"], lower(split(":", var.provider_preset)[0]))
+    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel"], lower(trimspace(split(":", var.provider_preset)[0])))
     error_message = "provider_preset must start with cognito, auth0, firebase, keycloak, entra, okta or zitadel."
+  }
+
+  validation {
+    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "entra" || can(regex("^[^:]*:[\\s,]*[^\\s,]", var.provider_preset))
+    error_message = "provider_preset entra needs its tenant, entra:TENANT_ID[,TENANT_ID]: Entra's key set signs for every tenant (the Lambda refuses to start: JWT_PROVIDER)."
+  }
+
+  validation {
+    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "cognito" || !can(regex("^[^:]*:\\s*\\S", var.provider_preset)) || can(regex("^[^:]*:\\s*[^_\\s][^_]*_", var.provider_preset))
+    error_message = "provider_preset cognito takes a user pool id, REGION_ID like eu-west-1_AbCdEfGhI (the Lambda refuses to start: JWT_PROVIDER)."
+  }
+
+  validation {
+    condition     = !can(regex("^[^:]*:\\s*\\S", var.provider_preset)) || length(var.trusted_issuers) == 0
+    error_message = "With trusted_issuers give provider_preset its name alone: the parameter names one issuer (the Lambda refuses to start: JWT_PROVIDER)."
   }
 }
 
@@ -436,4 +573,163 @@ variable "required_claims" {
   description = "JWT_REQUIRED_CLAIMS: claims the token must carry, each with its value or a list of accepted values, such as { token_use = \"id\" } or { tid = [\"tenant-1\", \"tenant-2\"] }."
   type        = any
   default     = {}
+
+  validation {
+    condition     = can(keys(var.required_claims)) && alltrue([for value in try(values(var.required_claims), []) : value != null && !can(keys(value)) && try(length(value) > 0 || !can(tolist(value)), true)])
+    error_message = "required_claims must be an object of claim to a value or a non-empty list of values, not null or an object (the Lambda refuses to start: JWT_REQUIRED_CLAIMS)."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Platform options (the terraform-aws-modules/lambda names where they exist)
+# ---------------------------------------------------------------------------
+
+variable "s3_bucket" {
+  description = "Deploy the package from this S3 bucket (with s3_key) instead of package_path."
+  type        = string
+  default     = null
+}
+
+variable "s3_key" {
+  description = "Key of the package in s3_bucket."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.s3_key == null) == (var.s3_bucket == null)
+    error_message = "s3_bucket and s3_key go together."
+  }
+}
+
+variable "s3_object_version" {
+  description = "Version of the package object in s3_bucket, for versioned buckets."
+  type        = string
+  default     = null
+}
+
+variable "source_code_hash" {
+  description = "Base64 SHA-256 of the package in S3 (filebase64sha256 of the zip), so a new package redeploys; package_path's is computed."
+  type        = string
+  default     = null
+}
+
+variable "publish" {
+  description = "Publish a version on each change and point the authorizer at the alias alias_name (implied by provisioned_concurrency)."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "Name of the alias the authorizer invokes when versions are published."
+  type        = string
+  default     = "live"
+}
+
+variable "provisioned_concurrency" {
+  description = "Execution environments kept initialised on the alias, so $connect meets no cold start; 0 for none."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a whole number, 0 or more."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Concurrent executions reserved for (and capping) the function; null for none. A cap throttles $connect under load: API Gateway then answers 500."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 0 && floor(var.reserved_concurrency) == var.reserved_concurrency, false)
+    error_message = "reserved_concurrency must be null or a whole number, 0 or more."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: null (off), PassThrough or Active (adds the X-Ray write policy to the role)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null || contains(["PassThrough", "Active"], coalesce(var.tracing_mode, "-"))
+    error_message = "tracing_mode must be null, PassThrough or Active."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in; empty for none. The function must still reach the key set URL (NAT gateway or proxy), unless the keys are inline or in a layer."
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function in the VPC; they must allow HTTPS out to the identity provider."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = (length(var.vpc_security_group_ids) > 0) == (length(var.vpc_subnet_ids) > 0)
+    error_message = "vpc_subnet_ids and vpc_security_group_ids go together."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key to encrypt the environment variables with; null uses Lambda's AWS-managed key."
+  type        = string
+  default     = null
+}
+
+variable "layers" {
+  description = "Layer version ARNs, such as one holding the key set file for jwks_fallback_file under /opt."
+  type        = list(string)
+  default     = []
+}
+
+variable "create_role" {
+  description = "Create the execution role (logs to its own group, plus X-Ray and VPC rights when used); false to bring your own as role_arn."
+  type        = bool
+  default     = true
+}
+
+variable "role_arn" {
+  description = "Execution role to use when create_role is false. It must let the function write to its log group (and X-Ray, VPC network interfaces when used)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_role ? var.role_arn == null : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "Give role_arn (an IAM role ARN) exactly when create_role is false."
+  }
+}
+
+variable "role_path" {
+  description = "Path of the execution role."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of a permissions boundary policy for the execution role."
+  type        = string
+  default     = null
+}
+
+variable "log_group_skip_destroy" {
+  description = "Keep the function's log group (and its logs) when the module is destroyed."
+  type        = bool
+  default     = false
+}
+
+variable "alarms" {
+  description = "Create CloudWatch alarms: function errors, throttles, failed key set fetches and stale keys served."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarms notify (alarm and back to OK); null for alarms without actions."
+  type        = string
+  default     = null
 }

@@ -1,11 +1,15 @@
 //! The Terraform module, the README and the Rust configuration must agree on
-//! the environment variables, in both directions; the README's
-//! troubleshooting guide must cover every reason code.
+//! the environment variables, in both directions, on the shape of what the
+//! module encodes (every field of a `JWT_ISSUERS` entry, every preset name)
+//! and on defaults; the module's Terraform version must be one that accepts
+//! its own validations; the README's troubleshooting guide must cover every
+//! reason code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ws_jwt_authorizer::config::VARIABLES;
-use ws_jwt_authorizer::Refusal;
+use ws_jwt_authorizer::provider::Provider;
+use ws_jwt_authorizer::{Config, Refusal};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -65,4 +69,187 @@ fn the_troubleshooting_guide_covers_every_reason_code() {
             "{code} is missing from the README's troubleshooting table"
         );
     }
+}
+
+/// The blocks of terraform/variables.tf, by variable name.
+fn terraform_variable_blocks() -> BTreeMap<String, String> {
+    read("terraform/variables.tf")
+        .split("\nvariable \"")
+        .skip(1)
+        .filter_map(|block| {
+            let (name, body) = block.split_once('"')?;
+            Some((name.to_owned(), body.to_owned()))
+        })
+        .collect()
+}
+
+/// The `X.Y` of `required_version = ">= X.Y"` in a Terraform file.
+fn minimum_terraform_version(path: &str) -> (u32, u32) {
+    let source = read(path);
+    let version = source
+        .split_once("required_version = \">= ")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(version, _)| version.to_owned())
+        .unwrap_or_else(|| panic!("{path} has no required_version = \">= X.Y\""));
+    let (major, minor) = version.split_once('.').expect("X.Y");
+    (major.parse().unwrap(), minor.parse().unwrap())
+}
+
+/// Terraform 1.9 is the first to accept a validation that refers to another
+/// variable; on 1.7 and 1.8 `terraform init` of such a module fails.
+#[test]
+fn the_terraform_version_accepts_the_modules_own_validations() {
+    let mut cross_references = Vec::new();
+    for (name, body) in terraform_variable_blocks() {
+        for condition in body
+            .lines()
+            .filter(|line| line.trim_start().starts_with("condition"))
+        {
+            for (_, rest) in condition
+                .match_indices("var.")
+                .map(|(at, _)| condition.split_at(at + 4))
+            {
+                let other: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if other != name {
+                    cross_references.push(format!("{name} -> {other}"));
+                }
+            }
+        }
+    }
+    let module = minimum_terraform_version("terraform/versions.tf");
+    let example = minimum_terraform_version("terraform/examples/websocket-api/main.tf");
+    if !cross_references.is_empty() {
+        assert!(
+            module >= (1, 9),
+            "validations refer to other variables ({cross_references:?}), which needs Terraform >= 1.9, but the module says >= {}.{}",
+            module.0,
+            module.1
+        );
+    }
+    assert_eq!(
+        example, module,
+        "the example must require what the module requires"
+    );
+    let readme = read("README.md");
+    let stated = format!("Terraform {}.{} or later", module.0, module.1);
+    assert!(readme.contains(&stated), "the README must say {stated:?}");
+}
+
+/// Every field the Lambda reads from a `JWT_ISSUERS` entry (src/issuers.rs)
+/// must be a field of the module's `trusted_issuers` and reach the JSON:
+/// Terraform silently drops object attributes its type does not declare.
+#[test]
+fn trusted_issuers_carries_every_field_the_lambda_reads() {
+    let issuers = read("src/issuers.rs");
+    let entry = issuers
+        .split_once("struct IssuerEntry {")
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .map(|(body, _)| body)
+        .expect("src/issuers.rs has struct IssuerEntry");
+    let rust: BTreeSet<String> = entry
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#') && !line.starts_with("//"))
+        .filter_map(|line| line.split_once(':'))
+        .map(|(field, _)| field.trim().to_owned())
+        .collect();
+    let blocks = terraform_variable_blocks();
+    let object = blocks["trusted_issuers"]
+        .split_once("object({")
+        .and_then(|(_, rest)| rest.split_once("})"))
+        .map(|(body, _)| body)
+        .expect("trusted_issuers is a list(object({ … }))");
+    let terraform: BTreeSet<String> = object
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(field, _)| field.trim().to_owned())
+        .collect();
+    assert_eq!(
+        terraform, rust,
+        "trusted_issuers fields against IssuerEntry"
+    );
+    let environment = read("terraform/environment.tf");
+    let encoded = environment
+        .split_once("trusted_issuers = [")
+        .map(|(_, rest)| rest.split_whitespace().collect::<Vec<_>>().join(" "))
+        .expect("environment.tf encodes trusted_issuers");
+    for field in &rust {
+        assert!(
+            encoded.contains(&format!("{field} = entry.")),
+            "environment.tf must encode the {field} of each trusted_issuers entry"
+        );
+    }
+}
+
+/// provider_preset accepts exactly the presets the Lambda knows.
+#[test]
+fn provider_preset_accepts_exactly_the_lambdas_presets() {
+    let blocks = terraform_variable_blocks();
+    let names: BTreeSet<String> = blocks["provider_preset"]
+        .split_once("contains([")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .expect("provider_preset validates its name with contains([…])")
+        .split(',')
+        .map(|name| name.trim().trim_matches('"').to_owned())
+        .collect();
+    let rust: BTreeSet<String> = Provider::ALL
+        .iter()
+        .map(|provider| provider.name().to_owned())
+        .collect();
+    assert_eq!(names, rust);
+}
+
+/// A default the module writes must be the Lambda's own: otherwise a setting
+/// left alone behaves differently deployed by Terraform than documented.
+#[test]
+fn module_defaults_are_the_lambdas_defaults() {
+    let minimal = Config::from_lookup(|name| match name {
+        "JWT_ISSUER_JWKS_URI" => Some("https://idp.example.com/jwks".to_owned()),
+        "JWT_AUTHORIZED_AUDIENCES" => Some("api".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let lambda: BTreeMap<&str, String> = minimal.settings().into_iter().collect();
+    let blocks = terraform_variable_blocks();
+    let environment = read("terraform/environment.tf");
+    let mut compared = 0;
+    for line in environment.lines() {
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        let name = name.trim();
+        let Some(variable) = value.split_once("var.").map(|(_, rest)| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        }) else {
+            continue;
+        };
+        let Some(default) = blocks.get(&variable).and_then(|body| {
+            body.lines()
+                .find(|line| line.trim_start().starts_with("default "))
+                .and_then(|line| line.split_once('='))
+                .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        }) else {
+            continue;
+        };
+        // null, empty strings and lists leave the variable to the Lambda.
+        if default == "null"
+            || default.is_empty()
+            || default.starts_with('[')
+            || default.starts_with('{')
+        {
+            continue;
+        }
+        let Some(expected) = lambda.get(name) else {
+            continue;
+        };
+        assert_eq!(&default, expected, "{variable} (default of {name})");
+        compared += 1;
+    }
+    assert!(compared >= 15, "only {compared} defaults compared");
 }

@@ -3,34 +3,14 @@
 # (scripts/test-terraform.sh runs them, and creates the stand-in package.)
 
 mock_provider "aws" {
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/ws-jwt-authorizer"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ws-jwt-authorizer"
-    }
-  }
-  mock_resource "aws_lambda_function" {
-    defaults = {
-      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer"
-      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer/invocations"
-    }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-    }
-  }
+  source = "./tests/mocks"
 }
 
 variables {
   api_id               = "abcdef1234"
   api_execution_arn    = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234"
   package_path         = "tests/fixtures/bootstrap.zip"
-  jwks_uri             = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json"
+  jwks_uri             = "https://idp.example.com/.well-known/jwks.json"
   authorized_audiences = ["app-client-1", "app-client-2"]
 }
 
@@ -74,12 +54,20 @@ run "defaults" {
     error_message = "logs are JSON by default (Lambda then sets AWS_LAMBDA_LOG_FORMAT=JSON)"
   }
   assert {
+    condition     = aws_lambda_function.this.logging_config[0].system_log_level == "INFO" && aws_lambda_function.this.logging_config[0].application_log_level == "INFO"
+    error_message = "system logs at INFO by default: START and REPORT lines (max memory used) must reach CloudWatch"
+  }
+  assert {
+    condition     = aws_iam_role.this[0].name_prefix == "ws-jwt-authorizer-" && aws_iam_role.this[0].name == "ws-jwt-authorizer-20260101000000000000000001"
+    error_message = "the role takes a unique name from the prefix <name>-, so a second region does not collide"
+  }
+  assert {
     condition     = aws_cloudwatch_log_group.this.retention_in_days == 30
     error_message = "30 days of log retention by default"
   }
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      JWT_ISSUER_JWKS_URI           = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json"
+      JWT_ISSUER_JWKS_URI           = "https://idp.example.com/.well-known/jwks.json"
       JWT_AUTHORIZED_AUDIENCES      = "app-client-1,app-client-2"
       JWT_VERIFY_EXPIRATION         = "true"
       JWT_LEEWAY_SECONDS            = "60"
@@ -96,12 +84,12 @@ run "defaults" {
       CONTEXT_MAX_BYTES             = "4096"
       SUBPROTOCOL_TOKEN_PREFIX      = "base64url.bearer.authorization."
       TOKEN_COOKIE_NAME             = "access_token"
-      JWKS_MIN_TTL_SECONDS          = "60"
+      TOKEN_SOURCES                 = "query"
     })
-    error_message = "unset lists must not reach the environment; defaults must"
+    error_message = "unset lists and jwks_min_ttl_seconds must not reach the environment; TOKEN_SOURCES must follow the identity source"
   }
   assert {
-    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this.id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this.arn
+    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this.id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this[0].arn
     error_message = "outputs must expose the authorizer, function and role"
   }
 }
@@ -114,7 +102,7 @@ run "every_variable_reaches_the_environment" {
     architecture                  = "x86_64"
     verify_expiration             = false
     authorized_apis               = ["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*", "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*"]
-    issuers                       = ["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"]
+    issuers                       = ["https://idp.example.com"]
     algorithms                    = ["RS256", "ES256"]
     leeway_seconds                = 5
     jwks_cache_ttl_seconds        = 300
@@ -132,7 +120,7 @@ run "every_variable_reaches_the_environment" {
     required_typ                  = "at+jwt"
     context_claims                = ["realm_access.roles", "email"]
     context_max_bytes             = 2048
-    token_sources                 = ["cookie", "protocol"]
+    token_sources                 = ["cookie", "header"]
     subprotocol_token_prefix      = "jwt."
     token_cookie_name             = "session"
     allowed_origins               = ["https://app.example.com"]
@@ -152,11 +140,11 @@ run "every_variable_reaches_the_environment" {
   }
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      JWT_ISSUER_JWKS_URI           = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json"
+      JWT_ISSUER_JWKS_URI           = "https://idp.example.com/.well-known/jwks.json"
       JWT_AUTHORIZED_AUDIENCES      = "app-client-1,app-client-2"
       JWT_VERIFY_EXPIRATION         = "false"
       AUTHORIZED_APIS               = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*,arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/*"
-      JWT_ISSUER                    = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+      JWT_ISSUER                    = "https://idp.example.com"
       JWT_ALGORITHMS                = "RS256,ES256"
       JWT_LEEWAY_SECONDS            = "5"
       JWKS_CACHE_TTL_SECONDS        = "300"
@@ -174,7 +162,7 @@ run "every_variable_reaches_the_environment" {
       JWT_REQUIRED_TYP              = "at+jwt"
       CONTEXT_CLAIMS                = "realm_access.roles,email"
       CONTEXT_MAX_BYTES             = "2048"
-      TOKEN_SOURCES                 = "cookie,protocol"
+      TOKEN_SOURCES                 = "cookie,header"
       SUBPROTOCOL_TOKEN_PREFIX      = "jwt."
       TOKEN_COOKIE_NAME             = "session"
       ALLOWED_ORIGINS               = "https://app.example.com"
@@ -256,5 +244,5 @@ run "keys_must_be_named" {
     jwks_uri = ""
   }
 
-  expect_failures = [var.jwks_uri]
+  expect_failures = [aws_lambda_function.this]
 }

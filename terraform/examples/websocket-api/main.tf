@@ -1,8 +1,10 @@
 # A complete WebSocket API whose $connect route is protected by the
-# authorizer module, with an echo-style $default route and access logs.
+# authorizer module, with an echo-style $default route and, when asked for,
+# access logs.
 
 terraform {
-  required_version = ">= 1.7"
+  # The module needs 1.9 (validations that refer to other variables).
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {
@@ -31,6 +33,7 @@ module "authorizer" {
   package_path         = var.package_path
   architecture         = var.architecture
   token_source         = var.token_source
+  provider_preset      = var.provider_preset
   jwks_uri             = var.jwks_uri
   authorized_audiences = var.authorized_audiences
   issuers              = var.issuers
@@ -91,7 +94,51 @@ resource "aws_apigatewayv2_route_response" "default" {
   route_response_key = "$default"
 }
 
+# Access logs of a WebSocket stage need the account-level API Gateway
+# CloudWatch role (one setting per account and region): without it the stage
+# fails to apply with "CloudWatch Logs role ARN must be set in account
+# settings". Hence off by default; api_gateway_cloudwatch_role creates and
+# sets the role, replacing whatever this region's account setting was.
+data "aws_iam_policy_document" "api_gateway_assume_role" {
+  count = var.api_gateway_cloudwatch_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "api_gateway_cloudwatch" {
+  count = var.api_gateway_cloudwatch_role ? 1 : 0
+
+  name_prefix        = "${substr(var.name, 0, 20)}-apigw-logs-"
+  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume_role[0].json
+}
+
+resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
+  count = var.api_gateway_cloudwatch_role ? 1 : 0
+
+  role       = aws_iam_role.api_gateway_cloudwatch[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.api_gateway_cloudwatch_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.api_gateway_cloudwatch[0].arn
+
+  depends_on = [aws_iam_role_policy_attachment.api_gateway_cloudwatch]
+}
+
 resource "aws_cloudwatch_log_group" "access" {
+  count = var.access_logs ? 1 : 0
+
   #checkov:skip=CKV_AWS_158:Access logs hold no secrets (no token is logged); set kms_key_id for your own key.
   #checkov:skip=CKV_AWS_338:Thirty days keeps the example cheap; raise it for production.
   name              = "/aws/apigateway/${var.name}/access"
@@ -99,30 +146,37 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_apigatewayv2_stage" "this" {
+  #checkov:skip=CKV_AWS_76:Access logs are the access_logs variable: they need the account's API Gateway CloudWatch role, which a fresh account lacks.
   #checkov:skip=CKV2_AWS_51:Browsers cannot present client certificates on a WebSocket; the JWT authorizer authenticates clients.
   api_id      = aws_apigatewayv2_api.this.id
   name        = var.stage_name
   auto_deploy = true
 
-  access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
-    # Never log the query string: it carries the token.
-    format = jsonencode({
-      requestId         = "$context.requestId"
-      connectionId      = "$context.connectionId"
-      eventType         = "$context.eventType"
-      routeKey          = "$context.routeKey"
-      status            = "$context.status"
-      sourceIp          = "$context.identity.sourceIp"
-      principalId       = "$context.authorizer.principalId"
-      authorizerError   = "$context.authorizer.error"
-      authorizerLatency = "$context.authorizer.latency"
-      requestTime       = "$context.requestTimeEpoch"
-    })
+  dynamic "access_log_settings" {
+    for_each = var.access_logs ? [1] : []
+    content {
+      destination_arn = aws_cloudwatch_log_group.access[0].arn
+      # Never log the query string: it carries the token.
+      format = jsonencode({
+        requestId         = "$context.requestId"
+        connectionId      = "$context.connectionId"
+        eventType         = "$context.eventType"
+        routeKey          = "$context.routeKey"
+        status            = "$context.status"
+        sourceIp          = "$context.identity.sourceIp"
+        principalId       = "$context.authorizer.principalId"
+        authorizerError   = "$context.authorizer.error"
+        authorizerLatency = "$context.authorizer.latency"
+        requestTime       = "$context.requestTimeEpoch"
+      })
+    }
   }
 
   default_route_settings {
     throttling_burst_limit = 500
     throttling_rate_limit  = 1000
   }
+
+  # The account's CloudWatch role must be set before a stage logs.
+  depends_on = [aws_api_gateway_account.this]
 }

@@ -29,14 +29,21 @@ variable "architecture" {
 }
 
 variable "token_source" {
-  description = "\"query\" (browsers) or \"header\"."
+  description = "The one transport every client uses (API Gateway refuses requests without it before the authorizer runs): \"query\" (browsers, wscat) or \"header\" (the Node, Python and Rust clients with --header or by default)."
   type        = string
   default     = "query"
 }
 
-variable "jwks_uri" {
-  description = "Your identity provider's key set URL."
+variable "provider_preset" {
+  description = "The module's provider_preset, such as cognito:eu-west-1_AbCdEfGhI (access tokens only); empty to use jwks_uri and issuers alone."
   type        = string
+  default     = ""
+}
+
+variable "jwks_uri" {
+  description = "Your identity provider's key set URL; empty with a provider_preset or for OIDC discovery from one issuer."
+  type        = string
+  default     = ""
 }
 
 variable "authorized_audiences" {
@@ -48,4 +55,16 @@ variable "issuers" {
   description = "Accepted iss values."
   type        = list(string)
   default     = []
+}
+
+variable "access_logs" {
+  description = "Write the stage's access logs (no query string: it may carry the token) to a log group. Needs the account-level API Gateway CloudWatch role in this region: set api_gateway_cloudwatch_role, or have it set already."
+  type        = bool
+  default     = false
+}
+
+variable "api_gateway_cloudwatch_role" {
+  description = "Create the API Gateway CloudWatch Logs role and set it in this region's account settings (aws_api_gateway_account). One setting per account and region: it replaces any role set before, and destroying the example leaves the setting in place."
+  type        = bool
+  default     = false
 }

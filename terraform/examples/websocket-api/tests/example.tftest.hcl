@@ -18,14 +18,20 @@ mock_provider "aws" {
       invoke_url = "wss://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod"
     }
   }
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/ws-jwt-demo-authorizer"
-    }
-  }
   mock_resource "aws_cloudwatch_log_group" {
     defaults = {
       arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ws-jwt-demo-authorizer"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn  = "arn:aws:iam::123456789012:role/ws-jwt-demo-apigw-logs-20260101000000000000000001"
+      name = "ws-jwt-demo-apigw-logs-20260101000000000000000001"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
     }
   }
   mock_resource "aws_lambda_function" {
@@ -68,11 +74,68 @@ run "websocket_api_with_protected_connect" {
     error_message = "$default needs no authorizer: only $connect is authorized on WebSocket APIs"
   }
   assert {
-    condition     = !strcontains(aws_apigatewayv2_stage.this.access_log_settings[0].format, "querystring")
-    error_message = "access logs must not include the query string (it carries the token)"
+    condition     = length(aws_apigatewayv2_stage.this.access_log_settings) == 0 && length(aws_cloudwatch_log_group.access) == 0 && length(aws_api_gateway_account.this) == 0
+    error_message = "access logs are off by default: a fresh account has no API Gateway CloudWatch role, and the stage would fail to apply"
   }
   assert {
     condition     = output.websocket_url == "wss://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod" && output.authorizer_id == "auth123"
     error_message = "outputs must give the wss URL and the authorizer id"
+  }
+}
+
+run "access_logs_with_the_account_role" {
+  command = apply
+
+  variables {
+    access_logs                 = true
+    api_gateway_cloudwatch_role = true
+  }
+
+  assert {
+    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.api_gateway_cloudwatch[0].arn
+    error_message = "the account-level API Gateway CloudWatch role must be set when asked for"
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.api_gateway_cloudwatch[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    error_message = "the role must be allowed to write to CloudWatch Logs"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access[0].arn
+    error_message = "access logs must go to their log group"
+  }
+  assert {
+    condition     = !strcontains(aws_apigatewayv2_stage.this.access_log_settings[0].format, "querystring")
+    error_message = "access logs must not include the query string (it carries the token)"
+  }
+}
+
+run "access_logs_with_an_existing_account_role" {
+  command = plan
+
+  variables {
+    access_logs = true
+  }
+
+  assert {
+    condition     = length(aws_apigatewayv2_stage.this.access_log_settings) == 1 && length(aws_api_gateway_account.this) == 0
+    error_message = "access logs without api_gateway_cloudwatch_role must leave the account setting alone"
+  }
+}
+
+# The settings users copy: terraform.tfvars.example, read as it is.
+run "the_tfvars_example_accepts_access_tokens_only" {
+  command = plan
+
+  variables {
+    package_path         = "../../tests/fixtures/bootstrap.zip"
+    jwks_uri             = ""
+    issuers              = []
+    provider_preset      = regex("(?m)^provider_preset\\s*=\\s*\"([^\"]*)\"", file("terraform.tfvars.example"))[0]
+    authorized_audiences = jsondecode(regex("(?m)^authorized_audiences\\s*=\\s*(\\[.*\\])", file("terraform.tfvars.example"))[0])
+  }
+
+  assert {
+    condition     = startswith(module.authorizer.function_name, "ws-jwt-demo") && can(regex("^cognito:eu-west-1_", var.provider_preset))
+    error_message = "the example's tfvars must use the cognito preset, which refuses ID tokens"
   }
 }

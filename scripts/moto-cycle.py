@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""A real `terraform apply` of the example against moto, offline.
+
+Mocked `terraform test` sees neither computed values nor apply-time wiring.
+This runs the whole life of the example (terraform/examples/websocket-api)
+against moto's AWS API emulator in server mode on 127.0.0.1: apply, read back
+through the AWS API (boto3) what was created, an in-place update (the token
+transport changes from query to header), a plan that must show no change,
+and destroy, after which nothing may be left.
+
+moto accepts much that AWS refuses, never invokes the Lambda and ignores
+logging_config: this proves the wiring, not AWS's acceptance.
+
+Usage: moto-cycle.py PYTHON_WITH_MOTO PLUGIN_DIR WORK_DIR
+Prints one line per check; exits non-zero on the first failure.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import boto3
+
+REPO = Path(__file__).resolve().parent.parent
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "eu-west-1"
+# The AWS services the example touches, each pointed at moto.
+SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "sts"]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check(condition, what):
+    if not condition:
+        raise AssertionError(what)
+    print(f"ok: {what}", flush=True)
+
+
+class Cycle:
+    def __init__(self, python, plugin_dir, work):
+        self.python = python
+        self.plugin_dir = plugin_dir
+        self.work = Path(work).resolve()
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start_moto(self):
+        log = open(self.work / "moto.log", "w")
+        self.server = subprocess.Popen(
+            [self.python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # AWS's managed policies (AmazonAPIGatewayPushToCloudWatchLogs).
+            env=dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true"),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=1)
+                return
+            except OSError:
+                if self.server.poll() is not None:
+                    raise RuntimeError(f"moto exited: see {self.work / 'moto.log'}")
+                time.sleep(0.3)
+        raise RuntimeError("moto did not answer within 60 s")
+
+    def stop_moto(self):
+        if self.server and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(10)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+
+    def prepare(self):
+        """Copies the module and the example (not the source tree's state or
+        lock files), with an override file pointing the provider at moto."""
+        tree = self.work / "terraform"
+        shutil.rmtree(tree, ignore_errors=True)
+        shutil.copytree(
+            REPO / "terraform",
+            tree,
+            ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "tests", "terraform.tfvars"),
+        )
+        package = self.work / "bootstrap.zip"
+        with zipfile.ZipFile(package, "w") as archive:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            archive.writestr(info, "#!/bin/sh\necho 'stand-in package: moto never invokes it'\n")
+        self.example = tree / "examples" / "websocket-api"
+        endpoints = "\n".join(f'    {name} = "{self.endpoint}"' for name in SERVICES)
+        # skip_requesting_account_id stays unset, so ARNs carry the account.
+        (self.example / "moto_override.tf").write_text(
+            f"""provider "aws" {{
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+        )
+        self.variables = {
+            "region": REGION,
+            "package_path": str(package),
+            "jwks_uri": "https://idp.example.com/.well-known/jwks.json",
+            "issuers": ["https://idp.example.com"],
+            "authorized_audiences": ["chat-api"],
+            "access_logs": True,
+            "api_gateway_cloudwatch_role": True,
+        }
+        self.env = dict(
+            os.environ,
+            TF_DATA_DIR=str(self.work / "data"),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_DEFAULT_REGION=REGION,
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            self.env.pop(name, None)
+        self.env["AWS_CONFIG_FILE"] = self.env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+    def terraform(self, *args, expect=(0,)):
+        started = time.monotonic()
+        result = subprocess.run(
+            ["terraform", *args, "-no-color"],
+            cwd=self.example,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode not in expect:
+            sys.stdout.write(result.stdout[-6000:] + result.stderr[-6000:])
+            raise AssertionError(f"terraform {args[0]} exited {result.returncode}")
+        print(f"terraform {args[0]}: {time.monotonic() - started:.1f} s", flush=True)
+        return result
+
+    def write_variables(self, **changes):
+        self.variables.update(changes)
+        (self.example / "moto.auto.tfvars.json").write_text(json.dumps(self.variables))
+
+    def client(self, service):
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def outputs(self):
+        result = self.terraform("output", "-json")
+        return {name: value["value"] for name, value in json.loads(result.stdout).items()}
+
+    def read_back(self, token_source):
+        """What AWS holds, through its API, not through Terraform's state."""
+        apis = self.client("apigatewayv2").get_apis()["Items"]
+        check(len(apis) == 1 and apis[0]["ProtocolType"] == "WEBSOCKET", "one WebSocket API")
+        api_id = apis[0]["ApiId"]
+        gateway = self.client("apigatewayv2")
+        routes = {route["RouteKey"]: route for route in gateway.get_routes(ApiId=api_id)["Items"]}
+        check(sorted(routes) == ["$connect", "$default"], "the routes $connect and $default")
+        connect = routes["$connect"]
+        check(connect["AuthorizationType"] == "CUSTOM", "$connect is authorized")
+        check(routes["$default"]["AuthorizationType"] == "NONE", "$default needs no authorizer")
+        # (moto lists no authorizers: each is read through the route's id.)
+        authorizer = gateway.get_authorizer(ApiId=api_id, AuthorizerId=connect["AuthorizerId"])
+        check(authorizer["AuthorizerType"] == "REQUEST", "the authorizer is a REQUEST authorizer")
+        expected_source = {
+            "query": ["route.request.querystring.authorization"],
+            "header": ["route.request.header.Authorization"],
+        }[token_source]
+        check(authorizer["IdentitySource"] == expected_source, f"identity source {expected_source}")
+        lambda_client = self.client("lambda")
+        function = lambda_client.get_function_configuration(FunctionName="ws-jwt-demo-authorizer")
+        function_arn = function["FunctionArn"]
+        check(
+            function_arn == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ws-jwt-demo-authorizer",
+            "the function's ARN carries region and account",
+        )
+        check(
+            authorizer["AuthorizerUri"]
+            == f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+            "the authorizer invokes the function",
+        )
+        policy = json.loads(lambda_client.get_policy(FunctionName="ws-jwt-demo-authorizer")["Policy"])
+        statements = policy["Statement"]
+        check(len(statements) == 1, "one permission")
+        statement = statements[0]
+        check(statement["Principal"] == {"Service": "apigateway.amazonaws.com"}, "only API Gateway may invoke")
+        check(
+            statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/authorizers/*",
+            "the permission is scoped to this API's authorizers",
+        )
+        environment = function["Environment"]["Variables"]
+        check(
+            environment
+            == {
+                "JWT_ISSUER_JWKS_URI": "https://idp.example.com/.well-known/jwks.json",
+                "JWT_AUTHORIZED_AUDIENCES": "chat-api",
+                "JWT_ISSUER": "https://idp.example.com",
+                "AUTHORIZED_APIS": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*",
+                "TOKEN_SOURCES": token_source,
+                **DEFAULTS,
+            },
+            f"the function's environment (TOKEN_SOURCES={token_source})",
+        )
+        check(
+            function["Runtime"] == "provided.al2023"
+            and function["Handler"] == "bootstrap"
+            and function["Architectures"] == ["arm64"],
+            "provided.al2023, bootstrap, arm64",
+        )
+        role = function["Role"]
+        check(
+            role.startswith(f"arn:aws:iam::{ACCOUNT}:role/ws-jwt-demo-authorizer-") and len(role) > 60,
+            "the role's name is unique (prefix and suffix)",
+        )
+        stage = gateway.get_stages(ApiId=api_id)["Items"][0]
+        check(
+            stage["AccessLogSettings"]["DestinationArn"]
+            == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/apigateway/ws-jwt-demo/access",
+            "access logs go to their log group",
+        )
+        account = self.client("apigateway").get_account()
+        check(
+            account.get("cloudwatchRoleArn", "").startswith(f"arn:aws:iam::{ACCOUNT}:role/ws-jwt-demo-apigw-logs-"),
+            "the account's API Gateway CloudWatch role is set",
+        )
+        outputs = self.outputs()
+        check(
+            outputs["authorizer_id"] == authorizer["AuthorizerId"] == connect["AuthorizerId"],
+            "$connect uses the module's authorizer (output authorizer_id)",
+        )
+        check(
+            outputs["websocket_url"].startswith("wss://") and outputs["websocket_url"].endswith("/prod"),
+            "the output websocket_url",
+        )
+        return authorizer["AuthorizerId"]
+
+    def run(self):
+        self.work.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        self.prepare()
+        self.start_moto()
+        try:
+            self.write_variables(token_source="query")
+            self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
+            self.terraform("apply", "-auto-approve", "-input=false")
+            first = self.read_back("query")
+
+            self.write_variables(token_source="header")
+            plan = self.terraform("plan", "-input=false")
+            check(
+                "0 to add, 2 to change, 0 to destroy" in plan.stdout,
+                "changing the transport updates the authorizer and the function in place",
+            )
+            self.terraform("apply", "-auto-approve", "-input=false")
+            second = self.read_back("header")
+            check(second == first, "the authorizer kept its id")
+
+            self.terraform("plan", "-input=false", f"-out={self.work / 'after.tfplan'}")
+            shown = self.terraform("show", "-json", str(self.work / "after.tfplan"))
+            changes = [
+                change
+                for change in json.loads(shown.stdout)["resource_changes"]
+                if change["change"]["actions"] != ["no-op"]
+            ]
+            # moto stores no logging_config, so the function alone differs
+            # from the configuration there, and only in that block.
+            check(
+                [change["address"] for change in changes] == ["module.authorizer.aws_lambda_function.this"]
+                and changes[0]["change"]["actions"] == ["update"]
+                and {
+                    key
+                    for key in changes[0]["change"]["after"]
+                    if changes[0]["change"]["after"][key] != changes[0]["change"]["before"].get(key)
+                }
+                == {"logging_config"},
+                "a plan after apply changes nothing but logging_config, which moto does not store",
+            )
+
+            self.terraform("destroy", "-auto-approve", "-input=false")
+            check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
+            check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
+            roles = [role["RoleName"] for role in self.client("iam").list_roles()["Roles"]]
+            check(not any(name.startswith("ws-jwt-demo") for name in roles), "destroy removes the roles")
+        finally:
+            self.stop_moto()
+        print(f"moto cycle: {time.monotonic() - started:.0f} s", flush=True)
+
+
+# What the module writes when a variable is left alone (the Lambda's defaults).
+DEFAULTS = {
+    "JWT_VERIFY_EXPIRATION": "true",
+    "JWT_LEEWAY_SECONDS": "60",
+    "JWKS_CACHE_TTL_SECONDS": "600",
+    "JWKS_REFRESH_COOLDOWN_SECONDS": "10",
+    "JWKS_MAX_STALE_SECONDS": "3600",
+    "JWKS_FETCH_TIMEOUT_MS": "2000",
+    "JWKS_MAX_BYTES": "262144",
+    "PRINCIPAL_ID_CLAIM": "sub",
+    "DECISION_CACHE_MAX_ENTRIES": "10000",
+    "METRICS_ENABLED": "true",
+    "JWT_REQUIRED_SCOPES_MODE": "any",
+    "JWT_MIN_REMAINING_SECONDS": "0",
+    "CONTEXT_MAX_BYTES": "4096",
+    "SUBPROTOCOL_TOKEN_PREFIX": "base64url.bearer.authorization.",
+    "TOKEN_COOKIE_NAME": "access_token",
+}
+
+if __name__ == "__main__":
+    try:
+        Cycle(*sys.argv[1:4]).run()
+    except AssertionError as error:
+        print(f"FAILED: {error}", flush=True)
+        sys.exit(1)

@@ -1,0 +1,63 @@
+# The Lambda's start-up rules, computed at plan so that a configuration the
+# function would refuse at cold start (a 500 on every $connect) fails
+# `terraform plan` instead, naming the variable. Each local mirrors a step of
+# Config::from_lookup in src/config.rs (presets: src/provider.rs, JWT_ISSUERS:
+# src/issuers.rs); the validations in variables.tf use them.
+locals {
+  # JWT_PROVIDER is name[:parameter], split at the first colon; an empty
+  # parameter counts as none.
+  preset_name      = lower(trimspace(split(":", var.provider_preset)[0]))
+  preset_parameter = try(trimspace(regex("^[^:]*:(.*)$", var.provider_preset)[0]), "")
+  entra_tenants    = [for tenant in split(",", local.preset_parameter) : trimspace(tenant) if trimspace(tenant) != ""]
+
+  # The issuers and key set URL a preset fills in where none is configured.
+  preset_issuer_count = local.preset_name == "entra" ? 2 * length(local.entra_tenants) : (local.preset_parameter == "" ? 0 : 1)
+  preset_jwks_uri = lookup({
+    firebase = "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
+    entra    = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+  }, local.preset_name, "")
+
+  # What the Lambda ends up with: JWT_ISSUER and the key set URL, the
+  # preset's where nothing explicit is set.
+  several_issuers        = length(var.trusted_issuers) > 0
+  effective_issuer_count = length(var.issuers) > 0 ? length(var.issuers) : (local.several_issuers ? 0 : local.preset_issuer_count)
+  explicit_keys          = var.jwks_uri != "" || var.jwks_json != "" || local.several_issuers
+  effective_jwks_uri     = local.explicit_keys ? var.jwks_uri : local.preset_jwks_uri
+
+  # One issuer needs a key source: a URL, inline keys, or OIDC discovery
+  # from exactly one issuer (which must then be an https:// URL).
+  discovery     = !local.several_issuers && var.jwks_json == "" && local.effective_jwks_uri == ""
+  keys_named    = local.several_issuers || !local.discovery || local.effective_issuer_count == 1
+  discovery_url = !local.discovery || length(var.issuers) != 1 || can(regex("^https://[^/\\s]+", try(var.issuers[0], "")))
+
+  # Key sets that sign for every tenant or project of their provider: without
+  # an issuer check any tenant's token would pass (issue #16).
+  multi_tenant_key_sets = [
+    for tenant in ["common", "organizations", "consumers"] : [
+      "https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys",
+      "https://login.microsoftonline.com/${tenant}/discovery/keys",
+    ]
+  ]
+  multi_tenant_jwks_uris = concat(flatten(local.multi_tenant_key_sets), [
+    "https://www.googleapis.com/oauth2/v3/certs",
+    "https://www.googleapis.com/oauth2/v1/certs",
+    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+    "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com",
+  ])
+  multi_tenant_without_issuer = contains(local.multi_tenant_jwks_uris, trimsuffix(local.effective_jwks_uri, "/")) && local.effective_issuer_count == 0
+
+  # Cognito signs ID tokens (aud: the app client) and access tokens (no aud,
+  # client_id: the app client) with the same keys, so an audience check alone
+  # accepts both; the cognito preset (or a token_use rule) tells them apart.
+  cognito_issuers = concat([var.jwks_uri], var.issuers, [for entry in var.trusted_issuers : entry.issuer])
+  cognito_without_token_use = (
+    anytrue([for value in local.cognito_issuers : strcontains(value, "cognito-idp.")])
+    && local.preset_name != "cognito"
+    && !contains(try(keys(var.required_claims), []), "token_use")
+  )
+
+  # TOKEN_SOURCES follows the identity source unless set: API Gateway calls
+  # the authorizer only when the identity source is present, so a source
+  # read besides it never decides alone.
+  token_sources = var.token_sources == null ? [var.token_source] : var.token_sources
+}

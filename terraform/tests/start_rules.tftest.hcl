@@ -1,0 +1,379 @@
+# Every start-up rule of the Lambda (src/config.rs, src/provider.rs,
+# src/issuers.rs) that can be checked at plan: a configuration the function
+# would refuse at cold start (a 500 on every $connect) must fail the plan,
+# naming the variable (issue #20, defect 3; issue #16's Entra and
+# multi-tenant key set rules).
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  api_id               = "abcdef1234"
+  api_execution_arn    = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234"
+  package_path         = "tests/fixtures/bootstrap.zip"
+  jwks_uri             = "https://idp.example.com/.well-known/jwks.json"
+  authorized_audiences = ["chat-api"]
+}
+
+run "entra_needs_a_tenant" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "entra"
+  }
+
+  expect_failures = [var.provider_preset]
+}
+
+run "entra_needs_a_tenant_not_an_empty_list" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "entra: , "
+  }
+
+  expect_failures = [var.provider_preset]
+}
+
+run "entra_common_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "entra_v1_organizations_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://login.microsoftonline.com/organizations/discovery/keys"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "entra_consumers_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://login.microsoftonline.com/consumers/discovery/v2.0/keys"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "google_v3_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://www.googleapis.com/oauth2/v3/certs"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "google_v1_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://www.googleapis.com/oauth2/v1/certs"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "firebase_x509_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "firebase_jwk_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "the_firebase_preset_without_project_needs_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "firebase"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "cognito_presets_take_a_pool_id" {
+  command = plan
+
+  variables {
+    provider_preset = "cognito:AbCdEfGhI"
+  }
+
+  expect_failures = [var.provider_preset]
+}
+
+run "preset_parameters_name_one_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "auth0:tenant.eu.auth0.com"
+    trusted_issuers = [{ issuer = "https://a.example.com" }]
+  }
+
+  expect_failures = [var.provider_preset]
+}
+
+run "inline_keys_replace_the_url" {
+  command = plan
+
+  variables {
+    jwks_json = "{\"keys\":[{\"kty\":\"EC\"}]}"
+  }
+
+  expect_failures = [var.jwks_uri]
+}
+
+run "inline_keys_need_keys" {
+  command = plan
+
+  variables {
+    jwks_uri  = ""
+    jwks_json = "{\"keys\":[]}"
+  }
+
+  expect_failures = [var.jwks_json]
+}
+
+run "inline_keys_are_json" {
+  command = plan
+
+  variables {
+    jwks_uri  = ""
+    jwks_json = "not json"
+  }
+
+  expect_failures = [var.jwks_json]
+}
+
+run "several_issuers_replace_the_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    issuers         = ["https://a.example.com"]
+    trusted_issuers = [{ issuer = "https://a.example.com" }]
+  }
+
+  expect_failures = [var.issuers]
+}
+
+run "several_issuers_replace_the_url" {
+  command = plan
+
+  variables {
+    trusted_issuers = [{ issuer = "https://a.example.com" }]
+  }
+
+  expect_failures = [var.trusted_issuers]
+}
+
+run "issuers_are_listed_once" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    trusted_issuers = [{ issuer = "https://a.example.com" }, { issuer = "https://a.example.com" }]
+  }
+
+  expect_failures = [var.trusted_issuers]
+}
+
+run "an_issuer_has_one_key_source" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    trusted_issuers = [{ issuer = "https://a.example.com", jwks_uri = "https://a.example.com/keys", jwks = "{\"keys\":[{\"kty\":\"EC\"}]}" }]
+  }
+
+  expect_failures = [var.trusted_issuers]
+}
+
+run "issuer_key_sets_are_https" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    trusted_issuers = [{ issuer = "https://a.example.com", jwks_uri = "http://a.example.com/keys" }]
+  }
+
+  expect_failures = [var.trusted_issuers]
+}
+
+run "issuer_audiences_are_not_empty" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    trusted_issuers = [{ issuer = "https://a.example.com", audiences = [] }]
+  }
+
+  expect_failures = [var.trusted_issuers]
+}
+
+run "one_fallback_file_for_one_key_set" {
+  command = plan
+
+  variables {
+    jwks_uri           = ""
+    jwks_fallback_file = "/opt/jwks.json"
+    trusted_issuers    = [{ issuer = "https://a.example.com" }, { issuer = "https://b.example.com" }]
+  }
+
+  expect_failures = [var.jwks_fallback_file]
+}
+
+run "discovery_needs_one_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = ""
+    issuers  = ["https://a.example.com", "https://b.example.com"]
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "discovery_needs_https" {
+  command = plan
+
+  variables {
+    jwks_uri = ""
+    issuers  = ["http://idp.example.com"]
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "issuers_have_no_commas" {
+  command = plan
+
+  variables {
+    issuers = ["https://a.example.com,https://b.example.com"]
+  }
+
+  expect_failures = [var.issuers]
+}
+
+run "fetches_end_before_the_function" {
+  command = plan
+
+  variables {
+    timeout_seconds       = 2
+    jwks_fetch_timeout_ms = 2000
+  }
+
+  expect_failures = [var.jwks_fetch_timeout_ms]
+}
+
+run "context_claims_are_paths" {
+  command = plan
+
+  variables {
+    context_claims = ["a..b"]
+  }
+
+  expect_failures = [var.context_claims]
+}
+
+run "required_claims_accept_something" {
+  command = plan
+
+  variables {
+    required_claims = { tid = [] }
+  }
+
+  expect_failures = [var.required_claims]
+}
+
+run "required_claims_are_not_objects" {
+  command = plan
+
+  variables {
+    required_claims = { tid = { a = 1 } }
+  }
+
+  expect_failures = [var.required_claims]
+}
+
+run "the_key_set_floor_stays_under_the_ttl" {
+  command = plan
+
+  variables {
+    jwks_cache_ttl_seconds = 30
+    jwks_min_ttl_seconds   = 60
+  }
+
+  expect_failures = [var.jwks_min_ttl_seconds]
+}
+
+run "entra_with_its_tenant_and_the_common_keys" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "entra:00000000-0000-0000-0000-000000000001"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["JWT_PROVIDER"] == "entra:00000000-0000-0000-0000-000000000001"
+    error_message = "entra with a tenant is a complete configuration"
+  }
+}
+
+run "google_keys_with_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://www.googleapis.com/oauth2/v3/certs"
+    issuers  = ["https://accounts.google.com"]
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["JWT_ISSUER"] == "https://accounts.google.com"
+    error_message = "a multi-tenant key set with its issuer is a complete configuration"
+  }
+}
+
+run "firebase_with_its_project" {
+  command = plan
+
+  variables {
+    jwks_uri             = ""
+    authorized_audiences = []
+    provider_preset      = "firebase:chat-app"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["JWT_PROVIDER"] == "firebase:chat-app"
+    error_message = "firebase:PROJECT names the issuer and the audience"
+  }
+}
