@@ -6,7 +6,8 @@
 locals {
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
   # Every Result of a failed fetch (src/metrics.rs, Metrics::key_set_fetch).
-  fetch_failures = ["unreachable", "timeout", "http_status", "too_large", "invalid"]
+  # Outages, and answers with no usable key (empty, gone): every token refused.
+  fetch_failures = ["unreachable", "timeout", "http_status", "too_large", "invalid", "empty", "gone"]
   # One metric each, by FunctionName; the authorizer's own only with metrics on.
   single_metric_alarms = merge({
     errors    = { namespace = "AWS/Lambda", metric = "Errors", description = "The authorizer function failed (API Gateway answers 500 on $connect)." }
@@ -40,7 +41,7 @@ resource "aws_cloudwatch_metric_alarm" "key_set_fetch_failures" {
   count = var.alarms && var.metrics_enabled ? 1 : 0
 
   alarm_name          = "${var.name}-key-set-fetch-failures"
-  alarm_description   = "Key set fetches failed (any Result but ok): cached keys serve until jwks_max_stale_seconds, then tokens are refused."
+  alarm_description   = "Key set fetches failed (cached keys serve until jwks_max_stale_seconds, then tokens are refused) or found no usable key (the provider revoked every key)."
   evaluation_periods  = 5
   datapoints_to_alarm = 1
   comparison_operator = "GreaterThanThreshold"

@@ -14,6 +14,7 @@ locals {
     JWKS_CACHE_TTL_SECONDS        = tostring(var.jwks_cache_ttl_seconds)
     JWKS_REFRESH_COOLDOWN_SECONDS = tostring(var.jwks_refresh_cooldown_seconds)
     JWKS_MAX_STALE_SECONDS        = tostring(var.jwks_max_stale_seconds)
+    JWKS_MAX_BACKOFF_SECONDS      = tostring(var.jwks_max_backoff_seconds)
     JWKS_FETCH_TIMEOUT_MS         = tostring(var.jwks_fetch_timeout_ms)
     JWKS_MAX_BYTES                = tostring(var.jwks_max_bytes)
     PRINCIPAL_ID_CLAIM            = var.principal_id_claim

@@ -30,21 +30,13 @@ locals {
   keys_named    = local.several_issuers || !local.discovery || local.effective_issuer_count == 1
   discovery_url = !local.discovery || length(var.issuers) != 1 || can(regex("^https://[^/\\s]+", try(var.issuers[0], "")))
 
-  # Key sets that sign for every tenant or project of their provider: without
-  # an issuer check any tenant's token would pass (issue #16).
-  multi_tenant_key_sets = [
-    for tenant in ["common", "organizations", "consumers"] : [
-      "https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys",
-      "https://login.microsoftonline.com/${tenant}/discovery/keys",
-    ]
-  ]
-  multi_tenant_jwks_uris = concat(flatten(local.multi_tenant_key_sets), [
-    "https://www.googleapis.com/oauth2/v3/certs",
-    "https://www.googleapis.com/oauth2/v1/certs",
-    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
-    "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com",
-  ])
-  multi_tenant_without_issuer = contains(local.multi_tenant_jwks_uris, trimsuffix(local.effective_jwks_uri, "/")) && local.effective_issuer_count == 0
+  # Key sets that sign for every tenant or project of their provider:
+  # without an issuer check any tenant's token would pass (issue #16). By host,
+  # whatever the path, as src/issuers.rs (shared_key_set) decides: Entra ID's
+  # public and national clouds, Google's and Firebase's.
+  multi_tenant_hosts          = "login\\.microsoftonline\\.com|login\\.microsoft\\.com|login\\.windows\\.net|sts\\.windows\\.net|login\\.microsoftonline\\.us|login\\.partner\\.microsoftonline\\.cn|login\\.chinacloudapi\\.cn|login\\.microsoftonline\\.de|www\\.googleapis\\.com|securetoken\\.googleapis\\.com"
+  multi_tenant_key_set        = can(regex("^https?://([^/@]*@)?(${local.multi_tenant_hosts})\\.?(:[0-9]+)?(/|$)", lower(local.effective_jwks_uri)))
+  multi_tenant_without_issuer = local.multi_tenant_key_set && local.effective_issuer_count == 0
 
   # Cognito signs ID tokens (aud: the app client) and access tokens (no aud,
   # client_id: the app client) with the same keys, so an audience check alone

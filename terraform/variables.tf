@@ -289,6 +289,17 @@ variable "jwks_max_stale_seconds" {
   }
 }
 
+variable "jwks_max_backoff_seconds" {
+  description = "JWKS_MAX_BACKOFF_SECONDS: after a failed key set fetch the next waits the cooldown (at least 1 s), doubled after each further failure up to this; requests in between are answered at once from stale keys or with jwks_unavailable."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.jwks_max_backoff_seconds >= 1 && var.jwks_max_backoff_seconds <= 3600 && floor(var.jwks_max_backoff_seconds) == var.jwks_max_backoff_seconds
+    error_message = "jwks_max_backoff_seconds must be a whole number from 1 to 3600."
+  }
+}
+
 variable "jwks_fetch_timeout_ms" {
   description = "JWKS_FETCH_TIMEOUT_MS: total timeout of one key set fetch; below timeout_seconds, so a slow identity provider gets a 500 the function can log rather than a timeout."
   type        = number

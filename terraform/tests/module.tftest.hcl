@@ -74,6 +74,7 @@ run "defaults" {
       JWKS_CACHE_TTL_SECONDS        = "600"
       JWKS_REFRESH_COOLDOWN_SECONDS = "10"
       JWKS_MAX_STALE_SECONDS        = "3600"
+      JWKS_MAX_BACKOFF_SECONDS      = "30"
       JWKS_FETCH_TIMEOUT_MS         = "2000"
       JWKS_MAX_BYTES                = "262144"
       PRINCIPAL_ID_CLAIM            = "sub"
@@ -108,6 +109,7 @@ run "every_variable_reaches_the_environment" {
     jwks_cache_ttl_seconds        = 300
     jwks_refresh_cooldown_seconds = 30
     jwks_max_stale_seconds        = 900
+    jwks_max_backoff_seconds      = 60
     jwks_fetch_timeout_ms         = 1500
     jwks_max_bytes                = 65536
     principal_id_claim            = "username"
@@ -150,6 +152,7 @@ run "every_variable_reaches_the_environment" {
       JWKS_CACHE_TTL_SECONDS        = "300"
       JWKS_REFRESH_COOLDOWN_SECONDS = "30"
       JWKS_MAX_STALE_SECONDS        = "900"
+      JWKS_MAX_BACKOFF_SECONDS      = "60"
       JWKS_FETCH_TIMEOUT_MS         = "1500"
       JWKS_MAX_BYTES                = "65536"
       PRINCIPAL_ID_CLAIM            = "username"

@@ -93,7 +93,7 @@ run "every_platform_option" {
     error_message = "the stale keys alarm uses the metric src/metrics.rs emits"
   }
   assert {
-    condition     = toset([for query in aws_cloudwatch_metric_alarm.key_set_fetch_failures[0].metric_query : query.metric[0].dimensions["Result"] if length(query.metric) > 0]) == toset(["unreachable", "timeout", "http_status", "too_large", "invalid"]) && alltrue([for query in aws_cloudwatch_metric_alarm.key_set_fetch_failures[0].metric_query : query.metric[0].metric_name == "KeySetFetches" && query.metric[0].namespace == "WsJwtAuthorizer" if length(query.metric) > 0])
+    condition     = toset([for query in aws_cloudwatch_metric_alarm.key_set_fetch_failures[0].metric_query : query.metric[0].dimensions["Result"] if length(query.metric) > 0]) == toset(["unreachable", "timeout", "http_status", "too_large", "invalid", "empty", "gone"]) && alltrue([for query in aws_cloudwatch_metric_alarm.key_set_fetch_failures[0].metric_query : query.metric[0].metric_name == "KeySetFetches" && query.metric[0].namespace == "WsJwtAuthorizer" if length(query.metric) > 0])
     error_message = "the fetch failure alarm sums KeySetFetches of every failing Result"
   }
   assert {

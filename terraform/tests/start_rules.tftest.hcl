@@ -108,6 +108,37 @@ run "firebase_jwk_keys_need_an_issuer" {
   expect_failures = [aws_lambda_function.this]
 }
 
+# Entra's keys are the same for every tenant, whatever path serves them,
+# national clouds included: the Lambda decides by host, and so does the plan.
+run "a_tenant_path_of_entra_keys_needs_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://login.microsoftonline.com/0e3f7b1c-tenant/discovery/v2.0/keys"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "entra_national_cloud_keys_need_an_issuer" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://login.microsoftonline.us/0e3f7b1c-tenant/discovery/v2.0/keys"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "a_shared_key_set_with_an_issuer_plans" {
+  command = plan
+
+  variables {
+    jwks_uri = "https://login.microsoftonline.com/0e3f7b1c-tenant/discovery/v2.0/keys"
+    issuers  = ["https://login.microsoftonline.com/0e3f7b1c-tenant/v2.0"]
+  }
+}
+
 run "the_firebase_preset_without_project_needs_an_issuer" {
   command = plan
 
