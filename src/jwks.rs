@@ -336,8 +336,9 @@ const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
 /// Bounds the memory a flood of distinct made-up kids can take.
 const MAX_REMEMBERED_UNKNOWN_KIDS: u64 = 10_000;
 
-/// The key set a request got, and whether the provider answered it during
-/// this very request.
+/// The key set a request got, and whether the fetch that brought it began
+/// during this very request: only then is it the provider's word on a kid
+/// the request carries.
 struct Current {
     set: Arc<KeySet>,
     answered_now: bool,
