@@ -150,6 +150,14 @@ resource "aws_lambda_function" "this" {
       error_message = "issuers: for OIDC discovery (one issuer, no jwks_uri or jwks_json) the issuer must be an https:// URL (the Lambda refuses to start: JWT_ISSUER)."
     }
     precondition {
+      condition     = !local.preset_http_issuer
+      error_message = "provider_preset: the preset's issuer is read by OIDC discovery, which needs an https:// URL (the Lambda refuses to start: JWT_ISSUER)."
+    }
+    precondition {
+      condition     = local.context_least_bytes <= var.context_max_bytes
+      error_message = "context_claims: ${length(local.context_claims_counted)} claims (the preset's included) need at least ${local.context_least_bytes} bytes of context, more than context_max_bytes (${var.context_max_bytes}) (the Lambda refuses to start: CONTEXT_CLAIMS)."
+    }
+    precondition {
       condition     = !local.multi_tenant_without_issuer
       error_message = "issuers: the key set signs tokens for every tenant or project of its provider (Entra's common keys, Google's, Firebase's), so set issuers, or a provider_preset with its parameter, or any of them would pass (the Lambda refuses to start: JWT_ISSUER)."
     }

@@ -38,6 +38,36 @@ locals {
   multi_tenant_key_set        = can(regex("^https?://([^/@]*@)?(${local.multi_tenant_hosts})\\.?(:[0-9]+)?(/|$)", lower(local.effective_jwks_uri)))
   multi_tenant_without_issuer = local.multi_tenant_key_set && local.effective_issuer_count == 0
 
+  # An issuer a preset fills in from its parameter (keycloak, okta, zitadel,
+  # auth0) is used for OIDC discovery, which needs https: the Lambda keeps an
+  # http:// parameter as given and then refuses it.
+  preset_http_issuer = (
+    contains(["keycloak", "okta", "zitadel", "auth0"], local.preset_name)
+    && can(regex("^(?i)http://", local.preset_parameter))
+    && !local.explicit_keys && length(var.issuers) == 0
+  )
+
+  # The context budget must hold every configured claim with its shortest
+  # value: src/context.rs (ContextSpec::new) reserves 292 bytes (`exp` and
+  # room for a subprotocol) and counts `"name":0,` per claim, the preset's
+  # claims (src/provider.rs) included, the standard ones (sub, iss, scope,
+  # client_id, aud, exp) not. jsonencode escapes <, > and & more than
+  # serde_json does, so names with them are counted a little high.
+  preset_context_claims = lookup({
+    cognito  = ["cognito:groups", "username"]
+    auth0    = ["permissions"]
+    firebase = ["email", "email_verified", "firebase.sign_in_provider"]
+    keycloak = ["realm_access.roles", "azp", "preferred_username"]
+    entra    = ["roles", "scp", "tid", "oid"]
+    okta     = ["cid", "uid", "scp"]
+    zitadel  = ["urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:user:resourceowner:id"]
+  }, local.preset_name, [])
+  context_claims_counted = distinct([
+    for claim in concat([for claim in var.context_claims : trimspace(claim)], local.preset_context_claims) : claim
+    if !contains(["sub", "iss", "scope", "client_id", "aud", "exp"], claim)
+  ])
+  context_least_bytes = 292 + sum(concat([0], [for claim in local.context_claims_counted : length(jsonencode(claim)) + 3]))
+
   # Cognito signs ID tokens (aud: the app client) and access tokens (no aud,
   # client_id: the app client) with the same keys, so an audience check alone
   # accepts both; the cognito preset (or a token_use rule) tells them apart.

@@ -504,10 +504,10 @@ variable "trusted_issuers" {
     condition = alltrue([for entry in var.trusted_issuers : (
       entry.jwks_uri == null || entry.jwks == null) && (
       entry.jwks_uri == null ? true : can(regex("^https://[^/\\s]+(/\\S*)?$", entry.jwks_uri))) && (
-      entry.jwks == null ? true : try(length(jsondecode(entry.jwks).keys) > 0, false)) && (
+      entry.jwks == null ? true : (try(anytrue([for key in jsondecode(entry.jwks).keys : try(key.kid != "" && contains(["RSA", "EC", "OKP"], key.kty), false)]), false) || try(length(jsondecode(entry.jwks)) > 0 && alltrue([for kid, pem in jsondecode(entry.jwks) : can(regex("-----BEGIN CERTIFICATE-----", pem))]), false))) && (
       entry.jwks_uri != null || entry.jwks != null || can(regex("^https://[^/\\s]+", entry.issuer)))
     ])
-    error_message = "Each trusted_issuers entry takes jwks_uri (https://) or jwks (a JSON key set with keys), not both; without either its issuer must be an https:// URL for OIDC discovery (the Lambda refuses to start: JWT_ISSUERS)."
+    error_message = "Each trusted_issuers entry takes jwks_uri (https://) or jwks (a JWKS with a key that has a kid and kty RSA, EC or OKP, or a map of kid to X.509 certificate), not both; without either its issuer must be an https:// URL for OIDC discovery (the Lambda refuses to start: JWT_ISSUERS)."
   }
 
   validation {
@@ -527,8 +527,8 @@ variable "jwks_json" {
   default     = ""
 
   validation {
-    condition     = var.jwks_json == "" || try(length(jsondecode(var.jwks_json).keys) > 0, false)
-    error_message = "jwks_json must be a JSON key set with at least one key, {\"keys\": [...]} (the Lambda refuses to start: JWKS_JSON)."
+    condition     = var.jwks_json == "" || try(anytrue([for key in jsondecode(var.jwks_json).keys : try(key.kid != "" && contains(["RSA", "EC", "OKP"], key.kty), false)]), false) || try(length(jsondecode(var.jwks_json)) > 0 && alltrue([for kid, pem in jsondecode(var.jwks_json) : can(regex("-----BEGIN CERTIFICATE-----", pem))]), false)
+    error_message = "jwks_json must be a key set with a usable key: {\"keys\": [...]} with a key that has a kid and kty RSA, EC or OKP, or a map of kid to X.509 certificate (the Lambda refuses to start: JWKS_JSON). Whether the key material itself is valid is checked when the function starts."
   }
 }
 
@@ -565,8 +565,8 @@ variable "provider_preset" {
   }
 
   validation {
-    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "entra" || can(regex("^[^:]*:[\\s,]*[^\\s,]", var.provider_preset))
-    error_message = "provider_preset entra needs its tenant, entra:TENANT_ID[,TENANT_ID]: Entra's key set signs for every tenant (the Lambda refuses to start: JWT_PROVIDER)."
+    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "entra" || can(regex("^[^:]*:[\\s,]*[^\\s,]", var.provider_preset)) || length(var.issuers) > 0 || length(var.trusted_issuers) > 0
+    error_message = "provider_preset entra needs its tenant, entra:TENANT_ID[,TENANT_ID], or issuers or trusted_issuers naming the tenants' issuers: Entra's key set signs for every tenant (the Lambda refuses to start: JWT_PROVIDER)."
   }
 
   validation {

@@ -253,3 +253,44 @@ fn module_defaults_are_the_lambdas_defaults() {
     }
     assert!(compared >= 15, "only {compared} defaults compared");
 }
+
+/// The plan counts each preset's context claims against `context_max_bytes`
+/// as the Lambda does (terraform/rules.tf, `preset_context_claims`): its
+/// lists must be the presets' own.
+#[test]
+fn the_plans_preset_context_claims_are_the_lambdas() {
+    let rules = read("terraform/rules.tf");
+    let block = rules
+        .split_once("preset_context_claims = lookup({")
+        .and_then(|(_, rest)| rest.split_once("}, local.preset_name"))
+        .map(|(block, _)| block)
+        .expect("terraform/rules.tf has preset_context_claims = lookup({ … })");
+    let terraform: BTreeMap<String, Vec<String>> = block
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, list)| {
+            let claims = list
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|claim| claim.trim().trim_matches('"').to_owned())
+                .filter(|claim| !claim.is_empty())
+                .collect();
+            (name.trim().to_owned(), claims)
+        })
+        .collect();
+    let rust: BTreeMap<String, Vec<String>> = Provider::ALL
+        .iter()
+        .map(|provider| {
+            let preset = ws_jwt_authorizer::provider::preset(*provider, None).unwrap();
+            let claims = preset
+                .context_claims
+                .iter()
+                .map(|claim| (*claim).to_owned())
+                .collect();
+            (provider.name().to_owned(), claims)
+        })
+        .collect();
+    assert_eq!(terraform, rust);
+}

@@ -176,7 +176,7 @@ run "inline_keys_replace_the_url" {
   command = plan
 
   variables {
-    jwks_json = "{\"keys\":[{\"kty\":\"EC\"}]}"
+    jwks_json = "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k\"}]}"
   }
 
   expect_failures = [var.jwks_uri]
@@ -406,5 +406,73 @@ run "firebase_with_its_project" {
   assert {
     condition     = aws_lambda_function.this.environment[0].variables["JWT_PROVIDER"] == "firebase:chat-app"
     error_message = "firebase:PROJECT names the issuer and the audience"
+  }
+}
+
+# Found by comparing every start-up refusal of the Lambda with the plan.
+
+run "a_presets_http_issuer_cannot_be_discovered" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "keycloak:http://sso.example.com/realms/chat"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "context_claims_must_fit_the_budget_with_the_presets" {
+  command = plan
+
+  variables {
+    jwks_uri          = "https://chat.zitadel.cloud/oauth/v2/keys"
+    provider_preset   = "zitadel:https://chat.zitadel.cloud"
+    context_max_bytes = 512
+    context_claims    = ["https://example.com/claims/roles", "https://example.com/claims/group", "https://example.com/claims/email", "https://example.com/claims/plans"]
+  }
+
+  # 292 reserved, 148 for these claims, 80 for the preset's two: 520 bytes.
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "context_claims_that_fit_plan" {
+  command = plan
+
+  variables {
+    context_max_bytes = 512
+    context_claims    = ["https://example.com/claims/roles", "https://example.com/claims/group", "https://example.com/claims/email", "https://example.com/claims/plans"]
+  }
+}
+
+run "an_inline_key_needs_a_kid_and_an_asymmetric_type" {
+  command = plan
+
+  variables {
+    jwks_uri  = ""
+    issuers   = ["https://idp.example.com"]
+    jwks_json = "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k\",\"k\":\"c2VjcmV0\"}]}"
+  }
+
+  expect_failures = [var.jwks_json]
+}
+
+run "a_certificate_map_is_an_inline_key_set" {
+  command = plan
+
+  variables {
+    jwks_uri  = ""
+    issuers   = ["https://securetoken.google.com/chat"]
+    jwks_json = "{\"k1\":\"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n\"}"
+  }
+}
+
+run "entra_without_a_tenant_plans_when_issuers_name_the_tenants" {
+  command = plan
+
+  variables {
+    jwks_uri        = ""
+    provider_preset = "entra"
+    trusted_issuers = [{ issuer = "https://login.microsoftonline.com/t1/v2.0", jwks_uri = "https://login.microsoftonline.com/t1/discovery/v2.0/keys" }]
   }
 }
