@@ -392,26 +392,16 @@ impl Minter {
                 }
             }
             Kind::BadSignature => minted(self.sign(&*self.forger, &header, &claims), None, sub),
-            Kind::Expired => {
-                let claims = claims_with(
-                    json!({ "sub": sub, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600 }),
-                );
-                minted(
-                    self.sign(&*self.signers[current], &header, &claims),
-                    None,
-                    sub,
-                )
-            }
-            Kind::WrongAudience => {
-                let claims = claims_with(json!({ "sub": sub, "aud": "api://someone-else" }));
-                minted(
-                    self.sign(&*self.signers[current], &header, &claims),
-                    None,
-                    sub,
-                )
-            }
-            Kind::WrongIssuer => {
-                let claims = claims_with(json!({ "sub": sub, "iss": "https://evil.test" }));
+            // Signed by the current key, invalid by their claims.
+            Kind::Expired | Kind::WrongAudience | Kind::WrongIssuer => {
+                let changes = match kind {
+                    Kind::Expired => {
+                        json!({ "sub": sub, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600 })
+                    }
+                    Kind::WrongAudience => json!({ "sub": sub, "aud": "api://someone-else" }),
+                    _ => json!({ "sub": sub, "iss": "https://evil.test" }),
+                };
+                let claims = claims_with(changes);
                 minted(
                     self.sign(&*self.signers[current], &header, &claims),
                     None,
