@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use crate::claims;
 use crate::config::Config;
-use crate::context::json_len;
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::error::{HandlerError, Outcome, Refusal};
 use crate::event::ConnectEvent;
@@ -17,7 +16,7 @@ use crate::jwks::{JwksFetcher, KeyStore};
 use crate::jws;
 use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
-use crate::policy::{policy_response, AuthorizerResponse};
+use crate::policy::{fits_api_gateway, policy_response, AuthorizerResponse};
 use crate::token::{extract_token, origin_allowed, TokenSource};
 
 /// A configured authorizer: the configuration and the cached key set, shared
@@ -40,10 +39,6 @@ pub(crate) struct Grant {
     response: AuthorizerResponse,
     denied: Option<Refusal>,
 }
-
-/// The largest answer API Gateway takes from a Lambda authorizer; it turns
-/// a larger one into a 500, so a larger one is refused here with its reason.
-pub const MAX_RESPONSE_BYTES: usize = 8 * 1024;
 
 /// What the decision log line reports, filled in as the checks go.
 #[derive(Debug, Default)]
@@ -258,7 +253,7 @@ impl Authorizer {
             }
         };
         let response = policy_response(principal_id, denied.is_none(), &event.method_arn, context);
-        if json_len(&response) > MAX_RESPONSE_BYTES {
+        if !fits_api_gateway(&response) {
             return Err(Refusal::ResponseTooLarge);
         }
         Ok(Grant { response, denied })

@@ -61,6 +61,17 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
 /// The authorizer's answer: what API Gateway reads from a successful invocation.
 pub type AuthorizerResponse = ApiGatewayCustomAuthorizerResponse<Map<String, Value>>;
 
+/// The largest answer API Gateway takes from a Lambda authorizer; it turns
+/// a larger one into a 500.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024;
+
+/// Whether `response`, as the JSON the function returns, is within
+/// [`MAX_RESPONSE_BYTES`]: one that is not is refused with its own reason
+/// rather than handed to API Gateway.
+pub fn fits_api_gateway(response: &AuthorizerResponse) -> bool {
+    crate::context::json_len(response) <= MAX_RESPONSE_BYTES
+}
+
 /// Builds the one-statement `execute-api:Invoke` policy for `method_arn`.
 ///
 /// The Allow policy names the `methodArn` itself rather than the
@@ -101,6 +112,24 @@ mod tests {
 
     fn pattern(text: &str) -> ArnPattern {
         ArnPattern::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_answer_limit_counts_the_whole_json() {
+        let answer =
+            |principal: &str| policy_response(principal.to_owned(), true, CONNECT, Map::new());
+        let small = answer("user");
+        let overhead = serde_json::to_vec(&small).unwrap().len() - "user".len();
+        assert!(fits_api_gateway(&answer(
+            &"u".repeat(MAX_RESPONSE_BYTES - overhead)
+        )));
+        assert!(!fits_api_gateway(&answer(
+            &"u".repeat(MAX_RESPONSE_BYTES - overhead + 1)
+        )));
+        // Escapes count as the bytes they take.
+        assert!(!fits_api_gateway(&answer(
+            &"\"".repeat(MAX_RESPONSE_BYTES / 2)
+        )));
     }
 
     #[test]
