@@ -89,8 +89,13 @@ trap 'kill $gateway_pid $cookie_pid 2>/dev/null' EXIT
 for _ in $(seq 100); do grep -q '^ready ' "$cookie_log" && break; sleep 0.1; done
 cookie_ws=$(sed -n 's/^ready ws=\([^ ]*\) .*/\1/p' "$cookie_log")
 cookie_base="${cookie_ws%/*}"; cookie_base="${cookie_base/ws:/http:}"
+failed_before_browser=$failed
 check "browser: subprotocol, expiry, and a cookie only from the allowed origin" 0 "ok: the same cookie from another origin is refused" -- \
   node "$browser_dir/browser-test.mjs" "$base/" "$browser_valid" "$expired" "$cookie_base/" "$cookie_ws"
+if [ "$failed" -gt "$failed_before_browser" ]; then
+  # The page cannot see why a handshake failed; the gateways' decision lines say.
+  echo "    the cookie gateway's decisions:"; grep -h 'decision' "$cookie_log" | sed 's/^/      /'
+fi
 
 if [ -n "${TEST_LOG_ARCHIVE:-}" ]; then
   # Its logs start after "ready"; the banner before shows a demo token on purpose.

@@ -187,6 +187,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let backend = match &options.lambda_binary {
         None => {
+            // The authorizer's own decision lines (with the reason of each
+            // refusal), as the Lambda would write them.
+            ws_jwt_authorizer::logging::init();
             let config = Config::from_lookup(|name| variables.get(name).cloned())?;
             let authorizer = Arc::new(Authorizer::new(config)?);
             Backend::InProcess(authorizer)
