@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 use crate::error::Refusal;
+use crate::ring_verifier::RingVerifier;
 use crate::rsa_pkcs1::RsaPkcs1Verifier;
 
 /// RSA moduli shorter than this are refused by josekit (NIST SP 800-131A).
@@ -44,11 +45,13 @@ pub struct VerificationKey {
     verifiers: [OnceLock<Option<Verifier>>; Algorithm::ALL.len()],
 }
 
-/// RS256/384/512 take the prepared-context path (the common case, measured
-/// in BENCHMARKS.md); the other algorithms go through josekit.
+/// One backend per algorithm, the fastest measured (BENCHMARKS.md, "Signature
+/// backends"): RS256/384/512 take OpenSSL's prepared-context path, ES256
+/// and Ed25519 ring's, and the others josekit's.
 #[derive(Debug)]
 enum Verifier {
     RsaPkcs1(RsaPkcs1Verifier),
+    Ring(RingVerifier),
     /// PS256/384/512 through josekit, with the modulus length in bytes:
     /// OpenSSL accepts a PSS signature one byte short (its leading zero
     /// dropped), a second encoding of the same signature, which RFC 8017
@@ -64,6 +67,7 @@ impl Verifier {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
             Verifier::RsaPkcs1(verifier) => verifier.verify(message, signature),
+            Verifier::Ring(verifier) => verifier.verify(message, signature),
             Verifier::RsaPss {
                 verifier,
                 signature_len,
@@ -117,7 +121,44 @@ fn rsa_public_key(material: &Material) -> Option<PKey<Public>> {
     }
 }
 
+/// The curve of an OKP key (`Ed25519` or `Ed448`), which picks EdDSA's backend.
+fn okp_curve(material: &Material) -> Option<&'static str> {
+    let curve = match material {
+        Material::Jwk(jwk) => jwk.parameter("crv")?.as_str()?,
+        Material::Spki(der) => match PKey::public_key_from_der(der).ok()?.id() {
+            Id::ED25519 => "Ed25519",
+            Id::ED448 => "Ed448",
+            _ => return None,
+        },
+    };
+    ["Ed25519", "Ed448"].into_iter().find(|name| *name == curve)
+}
+
+fn ring_verifier(material: &Material, alg: Algorithm) -> Option<RingVerifier> {
+    match material {
+        Material::Jwk(jwk) => {
+            let member = |name: &str| jwk.parameter(name)?.as_str();
+            let decoded = |name: &str| URL_SAFE_NO_PAD.decode(member(name)?).ok();
+            let crv = member("crv")?;
+            if alg == Algorithm::EdDsa {
+                RingVerifier::ed25519_from_x(crv, &decoded("x")?)
+            } else {
+                RingVerifier::ecdsa_from_coordinates(alg, crv, &decoded("x")?, &decoded("y")?)
+            }
+        }
+        Material::Spki(der) => {
+            RingVerifier::from_public_key(alg, &PKey::public_key_from_der(der).ok()?)
+        }
+    }
+}
+
 fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
+    let okp = (alg == Algorithm::EdDsa)
+        .then(|| okp_curve(material))
+        .flatten();
+    if RingVerifier::handles(alg, okp) {
+        return ring_verifier(material, alg).map(Verifier::Ring);
+    }
     macro_rules! build {
         ($algorithm:expr) => {
             match material {

@@ -32,6 +32,7 @@ pub mod logging;
 pub mod metrics;
 pub mod policy;
 pub mod provider;
+pub mod ring_verifier;
 pub mod rsa_pkcs1;
 pub mod runtime_api;
 pub mod token;

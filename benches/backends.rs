@@ -1,0 +1,165 @@
+//! Signature backends side by side, one algorithm at a time: the verifier the
+//! authorizer runs today (a key from a parsed key set, as a decision uses
+//! it) against `ring`, in turns within one process, so that each ratio
+//! divides timings taken at the same machine speed. Prints one line per
+//! algorithm; with `--features lambda` the same code runs on the vendored
+//! OpenSSL the Lambda package ships.
+//!
+//! ```text
+//! cargo bench --bench backends                    # system OpenSSL
+//! cargo bench --bench backends --features lambda  # the shipped OpenSSL
+//! ```
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::*;
+use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use ws_jwt_authorizer::algorithm::{Algorithm, AlgorithmSet};
+use ws_jwt_authorizer::keys::KeySet;
+
+const ALGORITHMS: [&str; 6] = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"];
+const ROUNDS: usize = 31;
+
+/// One signed message and the ways to check it.
+struct Case {
+    alg: Algorithm,
+    keys: KeySet,
+    kid: String,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+    ring: Option<Box<dyn Fn(&[u8], &[u8]) -> bool>>,
+}
+
+fn decode(key: &SigningKey, member: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD
+        .decode(key.public[member].as_str().unwrap())
+        .unwrap()
+}
+
+/// ring's verifier for `key`, where ring has the algorithm.
+fn ring_verifier(key: &SigningKey) -> Option<Box<dyn Fn(&[u8], &[u8]) -> bool>> {
+    let point = |params: &'static signature::EcdsaVerificationAlgorithm| {
+        let mut point = vec![4];
+        point.extend(decode(key, "x"));
+        point.extend(decode(key, "y"));
+        let key = UnparsedPublicKey::new(params, point);
+        Some(Box::new(move |m: &[u8], s: &[u8]| key.verify(m, s).is_ok())
+            as Box<dyn Fn(&[u8], &[u8]) -> bool>)
+    };
+    let rsa = |params: &'static signature::RsaParameters| {
+        let components = RsaPublicKeyComponents {
+            n: decode(key, "n"),
+            e: decode(key, "e"),
+        };
+        Some(
+            Box::new(move |m: &[u8], s: &[u8]| components.verify(params, m, s).is_ok())
+                as Box<dyn Fn(&[u8], &[u8]) -> bool>,
+        )
+    };
+    match key.alg {
+        "RS256" => rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
+        "PS256" => rsa(&signature::RSA_PSS_2048_8192_SHA256),
+        "ES256" => point(&signature::ECDSA_P256_SHA256_FIXED),
+        "ES384" => point(&signature::ECDSA_P384_SHA384_FIXED),
+        "EdDSA" => {
+            let key = UnparsedPublicKey::new(&signature::ED25519, decode(key, "x"));
+            Some(Box::new(move |m: &[u8], s: &[u8]| key.verify(m, s).is_ok()))
+        }
+        _ => None,
+    }
+}
+
+impl Case {
+    fn new(alg: &'static str) -> Self {
+        let key = SigningKey::shared(alg);
+        let token = key.sign(&valid_claims());
+        let (message, signature) = token.rsplit_once('.').unwrap();
+        let body = serde_json::to_vec(&jwks(&[key])).unwrap();
+        let case = Case {
+            alg: alg.parse().unwrap(),
+            keys: KeySet::parse(&body, AlgorithmSet::all()).unwrap(),
+            kid: key.kid.clone(),
+            message: message.as_bytes().to_vec(),
+            signature: URL_SAFE_NO_PAD.decode(signature).unwrap(),
+            ring: ring_verifier(key),
+        };
+        assert!(case.ours());
+        assert!(case
+            .ring
+            .as_ref()
+            .is_none_or(|ring| ring(&case.message, &case.signature)));
+        case
+    }
+
+    fn ours(&self) -> bool {
+        let key = self.keys.get(&self.kid).unwrap();
+        key.verify(
+            self.alg,
+            black_box(&self.message),
+            black_box(&self.signature),
+        )
+        .is_ok()
+    }
+
+    /// µs per verification over `iterations`.
+    fn time(&self, iterations: u32, verify: &dyn Fn() -> bool) -> f64 {
+        let started = Instant::now();
+        for _ in 0..iterations {
+            assert!(verify());
+        }
+        started.elapsed().as_secs_f64() * 1e6 / f64::from(iterations)
+    }
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    println!(
+        "OpenSSL {} | {ROUNDS} rounds, in turns | µs per verification (median)",
+        openssl::version::version()
+    );
+    println!(
+        "{:<6} {:>10} {:>10} {:>12}",
+        "alg", "ours", "ring", "ring/ours"
+    );
+    for alg in ALGORITHMS {
+        let case = Case::new(alg);
+        // About 20 ms per round and backend, whatever the algorithm costs.
+        let once = case.time(50, &|| case.ours());
+        let iterations = ((20_000.0 / once) as u32).clamp(20, 5_000);
+        let (mut ours, mut ring, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let mine = case.time(iterations, &|| case.ours());
+            ours.push(mine);
+            if let Some(verify) = &case.ring {
+                let theirs = case.time(iterations, &|| {
+                    verify(black_box(&case.message), black_box(&case.signature))
+                });
+                ring.push(theirs);
+                ratios.push(theirs / mine);
+            }
+        }
+        let show = |samples: Vec<f64>| {
+            if samples.is_empty() {
+                "-".to_owned()
+            } else {
+                format!("{:.2}", median(samples))
+            }
+        };
+        println!(
+            "{alg:<6} {:>10} {:>10} {:>12}",
+            show(ours),
+            show(ring),
+            show(ratios)
+        );
+    }
+}
