@@ -1,7 +1,8 @@
-//! Signature backends side by side, one algorithm at a time: the verifier the
-//! authorizer runs today (a key from a parsed key set, as a decision uses
-//! it) against `ring`, in turns within one process, so that each ratio
-//! divides timings taken at the same machine speed. Prints one line per
+//! Signature backends side by side, one algorithm at a time, in turns within
+//! one process, so that each ratio divides timings taken at the same machine
+//! speed: josekit on OpenSSL, `ring`, and what the authorizer runs (a key
+//! from a parsed key set, as a decision uses it: OpenSSL's prepared context
+//! for RS256, ring where it won, josekit otherwise). Prints one line per
 //! algorithm; with `--features lambda` the same code runs on the vendored
 //! OpenSSL the Lambda package ships.
 //!
@@ -19,12 +20,16 @@ use std::time::Instant;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::*;
+use josekit::jws::{EdDSA, JwsVerifier, ES256, ES384, ES512, PS256, RS256};
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use ws_jwt_authorizer::algorithm::{Algorithm, AlgorithmSet};
 use ws_jwt_authorizer::keys::KeySet;
 
 const ALGORITHMS: [&str; 6] = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"];
 const ROUNDS: usize = 31;
+
+/// One backend's check of a signature over a message.
+type Check = Box<dyn Fn(&[u8], &[u8]) -> bool>;
 
 /// One signed message and the ways to check it.
 struct Case {
@@ -33,7 +38,8 @@ struct Case {
     kid: String,
     message: Vec<u8>,
     signature: Vec<u8>,
-    ring: Option<Box<dyn Fn(&[u8], &[u8]) -> bool>>,
+    josekit: Check,
+    ring: Option<Check>,
 }
 
 fn decode(key: &SigningKey, member: &str) -> Vec<u8> {
@@ -43,24 +49,20 @@ fn decode(key: &SigningKey, member: &str) -> Vec<u8> {
 }
 
 /// ring's verifier for `key`, where ring has the algorithm.
-fn ring_verifier(key: &SigningKey) -> Option<Box<dyn Fn(&[u8], &[u8]) -> bool>> {
+fn ring_verifier(key: &SigningKey) -> Option<Check> {
     let point = |params: &'static signature::EcdsaVerificationAlgorithm| {
         let mut point = vec![4];
         point.extend(decode(key, "x"));
         point.extend(decode(key, "y"));
         let key = UnparsedPublicKey::new(params, point);
-        Some(Box::new(move |m: &[u8], s: &[u8]| key.verify(m, s).is_ok())
-            as Box<dyn Fn(&[u8], &[u8]) -> bool>)
+        Some(Box::new(move |m: &[u8], s: &[u8]| key.verify(m, s).is_ok()) as Check)
     };
     let rsa = |params: &'static signature::RsaParameters| {
         let components = RsaPublicKeyComponents {
             n: decode(key, "n"),
             e: decode(key, "e"),
         };
-        Some(
-            Box::new(move |m: &[u8], s: &[u8]| components.verify(params, m, s).is_ok())
-                as Box<dyn Fn(&[u8], &[u8]) -> bool>,
-        )
+        Some(Box::new(move |m: &[u8], s: &[u8]| components.verify(params, m, s).is_ok()) as Check)
     };
     match key.alg {
         "RS256" => rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
@@ -75,6 +77,21 @@ fn ring_verifier(key: &SigningKey) -> Option<Box<dyn Fn(&[u8], &[u8]) -> bool>> 
     }
 }
 
+/// josekit's verifier for `key` (OpenSSL underneath, a context per call).
+fn josekit_verifier(key: &SigningKey) -> Check {
+    let jwk = josekit::jwk::Jwk::from_map(key.public.as_object().unwrap().clone()).unwrap();
+    let verifier: Box<dyn JwsVerifier> = match key.alg {
+        "RS256" => Box::new(RS256.verifier_from_jwk(&jwk).unwrap()),
+        "PS256" => Box::new(PS256.verifier_from_jwk(&jwk).unwrap()),
+        "ES256" => Box::new(ES256.verifier_from_jwk(&jwk).unwrap()),
+        "ES384" => Box::new(ES384.verifier_from_jwk(&jwk).unwrap()),
+        "ES512" => Box::new(ES512.verifier_from_jwk(&jwk).unwrap()),
+        "EdDSA" => Box::new(EdDSA.verifier_from_jwk(&jwk).unwrap()),
+        other => panic!("no josekit verifier for {other}"),
+    };
+    Box::new(move |m: &[u8], s: &[u8]| verifier.verify(m, s).is_ok())
+}
+
 impl Case {
     fn new(alg: &'static str) -> Self {
         let key = SigningKey::shared(alg);
@@ -87,9 +104,11 @@ impl Case {
             kid: key.kid.clone(),
             message: message.as_bytes().to_vec(),
             signature: URL_SAFE_NO_PAD.decode(signature).unwrap(),
+            josekit: josekit_verifier(key),
             ring: ring_verifier(key),
         };
         assert!(case.ours());
+        assert!((case.josekit)(&case.message, &case.signature));
         assert!(case
             .ring
             .as_ref()
@@ -124,29 +143,36 @@ fn median(mut samples: Vec<f64>) -> f64 {
 
 fn main() {
     println!(
-        "OpenSSL {} | {ROUNDS} rounds, in turns | µs per verification (median)",
+        "{} | {ROUNDS} rounds, in turns | µs per verification (median)",
         openssl::version::version()
     );
     println!(
-        "{:<6} {:>10} {:>10} {:>12}",
-        "alg", "ours", "ring", "ring/ours"
+        "{:<6} {:>10} {:>10} {:>11} {:>11} {:>12}",
+        "alg", "josekit", "ring", "authorizer", "ring/jose", "authz/jose"
     );
     for alg in ALGORITHMS {
         let case = Case::new(alg);
         // About 20 ms per round and backend, whatever the algorithm costs.
         let once = case.time(50, &|| case.ours());
         let iterations = ((20_000.0 / once) as u32).clamp(20, 5_000);
-        let (mut ours, mut ring, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let [mut josekit, mut ring, mut ours, mut ring_ratios, mut our_ratios] =
+            std::array::from_fn(|_| Vec::new());
+        let check = |verify: &Check| {
+            case.time(iterations, &|| {
+                verify(black_box(&case.message), black_box(&case.signature))
+            })
+        };
         for _ in 0..ROUNDS {
+            let base = check(&case.josekit);
+            josekit.push(base);
+            if let Some(verify) = &case.ring {
+                let theirs = check(verify);
+                ring.push(theirs);
+                ring_ratios.push(theirs / base);
+            }
             let mine = case.time(iterations, &|| case.ours());
             ours.push(mine);
-            if let Some(verify) = &case.ring {
-                let theirs = case.time(iterations, &|| {
-                    verify(black_box(&case.message), black_box(&case.signature))
-                });
-                ring.push(theirs);
-                ratios.push(theirs / mine);
-            }
+            our_ratios.push(mine / base);
         }
         let show = |samples: Vec<f64>| {
             if samples.is_empty() {
@@ -156,10 +182,12 @@ fn main() {
             }
         };
         println!(
-            "{alg:<6} {:>10} {:>10} {:>12}",
-            show(ours),
+            "{alg:<6} {:>10} {:>10} {:>11} {:>11} {:>12}",
+            show(josekit),
             show(ring),
-            show(ratios)
+            show(ours),
+            show(ring_ratios),
+            show(our_ratios)
         );
     }
 }
