@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per decision for every case of benches/instructions/main.rs,
-# counted by callgrind. Each case runs twice, 20 and 220 iterations, and the
+# counted by callgrind, and heap allocations (count and bytes) per decision,
+# counted natively. Each case runs twice, 20 and 220 iterations, and the
 # difference is divided by 200, so that one-time work (the first call into a
 # library, lazy set-up) cancels out.
 #
@@ -23,10 +24,17 @@ count() { # case iterations -> instructions counted inside measured()
   awk '/^summary:/ { print $2 }' "$out/$1.$2"
 }
 
+allocations() { # case iterations -> "ALLOCATIONS BYTES" inside measured()
+  "$binary" "$1" "$2" | awk '/^allocations:/ { print $2, $4 }'
+}
+
 if [ $# -gt 0 ]; then cases=("$@"); else mapfile -t cases < <("$binary"); fi
-printf '%-34s %14s\n' case "instructions"
+printf '%-34s %14s %12s %10s\n' case instructions allocations bytes
 for case in "${cases[@]}"; do
   low=$(count "$case" 20)
   high=$(count "$case" 220)
-  printf '%-34s %14d\n' "$case" $(( (high - low) / 200 ))
+  read -r allocs_low bytes_low < <(allocations "$case" 20)
+  read -r allocs_high bytes_high < <(allocations "$case" 220)
+  printf '%-34s %14d %12d %10d\n' "$case" $(( (high - low) / 200 )) \
+    $(( (allocs_high - allocs_low) / 200 )) $(( (bytes_high - bytes_low) / 200 ))
 done
