@@ -24,6 +24,7 @@ pub mod decision_cache;
 pub mod error;
 pub mod event;
 pub mod explain;
+pub mod invocation;
 pub mod issuers;
 pub mod jwks;
 pub mod jws;
@@ -44,9 +45,12 @@ pub use event::ConnectEvent;
 pub use policy::AuthorizerResponse;
 
 /// The Lambda handler: one `$connect` event in, one policy (or error) out.
+/// Behind [`invocation::ReadEventLayer`] the event is the one that layer read.
 pub async fn handle(
     authorizer: &Authorizer,
     event: lambda_runtime::LambdaEvent<ConnectEvent>,
 ) -> Result<AuthorizerResponse, HandlerError> {
-    authorizer.authorize(&event.payload).await
+    authorizer
+        .authorize(&invocation::event_or(event.payload))
+        .await
 }

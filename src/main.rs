@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use lambda_runtime::{service_fn, LambdaEvent};
+use lambda_runtime::layers::TracingLayer;
+use lambda_runtime::{service_fn, LambdaEvent, Runtime};
+use ws_jwt_authorizer::invocation::ReadEventLayer;
 use ws_jwt_authorizer::runtime_api::report_init_error;
 use ws_jwt_authorizer::{cli, handle, logging, Authorizer, Config, ConnectEvent};
 
@@ -62,10 +64,14 @@ async fn serve() -> Result<(), lambda_runtime::Error> {
         .prefetch(authorizer.config().jwks_fetch_timeout)
         .await;
 
+    // lambda_runtime::run_concurrent's stack, with the event read by our layer.
     // With AWS_LAMBDA_MAX_CONCURRENCY unset or 1 this is the sequential loop.
-    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<ConnectEvent>| {
+    Runtime::new(service_fn(move |event: LambdaEvent<ConnectEvent>| {
         let authorizer = Arc::clone(&authorizer);
         async move { handle(&authorizer, event).await }
     }))
+    .layer(ReadEventLayer)
+    .layer(TracingLayer::new())
+    .run_concurrent()
     .await
 }

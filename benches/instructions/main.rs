@@ -22,16 +22,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::*;
+use lambda_runtime::tower::{Layer, Service};
+use lambda_runtime::{service_fn, LambdaInvocation};
 use serde_json::json;
 use ws_jwt_authorizer::algorithm::AlgorithmSet;
+use ws_jwt_authorizer::invocation::{self, ReadEventLayer};
 use ws_jwt_authorizer::{jws, Authorizer, ConnectEvent};
 
 /// Every case, in the order the script prints them.
-const CASES: [&str; 10] = [
+const CASES: [&str; 12] = [
     "openssl_rsa2048_verify",
     "allow_rs256",
     "allow_rs256_cache_hit",
     "event_json",
+    "event_json_lambda_runtime",
+    "event_json_read_event_layer",
     "token_header",
     "token_claims",
     "refusal_malformed",
@@ -123,10 +128,44 @@ fn main() {
         measured(iterations, &mut verify);
         return;
     }
+    if case == "event_json_read_event_layer" {
+        // What the binary does: ReadEventLayer reads the event, then
+        // lambda_runtime's own reading (of `{}`) and the hand-over.
+        let mut service =
+            ReadEventLayer.layer(service_fn(|invocation: LambdaInvocation| async move {
+                let mut json = serde_json::Deserializer::from_slice(&invocation.body);
+                let deserialized: ConnectEvent = serde_path_to_error::deserialize(&mut json)?;
+                black_box(invocation::event_or(deserialized));
+                Ok::<(), serde_path_to_error::Error<serde_json::Error>>(())
+            }));
+        let (parts, ()) = ::http::Response::new(()).into_parts();
+        let template = LambdaInvocation {
+            parts,
+            body: valid.clone().into(),
+            context: lambda_runtime::Context::default(),
+        };
+        let mut read = || {
+            let invocation = LambdaInvocation {
+                parts: template.parts.clone(),
+                body: template.body.clone(),
+                context: template.context.clone(),
+            };
+            runtime.block_on(service.call(invocation)).unwrap();
+        };
+        read();
+        measured(iterations, &mut read);
+        return;
+    }
     // The pieces of an Allow that do not depend on the key set.
     let mut piece: Option<Box<dyn FnMut()>> = match case {
         "event_json" => Some(Box::new(|| {
             black_box(serde_json::from_slice::<ConnectEvent>(black_box(&valid)).unwrap());
+        })),
+        // lambda_runtime reads the event through serde_path_to_error, which
+        // keeps the path of every key it passes, for its error messages.
+        "event_json_lambda_runtime" => Some(Box::new(|| {
+            let mut json = serde_json::Deserializer::from_slice(black_box(&valid));
+            black_box(serde_path_to_error::deserialize::<_, ConnectEvent>(&mut json).unwrap());
         })),
         "token_header" => Some(Box::new(|| {
             black_box(jws::parse(black_box(&token), AlgorithmSet::all()).unwrap());
