@@ -106,7 +106,8 @@ async fn cold_start(server: &KeyServer, token: &str, runs: usize) -> (f64, u64) 
             ("JWT_ISSUER", ISSUER),
         ];
         let mut command = function_command(time, &api, &vars);
-        command.stdout(Stdio::null());
+        // `time -v` reports on stderr; the function logs to stdout.
+        command.stdout(Stdio::null()).stderr(Stdio::piped());
         let started = Instant::now();
         let mut child = command.spawn().unwrap();
         let answer = api.invoke(&event).await;
