@@ -548,6 +548,14 @@ fn certificate_algorithms(public_key: &PKey<Public>) -> Result<AlgorithmSet, Str
         }
         Id::EC => {
             let ec = public_key.ec_key().map_err(|error| error.to_string())?;
+            // OpenSSL names a curve given by its parameters when they match
+            // one it knows, but RFC 5480 §2.1.1 forbids that form.
+            if ec.group().asn1_flag() != openssl::ec::Asn1Flag::NAMED_CURVE {
+                return Err(
+                    "EC parameters given explicitly, not by a named curve (RFC 5480 §2.1.1)"
+                        .to_owned(),
+                );
+            }
             let curve = match ec.group().curve_name() {
                 Some(openssl::nid::Nid::X9_62_PRIME256V1) => "P-256",
                 Some(openssl::nid::Nid::SECP384R1) => "P-384",
@@ -787,5 +795,52 @@ mod tests {
         assert!(check_exponent_bytes(&[0]).is_err());
         assert!(check_exponent_bytes(&[]).is_err());
         assert!(check_exponent_bytes(&[1, 0, 0]).is_err());
+    }
+
+    /// A self-signed certificate for a new P-256 key, its curve named or
+    /// given by its parameters.
+    fn p256_certificate(explicit: bool) -> String {
+        use openssl::ec::{Asn1Flag, EcGroup, EcKey};
+        use openssl::x509::{X509Builder, X509NameBuilder};
+        let mut group = EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        if explicit {
+            group.set_asn1_flag(Asn1Flag::EXPLICIT_CURVE);
+        }
+        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "k").unwrap();
+        let name = name.build();
+        let mut builder = X509Builder::new().unwrap();
+        builder.set_subject_name(&name).unwrap();
+        builder.set_issuer_name(&name).unwrap();
+        builder.set_pubkey(&key).unwrap();
+        let now = openssl::asn1::Asn1Time::days_from_now(0).unwrap();
+        let later = openssl::asn1::Asn1Time::days_from_now(1).unwrap();
+        builder.set_not_before(&now).unwrap();
+        builder.set_not_after(&later).unwrap();
+        builder
+            .sign(&key, openssl::hash::MessageDigest::sha256())
+            .unwrap();
+        String::from_utf8(builder.build().to_pem().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_certificate_with_explicit_curve_parameters_is_refused() {
+        let body = |pem: String| json!({ "k": pem }).to_string();
+        let named = KeySet::parse(
+            body(p256_certificate(false)).as_bytes(),
+            AlgorithmSet::all(),
+        )
+        .unwrap();
+        assert!(named.get("k").is_some());
+        let explicit =
+            KeySet::parse_answer(body(p256_certificate(true)).as_bytes(), AlgorithmSet::all())
+                .unwrap();
+        assert!(explicit.get("k").is_none());
+        assert!(
+            explicit.skipped()[0].reason.contains("RFC 5480"),
+            "{:?}",
+            explicit.skipped()
+        );
     }
 }
