@@ -1,12 +1,14 @@
-//! The Rust side of `benches/compare/compare.sh`: writes one RS256 key set
-//! and token for every peer to verify, then measures, in this process and on
-//! one thread, our whole handler per decision (in turns with OpenSSL's bare
-//! RS256 verification, for a ratio that holds), decisions per second with 1
-//! and 8 concurrent workers, and the compiled binary's cold start to its
-//! first Allow through the Lambda Runtime API emulator. Prints one JSON object.
+//! The Rust side of `benches/compare/compare.sh`: writes one key set and
+//! token for every peer to verify, then measures, in this process and on
+//! one thread, our whole handler per decision (for RS256 in turns with
+//! OpenSSL's bare RS256 verification, for a ratio that holds), decisions per
+//! second with 1 and 8 concurrent workers, and the compiled binary's cold
+//! start to its first Allow through the Lambda Runtime API emulator. Prints
+//! one JSON object.
 //!
 //! ```text
-//! cargo bench --bench decision -- OUT_DIR
+//! cargo bench --bench decision -- OUT_DIR                  # RS256
+//! COMPARE_ALG=ES256 cargo bench --bench decision -- OUT_DIR
 //! ```
 
 #[path = "../tests/common/mod.rs"]
@@ -88,8 +90,12 @@ fn throughput(
 /// (tens of milliseconds): the host's bursts of slowness then spoil a few
 /// rounds, which the median leaves out, rather than every one.
 const ROUNDS: usize = 31;
-/// Decisions, and verifications, per round.
+/// Decisions, and verifications, per round, for RS256; other algorithms
+/// take as many as fit in the same time.
 const ROUND_ITERATIONS: u32 = 500;
+
+/// The algorithms the comparison knows (`COMPARE_ALG`).
+const ALGORITHMS: [&str; 6] = ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"];
 
 /// Process start to first Allow, and peak RSS, over `runs` cold starts.
 async fn cold_start(server: &KeyServer, token: &str, runs: usize) -> (f64, u64) {
@@ -159,7 +165,12 @@ fn main() {
         .unwrap_or_else(|| "target/compare".to_owned());
     std::fs::create_dir_all(&out_dir).unwrap();
 
-    let key = SigningKey::shared("RS256");
+    let wanted = std::env::var("COMPARE_ALG").unwrap_or_else(|_| "RS256".to_owned());
+    let alg = ALGORITHMS
+        .into_iter()
+        .find(|alg| *alg == wanted)
+        .unwrap_or_else(|| panic!("COMPARE_ALG {wanted:?}: one of {ALGORITHMS:?}"));
+    let key = SigningKey::shared(alg);
     let token = key.sign(&claims_with(json!({"exp": now() + 86_400})));
     std::fs::write(format!("{out_dir}/jwks.json"), jwks(&[key]).to_string()).unwrap();
     std::fs::write(format!("{out_dir}/token.txt"), &token).unwrap();
@@ -184,34 +195,40 @@ fn main() {
         (server, authorizer, cached)
     });
     let event = serde_json::to_vec(&query_event_json(&token)).unwrap();
-    let mut bare = BareRsaVerify::new(key, &token);
+    // OpenSSL's bare verification, to take turns with, exists for RS256.
+    let mut bare = (alg == "RS256").then(|| BareRsaVerify::new(key, &token));
     let (rounds, cache_hit_us) = runtime.block_on(async {
-        per_decision(&authorizer, &event, 500, 3).await; // warm-up
-                                                         // The handler and OpenSSL's bare verification take turns, so that
-                                                         // each ratio is of two timings taken at the same machine speed: on
-                                                         // a shared host that speed drifts by a third within minutes.
+        // Warm-up, and the length of a round: RS256's, in time.
+        let one = per_decision(&authorizer, &event, 20, 3).await;
+        let rs256_round_us = 30.0 * f64::from(ROUND_ITERATIONS);
+        let iterations = ((rs256_round_us / one) as u32).clamp(5, ROUND_ITERATIONS);
+        // The handler and OpenSSL's bare verification take turns, so that
+        // each ratio is of two timings taken at the same machine speed: on
+        // a shared host that speed drifts by a third within minutes.
         let mut rounds = Vec::with_capacity(ROUNDS);
         for _ in 0..ROUNDS {
-            let handler = per_decision(&authorizer, &event, ROUND_ITERATIONS, 1).await;
-            let started = Instant::now();
-            for _ in 0..ROUND_ITERATIONS {
-                assert!(bare.verify());
-            }
-            let verify = started.elapsed().as_secs_f64() * 1e6 / f64::from(ROUND_ITERATIONS);
+            let handler = per_decision(&authorizer, &event, iterations, 1).await;
+            let verify = bare.as_mut().map(|bare| {
+                let started = Instant::now();
+                for _ in 0..iterations {
+                    assert!(bare.verify());
+                }
+                started.elapsed().as_secs_f64() * 1e6 / f64::from(iterations)
+            });
             rounds.push((handler, verify));
         }
         (rounds, per_decision(&cached, &event, 2000, 7).await)
     });
     let median = |mut values: Vec<f64>| {
         values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
+        values.get(values.len() / 2).copied()
     };
     let ratios: Vec<f64> = rounds
         .iter()
-        .map(|(handler, verify)| handler / verify)
+        .filter_map(|(handler, verify)| Some(handler / (*verify)?))
         .collect();
     let handler_us = median(rounds.iter().map(|round| round.0).collect());
-    let bare_verify_us = median(rounds.iter().map(|round| round.1).collect());
+    let bare_verify_us = median(rounds.iter().filter_map(|round| round.1).collect());
 
     let (authorizer, event) = (Arc::new(authorizer), Arc::new(event));
     let one_worker = throughput(authorizer.clone(), event.clone(), 1, 1);
@@ -222,6 +239,7 @@ fn main() {
         .unwrap_or(0);
 
     let report: Value = json!({
+        "alg": alg,
         "handler_us": handler_us,
         "bare_verify_us": bare_verify_us,
         "rounds": ROUNDS,
