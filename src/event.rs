@@ -64,9 +64,14 @@ const HEADER_NAMES: [&str; 4] = [
     "origin",
 ];
 
+/// Tokens longer than this are refused before any decoding. Real access
+/// tokens are well under 4 KiB; the cap bounds the work an attacker can cause.
+/// The event reader owns it: what it does not copy cannot be a token.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
 /// Values longer than this are not copied out of the event: they are too
 /// long to hold a token (with a `Bearer ` prefix and some whitespace).
-pub const MAX_CARRIED_BYTES: usize = crate::token::MAX_TOKEN_BYTES + 128;
+pub const MAX_CARRIED_BYTES: usize = MAX_TOKEN_BYTES + 128;
 
 /// The `Cookie` header carries every cookie of the site, not just the
 /// token's (analytics cookies alone can pass 8 KiB), so it has a bound of

@@ -8,11 +8,8 @@
 use std::str::FromStr;
 
 use crate::error::Refusal;
+pub use crate::event::MAX_TOKEN_BYTES;
 use crate::event::{Carried, ConnectEvent};
-
-/// Tokens longer than this are refused before any decoding. Real access
-/// tokens are well under 4 KiB; the cap bounds the work an attacker can cause.
-pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// The subprotocol that announces a token as the next one offered:
 /// `new WebSocket(url, ["bearer", token])`.

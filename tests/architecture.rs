@@ -1,0 +1,119 @@
+//! The shape of `src/`, measured from its own text: the modules' imports
+//! form no circle, so each module can be read (and tested) after the ones
+//! it uses.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// A module's code before its unit tests: what the library itself uses.
+fn code_of(text: &str) -> &str {
+    text.find("#[cfg(test)]").map_or(text, |at| &text[..at])
+}
+
+/// Every `src/` module and the other modules its code names as `crate::x`.
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut texts = BTreeMap::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "rs") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            texts.insert(name, std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    let names: BTreeSet<String> = texts.keys().cloned().collect();
+    texts
+        .iter()
+        .map(|(module, text)| {
+            let code = code_of(text);
+            let mut uses = BTreeSet::new();
+            for (at, _) in code.match_indices("crate::") {
+                let rest = &code[at + "crate::".len()..];
+                // `use crate::{a, b::c}` names several modules at once.
+                let named: Vec<&str> = match rest.strip_prefix('{') {
+                    Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                        .split(',')
+                        .map(str::trim)
+                        .collect(),
+                    None => vec![rest],
+                };
+                for path in named {
+                    let first: String = path
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if names.contains(&first) && first != *module {
+                        uses.insert(first);
+                    }
+                }
+            }
+            (module.clone(), uses)
+        })
+        .collect()
+}
+
+/// A circle of modules, if the graph has one.
+fn find_circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        module: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|on_path| on_path == module) {
+            let mut circle = path[start..].to_vec();
+            circle.push(module.to_owned());
+            return Some(circle);
+        }
+        if done.contains(module) {
+            return None;
+        }
+        path.push(module.to_owned());
+        for used in graph.get(module).into_iter().flatten() {
+            if let Some(circle) = visit(used, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.insert(module.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|module| visit(module, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_modules_import_no_circle() {
+    let graph = module_graph();
+    assert!(graph.len() > 10, "read the modules of src/: {graph:?}");
+    assert!(
+        graph["token"].contains("event"),
+        "the reader sees imports: {:?}",
+        graph["token"]
+    );
+    assert_eq!(find_circle(&graph), None);
+}
+
+#[test]
+fn a_circle_is_found_when_there_is_one() {
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("a", vec!["b"]),
+        ("b", vec!["c"]),
+        ("c", vec!["a"]),
+        ("d", vec![]),
+    ]
+    .into_iter()
+    .map(|(module, uses)| {
+        (
+            module.to_owned(),
+            uses.into_iter().map(str::to_owned).collect(),
+        )
+    })
+    .collect();
+    assert_eq!(
+        find_circle(&graph),
+        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+}
