@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::claims;
 use crate::config::Config;
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
-use crate::error::{HandlerError, Outcome, Refusal};
+use crate::error::{Decision, HandlerError, Refusal};
 use crate::event::ConnectEvent;
 use crate::jwks::{JwksFetcher, KeyStore};
 use crate::jws;
@@ -124,12 +124,12 @@ impl Authorizer {
         let (decision, reason) = verdict(&result);
         let cold_start = !self.decided_once.swap(true, Ordering::Relaxed);
         tracing::info!(
-            decision,
+            decision = decision.name(),
             reason,
             alg = trace.alg.unwrap_or(""),
             kid = trace.kid.as_deref().unwrap_or(""),
             iss = trace.iss.as_deref().unwrap_or(""),
-            sub = if decision == "allow" {
+            sub = if decision == Decision::Allow {
                 trace.sub.as_deref().unwrap_or("")
             } else {
                 ""
@@ -332,21 +332,14 @@ impl Authorizer {
 }
 
 /// The decision and reason code of the log line for an evaluation's result.
-pub(crate) fn verdict(result: &Result<Grant, Refusal>) -> (&'static str, &'static str) {
+pub(crate) fn verdict(result: &Result<Grant, Refusal>) -> (Decision, &'static str) {
     match result {
         Ok(Grant {
             denied: Some(refusal),
             ..
-        }) => ("deny", refusal.code()),
-        Ok(_) => ("allow", "allowed"),
-        Err(refusal) => (
-            match refusal.outcome() {
-                Outcome::Unauthorized => "unauthorized",
-                Outcome::Deny => "deny",
-                Outcome::Error => "error",
-            },
-            refusal.code(),
-        ),
+        }) => (Decision::Deny, refusal.code()),
+        Ok(_) => (Decision::Allow, "allowed"),
+        Err(refusal) => (refusal.outcome().into(), refusal.code()),
     }
 }
 

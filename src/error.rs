@@ -2,188 +2,125 @@
 
 use std::fmt;
 
-/// Every way a `$connect` can fail, each with a stable snake_case reason code.
-///
-/// The code is part of the log schema: dashboards and alarms match on it, so a
-/// variant's code never changes once released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-pub enum Refusal {
+/// Declares [`Refusal`] from one table: each variant with its reason code,
+/// what API Gateway makes of it, and its message, side by side.
+macro_rules! refusals {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident => $code:literal, $outcome:ident, $message:literal;
+    )*) => {
+        /// Every way a `$connect` can fail, each with a stable snake_case reason code.
+        ///
+        /// The code is part of the log schema: dashboards and alarms match on it, so a
+        /// variant's code never changes once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Refusal {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Refusal {
+            /// Every refusal, for documentation and its drift test.
+            pub const ALL: [Refusal; [$($code),*].len()] = [$(Refusal::$variant),*];
+
+            /// The stable reason code written to logs.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Refusal::$variant => $code,)*
+                }
+            }
+
+            /// What API Gateway makes of this refusal.
+            pub fn outcome(self) -> Outcome {
+                match self {
+                    $(Refusal::$variant => Outcome::$outcome,)*
+                }
+            }
+
+            /// What went wrong, for a person.
+            pub fn message(self) -> &'static str {
+                match self {
+                    $(Refusal::$variant => $message,)*
+                }
+            }
+        }
+    };
+}
+
+refusals! {
     /// None of the `TOKEN_SOURCES` (by default the `authorization` query
     /// parameter and header) carries a token.
-    #[error("no token in the request's token sources (TOKEN_SOURCES)")]
-    MissingToken,
+    MissingToken => "missing_token", Unauthorized, "no token in the request's token sources (TOKEN_SOURCES)";
     /// Two token sources (or two values of one) carry different tokens.
-    #[error("the request carries different tokens")]
-    ConflictingTokens,
+    ConflictingTokens => "conflicting_tokens", Unauthorized, "the request carries different tokens";
     /// The token is longer than the size cap; nothing of it was decoded.
-    #[error("the token is larger than the size cap")]
-    TokenTooLarge,
+    TokenTooLarge => "token_too_large", Unauthorized, "the token is larger than the size cap";
     /// The token is not a compact JWS with a JSON header and a JSON object payload.
-    #[error("the token is not a well-formed compact JWS")]
-    MalformedToken,
+    MalformedToken => "malformed_token", Unauthorized, "the token is not a well-formed compact JWS";
     /// The header asks for something this authorizer refuses (`crit`, a nested JWT).
-    #[error("the token header carries a parameter this authorizer refuses")]
-    UnsupportedHeader,
+    UnsupportedHeader => "unsupported_header", Unauthorized, "the token header carries a parameter this authorizer refuses";
     /// The header `alg` is not in the configured allow-list (this includes `none` and HMAC).
-    #[error("the token's algorithm is not allowed")]
-    AlgorithmNotAllowed,
+    AlgorithmNotAllowed => "alg_not_allowed", Unauthorized, "the token's algorithm is not allowed";
     /// The header has no `kid`, so no key of the key set can be chosen.
-    #[error("the token header has no kid")]
-    MissingKid,
+    MissingKid => "missing_kid", Unauthorized, "the token header has no kid";
     /// No usable key of the key set has the token's `kid` (after a refetch, if allowed).
-    #[error("no key of the key set has the token's kid")]
-    UnknownKid,
+    UnknownKid => "unknown_kid", Unauthorized, "no key of the key set has the token's kid";
     /// The key with this `kid` cannot verify the token's algorithm.
-    #[error("the key with this kid does not fit the token's algorithm")]
-    KeyAlgorithmMismatch,
+    KeyAlgorithmMismatch => "key_alg_mismatch", Unauthorized, "the key with this kid does not fit the token's algorithm";
     /// The signature does not verify with the key.
-    #[error("the signature does not verify")]
-    BadSignature,
+    BadSignature => "bad_signature", Unauthorized, "the signature does not verify";
     /// `exp` is absent while expiry verification is on.
-    #[error("the token has no exp claim")]
-    MissingExpiry,
+    MissingExpiry => "missing_exp", Unauthorized, "the token has no exp claim";
     /// A time claim (`exp`, `nbf`, `iat`) is not a number in range.
-    #[error("a time claim is not a valid number")]
-    InvalidTimeClaim,
+    InvalidTimeClaim => "invalid_time_claim", Unauthorized, "a time claim is not a valid number";
     /// `exp` is in the past (beyond the leeway).
-    #[error("the token has expired")]
-    Expired,
+    Expired => "expired", Unauthorized, "the token has expired";
     /// `nbf` is in the future (beyond the leeway).
-    #[error("the token is not valid yet")]
-    NotYetValid,
+    NotYetValid => "not_yet_valid", Unauthorized, "the token is not valid yet";
     /// `iat` is in the future (beyond the leeway).
-    #[error("the token was issued in the future")]
-    IssuedInFuture,
+    IssuedInFuture => "issued_in_future", Unauthorized, "the token was issued in the future";
     /// The header's `typ` is not the one `JWT_REQUIRED_TYP` asks for (an ID
     /// token where an access token is expected).
-    #[error("the token's typ is not the required one")]
-    WrongType,
+    WrongType => "wrong_type", Unauthorized, "the token's typ is not the required one";
     /// The token expires sooner than `JWT_MIN_REMAINING_SECONDS` from now.
-    #[error("the token expires too soon")]
-    ExpiresTooSoon,
+    ExpiresTooSoon => "expires_too_soon", Unauthorized, "the token expires too soon";
     /// `iat` is absent while `JWT_MAX_AGE_SECONDS` is set.
-    #[error("the token has no iat claim")]
-    MissingIssuedAt,
+    MissingIssuedAt => "missing_iat", Unauthorized, "the token has no iat claim";
     /// `iat` is further in the past than `JWT_MAX_AGE_SECONDS`.
-    #[error("the token is older than the maximum age")]
-    TokenTooOld,
+    TokenTooOld => "token_too_old", Unauthorized, "the token is older than the maximum age";
     /// `auth_time` is in the future (beyond the leeway).
-    #[error("the token's auth_time is in the future")]
-    AuthTimeInFuture,
+    AuthTimeInFuture => "auth_time_in_future", Unauthorized, "the token's auth_time is in the future";
     /// `iss` is missing or not one of the configured issuers.
-    #[error("the token's issuer is not accepted")]
-    WrongIssuer,
+    WrongIssuer => "wrong_issuer", Unauthorized, "the token's issuer is not accepted";
     /// Neither `aud` nor, without `aud`, `client_id` names a configured audience.
-    #[error("the token's audience is not accepted")]
-    WrongAudience,
+    WrongAudience => "wrong_audience", Unauthorized, "the token's audience is not accepted";
     /// A claim of `JWT_REQUIRED_CLAIMS` (or of the provider preset) is missing
     /// or has another value (an ID token where access tokens are expected,
     /// another tenant).
-    #[error("a required claim is missing or has another value")]
-    ClaimMismatch,
+    ClaimMismatch => "claim_mismatch", Unauthorized, "a required claim is missing or has another value";
     /// The configured principal claim is missing or not a string.
-    #[error("the token has no usable principal claim")]
-    MissingPrincipal,
+    MissingPrincipal => "missing_principal", Unauthorized, "the token has no usable principal claim";
     /// The token is valid but the request's `Origin` is not in `ALLOWED_ORIGINS`
     /// (a page of another site: cross-site WebSocket hijacking).
-    #[error("the request's Origin is not in ALLOWED_ORIGINS")]
-    OriginNotAllowed,
+    OriginNotAllowed => "origin_not_allowed", Deny, "the request's Origin is not in ALLOWED_ORIGINS";
     /// The token is valid but lacks the scopes `JWT_REQUIRED_SCOPES` asks for.
-    #[error("the token lacks a required scope")]
-    MissingScope,
+    MissingScope => "missing_scope", Deny, "the token lacks a required scope";
     /// The token is valid but the API being connected to is not in `AUTHORIZED_APIS`.
-    #[error("the API is not covered by AUTHORIZED_APIS")]
-    ApiNotAuthorized,
+    ApiNotAuthorized => "api_not_authorized", Deny, "the API is not covered by AUTHORIZED_APIS";
     /// The answer would be larger than API Gateway accepts from an
     /// authorizer (8 KiB; it turns a larger one into a 500): an oversize
     /// principal claim, or an oversize subprotocol offered beside the token.
-    #[error("the answer would exceed API Gateway's authorizer response limit")]
-    ResponseTooLarge,
+    ResponseTooLarge => "response_too_large", Unauthorized, "the answer would exceed API Gateway's authorizer response limit";
     /// The key set could not be fetched or used and no cached key exists.
-    #[error("the key set is unavailable")]
-    JwksUnavailable,
+    JwksUnavailable => "jwks_unavailable", Error, "the key set is unavailable";
 }
 
-impl Refusal {
-    /// Every refusal, for documentation and its drift test.
-    pub const ALL: [Refusal; 29] = [
-        Refusal::MissingToken,
-        Refusal::ConflictingTokens,
-        Refusal::TokenTooLarge,
-        Refusal::MalformedToken,
-        Refusal::UnsupportedHeader,
-        Refusal::AlgorithmNotAllowed,
-        Refusal::MissingKid,
-        Refusal::UnknownKid,
-        Refusal::KeyAlgorithmMismatch,
-        Refusal::BadSignature,
-        Refusal::MissingExpiry,
-        Refusal::InvalidTimeClaim,
-        Refusal::Expired,
-        Refusal::NotYetValid,
-        Refusal::IssuedInFuture,
-        Refusal::WrongType,
-        Refusal::ExpiresTooSoon,
-        Refusal::MissingIssuedAt,
-        Refusal::TokenTooOld,
-        Refusal::AuthTimeInFuture,
-        Refusal::WrongIssuer,
-        Refusal::WrongAudience,
-        Refusal::ClaimMismatch,
-        Refusal::MissingPrincipal,
-        Refusal::OriginNotAllowed,
-        Refusal::MissingScope,
-        Refusal::ApiNotAuthorized,
-        Refusal::ResponseTooLarge,
-        Refusal::JwksUnavailable,
-    ];
-
-    /// The stable reason code written to logs.
-    pub fn code(self) -> &'static str {
-        match self {
-            Refusal::MissingToken => "missing_token",
-            Refusal::ConflictingTokens => "conflicting_tokens",
-            Refusal::TokenTooLarge => "token_too_large",
-            Refusal::MalformedToken => "malformed_token",
-            Refusal::UnsupportedHeader => "unsupported_header",
-            Refusal::AlgorithmNotAllowed => "alg_not_allowed",
-            Refusal::MissingKid => "missing_kid",
-            Refusal::UnknownKid => "unknown_kid",
-            Refusal::KeyAlgorithmMismatch => "key_alg_mismatch",
-            Refusal::BadSignature => "bad_signature",
-            Refusal::MissingExpiry => "missing_exp",
-            Refusal::InvalidTimeClaim => "invalid_time_claim",
-            Refusal::Expired => "expired",
-            Refusal::NotYetValid => "not_yet_valid",
-            Refusal::IssuedInFuture => "issued_in_future",
-            Refusal::WrongType => "wrong_type",
-            Refusal::ExpiresTooSoon => "expires_too_soon",
-            Refusal::MissingIssuedAt => "missing_iat",
-            Refusal::TokenTooOld => "token_too_old",
-            Refusal::AuthTimeInFuture => "auth_time_in_future",
-            Refusal::WrongIssuer => "wrong_issuer",
-            Refusal::WrongAudience => "wrong_audience",
-            Refusal::ClaimMismatch => "claim_mismatch",
-            Refusal::MissingPrincipal => "missing_principal",
-            Refusal::OriginNotAllowed => "origin_not_allowed",
-            Refusal::MissingScope => "missing_scope",
-            Refusal::ApiNotAuthorized => "api_not_authorized",
-            Refusal::ResponseTooLarge => "response_too_large",
-            Refusal::JwksUnavailable => "jwks_unavailable",
-        }
-    }
-
-    /// What API Gateway makes of this refusal.
-    pub fn outcome(self) -> Outcome {
-        match self {
-            Refusal::ApiNotAuthorized | Refusal::MissingScope | Refusal::OriginNotAllowed => {
-                Outcome::Deny
-            }
-            Refusal::JwksUnavailable => Outcome::Error,
-            _ => Outcome::Unauthorized,
-        }
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
+
+impl std::error::Error for Refusal {}
 
 /// The three ways a refusal reaches the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +131,69 @@ pub enum Outcome {
     Deny,
     /// The handler returns another error: the client sees 500.
     Error,
+}
+
+/// What one `$connect` decided, as the decision log line and the metrics
+/// name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// An Allow policy: the connection opens.
+    Allow,
+    /// A Deny policy: 403.
+    Deny,
+    /// The error `Unauthorized`: 401.
+    Unauthorized,
+    /// Another error: 500.
+    Error,
+}
+
+impl Decision {
+    /// The name in the decision log line and the metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+            Decision::Unauthorized => "unauthorized",
+            Decision::Error => "error",
+        }
+    }
+
+    /// The HTTP status the client gets from API Gateway (101: the socket opens).
+    pub fn http_status(self) -> u16 {
+        match self {
+            Decision::Allow => 101,
+            Decision::Deny => 403,
+            Decision::Unauthorized => 401,
+            Decision::Error => 500,
+        }
+    }
+
+    /// What API Gateway does, in words.
+    pub fn answer(self) -> &'static str {
+        match self {
+            Decision::Allow => "Allow policy: the connection opens",
+            Decision::Deny => "Deny policy: 403 Forbidden",
+            Decision::Unauthorized => "error Unauthorized: 401 Unauthorized",
+            Decision::Error => "an error other than Unauthorized: 500 Internal Server Error",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl From<Outcome> for Decision {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Unauthorized => Decision::Unauthorized,
+            Outcome::Deny => Decision::Deny,
+            Outcome::Error => Decision::Error,
+        }
+    }
 }
 
 /// The error the Lambda handler returns; its message is what API Gateway reads.

@@ -18,7 +18,7 @@ use crate::config::{
     TOKEN_SOURCES,
 };
 use crate::date::UtcDateTime;
-use crate::error::Refusal;
+use crate::error::{Decision, Refusal};
 use crate::event::ConnectEvent;
 use crate::issuers::Issuer;
 use crate::jws;
@@ -54,8 +54,8 @@ pub struct Check {
 /// The whole explanation of one token.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
-    /// `allow`, `deny`, `unauthorized` or `error`, as in the decision log line.
-    pub decision: &'static str,
+    /// What was decided, as in the decision log line.
+    pub decision: Decision,
     /// The reason code, as in the decision log line.
     pub reason: &'static str,
     /// The HTTP status the client gets from API Gateway (101 opens the socket).
@@ -77,9 +77,9 @@ impl Explanation {
     /// key set could not be had (an operational problem, not the token's).
     pub fn exit_code(&self) -> i32 {
         match self.decision {
-            "allow" => 0,
-            "error" => 2,
-            _ => 1,
+            Decision::Allow => 0,
+            Decision::Error => 2,
+            Decision::Deny | Decision::Unauthorized => 1,
         }
     }
 }
@@ -124,20 +124,11 @@ impl Authorizer {
             .await;
         let result = self.evaluate(event, now, &mut Trace::default()).await;
         let (decision, reason) = crate::authorizer::verdict(&result);
-        let (status, answer) = match decision {
-            "allow" => (101, "Allow policy: the connection opens"),
-            "deny" => (403, "Deny policy: 403 Forbidden"),
-            "unauthorized" => (401, "error Unauthorized: 401 Unauthorized"),
-            _ => (
-                500,
-                "an error other than Unauthorized: 500 Internal Server Error",
-            ),
-        };
         Explanation {
             decision,
             reason,
-            status,
-            answer,
+            status: decision.http_status(),
+            answer: decision.answer(),
             header,
             claims: claims.map(Value::Object),
             claims_verified,

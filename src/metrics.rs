@@ -11,6 +11,8 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::error::Decision;
+
 /// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "WsJwtAuthorizer";
 
@@ -24,8 +26,8 @@ pub struct Metrics {
 /// One decision, as the metrics see it.
 #[derive(Debug, Clone, Copy)]
 pub struct DecisionMetric {
-    /// `allow`, `deny`, `unauthorized` or `error`.
-    pub decision: &'static str,
+    /// What was decided.
+    pub decision: Decision,
     /// The reason code.
     pub reason: &'static str,
     /// Time spent deciding, in microseconds.
@@ -97,6 +99,7 @@ fn decision_line(function: &str, timestamp: u128, metric: DecisionMetric) -> Str
         cached,
         cold_start,
     } = metric;
+    let decision = decision.name();
     // Decision and reason are fixed snake_case codes: nothing to escape.
     format!(
         r#"{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":"{NAMESPACE}","Dimensions":[["FunctionName"],["FunctionName","Decision","Reason"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}},{{"Name":"DecisionLatency","Unit":"Microseconds"}},{{"Name":"DecisionCacheHits","Unit":"Count"}},{{"Name":"ColdStarts","Unit":"Count"}}]}}]}},"FunctionName":{function},"Decision":"{decision}","Reason":"{reason}","Decisions":1,"DecisionLatency":{duration_us},"DecisionCacheHits":{},"ColdStarts":{}}}"#,
@@ -163,7 +166,7 @@ mod tests {
             &function(),
             1_763_900_000_000,
             DecisionMetric {
-                decision: "unauthorized",
+                decision: Decision::Unauthorized,
                 reason: "expired",
                 duration_us: 42,
                 cached: false,

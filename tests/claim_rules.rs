@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
+use ws_jwt_authorizer::error::Decision;
 use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, HandlerError, Refusal};
 
@@ -17,7 +18,7 @@ async fn decide(authorizer: &Authorizer, event: &ConnectEvent) -> Result<Value, 
         .iter()
         .find(|check| check.status == Status::Fail)
         .and_then(|check| check.reason);
-    if explanation.decision == "allow" {
+    if explanation.decision == Decision::Allow {
         assert_eq!(first_failure, None, "{:?}", explanation.checks);
     } else {
         assert_eq!(
