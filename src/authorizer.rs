@@ -7,17 +7,20 @@ use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::claims;
-use crate::config::Config;
+use crate::access::{access_rules, Request};
+use crate::checks::{self, Observer};
+use crate::claims::{self, claim_checks, Claims};
+use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN_SOURCES};
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::error::{Decision, HandlerError, Refusal};
-use crate::event::ConnectEvent;
+use crate::event::{ConnectEvent, MAX_TOKEN_BYTES};
+use crate::issuers::Issuer;
 use crate::jwks::{JwksFetcher, KeyStore};
 use crate::jws;
 use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{fits_api_gateway, policy_response, AuthorizerResponse};
-use crate::token::{extract_token, origin_allowed, TokenSource};
+use crate::token::{extract_token, TokenSource};
 
 /// A configured authorizer: the configuration and the cached key set, shared
 /// by every invocation of the execution environment.
@@ -25,7 +28,7 @@ use crate::token::{extract_token, origin_allowed, TokenSource};
 pub struct Authorizer {
     config: Config,
     /// One key store per trusted issuer, in the order of `config.issuers`.
-    pub(crate) keys: Vec<KeyStore>,
+    keys: Vec<KeyStore>,
     decisions: Option<DecisionCache>,
     metrics: Metrics,
     /// Set by the first decision, which reports `cold_start`.
@@ -35,14 +38,14 @@ pub struct Authorizer {
 /// What a valid token grants: an Allow, or a Deny (403) for the reason
 /// given, as the answer API Gateway receives.
 #[derive(Debug)]
-pub(crate) struct Grant {
+struct Grant {
     response: AuthorizerResponse,
     denied: Option<Refusal>,
 }
 
 /// What the decision log line reports, filled in as the checks go.
 #[derive(Debug, Default)]
-pub(crate) struct Trace {
+struct Trace {
     cached: bool,
     alg: Option<&'static str>,
     kid: Option<String>,
@@ -116,7 +119,7 @@ impl Authorizer {
     ) -> Result<AuthorizerResponse, HandlerError> {
         let started = Instant::now();
         let mut trace = Trace::default();
-        let result = self.evaluate(event, unix_now(), &mut trace).await;
+        let result = self.evaluate(event, unix_now(), &mut trace, &mut ()).await;
         let duration_us = started.elapsed().as_micros() as u64;
         let request = &event.request_context;
         let connection_id = request.connection_id.as_deref().unwrap_or("");
@@ -152,17 +155,53 @@ impl Authorizer {
         Ok(grant.response)
     }
 
-    pub(crate) async fn evaluate(
+    /// Runs the whole pipeline for `event` with `observer` watching every
+    /// step, without the decision cache (so every check is made), and
+    /// returns what a `$connect` would decide. `explain` is built on this.
+    pub async fn observe<O: Observer>(
+        &self,
+        event: &ConnectEvent,
+        observer: &mut O,
+    ) -> (Decision, &'static str) {
+        verdict(
+            &self
+                .evaluate(event, unix_now(), &mut Trace::default(), observer)
+                .await,
+        )
+    }
+
+    /// The pipeline: token, JOSE header, key, signature, claim checks,
+    /// access rules, answer. Stops at the first failure, unless `observer`
+    /// records (then the claim checks and access rules all run).
+    async fn evaluate<O: Observer>(
         &self,
         event: &ConnectEvent,
         now: u64,
         trace: &mut Trace,
+        observer: &mut O,
     ) -> Result<Grant, Refusal> {
-        let found = extract_token(event, &self.config.transports)?;
+        let config = &self.config;
+        let found = extract_token(event, &config.transports);
+        observer.record("token", found.as_ref().map(drop).map_err(|r| *r), || {
+            let sources: Vec<&str> = config.transports.sources.iter().map(|s| s.name()).collect();
+            let sources = sources.join(",");
+            match &found {
+                Ok(found) => format!(
+                    "{} bytes (cap {MAX_TOKEN_BYTES}) from {} ({TOKEN_SOURCES}: {sources})",
+                    found.token.len(),
+                    found.source.name(),
+                ),
+                Err(refusal) => format!("{refusal} ({TOKEN_SOURCES}: {sources})"),
+            }
+        });
+        let found = found?;
         let token = found.token;
+        observer.token(token);
+        // A watched run makes every check: it neither reads nor fills the cache.
         let remembered = self
             .decisions
             .as_ref()
+            .filter(|_| !O::RECORDS)
             .map(|decisions| (decisions, DecisionCache::digest(token)));
         let cached = match &remembered {
             Some((decisions, digest)) => decisions.get(digest).await,
@@ -191,48 +230,45 @@ impl Authorizer {
                 trace.kid = Some(verified.key.kid.clone());
                 verified
             }
-            None => Arc::new(self.verify(token, now, trace).await?),
+            None => Arc::new(self.verify(token, now, trace, observer).await?),
         };
         trace.iss = verified
             .claims
             .get("iss")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let issuer = &self.config.issuers[self.issuer_of_claims(&verified.claims)?];
+        let issuer = &config.issuers[self.issuer_of_claims(&verified.claims)?];
+        let claims = &verified.claims;
+        let request = Request {
+            claims,
+            rules: &config.access,
+            event,
+        };
         // Checked on every decision, cached or not: time passes.
-        claims::check_claims(&verified.claims, &self.config, issuer, now)?;
+        let claims_checked = checks::run(
+            &claim_checks(),
+            &Claims {
+                claims,
+                rules: &config.claims,
+                issuer,
+                issuers_listed: config.issuers_json.is_some(),
+                now,
+            },
+            observer,
+        );
+        if claims_checked.is_err() && O::RECORDS {
+            // Every problem at once: the rights too, though the token is refused.
+            let _ = checks::run(&access_rules(), &request, observer);
+        }
+        claims_checked?;
         if let (Some((decisions, digest)), false) = (remembered, trace.cached) {
             if verified.cacheable() {
                 decisions.insert(digest, Arc::clone(&verified)).await;
             }
         }
-        let verified = &verified.claims;
-        let principal_id = claims::principal_id(verified, &self.config.principal_id_claim)?;
-        trace.sub = verified
-            .get("sub")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-
-        let api_allowed = match &self.config.authorized_apis {
-            None => true,
-            Some(patterns) => patterns
-                .iter()
-                .any(|pattern| pattern.matches(&event.method_arn)),
-        };
-        let origin_allowed = self
-            .config
-            .allowed_origins
-            .as_ref()
-            .is_none_or(|origins| origin_allowed(event, origins));
-        let denied = if !origin_allowed {
-            Some(Refusal::OriginNotAllowed)
-        } else if let Err(refusal) = claims::check_scopes(verified, &self.config) {
-            Some(refusal)
-        } else if !api_allowed {
-            Some(Refusal::ApiNotAuthorized)
-        } else {
-            None
-        };
+        let principal_id = claims::principal_id(claims, &config.claims.principal_id_claim)?;
+        trace.sub = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
+        let denied = checks::run(&access_rules(), &request, observer).err();
         if found.source == TokenSource::Protocol && found.subprotocol.is_none() {
             tracing::warn!(
                 "the client offered no subprotocol besides the token's: the $connect integration has none to answer with, and browsers fail such a handshake"
@@ -241,11 +277,11 @@ impl Authorizer {
         let context = match denied {
             Some(_) => Map::new(),
             None => {
-                let context = self.config.context.build(verified, found.subprotocol);
+                let context = config.context.build(claims, found.subprotocol);
                 if !context.left_out.is_empty() {
                     tracing::warn!(
                         left_out = context.left_out.join(","),
-                        max_bytes = self.config.context.max_bytes(),
+                        max_bytes = config.context.max_bytes(),
                         "context claims left out: over the context budget"
                     );
                 }
@@ -263,39 +299,130 @@ impl Authorizer {
 impl Authorizer {
     /// Parses `token`, verifies its signature with the key set's key, and
     /// decodes its claims.
-    async fn verify(
+    async fn verify<O: Observer>(
         &self,
         token: &str,
         now: u64,
         trace: &mut Trace,
+        observer: &mut O,
     ) -> Result<VerifiedToken, Refusal> {
-        let parsed = jws::parse(token, self.config.algorithms)?;
-        trace.alg = Some(parsed.header.alg.name());
-        trace.kid = Some(parsed.header.kid.clone());
-        if let Some(required) = &self.config.required_typ {
-            if !parsed.header.has_type(required) {
-                return Err(Refusal::WrongType);
+        let config = &self.config;
+        let algorithms = config.algorithms;
+        let parsed = match jws::parse(token, algorithms) {
+            Ok(parsed) => parsed,
+            Err(refusal) => {
+                let name = match refusal {
+                    Refusal::AlgorithmNotAllowed => "alg",
+                    Refusal::MissingKid => "kid",
+                    _ => "format",
+                };
+                observer.record(name, Err(refusal), || match refusal {
+                    Refusal::AlgorithmNotAllowed => format!(
+                        "{} is not in {JWT_ALGORITHMS} ({algorithms})",
+                        jws::header_member_for_display(token, "alg")
+                    ),
+                    Refusal::MissingKid => "the header has no kid".to_owned(),
+                    _ => refusal.to_string(),
+                });
+                return Err(refusal);
+            }
+        };
+        let alg = parsed.header.alg;
+        let kid = &parsed.header.kid;
+        trace.alg = Some(alg.name());
+        trace.kid = Some(kid.clone());
+        observer.record("format", Ok(()), || {
+            "a compact JWS with a JSON header".to_owned()
+        });
+        observer.record("alg", Ok(()), || {
+            format!("{alg} is in {JWT_ALGORITHMS} ({algorithms})")
+        });
+        if let Some(required) = &config.required_typ {
+            let result = if parsed.header.has_type(required) {
+                Ok(())
+            } else {
+                Err(Refusal::WrongType)
+            };
+            observer.record("typ", result, || {
+                let typ = jws::header_member_for_display(token, "typ");
+                format!("{typ} against {JWT_REQUIRED_TYP} ({required})")
+            });
+            result?;
+        }
+        let index = self.issuer_of_token(token);
+        if config.issuers.len() > 1 {
+            observer.record("issuer", index.map(drop), || match index {
+                Ok(index) => format!(
+                    "the token's iss chooses the key set of {}",
+                    issuer_names(&config.issuers[index])
+                ),
+                Err(_) => {
+                    let iss = jws::unverified_issuer(token).ok().flatten();
+                    let names: Vec<String> =
+                        config.issuers.iter().map(issuer_names).collect();
+                    format!(
+                        "the token's iss {iss:?} is none of {JWT_ISSUERS} ({}); no key set was fetched",
+                        names.join(", ")
+                    )
+                }
+            });
+        }
+        let index = index?;
+        let store = &self.keys[index];
+        let uri = store.source();
+        let key_set = store.with_kid(kid).await;
+        let key = match &key_set {
+            Ok(key_set) => key_set.shared_key(kid).cloned().ok_or(Refusal::UnknownKid),
+            Err(refusal) => Err(*refusal),
+        };
+        // Which kids the key set has, only when someone watches.
+        let known = match &key {
+            Err(Refusal::UnknownKid) if O::RECORDS => match store.current().await {
+                Ok(set) => set
+                    .keys()
+                    .iter()
+                    .map(|(kid, _)| format!("{kid:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Err(_) => String::new(),
+            },
+            _ => String::new(),
+        };
+        observer.record("kid", key.as_ref().map(drop).map_err(|r| *r), || match &key {
+            Ok(_) => format!("{kid:?} is in the key set at {uri}"),
+            Err(Refusal::UnknownKid) if known.is_empty() => format!(
+                "{kid:?} is not in the key set at {uri}, which has no usable key (the provider answered with none, or that the key set is gone)"
+            ),
+            Err(Refusal::UnknownKid) => {
+                format!("{kid:?} is not in the key set at {uri} (its kids: {known})")
+            }
+            Err(_) => format!(
+                "the key set at {uri} could not be fetched, or the provider could not be asked about {kid:?} (a failed fetch, or the backoff after one)"
+            ),
+        });
+        let (key_set, key) = (key_set?, key?);
+        let verified = key.verify(alg, parsed.signing_input.as_bytes(), &parsed.signature);
+        observer.record("signature", verified, || match verified {
+            Ok(()) => format!("{alg} signature verifies with key {kid:?}"),
+            Err(Refusal::KeyAlgorithmMismatch) => format!("key {kid:?} cannot verify {alg}"),
+            Err(_) => format!("{alg} signature does not verify with key {kid:?}"),
+        });
+        verified?;
+        let claims = parsed.claims();
+        match &claims {
+            Ok(claims) => observer.verified(claims),
+            Err(refusal) => {
+                observer.record("payload", Err(*refusal), || "not a JSON object".to_owned())
             }
         }
-        let issuer = self.issuer_of_token(token)?;
-        let store = &self.keys[issuer];
-        let key_set = store.with_kid(&parsed.header.kid).await?;
-        let key = key_set
-            .shared_key(&parsed.header.kid)
-            .ok_or(Refusal::UnknownKid)?;
-        key.verify(
-            parsed.header.alg,
-            parsed.signing_input.as_bytes(),
-            &parsed.signature,
-        )?;
         let key = VerifiedWith {
-            issuer,
-            kid: parsed.header.kid.clone(),
-            key: Arc::clone(key),
+            issuer: index,
+            kid: kid.clone(),
+            key,
         };
         Ok(VerifiedToken::new(
-            parsed.claims()?,
-            parsed.header.alg.name(),
+            claims?,
+            alg.name(),
             key,
             now,
             store.freshness_left(&key_set),
@@ -306,7 +433,7 @@ impl Authorizer {
     /// that one (its `iss` is checked after the signature). With several,
     /// the token's unverified `iss` chooses, and a token naming none of them
     /// is refused before any key set is fetched.
-    pub(crate) fn issuer_of_token(&self, token: &str) -> Result<usize, Refusal> {
+    fn issuer_of_token(&self, token: &str) -> Result<usize, Refusal> {
         if self.config.issuers.len() == 1 {
             return Ok(0);
         }
@@ -314,7 +441,7 @@ impl Authorizer {
     }
 
     /// The index of the issuer of verified `claims`, chosen as for the token.
-    pub(crate) fn issuer_of_claims(&self, claims: &Map<String, Value>) -> Result<usize, Refusal> {
+    fn issuer_of_claims(&self, claims: &Map<String, Value>) -> Result<usize, Refusal> {
         if self.config.issuers.len() == 1 {
             return Ok(0);
         }
@@ -331,8 +458,16 @@ impl Authorizer {
     }
 }
 
+/// An issuer's accepted `iss` values, for a person.
+fn issuer_names(issuer: &Issuer) -> String {
+    issuer
+        .names
+        .as_ref()
+        .map_or_else(|| "any issuer".to_owned(), |names| names.join(", "))
+}
+
 /// The decision and reason code of the log line for an evaluation's result.
-pub(crate) fn verdict(result: &Result<Grant, Refusal>) -> (Decision, &'static str) {
+fn verdict(result: &Result<Grant, Refusal>) -> (Decision, &'static str) {
     match result {
         Ok(Grant {
             denied: Some(refusal),
@@ -345,7 +480,7 @@ pub(crate) fn verdict(result: &Result<Grant, Refusal>) -> (Decision, &'static st
 
 /// Seconds since the epoch; a clock before 1970 reads as the far future, so
 /// that every token with an expiry is refused rather than accepted.
-pub(crate) fn unix_now() -> u64 {
+fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())

@@ -222,7 +222,7 @@ fn read_event(
         event.method_arn = arn.to_owned();
     }
     if event.method_arn.is_empty() {
-        if config.authorized_apis.is_some() {
+        if config.access.authorized_apis.is_some() {
             return Err(
                 "AUTHORIZED_APIS is set: give --method-arn ARN (or an --event with a methodArn) to check it"
                     .to_owned(),

@@ -7,28 +7,28 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+pub use crate::access::{
+    AccessRules, RequiredScopes, ScopeMode, ALLOWED_ORIGINS, AUTHORIZED_APIS, JWT_REQUIRED_SCOPES,
+    JWT_REQUIRED_SCOPES_MODE,
+};
 use crate::algorithm::{Algorithm, AlgorithmSet};
+pub use crate::claims::{
+    ClaimRules, JWT_LEEWAY_SECONDS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS,
+    JWT_REQUIRED_CLAIMS, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
+};
 use crate::context::{ClaimPath, ContextSpec};
 use crate::issuers::{parse_https_url, parse_issuers, redacted, shared_key_set, Issuer, KeySource};
+pub use crate::issuers::{JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER, JWT_ISSUERS};
 use crate::keys::KeySet;
-use crate::policy::ArnPattern;
-use crate::provider::{self, parse_required_claims, Preset, Provider, RequiredClaim};
+use crate::provider::{self, Preset, Provider};
+pub use crate::settings::ConfigError;
+use crate::settings::Env;
 use crate::token::{TokenSource, Transports, BEARER_PROTOCOL};
 
 /// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
 pub const JWT_ISSUER_JWKS_URI: &str = "JWT_ISSUER_JWKS_URI";
-/// Comma list of accepted audiences.
-pub const JWT_AUTHORIZED_AUDIENCES: &str = "JWT_AUTHORIZED_AUDIENCES";
-/// Whether `exp` is required and checked.
-pub const JWT_VERIFY_EXPIRATION: &str = "JWT_VERIFY_EXPIRATION";
-/// Comma list of execute-api ARN patterns a valid token may connect to.
-pub const AUTHORIZED_APIS: &str = "AUTHORIZED_APIS";
-/// Comma list of accepted `iss` values.
-pub const JWT_ISSUER: &str = "JWT_ISSUER";
 /// Comma list of allowed signature algorithms.
 pub const JWT_ALGORITHMS: &str = "JWT_ALGORITHMS";
-/// Allowed clock skew, in seconds.
-pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
 /// How long fetched keys are used before a refetch.
 pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
 /// Minimum time between refetches caused by unknown kids.
@@ -41,20 +41,10 @@ pub const JWKS_MAX_BACKOFF_SECONDS: &str = "JWKS_MAX_BACKOFF_SECONDS";
 pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
 /// Largest key set body accepted.
 pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
-/// The claim used as `principalId`.
-pub const PRINCIPAL_ID_CLAIM: &str = "PRINCIPAL_ID_CLAIM";
 /// How many verified tokens to remember; 0 turns the decision cache off.
 pub const DECISION_CACHE_MAX_ENTRIES: &str = "DECISION_CACHE_MAX_ENTRIES";
 /// Whether CloudWatch metrics (Embedded Metric Format) are written.
 pub const METRICS_ENABLED: &str = "METRICS_ENABLED";
-/// Scopes a token must grant (space or comma list).
-pub const JWT_REQUIRED_SCOPES: &str = "JWT_REQUIRED_SCOPES";
-/// `any` (one of the scopes suffices, the default) or `all`.
-pub const JWT_REQUIRED_SCOPES_MODE: &str = "JWT_REQUIRED_SCOPES_MODE";
-/// The least lifetime, in seconds, a token must have left.
-pub const JWT_MIN_REMAINING_SECONDS: &str = "JWT_MIN_REMAINING_SECONDS";
-/// The greatest age (`iat` to now), in seconds, a token may have.
-pub const JWT_MAX_AGE_SECONDS: &str = "JWT_MAX_AGE_SECONDS";
 /// The header `typ` a token must carry, such as `at+jwt` (RFC 9068).
 pub const JWT_REQUIRED_TYP: &str = "JWT_REQUIRED_TYP";
 /// Comma list of claim paths copied into the authorizer context.
@@ -67,10 +57,6 @@ pub const TOKEN_SOURCES: &str = "TOKEN_SOURCES";
 pub const SUBPROTOCOL_TOKEN_PREFIX: &str = "SUBPROTOCOL_TOKEN_PREFIX";
 /// The cookie that carries the token.
 pub const TOKEN_COOKIE_NAME: &str = "TOKEN_COOKIE_NAME";
-/// Comma list of origins (`https://app.example.com`) browsers may connect from.
-pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
-/// A JSON list of issuers, each with its key set and audiences.
-pub const JWT_ISSUERS: &str = "JWT_ISSUERS";
 /// A key set given inline, instead of a URL.
 pub const JWKS_JSON: &str = "JWKS_JSON";
 /// A key set file bundled with the function, used while the URL cannot be fetched.
@@ -79,8 +65,6 @@ pub const JWKS_FALLBACK_FILE: &str = "JWKS_FALLBACK_FILE";
 pub const JWKS_MIN_TTL_SECONDS: &str = "JWKS_MIN_TTL_SECONDS";
 /// A provider preset, `name[:parameter]`: cognito, auth0, firebase, keycloak, entra, okta, zitadel.
 pub const JWT_PROVIDER: &str = "JWT_PROVIDER";
-/// A JSON object of claims the token must carry, each with its accepted value(s).
-pub const JWT_REQUIRED_CLAIMS: &str = "JWT_REQUIRED_CLAIMS";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
@@ -132,10 +116,6 @@ pub struct Config {
     /// `JWT_AUTHORIZED_AUDIENCES`: accepted audiences (empty only when every
     /// `JWT_ISSUERS` entry has its own).
     pub audiences: Vec<String>,
-    /// Whether `exp` is required and must lie in the future.
-    pub verify_expiration: bool,
-    /// API patterns a valid token may connect to; `None` grants exactly the `methodArn`.
-    pub authorized_apis: Option<Vec<ArnPattern>>,
     /// `JWT_ISSUER`: accepted issuers; `None` skips the issuer check.
     pub accepted_issuers: Option<Vec<String>>,
     /// `JWT_ISSUERS`, as given.
@@ -152,18 +132,8 @@ pub struct Config {
     pub issuers: Vec<Issuer>,
     /// `JWT_PROVIDER`, as given.
     pub provider: Option<String>,
-    /// `JWT_REQUIRED_CLAIMS`, as given.
-    pub required_claims_json: Option<String>,
-    /// Claims the token must carry: the preset's, overridden by `JWT_REQUIRED_CLAIMS`.
-    pub required_claims: Vec<RequiredClaim>,
-    /// Claims besides `aud` that may name an accepted audience.
-    pub audience_claims: Vec<String>,
-    /// Whether `auth_time` must not be in the future.
-    pub check_auth_time: bool,
     /// Algorithms a token may be signed with.
     pub algorithms: AlgorithmSet,
-    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
-    pub leeway_seconds: u64,
     /// How long a fetched key set is used.
     pub jwks_cache_ttl: Duration,
     /// Minimum time between refetches triggered by unknown kids.
@@ -176,78 +146,22 @@ pub struct Config {
     pub jwks_max_backoff: Duration,
     /// Largest key set body read.
     pub jwks_max_bytes: usize,
-    /// The claim whose value becomes `principalId`.
-    pub principal_id_claim: String,
     /// How many verified tokens the decision cache keeps (0: no cache).
     pub decision_cache_max_entries: u64,
     /// Whether metric lines are written.
     pub metrics: bool,
     /// The Lambda function's name (`AWS_LAMBDA_FUNCTION_NAME`), for metrics.
     pub function_name: String,
-    /// Scopes a token must grant; `None` requires none.
-    pub required_scopes: Option<RequiredScopes>,
-    /// The claims scopes are read from.
-    pub scope_claims: Vec<String>,
-    /// The least lifetime a token must have left, in seconds (0: no limit).
-    pub min_remaining_seconds: u64,
-    /// The greatest age of a token, from `iat`, in seconds.
-    pub max_age_seconds: Option<u64>,
     /// The header `typ` required, compared as RFC 7515 §4.1.9 says.
     pub required_typ: Option<String>,
     /// What goes into the authorizer context.
     pub context: ContextSpec,
     /// Where tokens are read from.
     pub transports: Transports,
-    /// Origins (`scheme://host[:port]`, lowercase) browsers may connect
-    /// from; `None` checks no origin.
-    pub allowed_origins: Option<Vec<String>>,
-}
-
-/// The scopes `JWT_REQUIRED_SCOPES` names and how they combine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequiredScopes {
-    /// The scopes, never empty.
-    pub scopes: Vec<String>,
-    /// Whether one or every scope is needed.
-    pub mode: ScopeMode,
-}
-
-/// How required scopes combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScopeMode {
-    /// One of them suffices.
-    Any,
-    /// Every one is needed.
-    All,
-}
-
-impl ScopeMode {
-    /// The variable's spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            ScopeMode::Any => "any",
-            ScopeMode::All => "all",
-        }
-    }
-}
-
-/// A variable is missing or has a value that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}: {reason}")]
-pub struct ConfigError {
-    /// The environment variable at fault.
-    pub variable: &'static str,
-    /// What is wrong with it, for a person.
-    pub reason: String,
-}
-
-impl ConfigError {
-    fn new(variable: &'static str, reason: impl Into<String>) -> Self {
-        ConfigError {
-            variable,
-            reason: reason.into(),
-        }
-    }
+    /// The claim checks' settings.
+    pub claims: ClaimRules,
+    /// The settings of the rules that deny a valid token.
+    pub access: AccessRules,
 }
 
 impl Config {
@@ -261,11 +175,8 @@ impl Config {
     /// An empty value counts as unset, as Terraform writes empty strings for
     /// optional variables.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
+        let env = Env::new(&lookup);
+        let get = |name: &str| env.text(name);
 
         let provider = get(JWT_PROVIDER);
         let mut entra_without_tenant = false;
@@ -299,30 +210,15 @@ impl Config {
             }
             _ => get(name),
         };
+        let env = Env::new(&get);
         let jwks_uri = get(JWT_ISSUER_JWKS_URI)
             .map(|value| {
                 parse_https_url(&value)
                     .map_err(|reason| ConfigError::new(JWT_ISSUER_JWKS_URI, reason))
             })
             .transpose()?;
-        let audiences = get(JWT_AUTHORIZED_AUDIENCES)
-            .map(|value| comma_list(&value))
-            .unwrap_or_default();
-        let verify_expiration = parse_flag(&get, JWT_VERIFY_EXPIRATION)?;
-        let authorized_apis = get(AUTHORIZED_APIS)
-            .map(|value| {
-                comma_list(&value)
-                    .iter()
-                    .map(|pattern| {
-                        ArnPattern::parse(pattern)
-                            .map_err(|reason| ConfigError::new(AUTHORIZED_APIS, reason))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
-        let accepted_issuers = get(JWT_ISSUER)
-            .map(|value| comma_list(&value))
-            .filter(|list| !list.is_empty());
+        let audiences = env.list(JWT_AUTHORIZED_AUDIENCES).unwrap_or_default();
+        let accepted_issuers = env.list(JWT_ISSUER).filter(|list| !list.is_empty());
         let algorithms = match get(JWT_ALGORITHMS) {
             None => AlgorithmSet::all(),
             Some(value) => parse_algorithms(&value)?,
@@ -386,11 +282,10 @@ impl Config {
             }
         };
         let jwks_cache_ttl =
-            Duration::from_secs(parse_number(&get, JWKS_CACHE_TTL_SECONDS, 600, 1..=86_400)?);
+            Duration::from_secs(env.number(JWKS_CACHE_TTL_SECONDS, 600, 1..=86_400)?);
         let jwks_min_ttl =
             // The default floor gives way to a shorter TTL; a floor set above it is a mistake.
-            Duration::from_secs(parse_number(
-                &get,
+            Duration::from_secs(env.number(
                 JWKS_MIN_TTL_SECONDS,
                 60.min(jwks_cache_ttl.as_secs()),
                 0..=86_400,
@@ -406,41 +301,8 @@ impl Config {
             ));
         }
 
-        let scope_mode = match get(JWT_REQUIRED_SCOPES_MODE).as_deref() {
-            None => ScopeMode::Any,
-            Some(mode) if mode.eq_ignore_ascii_case("any") => ScopeMode::Any,
-            Some(mode) if mode.eq_ignore_ascii_case("all") => ScopeMode::All,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    JWT_REQUIRED_SCOPES_MODE,
-                    format!("must be any or all, got {other:?}"),
-                ))
-            }
-        };
-        let required_scopes = get(JWT_REQUIRED_SCOPES)
-            .map(|value| {
-                value
-                    .split([',', ' '])
-                    .filter(|scope| !scope.is_empty())
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|scopes| !scopes.is_empty())
-            .map(|scopes| RequiredScopes {
-                scopes,
-                mode: scope_mode,
-            });
-        let context_claims = get(CONTEXT_CLAIMS)
-            .map(|value| {
-                comma_list(&value)
-                    .iter()
-                    .map(|path| {
-                        ClaimPath::parse(path)
-                            .map_err(|reason| ConfigError::new(CONTEXT_CLAIMS, reason))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
+        let context_claims = env
+            .parsed_list(CONTEXT_CLAIMS, ClaimPath::parse)?
             .unwrap_or_default()
             .into_iter()
             .chain(
@@ -450,17 +312,7 @@ impl Config {
                     .filter_map(|path| ClaimPath::parse(path).ok()),
             )
             .collect();
-        let required_claims_json = get(JWT_REQUIRED_CLAIMS);
-        let mut required_claims = preset.required_claims.clone();
-        if let Some(json) = &required_claims_json {
-            for claim in parse_required_claims(json)
-                .map_err(|reason| ConfigError::new(JWT_REQUIRED_CLAIMS, reason))?
-            {
-                required_claims.retain(|preset| preset.name != claim.name);
-                required_claims.push(claim);
-            }
-        }
-        let context_max_bytes = parse_number(&get, CONTEXT_MAX_BYTES, 4096, 512..=7680)?;
+        let context_max_bytes = env.number(CONTEXT_MAX_BYTES, 4096, 512..=7680)?;
         let context =
             ContextSpec::new(context_claims, context_max_bytes as usize).map_err(|reason| {
                 ConfigError::new(
@@ -469,22 +321,12 @@ impl Config {
                 )
             })?;
 
-        let allowed_origins = get(ALLOWED_ORIGINS)
-            .map(|value| {
-                comma_list(&value)
-                    .iter()
-                    .map(|origin| parse_origin(origin))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .filter(|origins| !origins.is_empty());
-        let transports = parse_transports(&get, allowed_origins.is_some())?;
+        let access = AccessRules::read(&env, &preset)?;
+        let transports = parse_transports(&env, access.allowed_origins.is_some())?;
 
         Ok(Config {
             jwks_uri,
             audiences,
-            verify_expiration,
-            authorized_apis,
             accepted_issuers,
             issuers_json,
             jwks_json,
@@ -493,68 +335,45 @@ impl Config {
             jwks_min_ttl,
             issuers,
             algorithms,
-            leeway_seconds: parse_number(&get, JWT_LEEWAY_SECONDS, 60, 0..=3600)?,
             jwks_cache_ttl,
-            jwks_refresh_cooldown: Duration::from_secs(parse_number(
-                &get,
+            jwks_refresh_cooldown: Duration::from_secs(env.number(
                 JWKS_REFRESH_COOLDOWN_SECONDS,
                 10,
                 0..=86_400,
             )?),
-            jwks_max_stale: Duration::from_secs(parse_number(
-                &get,
+            jwks_max_stale: Duration::from_secs(env.number(
                 JWKS_MAX_STALE_SECONDS,
                 3600,
                 0..=604_800,
             )?),
-            jwks_fetch_timeout: Duration::from_millis(parse_number(
-                &get,
+            jwks_fetch_timeout: Duration::from_millis(env.number(
                 JWKS_FETCH_TIMEOUT_MS,
                 2000,
                 1..=MAX_FETCH_TIMEOUT_MS,
             )?),
-            jwks_max_backoff: Duration::from_secs(parse_number(
-                &get,
+            jwks_max_backoff: Duration::from_secs(env.number(
                 JWKS_MAX_BACKOFF_SECONDS,
                 30,
                 1..=3600,
             )?),
-            jwks_max_bytes: parse_number(&get, JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
+            jwks_max_bytes: env
+                .number(JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
                 .try_into()
                 .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
-            principal_id_claim: get(PRINCIPAL_ID_CLAIM).unwrap_or_else(|| "sub".to_owned()),
-            decision_cache_max_entries: parse_number(
-                &get,
+            decision_cache_max_entries: env.number(
                 DECISION_CACHE_MAX_ENTRIES,
                 10_000,
                 0..=1_000_000,
             )?,
-            metrics: parse_flag(&get, METRICS_ENABLED)?,
+            metrics: env.flag(METRICS_ENABLED)?,
             function_name: get(AWS_LAMBDA_FUNCTION_NAME)
                 .unwrap_or_else(|| "ws-jwt-authorizer".to_owned()),
-            required_scopes,
-            scope_claims: ["scope", "scp"]
-                .iter()
-                .chain(preset.scope_claims)
-                .map(|claim| (*claim).to_owned())
-                .collect(),
             provider,
-            required_claims_json,
-            required_claims,
-            audience_claims: preset
-                .audience_claims
-                .iter()
-                .map(|claim| (*claim).to_owned())
-                .collect(),
-            check_auth_time: preset.check_auth_time,
-            min_remaining_seconds: parse_number(&get, JWT_MIN_REMAINING_SECONDS, 0, 0..=86_400)?,
-            max_age_seconds: get(JWT_MAX_AGE_SECONDS)
-                .map(|_| parse_number(&get, JWT_MAX_AGE_SECONDS, 0, 1..=31_536_000))
-                .transpose()?,
             required_typ: get(JWT_REQUIRED_TYP),
             context,
             transports,
-            allowed_origins,
+            claims: ClaimRules::read(&env, &preset)?,
+            access,
         })
     }
 
@@ -568,10 +387,14 @@ impl Config {
                 self.jwks_uri.as_ref().map(redacted).unwrap_or_default(),
             ),
             (JWT_AUTHORIZED_AUDIENCES, list(&self.audiences)),
-            (JWT_VERIFY_EXPIRATION, self.verify_expiration.to_string()),
+            (
+                JWT_VERIFY_EXPIRATION,
+                self.claims.verify_expiration.to_string(),
+            ),
             (
                 AUTHORIZED_APIS,
-                self.authorized_apis
+                self.access
+                    .authorized_apis
                     .as_ref()
                     .map(|patterns| {
                         let patterns: Vec<String> = patterns
@@ -590,7 +413,7 @@ impl Config {
                     .unwrap_or_default(),
             ),
             (JWT_ALGORITHMS, self.algorithms.to_string()),
-            (JWT_LEEWAY_SECONDS, self.leeway_seconds.to_string()),
+            (JWT_LEEWAY_SECONDS, self.claims.leeway_seconds.to_string()),
             (
                 JWKS_CACHE_TTL_SECONDS,
                 self.jwks_cache_ttl.as_secs().to_string(),
@@ -608,7 +431,7 @@ impl Config {
                 self.jwks_fetch_timeout.as_millis().to_string(),
             ),
             (JWKS_MAX_BYTES, self.jwks_max_bytes.to_string()),
-            (PRINCIPAL_ID_CLAIM, self.principal_id_claim.clone()),
+            (PRINCIPAL_ID_CLAIM, self.claims.principal_id_claim.clone()),
             (
                 DECISION_CACHE_MAX_ENTRIES,
                 self.decision_cache_max_entries.to_string(),
@@ -616,14 +439,16 @@ impl Config {
             (METRICS_ENABLED, self.metrics.to_string()),
             (
                 JWT_REQUIRED_SCOPES,
-                self.required_scopes
+                self.access
+                    .required_scopes
                     .as_ref()
                     .map(|required| required.scopes.join(" "))
                     .unwrap_or_default(),
             ),
             (
                 JWT_REQUIRED_SCOPES_MODE,
-                self.required_scopes
+                self.access
+                    .required_scopes
                     .as_ref()
                     .map_or(ScopeMode::Any, |required| required.mode)
                     .name()
@@ -631,11 +456,12 @@ impl Config {
             ),
             (
                 JWT_MIN_REMAINING_SECONDS,
-                self.min_remaining_seconds.to_string(),
+                self.claims.min_remaining_seconds.to_string(),
             ),
             (
                 JWT_MAX_AGE_SECONDS,
-                self.max_age_seconds
+                self.claims
+                    .max_age_seconds
                     .map(|age| age.to_string())
                     .unwrap_or_default(),
             ),
@@ -669,7 +495,8 @@ impl Config {
             (TOKEN_COOKIE_NAME, self.transports.cookie_name.clone()),
             (
                 ALLOWED_ORIGINS,
-                self.allowed_origins
+                self.access
+                    .allowed_origins
                     .as_deref()
                     .map(list)
                     .unwrap_or_default(),
@@ -693,7 +520,7 @@ impl Config {
             (JWT_PROVIDER, self.provider.clone().unwrap_or_default()),
             (
                 JWT_REQUIRED_CLAIMS,
-                self.required_claims_json.clone().unwrap_or_default(),
+                self.claims.required_claims_json.clone().unwrap_or_default(),
             ),
             (
                 JWKS_MAX_BACKOFF_SECONDS,
@@ -710,7 +537,7 @@ impl Config {
                 "{JWT_ISSUER} is not set: tokens from any issuer signed by the key set are accepted"
             ));
         }
-        if !self.verify_expiration {
+        if !self.claims.verify_expiration {
             warnings.push(format!(
                 "{JWT_VERIFY_EXPIRATION} is false: expired tokens are accepted"
             ));
@@ -735,14 +562,11 @@ fn redacted_issuers(json: &str) -> String {
     serde_json::Value::Array(entries).to_string()
 }
 
-fn parse_transports(
-    get: &impl Fn(&str) -> Option<String>,
-    origins_checked: bool,
-) -> Result<Transports, ConfigError> {
+fn parse_transports(env: &Env, origins_checked: bool) -> Result<Transports, ConfigError> {
     let mut transports = Transports::default();
-    if let Some(value) = get(TOKEN_SOURCES) {
+    if let Some(names) = env.list(TOKEN_SOURCES) {
         let mut sources = Vec::new();
-        for name in comma_list(&value) {
+        for name in names {
             let source: TokenSource = name.parse().map_err(|_| {
                 ConfigError::new(
                     TOKEN_SOURCES,
@@ -774,7 +598,7 @@ fn parse_transports(
                 .bytes()
                 .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
     };
-    if let Some(prefix) = get(SUBPROTOCOL_TOKEN_PREFIX) {
+    if let Some(prefix) = env.text(SUBPROTOCOL_TOKEN_PREFIX) {
         if !is_token_text(&prefix) || prefix.eq_ignore_ascii_case(BEARER_PROTOCOL) {
             return Err(ConfigError::new(
                 SUBPROTOCOL_TOKEN_PREFIX,
@@ -783,7 +607,7 @@ fn parse_transports(
         }
         transports.protocol_prefix = prefix;
     }
-    if let Some(name) = get(TOKEN_COOKIE_NAME) {
+    if let Some(name) = env.text(TOKEN_COOKIE_NAME) {
         if !is_token_text(&name) {
             return Err(ConfigError::new(
                 TOKEN_COOKIE_NAME,
@@ -795,86 +619,8 @@ fn parse_transports(
     Ok(transports)
 }
 
-/// `scheme://host[:port]` as browsers send it in `Origin`.
-fn parse_origin(value: &str) -> Result<String, ConfigError> {
-    let invalid = |why: &str| {
-        ConfigError::new(
-            ALLOWED_ORIGINS,
-            format!("{value:?} is not an origin (https://host[:port]): {why}"),
-        )
-    };
-    let url = Url::parse(value).map_err(|error| invalid(&error.to_string()))?;
-    if !matches!(url.scheme(), "https" | "http") {
-        return Err(invalid("the scheme must be https or http"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("an origin has no path, query or fragment"));
-    }
-    Ok(url.origin().ascii_serialization())
-}
-
-fn comma_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// A true/false variable that is on unless set otherwise.
-fn parse_flag(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-) -> Result<bool, ConfigError> {
-    match get(variable) {
-        None => Ok(true),
-        Some(value) => parse_bool(&value).ok_or_else(|| {
-            ConfigError::new(
-                variable,
-                format!("must be true, false, 1 or 0, got {value:?}"),
-            )
-        }),
-    }
-}
-
-fn parse_bool(value: &str) -> Option<bool> {
-    if value.eq_ignore_ascii_case("true") || value == "1" {
-        Some(true)
-    } else if value.eq_ignore_ascii_case("false") || value == "0" {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-fn parse_number(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-    default: u64,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<u64, ConfigError> {
-    let Some(value) = get(variable) else {
-        return Ok(default);
-    };
-    let number: u64 = value.parse().map_err(|_| {
-        ConfigError::new(variable, format!("must be a whole number, got {value:?}"))
-    })?;
-    if !range.contains(&number) {
-        return Err(ConfigError::new(
-            variable,
-            format!(
-                "must be between {} and {}, got {number}",
-                range.start(),
-                range.end()
-            ),
-        ));
-    }
-    Ok(number)
-}
-
 fn parse_algorithms(value: &str) -> Result<AlgorithmSet, ConfigError> {
-    let names = comma_list(value);
+    let names = crate::settings::comma_list(value);
     let mut algorithms = Vec::with_capacity(names.len());
     for name in &names {
         if name.to_ascii_uppercase().starts_with("HS") {
@@ -989,17 +735,17 @@ mod tests {
     fn defaults() {
         let config = config(&MINIMAL).unwrap();
         assert_eq!(config.audiences, vec!["api://one", "two"]);
-        assert!(config.verify_expiration);
-        assert!(config.authorized_apis.is_none());
+        assert!(config.claims.verify_expiration);
+        assert!(config.access.authorized_apis.is_none());
         assert!(config.accepted_issuers.is_none());
         assert_eq!(config.algorithms, AlgorithmSet::all());
-        assert_eq!(config.leeway_seconds, 60);
+        assert_eq!(config.claims.leeway_seconds, 60);
         assert_eq!(config.jwks_cache_ttl, Duration::from_secs(600));
         assert_eq!(config.jwks_refresh_cooldown, Duration::from_secs(10));
         assert_eq!(config.jwks_max_stale, Duration::from_secs(3600));
         assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(2000));
         assert_eq!(config.jwks_max_bytes, 262_144);
-        assert_eq!(config.principal_id_claim, "sub");
+        assert_eq!(config.claims.principal_id_claim, "sub");
         assert_eq!(config.decision_cache_max_entries, 10_000);
         assert!(config.metrics);
         assert_eq!(config.function_name, "ws-jwt-authorizer");
@@ -1155,8 +901,11 @@ mod tests {
         // JWKS_FALLBACK_FILE needs a file: read in `issuer_variables_are_read`.
         assert_eq!(vars.len() + 3, VARIABLES.len());
         let config = config(&vars).unwrap();
-        assert!(!config.verify_expiration);
-        assert_eq!(config.authorized_apis.as_ref().map(Vec::len), Some(1));
+        assert!(!config.claims.verify_expiration);
+        assert_eq!(
+            config.access.authorized_apis.as_ref().map(Vec::len),
+            Some(1)
+        );
         assert_eq!(
             config.accepted_issuers,
             Some(vec!["https://a".to_owned(), "https://b".to_owned()])
@@ -1165,26 +914,26 @@ mod tests {
             config.algorithms.iter().collect::<Vec<_>>(),
             vec![Algorithm::Rs256, Algorithm::Es256]
         );
-        assert_eq!(config.leeway_seconds, 5);
+        assert_eq!(config.claims.leeway_seconds, 5);
         assert_eq!(config.jwks_cache_ttl, Duration::from_secs(30));
         assert_eq!(config.jwks_refresh_cooldown, Duration::ZERO);
         assert_eq!(config.jwks_max_stale, Duration::ZERO);
         assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(500));
         assert_eq!(config.jwks_max_bytes, 4096);
-        assert_eq!(config.principal_id_claim, "email");
+        assert_eq!(config.claims.principal_id_claim, "email");
         assert_eq!(config.decision_cache_max_entries, 0);
         assert!(!config.metrics);
         assert_eq!(
-            config.required_scopes,
+            config.access.required_scopes,
             Some(RequiredScopes {
                 scopes: vec!["chat:write".to_owned(), "chat:read".to_owned()],
                 mode: ScopeMode::All
             })
         );
-        assert_eq!(config.min_remaining_seconds, 30);
-        assert_eq!(config.audience_claims, vec!["azp"]);
-        assert_eq!(config.required_claims.len(), 1);
-        assert_eq!(config.max_age_seconds, Some(86_400));
+        assert_eq!(config.claims.min_remaining_seconds, 30);
+        assert_eq!(config.claims.audience_claims, vec!["azp"]);
+        assert_eq!(config.claims.required_claims.len(), 1);
+        assert_eq!(config.claims.max_age_seconds, Some(86_400));
         assert_eq!(config.required_typ.as_deref(), Some("at+jwt"));
         // Keycloak's preset adds azp and preferred_username.
         assert_eq!(config.context.claims().len(), 4);
@@ -1202,7 +951,7 @@ mod tests {
             }
         );
         assert_eq!(
-            config.allowed_origins,
+            config.access.allowed_origins,
             Some(vec![
                 "https://app.example.com".to_owned(),
                 "http://localhost:5173".to_owned()
@@ -1262,7 +1011,7 @@ mod tests {
             cognito.issuers[0].keys.to_string(),
             "discovery https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool/.well-known/openid-configuration"
         );
-        assert_eq!(cognito.required_claims[0].name, "token_use");
+        assert_eq!(cognito.claims.required_claims[0].name, "token_use");
         let names: Vec<&str> = cognito
             .context
             .claims()
@@ -1285,12 +1034,12 @@ mod tests {
         );
         assert_eq!(overridden.issuers[0].keys.to_string(), MINIMAL[0].1);
         assert_eq!(
-            overridden.required_claims[0].values,
+            overridden.claims.required_claims[0].values,
             vec![serde_json::json!("id")]
         );
         assert_eq!(overridden.context.claims().len(), 3);
         let firebase = config(&[(JWT_PROVIDER, "firebase:chat-app")]).unwrap();
-        assert!(firebase.check_auth_time);
+        assert!(firebase.claims.check_auth_time);
         assert_eq!(
             firebase.audiences,
             vec!["chat-app"],
@@ -1301,7 +1050,10 @@ mod tests {
             "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
         );
         let auth0 = config(&[MINIMAL[0], MINIMAL[1], (JWT_PROVIDER, "auth0")]).unwrap();
-        assert_eq!(auth0.scope_claims, vec!["scope", "scp", "permissions"]);
+        assert_eq!(
+            auth0.access.scope_claims,
+            vec!["scope", "scp", "permissions"]
+        );
         for (name, value) in [
             (JWT_PROVIDER, "google"),
             (JWT_PROVIDER, "cognito:nopool"),
@@ -1322,7 +1074,7 @@ mod tests {
             ("0", false),
         ] {
             let config = config(&[MINIMAL[0], MINIMAL[1], (JWT_VERIFY_EXPIRATION, value)]).unwrap();
-            assert_eq!(config.verify_expiration, expected, "{value}");
+            assert_eq!(config.claims.verify_expiration, expected, "{value}");
         }
     }
 
@@ -1495,6 +1247,6 @@ mod tests {
         ])
         .unwrap();
         assert!(config.accepted_issuers.is_none());
-        assert!(config.authorized_apis.is_none());
+        assert!(config.access.authorized_apis.is_none());
     }
 }

@@ -12,6 +12,13 @@ use reqwest::Url;
 use serde::Deserialize;
 use serde_json::Value;
 
+/// Comma list of accepted `iss` values.
+pub const JWT_ISSUER: &str = "JWT_ISSUER";
+/// A JSON list of issuers, each with its key set and audiences.
+pub const JWT_ISSUERS: &str = "JWT_ISSUERS";
+/// Comma list of accepted audiences.
+pub const JWT_AUTHORIZED_AUDIENCES: &str = "JWT_AUTHORIZED_AUDIENCES";
+
 /// Where an issuer's key set comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {

@@ -115,6 +115,22 @@ pub fn unverified_issuer(token: &str) -> Result<Option<String>, Refusal> {
     })
 }
 
+/// A base64url JSON segment of a token, leniently decoded, only to be shown
+/// to a person (`explain`): nothing in it has been verified or checked.
+pub fn segment_for_display(segment: &str) -> Option<Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A member of a token's header as text for a person (`no NAME` when absent).
+pub fn header_member_for_display(token: &str, name: &str) -> String {
+    let header = token.split('.').next().and_then(segment_for_display);
+    match header.as_ref().and_then(|header| header.get(name)) {
+        Some(value) => value.to_string(),
+        None => format!("no {name}"),
+    }
+}
+
 fn check_header(members: HeaderMembers, allowed: AlgorithmSet) -> Result<Header, Refusal> {
     let alg = match &members.alg {
         Some(Value::String(name)) => name

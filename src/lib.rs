@@ -13,8 +13,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod algorithm;
 pub mod authorizer;
+pub mod checks;
 pub mod claims;
 pub mod cli;
 pub mod config;
@@ -36,6 +38,7 @@ pub mod provider;
 pub mod ring_verifier;
 pub mod rsa_pkcs1;
 pub mod runtime_api;
+pub mod settings;
 pub mod token;
 
 pub use authorizer::Authorizer;

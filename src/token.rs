@@ -138,26 +138,6 @@ pub fn extract_token<'a>(
     })
 }
 
-/// Whether the request's `Origin` is one of `allowed` (each written as
-/// `scheme://host[:port]`, compared in any case). A request without an
-/// `Origin`, or with several different ones, is not.
-pub fn origin_allowed(event: &ConnectEvent, allowed: &[String]) -> bool {
-    let mut origins = event
-        .multi_value_headers
-        .origin
-        .values
-        .iter()
-        .chain(&event.headers.origin.values)
-        .map(|origin| origin.trim().trim_end_matches('/'));
-    let Some(first) = origins.next() else {
-        return false;
-    };
-    origins.all(|origin| origin.eq_ignore_ascii_case(first))
-        && allowed
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(first))
-}
-
 fn oversize(carried: &[&Carried]) -> Result<(), Refusal> {
     if carried.iter().any(|carried| carried.oversize) {
         return Err(Refusal::TokenTooLarge);
@@ -423,36 +403,6 @@ mod tests {
             (found.source, found.subprotocol),
             (TokenSource::Query, Some("bearer"))
         );
-    }
-
-    #[test]
-    fn origins_must_be_listed() {
-        let allowed = vec![
-            "https://app.example.com".to_owned(),
-            "http://localhost:5173".to_owned(),
-        ];
-        for (origin, expected) in [
-            (Some("https://app.example.com"), true),
-            (Some("HTTPS://APP.EXAMPLE.COM/"), true),
-            (Some("http://localhost:5173"), true),
-            (Some("https://evil.example.com"), false),
-            (Some("https://app.example.com.evil.com"), false),
-            (Some("null"), false),
-            (None, false),
-        ] {
-            let headers: Vec<(&str, &str)> = origin
-                .map(|origin| ("Origin", origin))
-                .into_iter()
-                .collect();
-            assert_eq!(
-                origin_allowed(&event(&[], &headers), &allowed),
-                expected,
-                "{origin:?}"
-            );
-        }
-        let mut two = event(&[], &[("Origin", "https://app.example.com")]);
-        two.multi_value_headers.origin.values = vec!["https://evil.example.com".into()];
-        assert!(!origin_allowed(&two, &allowed));
     }
 
     #[test]

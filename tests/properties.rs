@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use ws_jwt_authorizer::algorithm::AlgorithmSet;
-use ws_jwt_authorizer::claims::check_claims;
 use ws_jwt_authorizer::policy::ArnPattern;
 use ws_jwt_authorizer::token::{extract_token, Transports, MAX_TOKEN_BYTES};
 use ws_jwt_authorizer::{jws, Config, ConnectEvent, Refusal};
@@ -146,6 +145,7 @@ proptest! {
         let mut claims = Map::new();
         claims.insert("aud".into(), json!("api"));
         claims.insert("iss".into(), json!("https://idp.example.com"));
+        claims.insert("sub".into(), json!("user-1"));
         for (name, value) in [("exp", exp), ("nbf", nbf), ("iat", iat)] {
             if let Some(value) = value {
                 claims.insert(name.into(), json!(value));
@@ -171,7 +171,7 @@ proptest! {
             Ok(())
         };
         let config = config(leeway, verify_expiration);
-        prop_assert_eq!(check_claims(&claims, &config, &config.issuers[0], now), expected);
+        prop_assert_eq!(config.claims.check(&claims, &config.issuers[0], now), expected);
     }
 
     #[test]
@@ -184,7 +184,7 @@ proptest! {
         claims.insert("iss".into(), json!("https://idp.example.com"));
         claims.insert(name.to_owned(), value);
         let config = config(60, true);
-        let _ = check_claims(&claims, &config, &config.issuers[0], 1_900_000_000);
+        let _ = config.claims.check(&claims, &config.issuers[0], 1_900_000_000);
     }
 
     #[test]
