@@ -13,6 +13,7 @@ use common::http::{self, Reply, Request};
 use common::*;
 use josekit::jws::{HS256, HS384, HS512};
 use serde_json::{json, Value};
+use ws_jwt_authorizer::authorizer::steps;
 use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, Refusal};
 
@@ -27,16 +28,25 @@ impl Corpus {
         // `explain` walks the same checks one by one: its first failure must
         // be the refusal the authorizer gives.
         let explanation = self.authorizer.explain(&event).await;
-        let first_failure = explanation
+        let failed = explanation
             .checks
             .iter()
-            .find(|check| check.status == Status::Fail)
-            .and_then(|check| check.reason);
+            .find(|check| check.status == Status::Fail);
+        let first_failure = failed.and_then(|check| check.reason);
         assert_eq!(
             (explanation.reason, first_failure),
             (expected.code(), Some(expected.code())),
             "{name}: explain disagrees: {:?}",
             explanation.checks
+        );
+        // The step that failed is the one the pipeline's list says gives it.
+        let step = failed.map(|check| check.name);
+        assert!(
+            steps()
+                .iter()
+                .any(|listed| Some(listed.name) == step && listed.reasons.contains(&expected)),
+            "{name}: {step:?} is not a step that gives {}",
+            expected.code()
         );
         match self.authorizer.authorize(&event).await {
             Ok(response) => {

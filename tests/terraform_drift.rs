@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ws_jwt_authorizer::authorizer::steps;
 use ws_jwt_authorizer::config::VARIABLES;
 use ws_jwt_authorizer::provider::Provider;
 use ws_jwt_authorizer::{Config, Refusal};
@@ -67,6 +68,59 @@ fn the_troubleshooting_guide_covers_every_reason_code() {
         assert!(
             guide.contains(&format!("| `{code}` |")),
             "{code} is missing from the README's troubleshooting table"
+        );
+    }
+}
+
+/// The reason codes of "What is checked", in the order the README gives them.
+fn readme_check_order() -> Vec<&'static str> {
+    let readme = read("README.md");
+    let section = readme
+        .split_once("## What is checked")
+        .and_then(|(_, rest)| rest.split("\nIf the key set cannot be fetched").next())
+        .expect("the README has a What is checked section");
+    section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|quoted| {
+            Refusal::ALL
+                .iter()
+                .map(|refusal| refusal.code())
+                .find(|code| *code == quoted)
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_lists_the_checks_in_the_pipelines_order() {
+    let steps = steps();
+    let order = readme_check_order();
+    // Each code the README names belongs to this step or a later one.
+    let mut at = 0;
+    for code in &order {
+        match steps[at..]
+            .iter()
+            .position(|step| step.reasons.iter().any(|reason| reason.code() == *code))
+        {
+            Some(offset) => at += offset,
+            None => panic!(
+                "the README names {code} after the step {:?}, which comes later in the pipeline ({:?})",
+                steps[at].name,
+                steps.iter().map(|step| step.name).collect::<Vec<_>>()
+            ),
+        }
+    }
+    for refusal in Refusal::ALL {
+        assert!(
+            steps.iter().any(|step| step.reasons.contains(&refusal)),
+            "{} belongs to no step of the pipeline",
+            refusal.code()
+        );
+        assert!(
+            refusal == Refusal::JwksUnavailable || order.contains(&refusal.code()),
+            "{} is missing from What is checked",
+            refusal.code()
         );
     }
 }
