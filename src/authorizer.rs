@@ -65,8 +65,8 @@ impl Authorizer {
         let mut keys = Vec::with_capacity(config.issuers.len());
         for issuer in &config.issuers {
             keys.push(KeyStore::new(
-                JwksFetcher::new(&config, issuer)?,
-                &config,
+                JwksFetcher::new(&config.key_store, config.algorithms, issuer)?,
+                &config.key_store,
                 fallback.take(),
                 metrics.clone(),
             ));

@@ -293,7 +293,7 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
     let mut key_sets = Vec::with_capacity(config.issuers.len());
     let mut code = 0;
     for issuer in &config.issuers {
-        let fetcher = match JwksFetcher::new(&config, issuer) {
+        let fetcher = match JwksFetcher::new(&config.key_store, config.algorithms, issuer) {
             Ok(fetcher) => fetcher,
             Err(error) => {
                 let report =

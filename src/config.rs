@@ -3,8 +3,6 @@
 //! The variable names are those of the authorizer this one replaces, so an
 //! existing deployment keeps working when only the code changes.
 
-use std::time::Duration;
-
 use reqwest::Url;
 
 pub use crate::access::{
@@ -16,53 +14,34 @@ pub use crate::claims::{
     ClaimRules, JWT_LEEWAY_SECONDS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS,
     JWT_REQUIRED_CLAIMS, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
 };
-use crate::context::{ClaimPath, ContextSpec};
+use crate::context::ClaimPath;
+pub use crate::context::{ContextSpec, CONTEXT_CLAIMS, CONTEXT_MAX_BYTES};
 use crate::issuers::{parse_https_url, parse_issuers, redacted, shared_key_set, Issuer, KeySource};
 pub use crate::issuers::{JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER, JWT_ISSUERS};
+pub use crate::jwks::{
+    KeyStoreOptions, JWKS_CACHE_TTL_SECONDS, JWKS_FETCH_TIMEOUT_MS, JWKS_MAX_BACKOFF_SECONDS,
+    JWKS_MAX_BYTES, JWKS_MAX_STALE_SECONDS, JWKS_MIN_TTL_SECONDS, JWKS_REFRESH_COOLDOWN_SECONDS,
+};
 use crate::keys::KeySet;
 use crate::provider::{self, Preset, Provider};
 pub use crate::settings::ConfigError;
 use crate::settings::Env;
-use crate::token::{TokenSource, Transports, BEARER_PROTOCOL};
+pub use crate::token::{Transports, SUBPROTOCOL_TOKEN_PREFIX, TOKEN_COOKIE_NAME, TOKEN_SOURCES};
 
 /// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
 pub const JWT_ISSUER_JWKS_URI: &str = "JWT_ISSUER_JWKS_URI";
 /// Comma list of allowed signature algorithms.
 pub const JWT_ALGORITHMS: &str = "JWT_ALGORITHMS";
-/// How long fetched keys are used before a refetch.
-pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
-/// Minimum time between refetches caused by unknown kids.
-pub const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
-/// How long past the TTL cached keys may serve while the key set cannot be refreshed.
-pub const JWKS_MAX_STALE_SECONDS: &str = "JWKS_MAX_STALE_SECONDS";
-/// The longest wait between fetches while the key set server keeps failing.
-pub const JWKS_MAX_BACKOFF_SECONDS: &str = "JWKS_MAX_BACKOFF_SECONDS";
-/// Total time allowed for one key set fetch.
-pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
-/// Largest key set body accepted.
-pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
 /// How many verified tokens to remember; 0 turns the decision cache off.
 pub const DECISION_CACHE_MAX_ENTRIES: &str = "DECISION_CACHE_MAX_ENTRIES";
 /// Whether CloudWatch metrics (Embedded Metric Format) are written.
 pub const METRICS_ENABLED: &str = "METRICS_ENABLED";
 /// The header `typ` a token must carry, such as `at+jwt` (RFC 9068).
 pub const JWT_REQUIRED_TYP: &str = "JWT_REQUIRED_TYP";
-/// Comma list of claim paths copied into the authorizer context.
-pub const CONTEXT_CLAIMS: &str = "CONTEXT_CLAIMS";
-/// The largest authorizer context, in bytes of JSON.
-pub const CONTEXT_MAX_BYTES: &str = "CONTEXT_MAX_BYTES";
-/// Comma list of where tokens are read from, in order: query, header, protocol, cookie.
-pub const TOKEN_SOURCES: &str = "TOKEN_SOURCES";
-/// The prefix of a subprotocol that carries the token after it.
-pub const SUBPROTOCOL_TOKEN_PREFIX: &str = "SUBPROTOCOL_TOKEN_PREFIX";
-/// The cookie that carries the token.
-pub const TOKEN_COOKIE_NAME: &str = "TOKEN_COOKIE_NAME";
 /// A key set given inline, instead of a URL.
 pub const JWKS_JSON: &str = "JWKS_JSON";
 /// A key set file bundled with the function, used while the URL cannot be fetched.
 pub const JWKS_FALLBACK_FILE: &str = "JWKS_FALLBACK_FILE";
-/// The least time a key set is cached when its `Cache-Control: max-age` is shorter.
-pub const JWKS_MIN_TTL_SECONDS: &str = "JWKS_MIN_TTL_SECONDS";
 /// A provider preset, `name[:parameter]`: cognito, auth0, firebase, keycloak, entra, okta, zitadel.
 pub const JWT_PROVIDER: &str = "JWT_PROVIDER";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
@@ -105,9 +84,6 @@ pub const VARIABLES: [&str; 33] = [
     JWKS_MAX_BACKOFF_SECONDS,
 ];
 
-/// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
-const MAX_FETCH_TIMEOUT_MS: u64 = 10_000;
-
 /// The validated configuration of one authorizer.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -126,26 +102,12 @@ pub struct Config {
     pub jwks_fallback_file: Option<String>,
     /// The fallback key set's content, read at start.
     pub jwks_fallback: Option<String>,
-    /// The least time a key set is cached, whatever its `max-age`.
-    pub jwks_min_ttl: Duration,
     /// The trusted issuers, from all of the above; never empty.
     pub issuers: Vec<Issuer>,
     /// `JWT_PROVIDER`, as given.
     pub provider: Option<String>,
     /// Algorithms a token may be signed with.
     pub algorithms: AlgorithmSet,
-    /// How long a fetched key set is used.
-    pub jwks_cache_ttl: Duration,
-    /// Minimum time between refetches triggered by unknown kids.
-    pub jwks_refresh_cooldown: Duration,
-    /// How long past the TTL cached keys serve while refreshes fail.
-    pub jwks_max_stale: Duration,
-    /// Total timeout of one key set fetch.
-    pub jwks_fetch_timeout: Duration,
-    /// The longest wait between fetches while they keep failing.
-    pub jwks_max_backoff: Duration,
-    /// Largest key set body read.
-    pub jwks_max_bytes: usize,
     /// How many verified tokens the decision cache keeps (0: no cache).
     pub decision_cache_max_entries: u64,
     /// Whether metric lines are written.
@@ -158,6 +120,8 @@ pub struct Config {
     pub context: ContextSpec,
     /// Where tokens are read from.
     pub transports: Transports,
+    /// How key sets are fetched and kept.
+    pub key_store: KeyStoreOptions,
     /// The claim checks' settings.
     pub claims: ClaimRules,
     /// The settings of the rules that deny a valid token.
@@ -281,48 +245,11 @@ impl Config {
                 Some(content)
             }
         };
-        let jwks_cache_ttl =
-            Duration::from_secs(env.number(JWKS_CACHE_TTL_SECONDS, 600, 1..=86_400)?);
-        let jwks_min_ttl =
-            // The default floor gives way to a shorter TTL; a floor set above it is a mistake.
-            Duration::from_secs(env.number(
-                JWKS_MIN_TTL_SECONDS,
-                60.min(jwks_cache_ttl.as_secs()),
-                0..=86_400,
-            )?);
-        if jwks_min_ttl > jwks_cache_ttl {
-            return Err(ConfigError::new(
-                JWKS_MIN_TTL_SECONDS,
-                format!(
-                    "must not exceed {JWKS_CACHE_TTL_SECONDS} ({} s), got {} s",
-                    jwks_cache_ttl.as_secs(),
-                    jwks_min_ttl.as_secs()
-                ),
-            ));
-        }
-
-        let context_claims = env
-            .parsed_list(CONTEXT_CLAIMS, ClaimPath::parse)?
-            .unwrap_or_default()
-            .into_iter()
-            .chain(
-                preset
-                    .context_claims
-                    .iter()
-                    .filter_map(|path| ClaimPath::parse(path).ok()),
-            )
-            .collect();
-        let context_max_bytes = env.number(CONTEXT_MAX_BYTES, 4096, 512..=7680)?;
-        let context =
-            ContextSpec::new(context_claims, context_max_bytes as usize).map_err(|reason| {
-                ConfigError::new(
-                    CONTEXT_CLAIMS,
-                    format!("{reason} ({CONTEXT_MAX_BYTES}={context_max_bytes})"),
-                )
-            })?;
+        let key_store = KeyStoreOptions::read(&env)?;
+        let context = ContextSpec::read(&env, &preset)?;
 
         let access = AccessRules::read(&env, &preset)?;
-        let transports = parse_transports(&env, access.allowed_origins.is_some())?;
+        let transports = Transports::read(&env, access.allowed_origins.is_some())?;
 
         Ok(Config {
             jwks_uri,
@@ -332,34 +259,9 @@ impl Config {
             jwks_json,
             jwks_fallback_file,
             jwks_fallback,
-            jwks_min_ttl,
             issuers,
             algorithms,
-            jwks_cache_ttl,
-            jwks_refresh_cooldown: Duration::from_secs(env.number(
-                JWKS_REFRESH_COOLDOWN_SECONDS,
-                10,
-                0..=86_400,
-            )?),
-            jwks_max_stale: Duration::from_secs(env.number(
-                JWKS_MAX_STALE_SECONDS,
-                3600,
-                0..=604_800,
-            )?),
-            jwks_fetch_timeout: Duration::from_millis(env.number(
-                JWKS_FETCH_TIMEOUT_MS,
-                2000,
-                1..=MAX_FETCH_TIMEOUT_MS,
-            )?),
-            jwks_max_backoff: Duration::from_secs(env.number(
-                JWKS_MAX_BACKOFF_SECONDS,
-                30,
-                1..=3600,
-            )?),
-            jwks_max_bytes: env
-                .number(JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
-                .try_into()
-                .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
+            key_store,
             decision_cache_max_entries: env.number(
                 DECISION_CACHE_MAX_ENTRIES,
                 10_000,
@@ -416,21 +318,21 @@ impl Config {
             (JWT_LEEWAY_SECONDS, self.claims.leeway_seconds.to_string()),
             (
                 JWKS_CACHE_TTL_SECONDS,
-                self.jwks_cache_ttl.as_secs().to_string(),
+                self.key_store.cache_ttl.as_secs().to_string(),
             ),
             (
                 JWKS_REFRESH_COOLDOWN_SECONDS,
-                self.jwks_refresh_cooldown.as_secs().to_string(),
+                self.key_store.refresh_cooldown.as_secs().to_string(),
             ),
             (
                 JWKS_MAX_STALE_SECONDS,
-                self.jwks_max_stale.as_secs().to_string(),
+                self.key_store.max_stale.as_secs().to_string(),
             ),
             (
                 JWKS_FETCH_TIMEOUT_MS,
-                self.jwks_fetch_timeout.as_millis().to_string(),
+                self.key_store.fetch_timeout.as_millis().to_string(),
             ),
-            (JWKS_MAX_BYTES, self.jwks_max_bytes.to_string()),
+            (JWKS_MAX_BYTES, self.key_store.max_bytes.to_string()),
             (PRINCIPAL_ID_CLAIM, self.claims.principal_id_claim.clone()),
             (
                 DECISION_CACHE_MAX_ENTRIES,
@@ -515,7 +417,7 @@ impl Config {
             ),
             (
                 JWKS_MIN_TTL_SECONDS,
-                self.jwks_min_ttl.as_secs().to_string(),
+                self.key_store.min_ttl.as_secs().to_string(),
             ),
             (JWT_PROVIDER, self.provider.clone().unwrap_or_default()),
             (
@@ -524,7 +426,7 @@ impl Config {
             ),
             (
                 JWKS_MAX_BACKOFF_SECONDS,
-                self.jwks_max_backoff.as_secs().to_string(),
+                self.key_store.max_backoff.as_secs().to_string(),
             ),
         ]
     }
@@ -560,63 +462,6 @@ fn redacted_issuers(json: &str) -> String {
         }
     }
     serde_json::Value::Array(entries).to_string()
-}
-
-fn parse_transports(env: &Env, origins_checked: bool) -> Result<Transports, ConfigError> {
-    let mut transports = Transports::default();
-    if let Some(names) = env.list(TOKEN_SOURCES) {
-        let mut sources = Vec::new();
-        for name in names {
-            let source: TokenSource = name.parse().map_err(|_| {
-                ConfigError::new(
-                    TOKEN_SOURCES,
-                    format!("{name:?} is not one of query, header, protocol, cookie"),
-                )
-            })?;
-            if !sources.contains(&source) {
-                sources.push(source);
-            }
-        }
-        if sources.is_empty() {
-            return Err(ConfigError::new(TOKEN_SOURCES, "names no source"));
-        }
-        transports.sources = sources;
-    }
-    if transports.sources.contains(&TokenSource::Cookie) && !origins_checked {
-        return Err(ConfigError::new(
-            TOKEN_SOURCES,
-            format!(
-                "cookie needs {ALLOWED_ORIGINS}: a browser sends the cookie from any site's page, \
-                 so without an origin check any site could open a connection as the user \
-                 (cross-site WebSocket hijacking)"
-            ),
-        ));
-    }
-    let is_token_text = |text: &str| {
-        !text.is_empty()
-            && text
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
-    };
-    if let Some(prefix) = env.text(SUBPROTOCOL_TOKEN_PREFIX) {
-        if !is_token_text(&prefix) || prefix.eq_ignore_ascii_case(BEARER_PROTOCOL) {
-            return Err(ConfigError::new(
-                SUBPROTOCOL_TOKEN_PREFIX,
-                format!("{prefix:?} is not a subprotocol prefix (letters, digits and !#$%&'*+-.^_`|~, not \"bearer\")"),
-            ));
-        }
-        transports.protocol_prefix = prefix;
-    }
-    if let Some(name) = env.text(TOKEN_COOKIE_NAME) {
-        if !is_token_text(&name) {
-            return Err(ConfigError::new(
-                TOKEN_COOKIE_NAME,
-                format!("{name:?} is not a cookie name"),
-            ));
-        }
-        transports.cookie_name = name;
-    }
-    Ok(transports)
 }
 
 fn parse_algorithms(value: &str) -> Result<AlgorithmSet, ConfigError> {
@@ -713,7 +558,9 @@ fn trusted_issuers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::token::TokenSource;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars
@@ -740,11 +587,11 @@ mod tests {
         assert!(config.accepted_issuers.is_none());
         assert_eq!(config.algorithms, AlgorithmSet::all());
         assert_eq!(config.claims.leeway_seconds, 60);
-        assert_eq!(config.jwks_cache_ttl, Duration::from_secs(600));
-        assert_eq!(config.jwks_refresh_cooldown, Duration::from_secs(10));
-        assert_eq!(config.jwks_max_stale, Duration::from_secs(3600));
-        assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(2000));
-        assert_eq!(config.jwks_max_bytes, 262_144);
+        assert_eq!(config.key_store.cache_ttl, Duration::from_secs(600));
+        assert_eq!(config.key_store.refresh_cooldown, Duration::from_secs(10));
+        assert_eq!(config.key_store.max_stale, Duration::from_secs(3600));
+        assert_eq!(config.key_store.fetch_timeout, Duration::from_millis(2000));
+        assert_eq!(config.key_store.max_bytes, 262_144);
         assert_eq!(config.claims.principal_id_claim, "sub");
         assert_eq!(config.decision_cache_max_entries, 10_000);
         assert!(config.metrics);
@@ -915,11 +762,11 @@ mod tests {
             vec![Algorithm::Rs256, Algorithm::Es256]
         );
         assert_eq!(config.claims.leeway_seconds, 5);
-        assert_eq!(config.jwks_cache_ttl, Duration::from_secs(30));
-        assert_eq!(config.jwks_refresh_cooldown, Duration::ZERO);
-        assert_eq!(config.jwks_max_stale, Duration::ZERO);
-        assert_eq!(config.jwks_fetch_timeout, Duration::from_millis(500));
-        assert_eq!(config.jwks_max_bytes, 4096);
+        assert_eq!(config.key_store.cache_ttl, Duration::from_secs(30));
+        assert_eq!(config.key_store.refresh_cooldown, Duration::ZERO);
+        assert_eq!(config.key_store.max_stale, Duration::ZERO);
+        assert_eq!(config.key_store.fetch_timeout, Duration::from_millis(500));
+        assert_eq!(config.key_store.max_bytes, 4096);
         assert_eq!(config.claims.principal_id_claim, "email");
         assert_eq!(config.decision_cache_max_entries, 0);
         assert!(!config.metrics);
@@ -966,7 +813,7 @@ mod tests {
         let inline = config(&[MINIMAL[1], (JWKS_JSON, jwks)]).unwrap();
         assert_eq!(inline.issuers.len(), 1);
         assert_eq!(inline.issuers[0].keys, KeySource::Inline(jwks.to_owned()));
-        assert_eq!(inline.jwks_min_ttl, Duration::from_secs(60));
+        assert_eq!(inline.key_store.min_ttl, Duration::from_secs(60));
 
         let discovery =
             config(&[MINIMAL[1], (JWT_ISSUER, "https://idp.example.com/realms/x")]).unwrap();

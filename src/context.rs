@@ -11,6 +11,14 @@ use std::io;
 
 use serde_json::{Map, Value};
 
+use crate::provider::Preset;
+use crate::settings::{ConfigError, Env};
+
+/// Comma list of claim paths copied into the authorizer context.
+pub const CONTEXT_CLAIMS: &str = "CONTEXT_CLAIMS";
+/// The largest authorizer context, in bytes of JSON.
+pub const CONTEXT_MAX_BYTES: &str = "CONTEXT_MAX_BYTES";
+
 /// The claims every context carries when the token has them, in this order.
 const STANDARD_CLAIMS: [&str; 4] = ["sub", "iss", "scope", "client_id"];
 
@@ -195,6 +203,30 @@ pub(crate) fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
     // Writing strings or Values into a sink that never fails cannot fail.
     let _ = serde_json::to_writer(&mut count, value);
     count.0
+}
+
+impl ContextSpec {
+    /// Reads `CONTEXT_CLAIMS` (after the preset's) and `CONTEXT_MAX_BYTES`.
+    pub fn read(env: &Env, preset: &Preset) -> Result<Self, ConfigError> {
+        let context_claims = env
+            .parsed_list(CONTEXT_CLAIMS, ClaimPath::parse)?
+            .unwrap_or_default()
+            .into_iter()
+            .chain(
+                preset
+                    .context_claims
+                    .iter()
+                    .filter_map(|path| ClaimPath::parse(path).ok()),
+            )
+            .collect();
+        let context_max_bytes = env.number(CONTEXT_MAX_BYTES, 4096, 512..=7680)?;
+        ContextSpec::new(context_claims, context_max_bytes as usize).map_err(|reason| {
+            ConfigError::new(
+                CONTEXT_CLAIMS,
+                format!("{reason} ({CONTEXT_MAX_BYTES}={context_max_bytes})"),
+            )
+        })
+    }
 }
 
 #[cfg(test)]

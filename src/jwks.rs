@@ -7,11 +7,91 @@ use moka::future::Cache;
 use reqwest::{redirect, Client, StatusCode, Url};
 
 use crate::algorithm::AlgorithmSet;
-use crate::config::Config;
 use crate::error::Refusal;
 use crate::issuers::{parse_https_url, Issuer, KeySource};
 use crate::keys::{KeySet, KeySetError, VerificationKey};
 use crate::metrics::Metrics;
+use crate::settings::{ConfigError, Env};
+
+/// How long fetched keys are used before a refetch.
+pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
+/// Minimum time between refetches caused by unknown kids.
+pub const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
+/// How long past the TTL cached keys may serve while the key set cannot be refreshed.
+pub const JWKS_MAX_STALE_SECONDS: &str = "JWKS_MAX_STALE_SECONDS";
+/// The longest wait between fetches while the key set server keeps failing.
+pub const JWKS_MAX_BACKOFF_SECONDS: &str = "JWKS_MAX_BACKOFF_SECONDS";
+/// Total time allowed for one key set fetch.
+pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
+/// Largest key set body accepted.
+pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
+/// The least time a key set is cached when its `Cache-Control: max-age` is shorter.
+pub const JWKS_MIN_TTL_SECONDS: &str = "JWKS_MIN_TTL_SECONDS";
+
+/// API Gateway gives up on an authorizer after 29 s; a fetch must end well before.
+const MAX_FETCH_TIMEOUT_MS: u64 = 10_000;
+
+/// How key sets are fetched and kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStoreOptions {
+    /// How long a fetched key set is used.
+    pub cache_ttl: Duration,
+    /// The least time a key set is cached, whatever its `max-age`.
+    pub min_ttl: Duration,
+    /// Minimum time between refetches triggered by unknown kids.
+    pub refresh_cooldown: Duration,
+    /// How long past the TTL cached keys serve while refreshes fail.
+    pub max_stale: Duration,
+    /// Total timeout of one key set fetch.
+    pub fetch_timeout: Duration,
+    /// The longest wait between fetches while they keep failing.
+    pub max_backoff: Duration,
+    /// Largest key set body read.
+    pub max_bytes: usize,
+}
+
+impl KeyStoreOptions {
+    /// Reads the key store's settings.
+    pub fn read(env: &Env) -> Result<Self, ConfigError> {
+        let seconds = |variable, default, range| {
+            env.number(variable, default, range)
+                .map(Duration::from_secs)
+        };
+        let cache_ttl = seconds(JWKS_CACHE_TTL_SECONDS, 600, 1..=86_400)?;
+        // The default floor gives way to a shorter TTL; a floor set above it is a mistake.
+        let min_ttl = seconds(
+            JWKS_MIN_TTL_SECONDS,
+            60.min(cache_ttl.as_secs()),
+            0..=86_400,
+        )?;
+        if min_ttl > cache_ttl {
+            return Err(ConfigError::new(
+                JWKS_MIN_TTL_SECONDS,
+                format!(
+                    "must not exceed {JWKS_CACHE_TTL_SECONDS} ({} s), got {} s",
+                    cache_ttl.as_secs(),
+                    min_ttl.as_secs()
+                ),
+            ));
+        }
+        Ok(KeyStoreOptions {
+            cache_ttl,
+            min_ttl,
+            refresh_cooldown: seconds(JWKS_REFRESH_COOLDOWN_SECONDS, 10, 0..=86_400)?,
+            max_stale: seconds(JWKS_MAX_STALE_SECONDS, 3600, 0..=604_800)?,
+            fetch_timeout: Duration::from_millis(env.number(
+                JWKS_FETCH_TIMEOUT_MS,
+                2000,
+                1..=MAX_FETCH_TIMEOUT_MS,
+            )?),
+            max_backoff: seconds(JWKS_MAX_BACKOFF_SECONDS, 30, 1..=3600)?,
+            max_bytes: env
+                .number(JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
+                .try_into()
+                .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
+        })
+    }
+}
 
 /// Why a key set fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,10 +163,14 @@ pub struct Fetched {
 
 impl JwksFetcher {
     /// Builds the HTTP client for `issuer`'s key set (no network use).
-    pub fn new(config: &Config, issuer: &Issuer) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        options: &KeyStoreOptions,
+        algorithms: AlgorithmSet,
+        issuer: &Issuer,
+    ) -> Result<Self, reqwest::Error> {
         let client = Client::builder()
-            .timeout(config.jwks_fetch_timeout)
-            .connect_timeout(config.jwks_fetch_timeout)
+            .timeout(options.fetch_timeout)
+            .connect_timeout(options.fetch_timeout)
             // A redirect could move the key set to a host nobody configured.
             .redirect(redirect::Policy::none())
             .user_agent(concat!("ws-jwt-authorizer/", env!("CARGO_PKG_VERSION")))
@@ -94,11 +178,11 @@ impl JwksFetcher {
         Ok(JwksFetcher {
             client,
             source: issuer.keys.clone(),
-            timeout: config.jwks_fetch_timeout,
-            max_bytes: config.jwks_max_bytes,
-            algorithms: config.algorithms,
+            timeout: options.fetch_timeout,
+            max_bytes: options.max_bytes,
+            algorithms,
             discovered: Arc::new(Mutex::new(None)),
-            discovery_ttl: config.jwks_cache_ttl,
+            discovery_ttl: options.cache_ttl,
         })
     }
 
@@ -349,7 +433,7 @@ impl KeyStore {
     /// function, serves when no fetch has succeeded (logged as stale keys).
     pub fn new(
         fetcher: JwksFetcher,
-        config: &Config,
+        options: &KeyStoreOptions,
         fallback: Option<KeySet>,
         metrics: Metrics,
     ) -> Self {
@@ -360,16 +444,16 @@ impl KeyStore {
             fallback: fallback.map(|set| Arc::new(set.fresh_for(Duration::ZERO))),
             fetching: tokio::sync::Mutex::new(()),
             backoff: Mutex::new(Backoff::default()),
-            min_ttl: config.jwks_min_ttl,
-            ttl: config.jwks_cache_ttl,
-            max_stale: config.jwks_max_stale,
-            cooldown: config.jwks_refresh_cooldown,
-            max_backoff: config.jwks_max_backoff,
-            fetch_timeout: config.jwks_fetch_timeout,
+            min_ttl: options.min_ttl,
+            ttl: options.cache_ttl,
+            max_stale: options.max_stale,
+            cooldown: options.refresh_cooldown,
+            max_backoff: options.max_backoff,
+            fetch_timeout: options.fetch_timeout,
             last_kid_refetch: Mutex::new(None),
             unknown_kids: Cache::builder()
                 .max_capacity(MAX_REMEMBERED_UNKNOWN_KIDS)
-                .time_to_live(UNKNOWN_KID_MEMORY.max(config.jwks_refresh_cooldown))
+                .time_to_live(UNKNOWN_KID_MEMORY.max(options.refresh_cooldown))
                 .build(),
             metrics,
         }

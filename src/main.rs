@@ -61,7 +61,7 @@ async fn serve() -> Result<(), lambda_runtime::Error> {
         tracing::warn!("{warning}");
     }
     authorizer
-        .prefetch(authorizer.config().jwks_fetch_timeout)
+        .prefetch(authorizer.config().key_store.fetch_timeout)
         .await;
 
     // lambda_runtime::run_concurrent's stack, with the event read by our layer.

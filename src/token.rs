@@ -7,9 +7,18 @@
 
 use std::str::FromStr;
 
+use crate::access::ALLOWED_ORIGINS;
 use crate::error::Refusal;
 pub use crate::event::MAX_TOKEN_BYTES;
 use crate::event::{Carried, ConnectEvent};
+use crate::settings::{ConfigError, Env};
+
+/// Comma list of where tokens are read from, in order: query, header, protocol, cookie.
+pub const TOKEN_SOURCES: &str = "TOKEN_SOURCES";
+/// The prefix of a subprotocol that carries the token after it.
+pub const SUBPROTOCOL_TOKEN_PREFIX: &str = "SUBPROTOCOL_TOKEN_PREFIX";
+/// The cookie that carries the token.
+pub const TOKEN_COOKIE_NAME: &str = "TOKEN_COOKIE_NAME";
 
 /// The subprotocol that announces a token as the next one offered:
 /// `new WebSocket(url, ["bearer", token])`.
@@ -259,6 +268,67 @@ fn normalize(value: &str) -> Result<Option<&str>, Refusal> {
         return Err(Refusal::TokenTooLarge);
     }
     Ok((!token.is_empty()).then_some(token))
+}
+
+impl Transports {
+    /// Reads where tokens come from. A cookie needs the origin check
+    /// (`origins_checked`): browsers send it from any site's page.
+    pub fn read(env: &Env, origins_checked: bool) -> Result<Self, ConfigError> {
+        let mut transports = Transports::default();
+        if let Some(names) = env.list(TOKEN_SOURCES) {
+            let mut sources = Vec::new();
+            for name in names {
+                let source: TokenSource = name.parse().map_err(|_| {
+                    ConfigError::new(
+                        TOKEN_SOURCES,
+                        format!("{name:?} is not one of query, header, protocol, cookie"),
+                    )
+                })?;
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+            if sources.is_empty() {
+                return Err(ConfigError::new(TOKEN_SOURCES, "names no source"));
+            }
+            transports.sources = sources;
+        }
+        if transports.sources.contains(&TokenSource::Cookie) && !origins_checked {
+            return Err(ConfigError::new(
+                TOKEN_SOURCES,
+                format!(
+                "cookie needs {ALLOWED_ORIGINS}: a browser sends the cookie from any site's page, \
+                 so without an origin check any site could open a connection as the user \
+                 (cross-site WebSocket hijacking)"
+            ),
+            ));
+        }
+        let is_token_text = |text: &str| {
+            !text.is_empty()
+                && text
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+        };
+        if let Some(prefix) = env.text(SUBPROTOCOL_TOKEN_PREFIX) {
+            if !is_token_text(&prefix) || prefix.eq_ignore_ascii_case(BEARER_PROTOCOL) {
+                return Err(ConfigError::new(
+                SUBPROTOCOL_TOKEN_PREFIX,
+                format!("{prefix:?} is not a subprotocol prefix (letters, digits and !#$%&'*+-.^_`|~, not \"bearer\")"),
+            ));
+            }
+            transports.protocol_prefix = prefix;
+        }
+        if let Some(name) = env.text(TOKEN_COOKIE_NAME) {
+            if !is_token_text(&name) {
+                return Err(ConfigError::new(
+                    TOKEN_COOKIE_NAME,
+                    format!("{name:?} is not a cookie name"),
+                ));
+            }
+            transports.cookie_name = name;
+        }
+        Ok(transports)
+    }
 }
 
 #[cfg(test)]

@@ -667,8 +667,8 @@ async fn many_tasks_asking_for_a_new_kid_share_one_refetch() {
     let server = KeyServer::start(&jwks(&[old])).await;
     let config = config(&server.url, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]);
     let store = Arc::new(KeyStore::new(
-        JwksFetcher::new(&config, &config.issuers[0]).unwrap(),
-        &config,
+        JwksFetcher::new(&config.key_store, config.algorithms, &config.issuers[0]).unwrap(),
+        &config.key_store,
         None,
         Metrics::new(None),
     ));
