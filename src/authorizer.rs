@@ -15,7 +15,7 @@ use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::error::{Decision, HandlerError, Refusal};
 use crate::event::{ConnectEvent, MAX_TOKEN_BYTES};
 use crate::issuers::Issuer;
-use crate::jwks::{JwksFetcher, KeyStore};
+use crate::jwks::KeyStore;
 use crate::jws;
 use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
@@ -65,7 +65,7 @@ impl Authorizer {
         let mut keys = Vec::with_capacity(config.issuers.len());
         for issuer in &config.issuers {
             keys.push(KeyStore::new(
-                JwksFetcher::new(&config.key_store, config.algorithms, issuer)?,
+                config.key_store.fetcher(config.algorithms, issuer)?,
                 &config.key_store,
                 fallback.take(),
                 metrics.clone(),
@@ -464,95 +464,6 @@ fn issuer_names(issuer: &Issuer) -> String {
         .names
         .as_ref()
         .map_or_else(|| "any issuer".to_owned(), |names| names.join(", "))
-}
-
-/// One step of the pipeline: its name (as `explain` shows it) and the
-/// reason codes it can refuse with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
-    /// The step's name.
-    pub name: &'static str,
-    /// The refusals it can give.
-    pub reasons: &'static [Refusal],
-}
-
-/// The steps before the claims, in the order [`Authorizer::authorize`]
-/// takes them (the claim checks and access rules are lists of their own).
-const TOKEN_STEPS: [Step; 10] = [
-    Step {
-        name: "token",
-        reasons: &[
-            Refusal::MissingToken,
-            Refusal::ConflictingTokens,
-            Refusal::TokenTooLarge,
-        ],
-    },
-    Step {
-        name: "format",
-        reasons: &[Refusal::MalformedToken],
-    },
-    Step {
-        name: "alg",
-        reasons: &[Refusal::AlgorithmNotAllowed],
-    },
-    // The rest of the header, after its `alg`.
-    Step {
-        name: "format",
-        reasons: &[Refusal::UnsupportedHeader, Refusal::MalformedToken],
-    },
-    Step {
-        name: "kid",
-        reasons: &[Refusal::MissingKid],
-    },
-    // The signature's encoding; an empty one never verifies.
-    Step {
-        name: "format",
-        reasons: &[Refusal::MalformedToken, Refusal::BadSignature],
-    },
-    Step {
-        name: "typ",
-        reasons: &[Refusal::WrongType],
-    },
-    Step {
-        name: "issuer",
-        reasons: &[Refusal::WrongIssuer],
-    },
-    Step {
-        name: "kid",
-        reasons: &[Refusal::UnknownKid, Refusal::JwksUnavailable],
-    },
-    Step {
-        name: "signature",
-        reasons: &[Refusal::KeyAlgorithmMismatch, Refusal::BadSignature],
-    },
-];
-
-/// Every step of a decision in order: the token, its header and key, the
-/// signature and payload, the claim checks, the access rules, the answer.
-pub fn steps() -> Vec<Step> {
-    let payload = Step {
-        name: "payload",
-        reasons: &[Refusal::MalformedToken],
-    };
-    let response = Step {
-        name: "response",
-        reasons: &[Refusal::ResponseTooLarge],
-    };
-    let claim_steps = claim_checks().map(|check| Step {
-        name: check.name,
-        reasons: check.reasons,
-    });
-    let access_steps = access_rules().map(|check| Step {
-        name: check.name,
-        reasons: check.reasons,
-    });
-    TOKEN_STEPS
-        .into_iter()
-        .chain([payload])
-        .chain(claim_steps)
-        .chain(access_steps)
-        .chain([response])
-        .collect()
 }
 
 /// The decision and reason code of the log line for an evaluation's result.

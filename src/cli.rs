@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use crate::config::{Config, ConfigError};
 use crate::event::ConnectEvent;
 use crate::explain::{Explanation, Status};
-use crate::jwks::JwksFetcher;
 use crate::keys::{KeySet, KeySetError};
 use crate::Authorizer;
 
@@ -293,7 +292,7 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
     let mut key_sets = Vec::with_capacity(config.issuers.len());
     let mut code = 0;
     for issuer in &config.issuers {
-        let fetcher = match JwksFetcher::new(&config.key_store, config.algorithms, issuer) {
+        let fetcher = match config.key_store.fetcher(config.algorithms, issuer) {
             Ok(fetcher) => fetcher,
             Err(error) => {
                 let report =

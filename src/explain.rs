@@ -8,8 +8,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::access::access_rules;
 use crate::authorizer::Authorizer;
 use crate::checks::Observer;
+use crate::claims::claim_checks;
 use crate::error::{Decision, Refusal};
 use crate::event::ConnectEvent;
 use crate::jws;
@@ -72,6 +74,95 @@ impl Explanation {
             Decision::Deny | Decision::Unauthorized => 1,
         }
     }
+}
+
+/// One step of the pipeline: its name (as `explain` shows it) and the
+/// reason codes it can refuse with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// The step's name.
+    pub name: &'static str,
+    /// The refusals it can give.
+    pub reasons: &'static [Refusal],
+}
+
+/// The steps before the claims, in the order [`Authorizer::authorize`]
+/// takes them (the claim checks and access rules are lists of their own).
+const TOKEN_STEPS: [Step; 10] = [
+    Step {
+        name: "token",
+        reasons: &[
+            Refusal::MissingToken,
+            Refusal::ConflictingTokens,
+            Refusal::TokenTooLarge,
+        ],
+    },
+    Step {
+        name: "format",
+        reasons: &[Refusal::MalformedToken],
+    },
+    Step {
+        name: "alg",
+        reasons: &[Refusal::AlgorithmNotAllowed],
+    },
+    // The rest of the header, after its `alg`.
+    Step {
+        name: "format",
+        reasons: &[Refusal::UnsupportedHeader, Refusal::MalformedToken],
+    },
+    Step {
+        name: "kid",
+        reasons: &[Refusal::MissingKid],
+    },
+    // The signature's encoding; an empty one never verifies.
+    Step {
+        name: "format",
+        reasons: &[Refusal::MalformedToken, Refusal::BadSignature],
+    },
+    Step {
+        name: "typ",
+        reasons: &[Refusal::WrongType],
+    },
+    Step {
+        name: "issuer",
+        reasons: &[Refusal::WrongIssuer],
+    },
+    Step {
+        name: "kid",
+        reasons: &[Refusal::UnknownKid, Refusal::JwksUnavailable],
+    },
+    Step {
+        name: "signature",
+        reasons: &[Refusal::KeyAlgorithmMismatch, Refusal::BadSignature],
+    },
+];
+
+/// Every step of a decision in order: the token, its header and key, the
+/// signature and payload, the claim checks, the access rules, the answer.
+pub fn steps() -> Vec<Step> {
+    let payload = Step {
+        name: "payload",
+        reasons: &[Refusal::MalformedToken],
+    };
+    let response = Step {
+        name: "response",
+        reasons: &[Refusal::ResponseTooLarge],
+    };
+    let claim_steps = claim_checks().map(|check| Step {
+        name: check.name,
+        reasons: check.reasons,
+    });
+    let access_steps = access_rules().map(|check| Step {
+        name: check.name,
+        reasons: check.reasons,
+    });
+    TOKEN_STEPS
+        .into_iter()
+        .chain([payload])
+        .chain(claim_steps)
+        .chain(access_steps)
+        .chain([response])
+        .collect()
 }
 
 /// Records each step of the pipeline, and the token as a person reads it.

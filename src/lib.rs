@@ -26,6 +26,7 @@ pub mod decision_cache;
 pub mod error;
 pub mod event;
 pub mod explain;
+pub mod fetch;
 pub mod invocation;
 pub mod issuers;
 pub mod jwks;

@@ -13,7 +13,7 @@ use common::http::{self, Reply, Request};
 use common::*;
 use josekit::jws::{HS256, HS384, HS512};
 use serde_json::{json, Value};
-use ws_jwt_authorizer::authorizer::steps;
+use ws_jwt_authorizer::explain::steps;
 use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, Refusal};
 

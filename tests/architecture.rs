@@ -1,17 +1,26 @@
 //! The shape of `src/`, measured from its own text: the modules' imports
 //! form no circle, so each module can be read (and tested) after the ones
-//! it uses.
+//! it uses, and no module grows past what one sitting can read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// A module's code before its unit tests: what the library itself uses.
-fn code_of(text: &str) -> &str {
-    text.find("#[cfg(test)]").map_or(text, |at| &text[..at])
+/// A module's code before its unit tests, without comments (a doc link is
+/// not a use): what the library itself uses.
+fn code_of(text: &str) -> String {
+    let code = text.find("#[cfg(test)]").map_or(text, |at| &text[..at]);
+    code.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// Every `src/` module and the other modules its code names as `crate::x`.
-fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+/// The most lines of code (not blank, not comments, before the unit
+/// tests) a module of `src/` may have.
+const MAX_CODE_LINES: usize = 500;
+
+/// Every module of `src/`, by name, with its text.
+fn modules() -> BTreeMap<String, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut texts = BTreeMap::new();
     for entry in std::fs::read_dir(&src).unwrap() {
@@ -21,6 +30,12 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
             texts.insert(name, std::fs::read_to_string(&path).unwrap());
         }
     }
+    texts
+}
+
+/// Every `src/` module and the other modules its code names as `crate::x`.
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let texts = modules();
     let names: BTreeSet<String> = texts.keys().cloned().collect();
     texts
         .iter()
@@ -94,6 +109,29 @@ fn the_modules_import_no_circle() {
         graph["token"]
     );
     assert_eq!(find_circle(&graph), None);
+}
+
+#[test]
+fn no_module_is_over_the_size_limit() {
+    let sizes: BTreeMap<String, usize> = modules()
+        .iter()
+        .map(|(name, text)| {
+            let lines = code_of(text)
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .count();
+            (name.clone(), lines)
+        })
+        .collect();
+    assert!(sizes["config"] > 100, "counted lines of code: {sizes:?}");
+    let over: Vec<_> = sizes
+        .iter()
+        .filter(|(_, lines)| **lines > MAX_CODE_LINES)
+        .collect();
+    assert!(
+        over.is_empty(),
+        "over {MAX_CODE_LINES} lines of code: {over:?}"
+    );
 }
 
 #[test]

@@ -659,7 +659,7 @@ async fn after_the_ttl_one_request_refreshes_and_the_others_do_not_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_tasks_asking_for_a_new_kid_share_one_refetch() {
-    use ws_jwt_authorizer::jwks::{JwksFetcher, KeyStore};
+    use ws_jwt_authorizer::jwks::KeyStore;
     use ws_jwt_authorizer::metrics::Metrics;
 
     let old = SigningKey::shared("RS256");
@@ -667,7 +667,10 @@ async fn many_tasks_asking_for_a_new_kid_share_one_refetch() {
     let server = KeyServer::start(&jwks(&[old])).await;
     let config = config(&server.url, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]);
     let store = Arc::new(KeyStore::new(
-        JwksFetcher::new(&config.key_store, config.algorithms, &config.issuers[0]).unwrap(),
+        config
+            .key_store
+            .fetcher(config.algorithms, &config.issuers[0])
+            .unwrap(),
         &config.key_store,
         None,
         Metrics::new(None),

@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ws_jwt_authorizer::authorizer::steps;
 use ws_jwt_authorizer::config::VARIABLES;
+use ws_jwt_authorizer::explain::steps;
 use ws_jwt_authorizer::provider::Provider;
 use ws_jwt_authorizer::{Config, Refusal};
 
