@@ -114,6 +114,53 @@ impl AccessRules {
     }
 }
 
+impl AccessRules {
+    /// The variables these rules read.
+    pub const VARIABLES: [&'static str; 4] = [
+        ALLOWED_ORIGINS,
+        JWT_REQUIRED_SCOPES,
+        JWT_REQUIRED_SCOPES_MODE,
+        AUTHORIZED_APIS,
+    ];
+
+    /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
+    pub fn settings(&self) -> [(&'static str, String); 4] {
+        let scopes = self.required_scopes.as_ref();
+        [
+            (
+                ALLOWED_ORIGINS,
+                self.allowed_origins
+                    .as_deref()
+                    .map(|origins| origins.join(","))
+                    .unwrap_or_default(),
+            ),
+            (
+                JWT_REQUIRED_SCOPES,
+                scopes
+                    .map(|required| required.scopes.join(" "))
+                    .unwrap_or_default(),
+            ),
+            (
+                JWT_REQUIRED_SCOPES_MODE,
+                scopes
+                    .map_or(ScopeMode::Any, |required| required.mode)
+                    .name()
+                    .to_owned(),
+            ),
+            (
+                AUTHORIZED_APIS,
+                self.authorized_apis
+                    .as_ref()
+                    .map(|patterns| {
+                        let patterns: Vec<&str> = patterns.iter().map(ArnPattern::as_str).collect();
+                        patterns.join(",")
+                    })
+                    .unwrap_or_default(),
+            ),
+        ]
+    }
+}
+
 /// What the access rules look at: the verified claims and the request.
 pub struct Request<'a> {
     /// The verified claims.

@@ -110,6 +110,41 @@ impl ClaimRules {
     }
 }
 
+impl ClaimRules {
+    /// The variables these rules read.
+    pub const VARIABLES: [&'static str; 6] = [
+        JWT_VERIFY_EXPIRATION,
+        JWT_LEEWAY_SECONDS,
+        JWT_MIN_REMAINING_SECONDS,
+        JWT_MAX_AGE_SECONDS,
+        JWT_REQUIRED_CLAIMS,
+        PRINCIPAL_ID_CLAIM,
+    ];
+
+    /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
+    pub fn settings(&self) -> [(&'static str, String); 6] {
+        [
+            (JWT_VERIFY_EXPIRATION, self.verify_expiration.to_string()),
+            (JWT_LEEWAY_SECONDS, self.leeway_seconds.to_string()),
+            (
+                JWT_MIN_REMAINING_SECONDS,
+                self.min_remaining_seconds.to_string(),
+            ),
+            (
+                JWT_MAX_AGE_SECONDS,
+                self.max_age_seconds
+                    .map(|age| age.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                JWT_REQUIRED_CLAIMS,
+                self.required_claims_json.clone().unwrap_or_default(),
+            ),
+            (PRINCIPAL_ID_CLAIM, self.principal_id_claim.clone()),
+        ]
+    }
+}
+
 /// What the claim checks look at: verified claims, their rules, the trusted
 /// issuer the token was verified for, and the time.
 pub struct Claims<'a> {

@@ -14,7 +14,6 @@ pub use crate::claims::{
     ClaimRules, JWT_LEEWAY_SECONDS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS,
     JWT_REQUIRED_CLAIMS, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
 };
-use crate::context::ClaimPath;
 pub use crate::context::{ContextSpec, CONTEXT_CLAIMS, CONTEXT_MAX_BYTES};
 use crate::issuers::{parse_https_url, parse_issuers, redacted, shared_key_set, Issuer, KeySource};
 pub use crate::issuers::{JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER, JWT_ISSUERS};
@@ -47,42 +46,34 @@ pub const JWT_PROVIDER: &str = "JWT_PROVIDER";
 /// Set by Lambda; the metrics' `FunctionName` dimension.
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
-/// Every variable this configuration reads, for documentation and drift tests.
-pub const VARIABLES: [&str; 33] = [
+/// The variables [`Config`] reads itself; its parts read their own.
+const OWN_VARIABLES: [&str; 11] = [
     JWT_ISSUER_JWKS_URI,
     JWT_AUTHORIZED_AUDIENCES,
-    JWT_VERIFY_EXPIRATION,
-    AUTHORIZED_APIS,
     JWT_ISSUER,
-    JWT_ALGORITHMS,
-    JWT_LEEWAY_SECONDS,
-    JWKS_CACHE_TTL_SECONDS,
-    JWKS_REFRESH_COOLDOWN_SECONDS,
-    JWKS_MAX_STALE_SECONDS,
-    JWKS_FETCH_TIMEOUT_MS,
-    JWKS_MAX_BYTES,
-    PRINCIPAL_ID_CLAIM,
-    DECISION_CACHE_MAX_ENTRIES,
-    METRICS_ENABLED,
-    JWT_REQUIRED_SCOPES,
-    JWT_REQUIRED_SCOPES_MODE,
-    JWT_MIN_REMAINING_SECONDS,
-    JWT_MAX_AGE_SECONDS,
-    JWT_REQUIRED_TYP,
-    CONTEXT_CLAIMS,
-    CONTEXT_MAX_BYTES,
-    TOKEN_SOURCES,
-    SUBPROTOCOL_TOKEN_PREFIX,
-    TOKEN_COOKIE_NAME,
-    ALLOWED_ORIGINS,
     JWT_ISSUERS,
     JWKS_JSON,
     JWKS_FALLBACK_FILE,
-    JWKS_MIN_TTL_SECONDS,
     JWT_PROVIDER,
-    JWT_REQUIRED_CLAIMS,
-    JWKS_MAX_BACKOFF_SECONDS,
+    JWT_ALGORITHMS,
+    JWT_REQUIRED_TYP,
+    DECISION_CACHE_MAX_ENTRIES,
+    METRICS_ENABLED,
 ];
+
+/// Every variable the configuration reads, in the order `check-config`
+/// prints them, for documentation and drift tests.
+pub fn variables() -> Vec<&'static str> {
+    [
+        &OWN_VARIABLES[..],
+        &KeyStoreOptions::VARIABLES,
+        &ClaimRules::VARIABLES,
+        &AccessRules::VARIABLES,
+        &ContextSpec::VARIABLES,
+        &Transports::VARIABLES,
+    ]
+    .concat()
+}
 
 /// The validated configuration of one authorizer.
 #[derive(Debug, Clone)]
@@ -280,125 +271,18 @@ impl Config {
     }
 
     /// Every variable with the value in effect (defaults included), in the
-    /// order of [`VARIABLES`], for `check-config`.
-    pub fn settings(&self) -> [(&'static str, String); VARIABLES.len()] {
+    /// order of [`variables`], for `check-config`.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
         let list = |items: &[String]| items.join(",");
-        [
+        let own = [
             (
                 JWT_ISSUER_JWKS_URI,
                 self.jwks_uri.as_ref().map(redacted).unwrap_or_default(),
             ),
             (JWT_AUTHORIZED_AUDIENCES, list(&self.audiences)),
             (
-                JWT_VERIFY_EXPIRATION,
-                self.claims.verify_expiration.to_string(),
-            ),
-            (
-                AUTHORIZED_APIS,
-                self.access
-                    .authorized_apis
-                    .as_ref()
-                    .map(|patterns| {
-                        let patterns: Vec<String> = patterns
-                            .iter()
-                            .map(|pattern| pattern.as_str().to_owned())
-                            .collect();
-                        list(&patterns)
-                    })
-                    .unwrap_or_default(),
-            ),
-            (
                 JWT_ISSUER,
                 self.accepted_issuers
-                    .as_deref()
-                    .map(list)
-                    .unwrap_or_default(),
-            ),
-            (JWT_ALGORITHMS, self.algorithms.to_string()),
-            (JWT_LEEWAY_SECONDS, self.claims.leeway_seconds.to_string()),
-            (
-                JWKS_CACHE_TTL_SECONDS,
-                self.key_store.cache_ttl.as_secs().to_string(),
-            ),
-            (
-                JWKS_REFRESH_COOLDOWN_SECONDS,
-                self.key_store.refresh_cooldown.as_secs().to_string(),
-            ),
-            (
-                JWKS_MAX_STALE_SECONDS,
-                self.key_store.max_stale.as_secs().to_string(),
-            ),
-            (
-                JWKS_FETCH_TIMEOUT_MS,
-                self.key_store.fetch_timeout.as_millis().to_string(),
-            ),
-            (JWKS_MAX_BYTES, self.key_store.max_bytes.to_string()),
-            (PRINCIPAL_ID_CLAIM, self.claims.principal_id_claim.clone()),
-            (
-                DECISION_CACHE_MAX_ENTRIES,
-                self.decision_cache_max_entries.to_string(),
-            ),
-            (METRICS_ENABLED, self.metrics.to_string()),
-            (
-                JWT_REQUIRED_SCOPES,
-                self.access
-                    .required_scopes
-                    .as_ref()
-                    .map(|required| required.scopes.join(" "))
-                    .unwrap_or_default(),
-            ),
-            (
-                JWT_REQUIRED_SCOPES_MODE,
-                self.access
-                    .required_scopes
-                    .as_ref()
-                    .map_or(ScopeMode::Any, |required| required.mode)
-                    .name()
-                    .to_owned(),
-            ),
-            (
-                JWT_MIN_REMAINING_SECONDS,
-                self.claims.min_remaining_seconds.to_string(),
-            ),
-            (
-                JWT_MAX_AGE_SECONDS,
-                self.claims
-                    .max_age_seconds
-                    .map(|age| age.to_string())
-                    .unwrap_or_default(),
-            ),
-            (
-                JWT_REQUIRED_TYP,
-                self.required_typ.clone().unwrap_or_default(),
-            ),
-            (
-                CONTEXT_CLAIMS,
-                self.context
-                    .claims()
-                    .iter()
-                    .map(ClaimPath::as_str)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            (CONTEXT_MAX_BYTES, self.context.max_bytes().to_string()),
-            (
-                TOKEN_SOURCES,
-                self.transports
-                    .sources
-                    .iter()
-                    .map(|source| source.name())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            (
-                SUBPROTOCOL_TOKEN_PREFIX,
-                self.transports.protocol_prefix.clone(),
-            ),
-            (TOKEN_COOKIE_NAME, self.transports.cookie_name.clone()),
-            (
-                ALLOWED_ORIGINS,
-                self.access
-                    .allowed_origins
                     .as_deref()
                     .map(list)
                     .unwrap_or_default(),
@@ -415,20 +299,25 @@ impl Config {
                 JWKS_FALLBACK_FILE,
                 self.jwks_fallback_file.clone().unwrap_or_default(),
             ),
-            (
-                JWKS_MIN_TTL_SECONDS,
-                self.key_store.min_ttl.as_secs().to_string(),
-            ),
             (JWT_PROVIDER, self.provider.clone().unwrap_or_default()),
+            (JWT_ALGORITHMS, self.algorithms.to_string()),
             (
-                JWT_REQUIRED_CLAIMS,
-                self.claims.required_claims_json.clone().unwrap_or_default(),
+                JWT_REQUIRED_TYP,
+                self.required_typ.clone().unwrap_or_default(),
             ),
             (
-                JWKS_MAX_BACKOFF_SECONDS,
-                self.key_store.max_backoff.as_secs().to_string(),
+                DECISION_CACHE_MAX_ENTRIES,
+                self.decision_cache_max_entries.to_string(),
             ),
-        ]
+            (METRICS_ENABLED, self.metrics.to_string()),
+        ];
+        own.into_iter()
+            .chain(self.key_store.settings())
+            .chain(self.claims.settings())
+            .chain(self.access.settings())
+            .chain(self.context.settings())
+            .chain(self.transports.settings())
+            .collect()
     }
 
     /// Settings that are valid but weaken the checks, for a warning at start-up.
@@ -558,6 +447,7 @@ fn trusted_issuers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::ClaimPath;
     use crate::token::TokenSource;
     use std::collections::HashMap;
     use std::time::Duration;
@@ -632,7 +522,7 @@ mod tests {
         for source in [config(&MINIMAL).unwrap(), custom, several] {
             let settings = source.settings();
             let names: Vec<&str> = settings.iter().map(|(name, _)| *name).collect();
-            assert_eq!(names, VARIABLES);
+            assert_eq!(names, variables());
             let again = Config::from_lookup(|name| {
                 settings
                     .iter()
@@ -643,7 +533,11 @@ mod tests {
             assert_eq!(again.settings(), settings);
         }
         let custom = config(&[MINIMAL[0], MINIMAL[1], (JWT_ALGORITHMS, "ES256, RS256")]).unwrap();
-        assert_eq!(custom.settings()[5].1, "RS256,ES256");
+        let algorithms = custom
+            .settings()
+            .into_iter()
+            .find(|(name, _)| *name == JWT_ALGORITHMS);
+        assert_eq!(algorithms, Some((JWT_ALGORITHMS, "RS256,ES256".to_owned())));
     }
 
     #[test]
@@ -696,7 +590,7 @@ mod tests {
         ])
         .unwrap();
         let shown =
-            &issuers.settings()[VARIABLES.iter().position(|v| *v == JWT_ISSUERS).unwrap()].1;
+            &issuers.settings()[variables().iter().position(|v| *v == JWT_ISSUERS).unwrap()].1;
         assert!(
             shown.contains("https://a.example.com/k?token=***"),
             "{shown}"
@@ -746,7 +640,7 @@ mod tests {
         ];
         // JWT_ISSUERS replaces JWT_ISSUER; JWKS_JSON replaces the URI;
         // JWKS_FALLBACK_FILE needs a file: read in `issuer_variables_are_read`.
-        assert_eq!(vars.len() + 3, VARIABLES.len());
+        assert_eq!(vars.len() + 3, variables().len());
         let config = config(&vars).unwrap();
         assert!(!config.claims.verify_expiration);
         assert_eq!(

@@ -206,6 +206,20 @@ pub(crate) fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
 }
 
 impl ContextSpec {
+    /// The variables the context comes from.
+    pub const VARIABLES: [&'static str; 2] = [CONTEXT_CLAIMS, CONTEXT_MAX_BYTES];
+
+    /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
+    pub fn settings(&self) -> [(&'static str, String); 2] {
+        let claims: Vec<&str> = self.claims().iter().map(ClaimPath::as_str).collect();
+        [
+            (CONTEXT_CLAIMS, claims.join(",")),
+            (CONTEXT_MAX_BYTES, self.max_bytes().to_string()),
+        ]
+    }
+}
+
+impl ContextSpec {
     /// Reads `CONTEXT_CLAIMS` (after the preset's) and `CONTEXT_MAX_BYTES`.
     pub fn read(env: &Env, preset: &Preset) -> Result<Self, ConfigError> {
         let context_claims = env

@@ -109,6 +109,39 @@ impl KeyStoreOptions {
     }
 }
 
+impl KeyStoreOptions {
+    /// The variables these options come from.
+    pub const VARIABLES: [&'static str; 7] = [
+        JWKS_CACHE_TTL_SECONDS,
+        JWKS_MIN_TTL_SECONDS,
+        JWKS_REFRESH_COOLDOWN_SECONDS,
+        JWKS_MAX_STALE_SECONDS,
+        JWKS_FETCH_TIMEOUT_MS,
+        JWKS_MAX_BACKOFF_SECONDS,
+        JWKS_MAX_BYTES,
+    ];
+
+    /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
+    pub fn settings(&self) -> [(&'static str, String); 7] {
+        let seconds = |duration: Duration| duration.as_secs().to_string();
+        [
+            (JWKS_CACHE_TTL_SECONDS, seconds(self.cache_ttl)),
+            (JWKS_MIN_TTL_SECONDS, seconds(self.min_ttl)),
+            (
+                JWKS_REFRESH_COOLDOWN_SECONDS,
+                seconds(self.refresh_cooldown),
+            ),
+            (JWKS_MAX_STALE_SECONDS, seconds(self.max_stale)),
+            (
+                JWKS_FETCH_TIMEOUT_MS,
+                self.fetch_timeout.as_millis().to_string(),
+            ),
+            (JWKS_MAX_BACKOFF_SECONDS, seconds(self.max_backoff)),
+            (JWKS_MAX_BYTES, self.max_bytes.to_string()),
+        ]
+    }
+}
+
 /// The cached key set of one issuer, and how it is kept fresh.
 ///
 /// - A set younger than its lifetime (the TTL, or the server's `max-age`

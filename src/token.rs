@@ -271,6 +271,22 @@ fn normalize(value: &str) -> Result<Option<&str>, Refusal> {
 }
 
 impl Transports {
+    /// The variables these settings come from.
+    pub const VARIABLES: [&'static str; 3] =
+        [TOKEN_SOURCES, SUBPROTOCOL_TOKEN_PREFIX, TOKEN_COOKIE_NAME];
+
+    /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
+    pub fn settings(&self) -> [(&'static str, String); 3] {
+        let sources: Vec<&str> = self.sources.iter().map(|source| source.name()).collect();
+        [
+            (TOKEN_SOURCES, sources.join(",")),
+            (SUBPROTOCOL_TOKEN_PREFIX, self.protocol_prefix.clone()),
+            (TOKEN_COOKIE_NAME, self.cookie_name.clone()),
+        ]
+    }
+}
+
+impl Transports {
     /// Reads where tokens come from. A cookie needs the origin check
     /// (`origins_checked`): browsers send it from any site's page.
     pub fn read(env: &Env, origins_checked: bool) -> Result<Self, ConfigError> {

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ws_jwt_authorizer::config::VARIABLES;
+use ws_jwt_authorizer::config::variables;
 use ws_jwt_authorizer::explain::steps;
 use ws_jwt_authorizer::provider::Provider;
 use ws_jwt_authorizer::{Config, Refusal};
@@ -35,7 +35,7 @@ fn terraform_variables() -> BTreeSet<String> {
 
 #[test]
 fn terraform_sets_exactly_the_variables_the_authorizer_reads() {
-    let rust: BTreeSet<String> = VARIABLES.iter().map(|name| (*name).to_owned()).collect();
+    let rust: BTreeSet<String> = variables().iter().map(|name| (*name).to_owned()).collect();
     let terraform = terraform_variables();
     let missing: Vec<_> = rust.difference(&terraform).collect();
     let unknown: Vec<_> = terraform.difference(&rust).collect();
@@ -48,7 +48,7 @@ fn terraform_sets_exactly_the_variables_the_authorizer_reads() {
 #[test]
 fn the_readme_documents_every_variable() {
     let readme = read("README.md");
-    for name in VARIABLES {
+    for name in variables() {
         assert!(
             readme.contains(&format!("| `{name}` |")),
             "{name} is missing from the README's configuration table"

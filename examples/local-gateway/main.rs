@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tokio::net::TcpListener;
-use ws_jwt_authorizer::config::VARIABLES;
+use ws_jwt_authorizer::config::variables;
 use ws_jwt_authorizer::{Authorizer, Config};
 
 use event::ApiIdentity;
@@ -159,8 +159,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     // The configuration the Lambda would get, from Terraform.
+    let read = variables();
     let mut variables: HashMap<String, String> = std::env::vars()
-        .filter(|(name, _)| VARIABLES.contains(&name.as_str()))
+        .filter(|(name, _)| read.contains(&name.as_str()))
         .collect();
     // A terminal is not CloudWatch: metric lines only when asked for.
     variables
