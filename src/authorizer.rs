@@ -401,14 +401,17 @@ impl Authorizer {
             ),
         });
         let (key_set, key) = (key_set?, key?);
-        let verified = key.verify(alg, parsed.signing_input.as_bytes(), &parsed.signature);
-        observer.record("signature", verified, || match verified {
-            Ok(()) => format!("{alg} signature verifies with key {kid:?}"),
-            Err(Refusal::KeyAlgorithmMismatch) => format!("key {kid:?} cannot verify {alg}"),
-            Err(_) => format!("{alg} signature does not verify with key {kid:?}"),
-        });
-        verified?;
-        let claims = parsed.claims();
+        let verified = parsed.verify(&key);
+        observer.record(
+            "signature",
+            verified.as_ref().map(drop).map_err(|r| *r),
+            || match &verified {
+                Ok(_) => format!("{alg} signature verifies with key {kid:?}"),
+                Err(Refusal::KeyAlgorithmMismatch) => format!("key {kid:?} cannot verify {alg}"),
+                Err(_) => format!("{alg} signature does not verify with key {kid:?}"),
+            },
+        );
+        let claims = verified?.claims();
         match &claims {
             Ok(claims) => observer.verified(claims),
             Err(refusal) => {

@@ -135,6 +135,18 @@ fn no_module_is_over_the_size_limit() {
 }
 
 #[test]
+fn only_jws_holds_the_unverified_reads() {
+    let modules = modules();
+    assert!(code_of(&modules["jws"]).contains("pub mod dangerous"));
+    for (name, text) in &modules {
+        assert!(
+            name == "jws" || !code_of(text).contains("dangerous"),
+            "{name} reads a payload whose signature it has not verified"
+        );
+    }
+}
+
+#[test]
 fn a_circle_is_found_when_there_is_one() {
     let graph: BTreeMap<String, BTreeSet<String>> = [
         ("a", vec!["b"]),

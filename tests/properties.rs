@@ -119,7 +119,7 @@ proptest! {
             prop_assert!(AlgorithmSet::all().contains(parsed.header.alg));
             prop_assert!(!parsed.header.kid.is_empty());
             prop_assert!(!parsed.signature.is_empty());
-            let _ = parsed.claims();
+            let _ = jws::dangerous::unverified_claims(&parsed);
         }
     }
 
@@ -129,7 +129,7 @@ proptest! {
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let token = format!("{}.{}.{}", engine.encode(&header), engine.encode(&payload), engine.encode(b"sig"));
         if let Ok(parsed) = jws::parse(&token, AlgorithmSet::all()) {
-            let _ = parsed.claims();
+            let _ = jws::dangerous::unverified_claims(&parsed);
         }
     }
 

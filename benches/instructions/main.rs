@@ -173,7 +173,7 @@ fn main() {
         "token_claims" => {
             let parsed = jws::parse(&token, AlgorithmSet::all()).unwrap();
             Some(Box::new(move || {
-                black_box(black_box(&parsed).claims().unwrap());
+                black_box(jws::dangerous::unverified_claims(black_box(&parsed)).unwrap());
             }))
         }
         _ => None,
