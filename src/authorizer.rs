@@ -266,7 +266,8 @@ impl Authorizer {
                 decisions.insert(digest, Arc::clone(&verified)).await;
             }
         }
-        let principal_id = claims::principal_id(claims, &config.claims.principal_id_claim)?;
+        let principal_id =
+            claims::principal_id(claims, &config.claims.principal_id_claim)?.to_owned();
         trace.sub = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
         let denied = checks::run(&access_rules(), &request, observer).err();
         if found.source == TokenSource::Protocol && found.subprotocol.is_none() {

@@ -501,9 +501,9 @@ fn aud_names_another_api(claims: &Map<String, Value>) -> bool {
 /// refused rather than written out: RFC 7519 §4.1.2 makes `sub` a string,
 /// and `123` would become the same principal as the string `"123"` (the
 /// same holds for any other claim configured as the principal).
-pub fn principal_id(claims: &Map<String, Value>, claim: &str) -> Result<String, Refusal> {
+pub fn principal_id<'a>(claims: &'a Map<String, Value>, claim: &str) -> Result<&'a str, Refusal> {
     match claims.get(claim) {
-        Some(Value::String(value)) if !value.is_empty() => Ok(value.clone()),
+        Some(Value::String(value)) if !value.is_empty() => Ok(value),
         _ => Err(Refusal::MissingPrincipal),
     }
 }
@@ -756,8 +756,8 @@ mod tests {
             "sub": "user-1", "iss": "https://a", "aud": ["api", "other"], "scope": "read write",
             "client_id": "c1", "exp": 1700000600, "groups": ["x"], "nested": {"a": 1}
         }));
-        assert_eq!(principal_id(&verified, "sub"), Ok("user-1".to_owned()));
-        assert_eq!(principal_id(&verified, "client_id"), Ok("c1".to_owned()));
+        assert_eq!(principal_id(&verified, "sub"), Ok("user-1"));
+        assert_eq!(principal_id(&verified, "client_id"), Ok("c1"));
         assert_eq!(
             principal_id(&verified, "email"),
             Err(Refusal::MissingPrincipal)
