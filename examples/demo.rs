@@ -1,6 +1,7 @@
-//! Runs the authorizer locally with no AWS account: an embedded identity
-//! provider serves a fresh key set on 127.0.0.1, tokens are minted, and
-//! sample `$connect` events show each decision and what API Gateway answers.
+//! Runs the authorizer locally with no AWS account and no network: a fresh
+//! key pair's public half is the inline key set (`JWKS_JSON`), tokens are
+//! minted with its private half, and sample `$connect` events show each
+//! decision and what API Gateway answers.
 //!
 //! ```text
 //! cargo run --example demo
@@ -12,8 +13,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jws::{JwsSigner, RS256};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use ws_jwt_authorizer::error::Outcome;
 use ws_jwt_authorizer::{Authorizer, Config, ConnectEvent};
 
@@ -28,12 +27,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     public["kid"] = json!("demo-key-1");
     public["use"] = json!("sig");
     public["alg"] = json!("RS256");
-    let jwks_uri = serve_key_set(json!({ "keys": [public] })).await?;
+    let key_set = json!({ "keys": [public] }).to_string();
     let signer = RS256.signer_from_jwk(&key_pair.to_jwk_private_key())?;
     let forger = RS256.signer_from_jwk(&RS256.generate_key_pair(2048)?.to_jwk_private_key())?;
 
     let variables = [
-        ("JWT_ISSUER_JWKS_URI", jwks_uri.as_str()),
+        ("JWKS_JSON", key_set.as_str()),
         ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
         ("JWT_ISSUER", ISSUER),
         ("METRICS_ENABLED", "false"),
@@ -42,9 +41,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "arn:aws:execute-api:eu-west-1:123456789012:demo123456/*",
         ),
     ];
-    println!("Demo identity provider: key set at {jwks_uri}");
+    println!("Demo identity provider: an inline key set with one RS256 key");
     println!("Authorizer configuration:");
     for (name, value) in variables {
+        // The key set is a long line of base64: its name says enough.
+        let value = if name == "JWKS_JSON" {
+            "{\"keys\":[…]}"
+        } else {
+            value
+        };
         println!("  {name}={value}");
     }
     let config = Config::from_lookup(|name| {
@@ -158,28 +163,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
-}
-
-/// Serves `body` as the key set at an ephemeral loopback port.
-async fn serve_key_set(body: Value) -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let body = body.to_string();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut request = [0u8; 4096];
-                let _ = stream.read(&mut request).await;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    Ok(format!("http://{address}/.well-known/jwks.json"))
 }
 
 fn mint(signer: &dyn JwsSigner, kid: &str, claims: &Value) -> Result<String, josekit::JoseError> {
