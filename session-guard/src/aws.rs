@@ -264,14 +264,21 @@ impl Settings {
 /// The guard over the AWS SDK, from the default credential chain (and its
 /// `AWS_ENDPOINT_URL_SCHEDULER`, which the tests point at moto).
 pub async fn guard(settings: &Settings) -> crate::Guard<AwsSchedules, AwsConnections> {
-    let config = aws_config::load_from_env().await;
+    guard_with(&aws_config::load_from_env().await, settings)
+}
+
+/// The guard over the AWS SDK with `config`.
+pub fn guard_with(
+    config: &aws_config::SdkConfig,
+    settings: &Settings,
+) -> crate::Guard<AwsSchedules, AwsConnections> {
     crate::Guard {
         schedules: AwsSchedules {
-            client: aws_sdk_scheduler::Client::new(&config),
+            client: aws_sdk_scheduler::Client::new(config),
             group: settings.group.clone(),
             target: settings.target.clone(),
         },
-        connections: AwsConnections::new(&config, &settings.management_endpoint),
+        connections: AwsConnections::new(config, &settings.management_endpoint),
         backoff: crate::retry::Backoff::default(),
     }
 }
