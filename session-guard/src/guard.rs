@@ -56,6 +56,8 @@ pub struct BatchReport {
     pub without_subject: usize,
     /// Connection ids that cannot be put in a schedule name.
     pub bad_connection_id: usize,
+    /// Messages and refused connects: nothing to do.
+    pub other: usize,
     /// Calls that still failed after retrying.
     pub failed: usize,
 }
@@ -148,30 +150,34 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
                     continue;
                 }
             };
-            let outcome = match plan(&event, now) {
+            // Each outcome is the counter it adds to.
+            let counted = match plan(&event, now) {
                 Step::Schedule(schedule) => {
                     retry(self.backoff, || self.schedules.create(&schedule))
                         .await
                         .map(|created| match created {
-                            Created::New => report.scheduled += 1,
-                            Created::AlreadyExists => report.already_scheduled += 1,
+                            Created::New => &mut report.scheduled,
+                            Created::AlreadyExists => &mut report.already_scheduled,
                         })
                 }
                 Step::DisconnectNow(target) => self
                     .end(&target.connection_id)
                     .await
-                    .map(|_| report.disconnected_now += 1),
+                    .map(|_| &mut report.disconnected_now),
                 Step::Unschedule(name) => retry(self.backoff, || self.schedules.delete(&name))
                     .await
-                    .map(|()| report.unscheduled += 1),
-                Step::Skip(Skip::NoExp) => Ok(report.without_exp += 1),
-                Step::Skip(Skip::NoSubject) => Ok(report.without_subject += 1),
-                Step::Skip(Skip::BadConnectionId) => Ok(report.bad_connection_id += 1),
-                Step::Skip(Skip::NotConnectOrDisconnect) => Ok(()),
+                    .map(|()| &mut report.unscheduled),
+                Step::Skip(Skip::NoExp) => Ok(&mut report.without_exp),
+                Step::Skip(Skip::NoSubject) => Ok(&mut report.without_subject),
+                Step::Skip(Skip::BadConnectionId) => Ok(&mut report.bad_connection_id),
+                Step::Skip(Skip::NotConnectOrDisconnect) => Ok(&mut report.other),
             };
-            if let Err(error) = outcome {
-                tracing::error!(connection_id = %event.connection_id, %error, "call failed");
-                report.failed += 1;
+            match counted {
+                Ok(counter) => *counter += 1,
+                Err(error) => {
+                    tracing::error!(connection_id = %event.connection_id, %error, "call failed");
+                    report.failed += 1;
+                }
             }
         }
         tracing::info!(report = %json(&report), "log batch");
