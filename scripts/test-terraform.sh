@@ -64,6 +64,7 @@ check_dir() {
 
 step "fmt -check -recursive" terraform fmt -check -recursive -diff terraform/
 step "module: init, validate, test" check_dir terraform module
+step "session-guard submodule: init, validate, test" check_dir terraform/modules/session-guard session-guard
 step "example: init, validate, test" check_dir terraform/examples/websocket-api example
 
 # A real apply, update, plan and destroy of the example against moto's AWS
