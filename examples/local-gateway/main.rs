@@ -53,13 +53,13 @@ Options (each also as an environment variable):
   --access-log PATH      write the stage's access log there, one line a CONNECT and
                          DISCONNECT, `-` for stdout (LOCAL_ACCESS_LOG)
   --access-log-format F  its format, of $context.* variables (LOCAL_ACCESS_LOG_FORMAT,
-                         default the session guard's: session-guard/access-log-format.json)
+                         default the session guard's: terraform/modules/session-guard/access-log-format.json)
 The Management API is served at http://HOST:PORT/{stage}/@connections/{connectionId}.
 Other authorizer variables (JWT_*, JWKS_*, PRINCIPAL_ID_CLAIM) are passed through.";
 
 /// The format the Terraform module gives the stage when the session guard
 /// is on.
-const ACCESS_LOG_FORMAT: &str = include_str!("../../session-guard/access-log-format.json");
+const ACCESS_LOG_FORMAT: &str = include_str!("../../terraform/modules/session-guard/access-log-format.json");
 
 /// Command line and environment, merged.
 struct Options {

@@ -1,6 +1,6 @@
 //! Reading what the CloudWatch Logs subscription delivers: a base64, gzip
 //! JSON envelope of log events, each message one access-log line in the
-//! module's format (`access-log-format.json`).
+//! module's format (`terraform/modules/session-guard/access-log-format.json`).
 
 use std::io::Read;
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The access-log format the Terraform module gives the stage, and the
 /// local gateway writes in the tests: one JSON object a line.
-pub const FORMAT: &str = include_str!("../access-log-format.json");
+pub const FORMAT: &str = include_str!("../../terraform/modules/session-guard/access-log-format.json");
 
 /// Why a whole delivery could not be read (nothing in it is processed).
 #[derive(Debug, PartialEq, Eq)]

@@ -21,9 +21,9 @@ locals {
   function_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${var.name}"
   management_endpoint = coalesce(var.management_endpoint, "https://${var.api_id}.execute-api.${local.region}.amazonaws.com/${var.stage_name}")
 
-  # The one format the guard reads (session-guard/access-log-format.json,
+  # The one format the guard reads (access-log-format.json beside this file,
   # which the local gateway writes in the tests too).
-  access_log_format = trimspace(file("${path.module}/../../../session-guard/access-log-format.json"))
+  access_log_format = trimspace(file("${path.module}/access-log-format.json"))
 }
 
 resource "aws_cloudwatch_log_group" "access" {
