@@ -59,7 +59,8 @@ Other authorizer variables (JWT_*, JWKS_*, PRINCIPAL_ID_CLAIM) are passed throug
 
 /// The format the Terraform module gives the stage when the session guard
 /// is on.
-const ACCESS_LOG_FORMAT: &str = include_str!("../../terraform/modules/session-guard/access-log-format.json");
+const ACCESS_LOG_FORMAT: &str =
+    include_str!("../../terraform/modules/session-guard/access-log-format.json");
 
 /// Command line and environment, merged.
 struct Options {

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 /// The access-log format the Terraform module gives the stage, and the
 /// local gateway writes in the tests: one JSON object a line.
-pub const FORMAT: &str = include_str!("../../terraform/modules/session-guard/access-log-format.json");
+pub const FORMAT: &str =
+    include_str!("../../terraform/modules/session-guard/access-log-format.json");
 
 /// Why a whole delivery could not be read (nothing in it is processed).
 #[derive(Debug, PartialEq, Eq)]

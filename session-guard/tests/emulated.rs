@@ -1,8 +1,9 @@
 //! The guard end to end against emulators: the local gateway (the WebSocket
 //! API, its `@connections` Management API and its access log) and moto in
 //! server mode (EventBridge Scheduler). Schedules do not fire in moto: the
-//! test fires one by invoking the guard with the target input read back
-//! from moto, once the token has expired.
+//! test fires one by invoking the guard's compiled binary, behind a Lambda
+//! Runtime API emulator, with the target input read back from moto, once
+//! the token has expired.
 //!
 //! `scripts/test-guard.sh` starts moto and runs this with
 //! `SESSION_GUARD_LOCAL_GATEWAY` (the example's binary) and `MOTO_URL`.
@@ -27,7 +28,41 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+// The authorizer's test emulators, shared as they are.
+#[allow(dead_code)]
+#[path = "../../tests/common/http.rs"]
+mod http;
+#[allow(dead_code)]
+#[path = "../../tests/common/runtime_api.rs"]
+mod runtime_api;
+
+use runtime_api::{Answer, RuntimeApi};
+
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A guard process (the Lambda or the command line) whose AWS calls go to
+/// moto, with nothing read from this machine's AWS setup.
+fn guard_command(moto: &str, dir: &Path, settings: &Settings) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_session-guard"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", dir.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL_SCHEDULER", moto)
+        .env("SESSION_GUARD_SCHEDULE_GROUP", &settings.group)
+        .env(
+            "SESSION_GUARD_MANAGEMENT_ENDPOINT",
+            &settings.management_endpoint,
+        )
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    command
+}
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -296,24 +331,43 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     );
     assert_eq!(gateway.status(&short_id).await, 200);
 
-    // The schedule fires at exp: Scheduler would invoke the guard with the
-    // input it stores.
+    // The schedule fires at exp: Scheduler invokes the guard Lambda with
+    // the input it stores.
+    let runtime = RuntimeApi::start().await;
+    let target = settings.target.as_ref().unwrap();
+    let _lambda = guard_command(&moto, &dir, &settings)
+        .env("AWS_LAMBDA_RUNTIME_API", runtime.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "session-guard")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("SESSION_GUARD_FUNCTION_ARN", &target.function_arn)
+        .env("SESSION_GUARD_SCHEDULER_ROLE_ARN", &target.role_arn)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let wait = (exp + 1).saturating_sub(unix_now());
     tokio::time::sleep(Duration::from_secs(wait)).await;
-    let fired: Input = serde_json::from_str(&input).unwrap();
-    let outcome = guard.handle(fired.clone(), unix_now()).await.unwrap();
+    let fired: Value = serde_json::from_str(&input).unwrap();
     assert_eq!(
-        outcome,
-        json!({"connectionId": short_id, "outcome": "closed"})
+        runtime.invoke(&fired).await,
+        Answer::Response(json!({"connectionId": short_id, "outcome": "closed"}))
     );
     assert_eq!(closed(&mut short).await, Some(1000));
     assert_eq!(gateway.status(&short_id).await, 410);
     // Fired again (a Scheduler retry): 410 is done.
-    let outcome = guard.handle(fired, unix_now()).await.unwrap();
     assert_eq!(
-        outcome,
-        json!({"connectionId": short_id, "outcome": "alreadyGone"})
+        runtime.invoke(&fired).await,
+        Answer::Response(json!({"connectionId": short_id, "outcome": "alreadyGone"}))
     );
+    // Anything else is refused as an invocation error.
+    let Answer::Error(error) = runtime.invoke(&json!({"disconnect": {}})).await else {
+        panic!("an unknown input must be an error");
+    };
+    assert!(error["errorMessage"]
+        .as_str()
+        .unwrap()
+        .starts_with("not a guard input"));
     // Its DISCONNECT line removes the schedule (a real one deletes itself).
     let disconnect = gateway.line("DISCONNECT", &short_id).await;
     let report = guard
@@ -330,22 +384,8 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     assert!(gone.is_err(), "the schedule is deleted");
 
     // `session-guard revoke --sub alice`, as an operator runs it.
-    let output = Command::new(env!("CARGO_BIN_EXE_session-guard"))
+    let output = guard_command(&moto, &dir, &settings)
         .args(["revoke", "--sub", "alice"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_CONFIG_FILE", dir.join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_SCHEDULER", &moto)
-        .env("SESSION_GUARD_SCHEDULE_GROUP", &group)
-        .env(
-            "SESSION_GUARD_MANAGEMENT_ENDPOINT",
-            gateway.management_endpoint(),
-        )
         .output()
         .await
         .unwrap();
