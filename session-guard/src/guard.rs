@@ -46,7 +46,8 @@ pub struct BatchReport {
     pub already_scheduled: usize,
     /// Connections ended at once: their token had expired when read.
     pub disconnected_now: usize,
-    /// Schedules removed after a DISCONNECT.
+    /// DISCONNECTs whose schedule is now gone (removed, or already gone:
+    /// it ran, or the line was delivered twice).
     pub unscheduled: usize,
     /// Lines that are not access-log lines of the module's format.
     pub malformed: usize,
