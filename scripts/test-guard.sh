@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-moto.sh
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-cargo build --quiet --example local-gateway
+# --workspace as in scripts/test.sh: the same features, so nothing is built
+# twice.
+cargo build --quiet --workspace --example local-gateway
 
 work="target/guard-test"
 mkdir -p "$work"
@@ -30,4 +32,4 @@ PY
 
 MOTO_URL="http://127.0.0.1:$port" \
 SESSION_GUARD_LOCAL_GATEWAY="$target_dir/debug/examples/local-gateway" \
-  cargo test --color never -p session-guard --test emulated -- --ignored
+  cargo test --color never --workspace --test emulated -- --ignored

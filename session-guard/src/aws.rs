@@ -5,9 +5,10 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 
-use crate::guard::{schedule_input, Input};
+use crate::guard::schedule_input;
 use crate::plan::Schedule;
 use crate::ports::{CallError, Connections, Created, Ended, Schedules};
+use crate::settings::{ScheduleTarget, Settings};
 
 /// Error codes worth another try: throttling and the services' own
 /// transient failures. `LimitExceededException` is the Management API's 429.
@@ -18,6 +19,13 @@ const RETRYABLE: [&str; 5] = [
     "InternalServerException",
     "ServiceUnavailableException",
 ];
+
+/// Whether a service's answer is worth another try: a retryable code, or
+/// any 5xx.
+fn retryable(code: Option<&str>, status: Option<u16>) -> bool {
+    code.is_some_and(|code| RETRYABLE.contains(&code))
+        || status.is_some_and(|status| (500..600).contains(&status))
+}
 
 /// Sorts an SDK failure: service errors by their code, transport failures
 /// (timeouts, connection errors) as retryable. Returns the code too.
@@ -32,13 +40,10 @@ where
     };
     let retryable = match error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
-            code.as_deref()
-                .is_some_and(|code| RETRYABLE.contains(&code))
-                || error
-                    .raw_response()
-                    .is_some_and(|response| response.status().is_server_error())
-        }
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => retryable(
+            code.as_deref(),
+            error.raw_response().map(|response| response.status().as_u16()),
+        ),
         _ => false,
     };
     let call_error = if retryable {
@@ -47,16 +52,6 @@ where
         CallError::Failed(message)
     };
     (code, call_error)
-}
-
-/// What the schedules target: the guard itself, invoked by Scheduler with
-/// its own role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduleTarget {
-    /// The guard Lambda's ARN.
-    pub function_arn: String,
-    /// The role Scheduler assumes to invoke it.
-    pub role_arn: String,
 }
 
 /// EventBridge Scheduler, in one schedule group.
@@ -218,49 +213,6 @@ impl Connections for AwsConnections {
     }
 }
 
-/// Where the guard finds its services, from its environment (Terraform
-/// sets these on the Lambda and prints them in the revoke command).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// `SESSION_GUARD_SCHEDULE_GROUP`.
-    pub group: String,
-    /// `SESSION_GUARD_MANAGEMENT_ENDPOINT`.
-    pub management_endpoint: String,
-    /// `SESSION_GUARD_FUNCTION_ARN` and `SESSION_GUARD_SCHEDULER_ROLE_ARN`.
-    pub target: Option<ScheduleTarget>,
-}
-
-impl Settings {
-    /// Reads the settings through `lookup` (the environment in the binary).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let required = |name: &str| {
-            lookup(name)
-                .filter(|value| !value.is_empty())
-                .ok_or_else(|| format!("{name} is not set"))
-        };
-        let target =
-            match (
-                lookup("SESSION_GUARD_FUNCTION_ARN"),
-                lookup("SESSION_GUARD_SCHEDULER_ROLE_ARN"),
-            ) {
-                (Some(function_arn), Some(role_arn)) => Some(ScheduleTarget {
-                    function_arn,
-                    role_arn,
-                }),
-                (None, None) => None,
-                _ => return Err(
-                    "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN go together"
-                        .into(),
-                ),
-            };
-        Ok(Settings {
-            group: required("SESSION_GUARD_SCHEDULE_GROUP")?,
-            management_endpoint: required("SESSION_GUARD_MANAGEMENT_ENDPOINT")?,
-            target,
-        })
-    }
-}
-
 /// The guard over the AWS SDK, from the default credential chain (and its
 /// `AWS_ENDPOINT_URL_SCHEDULER`, which the tests point at moto).
 pub async fn guard(settings: &Settings) -> crate::Guard<AwsSchedules, AwsConnections> {
@@ -283,77 +235,20 @@ pub fn guard_with(
     }
 }
 
-/// Reads an invocation's input.
-pub fn input(event: serde_json::Value) -> Result<Input, String> {
-    serde_json::from_value(event).map_err(|error| format!("not a guard input: {error}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
+    #[test]
+    fn throttling_and_5xx_are_retried_the_rest_is_not() {
+        assert!(retryable(Some("ThrottlingException"), Some(400)));
+        assert!(retryable(Some("LimitExceededException"), Some(429)));
+        assert!(retryable(None, Some(503)));
+        assert!(retryable(Some("InternalServerException"), None));
+        for code in ["AccessDeniedException", "ValidationException", "ConflictException", "GoneException"] {
+            assert!(!retryable(Some(code), Some(400)), "{code}");
         }
-    }
-
-    #[test]
-    fn settings_need_the_group_and_endpoint_and_both_or_neither_target_variables() {
-        let base = [
-            ("SESSION_GUARD_SCHEDULE_GROUP", "g"),
-            (
-                "SESSION_GUARD_MANAGEMENT_ENDPOINT",
-                "https://a.execute-api.eu-west-1.amazonaws.com/prod",
-            ),
-        ];
-        assert_eq!(
-            Settings::from_lookup(env(&base)),
-            Ok(Settings {
-                group: "g".into(),
-                management_endpoint: "https://a.execute-api.eu-west-1.amazonaws.com/prod".into(),
-                target: None,
-            })
-        );
-        let mut with_target = base.to_vec();
-        with_target.push(("SESSION_GUARD_FUNCTION_ARN", "arn:f"));
-        assert!(Settings::from_lookup(env(&with_target)).is_err());
-        with_target.push(("SESSION_GUARD_SCHEDULER_ROLE_ARN", "arn:r"));
-        assert_eq!(
-            Settings::from_lookup(env(&with_target)).unwrap().target,
-            Some(ScheduleTarget {
-                function_arn: "arn:f".into(),
-                role_arn: "arn:r".into()
-            })
-        );
-        assert_eq!(
-            Settings::from_lookup(env(&base[..1])),
-            Err("SESSION_GUARD_MANAGEMENT_ENDPOINT is not set".into())
-        );
-    }
-
-    #[test]
-    fn inputs_are_the_three_documented_shapes() {
-        assert_eq!(
-            input(serde_json::json!({"revoke": {"sub": "alice"}})),
-            Ok(Input::Revoke {
-                sub: "alice".into()
-            })
-        );
-        assert_eq!(
-            input(serde_json::json!({"awslogs": {"data": "H4s="}})),
-            Ok(Input::Awslogs {
-                data: "H4s=".into()
-            })
-        );
-        assert!(matches!(
-            input(serde_json::json!({"disconnect": {"connectionId": "c", "sub": "s"}})),
-            Ok(Input::Disconnect(_))
-        ));
-        assert!(input(serde_json::json!({"revoke": {}})).is_err());
-        assert!(input(serde_json::json!({"other": 1})).is_err());
+        assert!(!retryable(None, Some(410)));
+        assert!(!retryable(None, None));
     }
 }

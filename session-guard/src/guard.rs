@@ -34,6 +34,11 @@ pub fn schedule_input(target: &Disconnect) -> Result<String, serde_json::Error> 
     serde_json::to_string(&Input::Disconnect(target.clone()))
 }
 
+/// Reads an invocation's input.
+pub fn parse_input(event: serde_json::Value) -> Result<Input, String> {
+    serde_json::from_value(event).map_err(|error| format!("not a guard input: {error}"))
+}
+
 /// What one log delivery led to.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -250,5 +255,33 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             return Err(GuardError::Incomplete(json(&report)));
         }
         Ok(json(&report))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn inputs_are_the_three_documented_shapes() {
+        assert_eq!(
+            parse_input(json!({"revoke": {"sub": "alice"}})),
+            Ok(Input::Revoke {
+                sub: "alice".into()
+            })
+        );
+        assert_eq!(
+            parse_input(json!({"awslogs": {"data": "H4s="}})),
+            Ok(Input::Awslogs {
+                data: "H4s=".into()
+            })
+        );
+        assert!(matches!(
+            parse_input(json!({"disconnect": {"connectionId": "c", "sub": "s"}})),
+            Ok(Input::Disconnect(_))
+        ));
+        assert!(parse_input(json!({"revoke": {}})).is_err());
+        assert!(parse_input(json!({"other": 1})).is_err());
     }
 }

@@ -21,5 +21,6 @@ pub mod naming;
 pub mod plan;
 pub mod ports;
 pub mod retry;
+pub mod settings;
 
-pub use guard::{Guard, GuardError, Input};
+pub use guard::{parse_input, Guard, GuardError, Input};

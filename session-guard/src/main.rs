@@ -6,8 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use session_guard::aws::{self, Settings};
-use session_guard::Input;
+use session_guard::aws;
+use session_guard::settings::Settings;
+use session_guard::{parse_input, Input};
 
 const HELP: &str = "\
 session-guard: ends API Gateway WebSocket connections at their token's exp, and on demand
@@ -85,7 +86,7 @@ async fn lambda() -> Result<(), String> {
     }
     let guard = &aws::guard(&settings).await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let input = aws::input(event.payload)?;
+        let input = parse_input(event.payload)?;
         Ok::<Value, lambda_runtime::Error>(guard.handle(input, now()).await?)
     }))
     .await
