@@ -42,7 +42,9 @@ where
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
         SdkError::ServiceError(_) | SdkError::ResponseError(_) => retryable(
             code.as_deref(),
-            error.raw_response().map(|response| response.status().as_u16()),
+            error
+                .raw_response()
+                .map(|response| response.status().as_u16()),
         ),
         _ => false,
     };
@@ -245,7 +247,12 @@ mod tests {
         assert!(retryable(Some("LimitExceededException"), Some(429)));
         assert!(retryable(None, Some(503)));
         assert!(retryable(Some("InternalServerException"), None));
-        for code in ["AccessDeniedException", "ValidationException", "ConflictException", "GoneException"] {
+        for code in [
+            "AccessDeniedException",
+            "ValidationException",
+            "ConflictException",
+            "GoneException",
+        ] {
             assert!(!retryable(Some(code), Some(400)), "{code}");
         }
         assert!(!retryable(None, Some(410)));
