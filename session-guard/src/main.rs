@@ -2,6 +2,7 @@
 //! runtime), or `session-guard revoke --sub SUBJECT` from an operator's
 //! shell with AWS credentials.
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -38,10 +39,7 @@ async fn main() {
     let outcome = match arguments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => lambda().await,
         ["revoke", "--sub", sub] => revoke(sub).await,
-        ["--help" | "-h" | "help"] => {
-            println!("{HELP}");
-            Ok(())
-        }
+        ["--help" | "-h" | "help"] => print(HELP),
         _ => Err(format!("unexpected arguments {arguments:?}\n\n{HELP}")),
     };
     if let Err(error) = outcome {
@@ -64,8 +62,13 @@ async fn revoke(sub: &str) -> Result<(), String> {
         )
         .await
         .map_err(|error| error.to_string())?;
-    println!("{report}");
-    Ok(())
+    print(&report.to_string())
+}
+
+/// Writes a line to stdout; a closed pipe (`| head`) is an error, not a
+/// panic.
+fn print(text: &str) -> Result<(), String> {
+    writeln!(std::io::stdout(), "{text}").map_err(|error| format!("stdout: {error}"))
 }
 
 async fn lambda() -> Result<(), String> {
