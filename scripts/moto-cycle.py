@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
 # The AWS services the example touches, each pointed at moto.
-SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "sts"]
+SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "scheduler", "sts"]
+GUARD = "ws-jwt-demo-session-guard"
 
 
 def free_port():
@@ -123,6 +124,9 @@ class Cycle:
             "authorized_audiences": ["chat-api"],
             "access_logs": True,
             "api_gateway_cloudwatch_role": True,
+            # On from the first apply: moto implements no UpdateStage.
+            "session_guard": True,
+            "session_guard_package_path": str(package),
         }
         self.env = dict(
             os.environ,
@@ -235,12 +239,6 @@ class Cycle:
             role.startswith(f"arn:aws:iam::{ACCOUNT}:role/ws-jwt-demo-authorizer-") and len(role) > 60,
             "the role's name is unique (prefix and suffix)",
         )
-        stage = gateway.get_stages(ApiId=api_id)["Items"][0]
-        check(
-            stage["AccessLogSettings"]["DestinationArn"]
-            == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/apigateway/ws-jwt-demo/access",
-            "access logs go to their log group",
-        )
         account = self.client("apigateway").get_account()
         check(
             account.get("cloudwatchRoleArn", "").startswith(f"arn:aws:iam::{ACCOUNT}:role/ws-jwt-demo-apigw-logs-"),
@@ -257,6 +255,79 @@ class Cycle:
         )
         return authorizer["AuthorizerId"]
 
+    def read_back_guard(self):
+        """The session guard submodule, as moto holds it."""
+        gateway = self.client("apigatewayv2")
+        api_id = gateway.get_apis()["Items"][0]["ApiId"]
+        lambda_client = self.client("lambda")
+        function = lambda_client.get_function_configuration(FunctionName=GUARD)
+        function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{GUARD}"
+        check(function["FunctionArn"] == function_arn, "the guard Lambda exists")
+        environment = function["Environment"]["Variables"]
+        check(
+            {key: value for key, value in environment.items() if key != "SESSION_GUARD_SCHEDULER_ROLE_ARN"}
+            == {
+                "SESSION_GUARD_SCHEDULE_GROUP": GUARD,
+                "SESSION_GUARD_MANAGEMENT_ENDPOINT": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/prod",
+                "SESSION_GUARD_FUNCTION_ARN": function_arn,
+            },
+            "the guard's environment: its group, this stage's management endpoint, itself",
+        )
+        scheduler_role = environment["SESSION_GUARD_SCHEDULER_ROLE_ARN"]
+        check(
+            self.client("scheduler").get_schedule_group(Name=GUARD)["Name"] == GUARD,
+            "the guard's schedule group exists",
+        )
+        log_group = f"/aws/apigateway/{api_id}/prod/access"
+        stage = gateway.get_stages(ApiId=api_id)["Items"][0]
+        check(
+            stage["AccessLogSettings"]["DestinationArn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_group}",
+            "the stage logs to the guard's log group (access_logs too)",
+        )
+        check(
+            json.loads(stage["AccessLogSettings"]["Format"])["exp"] == "$context.authorizer.exp",
+            "the stage's format carries the authorizer's exp",
+        )
+        filters = self.client("logs").describe_subscription_filters(logGroupName=log_group)["subscriptionFilters"]
+        check(
+            [f["destinationArn"] for f in filters] == [function_arn],
+            "the access log group feeds the guard",
+        )
+        policy = json.loads(lambda_client.get_policy(FunctionName=GUARD)["Policy"])
+        check(
+            [s["Principal"] for s in policy["Statement"]] == [{"Service": "logs.amazonaws.com"}],
+            "only CloudWatch Logs may invoke the guard (Scheduler through its role)",
+        )
+        iam = self.client("iam")
+        guard_role = function["Role"].rsplit("/", 1)[1]
+        statements = {
+            s["Sid"]: s
+            for s in iam.get_role_policy(RoleName=guard_role, PolicyName="session-guard")["PolicyDocument"]["Statement"]
+        }
+        check(
+            statements["ManageThisStage"]["Resource"]
+            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/prod/*/@connections/*",
+            "the guard manages this stage's connections only",
+        )
+        check(
+            statements["OwnSchedules"]["Resource"] == f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{GUARD}/*",
+            "the guard's schedules are its own group's only",
+        )
+        check(statements["PassSchedulerRole"]["Resource"] == scheduler_role, "the guard passes the scheduler role only")
+        scheduler_statements = iam.get_role_policy(RoleName=scheduler_role.rsplit("/", 1)[1], PolicyName="invoke-guard")[
+            "PolicyDocument"
+        ]["Statement"]
+        check(
+            [(s["Action"], s["Resource"]) for s in scheduler_statements] == [("lambda:InvokeFunction", function_arn)],
+            "Scheduler's role invokes the guard only",
+        )
+        outputs = self.outputs()
+        check(
+            outputs["revoke_command"].endswith(" session-guard revoke --sub SUBJECT")
+            and f"SESSION_GUARD_SCHEDULE_GROUP={GUARD} " in outputs["revoke_command"],
+            "the output revoke_command",
+        )
+
     def run(self):
         self.work.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
@@ -267,6 +338,7 @@ class Cycle:
             self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
             self.terraform("apply", "-auto-approve", "-input=false")
             first = self.read_back("query")
+            self.read_back_guard()
 
             self.write_variables(token_source="header")
             plan = self.terraform("plan", "-input=false")
@@ -276,6 +348,7 @@ class Cycle:
             )
             self.terraform("apply", "-auto-approve", "-input=false")
             second = self.read_back("header")
+            self.read_back_guard()
             check(second == first, "the authorizer kept its id")
 
             self.terraform("plan", "-input=false", f"-out={self.work / 'after.tfplan'}")
@@ -300,6 +373,12 @@ class Cycle:
             )
 
             self.terraform("destroy", "-auto-approve", "-input=false")
+            groups = [group["Name"] for group in self.client("scheduler").list_schedule_groups()["ScheduleGroups"]]
+            check(GUARD not in groups, "destroy removes the guard's schedule group")
+            check(
+                all(f["FunctionName"] != GUARD for f in self.client("lambda").list_functions()["Functions"]),
+                "destroy removes the guard",
+            )
             check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
             check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
             roles = [role["RoleName"] for role in self.client("iam").list_roles()["Roles"]]

@@ -64,16 +64,13 @@ check_dir() {
 
 step "fmt -check -recursive" terraform fmt -check -recursive -diff terraform/
 step "module: init, validate, test" check_dir terraform module
+step "session-guard submodule: init, validate, test" check_dir terraform/modules/session-guard session-guard
 step "example: init, validate, test" check_dir terraform/examples/websocket-api example
 
 # A real apply, update, plan and destroy of the example against moto's AWS
 # API emulator on 127.0.0.1 (installed pinned from PyPI into target/tools/).
 moto_venv="target/tools/moto"
-moto_version="5.2.5"
-if ! "$moto_venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null; then
-  echo "--- installing moto[server]==$moto_version from PyPI into $moto_venv"
-  python3 -m venv "$moto_venv" && "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
-fi
+bash scripts/install-moto.sh
 unset TF_DATA_DIR
 step "example: apply, update, plan, destroy against moto" \
   "$moto_venv/bin/python" scripts/moto-cycle.py "$moto_venv/bin/python" "$plugin_dir" "$work/moto"

@@ -335,3 +335,103 @@ async fn a_token_in_a_cookie_only_from_an_allowed_origin() {
         "the query string is not a source here"
     );
 }
+
+/// The Management API (`/{stage}/@connections/{id}`) and the access log,
+/// which the session guard's tests run against.
+#[tokio::test]
+async fn the_management_api_and_the_access_log() {
+    let log = std::env::temp_dir().join(format!("access-log-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let gateway = LocalGateway::start(&["--access-log", log.to_str().unwrap()], &[]).await;
+    let token = gateway.token("sub=mallory&expires_in=600").await;
+    let url = format!("{}?authorization={token}", gateway.websocket_url);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    socket.send(Message::text("whoami")).await.unwrap();
+    let Some(Ok(Message::Text(reply))) = socket.next().await else {
+        panic!("no whoami reply");
+    };
+    let reply: Value = serde_json::from_str(&reply).unwrap();
+    let id = reply["connectionId"].as_str().unwrap().to_owned();
+    // Connection ids are base64: `+`, `/` and `=` travel percent-encoded.
+    let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let endpoint = format!(
+        "{}/@connections/{encoded}",
+        gateway.websocket_url.replacen("ws://", "http://", 1)
+    );
+    let http = reqwest::Client::new();
+
+    let info = http.get(&endpoint).send().await.unwrap();
+    assert_eq!(info.status().as_u16(), 200);
+    let info: Value = serde_json::from_str(&info.text().await.unwrap()).unwrap();
+    assert_eq!(info["identity"]["sourceIp"], "127.0.0.1");
+    assert!(info["connectedAt"].as_str().unwrap().ends_with('Z'));
+
+    let posted = http
+        .post(&endpoint)
+        .body("from the backend")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status().as_u16(), 200);
+    assert_eq!(
+        socket.next().await.unwrap().unwrap(),
+        Message::text("from the backend")
+    );
+
+    let deleted = http.delete(&endpoint).send().await.unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let Some(Ok(Message::Close(Some(frame)))) = socket.next().await else {
+        panic!("DELETE should close the connection");
+    };
+    assert_eq!(u16::from(frame.code), 1000);
+
+    for request in [
+        http.get(&endpoint),
+        http.delete(&endpoint),
+        http.post(&endpoint),
+    ] {
+        let gone = request.send().await.unwrap();
+        assert_eq!(gone.status().as_u16(), 410);
+        assert_eq!(gone.headers()["x-amzn-ErrorType"], "GoneException");
+    }
+    let wrong_stage = http
+        .delete(endpoint.replacen("/local/", "/other/", 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_stage.status().as_u16(), 403);
+
+    // A refused connect is logged too, without authorizer values.
+    let refused = format!("{}?authorization=not-a-token", gateway.websocket_url);
+    assert!(tokio_tungstenite::connect_async(refused).await.is_err());
+    let lines: Vec<Value> = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.lines().count() >= 3 {
+                break text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("three access-log lines");
+    let _ = std::fs::remove_file(&log);
+    let field = |line: &Value, key: &str| line[key].as_str().unwrap().to_owned();
+    assert_eq!(field(&lines[0], "eventType"), "CONNECT");
+    assert_eq!(field(&lines[0], "status"), "200");
+    assert_eq!(field(&lines[0], "connectionId"), id);
+    assert_eq!(field(&lines[0], "sub"), "mallory");
+    assert_eq!(field(&lines[0], "principalId"), "mallory");
+    assert_eq!(field(&lines[0], "exp"), reply["context"]["exp"].to_string());
+    assert!(field(&lines[0], "requestTime").ends_with(" +0000"));
+    assert_eq!(field(&lines[1], "eventType"), "DISCONNECT");
+    assert_eq!(field(&lines[1], "connectionId"), id);
+    assert_eq!(field(&lines[1], "sub"), "mallory");
+    assert_eq!(field(&lines[2], "eventType"), "CONNECT");
+    assert_ne!(field(&lines[2], "status"), "200");
+    assert_eq!(field(&lines[2], "sub"), "-");
+    assert_eq!(field(&lines[2], "exp"), "-");
+}

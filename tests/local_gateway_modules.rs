@@ -12,5 +12,7 @@ mod gateway;
 mod http;
 #[path = "../examples/local-gateway/idp.rs"]
 mod idp;
+#[path = "../examples/local-gateway/management.rs"]
+mod management;
 #[path = "common/runtime_api.rs"]
 mod runtime_api;

@@ -14,11 +14,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 use tokio::process::Child;
+use tokio::sync::mpsc;
 use ws_jwt_authorizer::policy::ArnPattern;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent};
 
 use crate::event::{connect_event, ApiIdentity, ConnectionIds, UpgradeRequest};
 use crate::idp::{rand_id, unix_now};
+use crate::management::{self, AccessLog, Command, LogEvent, Registry};
 use crate::runtime_api::{Answer, RuntimeApi};
 
 /// Who decides: the library in this process, or the compiled Lambda binary
@@ -164,6 +166,18 @@ pub struct Gateway {
     pub browser_dir: PathBuf,
     /// What the browser page needs to know: the WebSocket and token URLs.
     pub browser_config: Value,
+    /// The open connections, for the `@connections` Management API.
+    pub connections: Registry,
+    /// The stage's access log, when one is configured.
+    pub access_log: Option<AccessLog>,
+}
+
+impl Gateway {
+    fn log(&self, event: &LogEvent<'_>) {
+        if let Some(access_log) = &self.access_log {
+            access_log.write(self, event);
+        }
+    }
 }
 
 impl Gateway {
@@ -173,6 +187,12 @@ impl Gateway {
             .route("/", get(browser_page))
             .route("/config.json", get(browser_config))
             .route("/{stage}", get(upgrade))
+            .route(
+                "/{stage}/@connections/{connection_id}",
+                get(management::get_connection)
+                    .post(management::post_to_connection)
+                    .delete(management::delete_connection),
+            )
             .with_state(self)
     }
 }
@@ -230,6 +250,11 @@ async fn upgrade(
     };
     let event = connect_event(&gateway.api, &request, &ids);
     let verdict = gateway.backend.decide(event).await;
+    let user_agent = request
+        .headers
+        .iter()
+        .find(|(name, _)| name == "user-agent")
+        .map_or("", |(_, value)| value.as_str());
     eprintln!(
         "$connect {} from {}: {} {:?}",
         ids.connection_id,
@@ -237,11 +262,32 @@ async fn upgrade(
         verdict.status().as_u16(),
         verdict
     );
+    let connect = |status: u16, principal_id, context| LogEvent {
+        event_type: "CONNECT",
+        route_key: "$connect",
+        status,
+        connection_id: &ids.connection_id,
+        request_id: &ids.request_id,
+        source_ip: &request.source_ip,
+        principal_id,
+        context,
+    };
+    if !matches!(verdict, Verdict::Allow { .. }) {
+        gateway.log(&connect(verdict.status().as_u16(), None, None));
+    }
     match verdict {
         Verdict::Allow {
             principal_id,
             context,
         } => {
+            // Registered before it is logged, so that the Management API
+            // knows it by the time the guard reads the line. API Gateway
+            // logs a successful `$connect` as 200.
+            let commands =
+                gateway
+                    .connections
+                    .open(&ids.connection_id, &request.source_ip, user_agent);
+            gateway.log(&connect(200, Some(&principal_id), Some(&context)));
             let expires_at = gateway
                 .disconnect_on_expiry
                 .then(|| context.get("exp").and_then(Value::as_u64))
@@ -254,9 +300,29 @@ async fn upgrade(
                 Some(subprotocol) => upgrade.protocols([subprotocol.to_owned()]),
                 None => upgrade,
             };
-            upgrade.on_upgrade(move |socket| {
-                default_route(socket, connection_id, principal_id, context, expires_at)
-            })
+            let failed = (gateway.clone(), connection_id.clone());
+            let source_ip = request.source_ip;
+            upgrade
+                .on_failed_upgrade(move |_| failed.0.connections.close(&failed.1))
+                .on_upgrade(move |socket| async move {
+                    let session = Session {
+                        gateway: &gateway,
+                        connection_id: &connection_id,
+                        expires_at,
+                    };
+                    default_route(socket, &session, &principal_id, &context, commands).await;
+                    gateway.connections.close(&connection_id);
+                    gateway.log(&LogEvent {
+                        event_type: "DISCONNECT",
+                        route_key: "$disconnect",
+                        status: 200,
+                        connection_id: &connection_id,
+                        request_id: &short_id(),
+                        source_ip: &source_ip,
+                        principal_id: Some(&principal_id),
+                        context: Some(&context),
+                    });
+                })
         }
         Verdict::Deny => {
             (StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response()
@@ -274,15 +340,24 @@ async fn upgrade(
     }
 }
 
+/// One open connection, as its route sees it.
+struct Session<'a> {
+    gateway: &'a Gateway,
+    connection_id: &'a str,
+    expires_at: Option<u64>,
+}
+
 /// The `$default` route: `whoami` answers with the authorizer's principal
-/// and context; any other message is echoed.
+/// and context; any other message is echoed. The Management API's commands
+/// (`POST`, `DELETE`) arrive on `commands`.
 async fn default_route(
     mut socket: WebSocket,
-    connection_id: String,
-    principal_id: String,
-    context: Map<String, Value>,
-    expires_at: Option<u64>,
+    session: &Session<'_>,
+    principal_id: &str,
+    context: &Map<String, Value>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
+    let (connection_id, expires_at) = (session.connection_id, session.expires_at);
     let expiry = async {
         match expires_at {
             Some(exp) => {
@@ -300,7 +375,23 @@ async fn default_route(
                 let _ = socket.send(Message::Close(Some(close))).await;
                 return;
             }
+            command = commands.recv() => {
+                let message = match command {
+                    Some(Command::Send(message)) => message,
+                    // DeleteConnection.
+                    Some(Command::Close) | None => Message::Close(Some(axum::extract::ws::CloseFrame {
+                        code: 1000,
+                        reason: "connection deleted".into(),
+                    })),
+                };
+                let closing = matches!(message, Message::Close(_));
+                if socket.send(message).await.is_err() || closing {
+                    return;
+                }
+                continue;
+            }
         };
+        session.gateway.connections.touch(connection_id);
         let reply = match message {
             Some(Ok(Message::Text(text))) if text.trim() == "whoami" => Message::Text(
                 json!({"principalId": principal_id, "context": context, "connectionId": connection_id})

@@ -15,6 +15,7 @@ mod gateway;
 #[allow(dead_code)]
 mod http;
 mod idp;
+mod management;
 #[path = "../../tests/common/runtime_api.rs"]
 #[allow(dead_code)]
 mod runtime_api;
@@ -49,7 +50,17 @@ Options (each also as an environment variable):
   --audience LIST        accepted audiences (JWT_AUTHORIZED_AUDIENCES, default ws-local-api)
   --authorized-apis LIST AUTHORIZED_APIS (default: this local API)
   --disconnect-on-expiry close connections when the token expires (API Gateway does not)
+  --access-log PATH      write the stage's access log there, one line a CONNECT and
+                         DISCONNECT, `-` for stdout (LOCAL_ACCESS_LOG)
+  --access-log-format F  its format, of $context.* variables (LOCAL_ACCESS_LOG_FORMAT,
+                         default the session guard's: terraform/modules/session-guard/access-log-format.json)
+The Management API is served at http://HOST:PORT/{stage}/@connections/{connectionId}.
 Other authorizer variables (JWT_*, JWKS_*, PRINCIPAL_ID_CLAIM) are passed through.";
+
+/// The format the Terraform module gives the stage when the session guard
+/// is on.
+const ACCESS_LOG_FORMAT: &str =
+    include_str!("../../terraform/modules/session-guard/access-log-format.json");
 
 /// Command line and environment, merged.
 struct Options {
@@ -63,6 +74,8 @@ struct Options {
     audience: String,
     authorized_apis: Option<String>,
     disconnect_on_expiry: bool,
+    access_log: Option<String>,
+    access_log_format: String,
 }
 
 impl Options {
@@ -110,6 +123,9 @@ impl Options {
                 .unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
             authorized_apis: get("authorized-apis", "AUTHORIZED_APIS"),
             disconnect_on_expiry,
+            access_log: get("access-log", "LOCAL_ACCESS_LOG"),
+            access_log_format: get("access-log-format", "LOCAL_ACCESS_LOG_FORMAT")
+                .unwrap_or_else(|| ACCESS_LOG_FORMAT.to_owned()),
         })
     }
 }
@@ -229,6 +245,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         disconnect_on_expiry: options.disconnect_on_expiry,
         browser_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("client-examples/browser"),
         browser_config: json!({ "websocketUrl": websocket_url, "tokenUrl": token_url }),
+        connections: management::Registry::default(),
+        access_log: match &options.access_log {
+            Some(path) => Some(
+                management::AccessLog::open(options.access_log_format.clone(), path)
+                    .map_err(|error| format!("--access-log {path}: {error}"))?,
+            ),
+            None => None,
+        },
     });
     let router = gateway
         .router()

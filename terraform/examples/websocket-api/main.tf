@@ -136,8 +136,48 @@ resource "aws_api_gateway_account" "this" {
   depends_on = [aws_iam_role_policy_attachment.api_gateway_cloudwatch]
 }
 
+# The session guard (README, "Ending sessions"): each connection ends at its
+# token's exp, and revoke_command ends a subject's connections. It reads the
+# stage's access log, so it needs the account's API Gateway CloudWatch role
+# too (api_gateway_cloudwatch_role, or one set already).
+module "session_guard" {
+  source = "../../modules/session-guard"
+  count  = var.session_guard ? 1 : 0
+
+  name              = "${var.name}-session-guard"
+  api_id            = aws_apigatewayv2_api.this.id
+  api_execution_arn = aws_apigatewayv2_api.this.execution_arn
+  stage_name        = var.stage_name
+  package_path      = var.session_guard_package_path
+  architecture      = var.architecture
+}
+
+locals {
+  # The guard's log group and format when it is on (it needs CONNECT and
+  # DISCONNECT lines with the authorizer's sub and exp), else the example's.
+  access_log = var.session_guard ? {
+    destination_arn = module.session_guard[0].access_log_destination_arn
+    format          = module.session_guard[0].access_log_format
+    } : var.access_logs ? {
+    destination_arn = aws_cloudwatch_log_group.access[0].arn
+    # Never log the query string: it carries the token.
+    format = jsonencode({
+      requestId         = "$context.requestId"
+      connectionId      = "$context.connectionId"
+      eventType         = "$context.eventType"
+      routeKey          = "$context.routeKey"
+      status            = "$context.status"
+      sourceIp          = "$context.identity.sourceIp"
+      principalId       = "$context.authorizer.principalId"
+      authorizerError   = "$context.authorizer.error"
+      authorizerLatency = "$context.authorizer.latency"
+      requestTime       = "$context.requestTimeEpoch"
+    })
+  } : null
+}
+
 resource "aws_cloudwatch_log_group" "access" {
-  count = var.access_logs ? 1 : 0
+  count = var.access_logs && !var.session_guard ? 1 : 0
 
   #checkov:skip=CKV_AWS_158:Access logs hold no secrets (no token is logged); set kms_key_id for your own key.
   #checkov:skip=CKV_AWS_338:Thirty days keeps the example cheap; raise it for production.
@@ -153,22 +193,10 @@ resource "aws_apigatewayv2_stage" "this" {
   auto_deploy = true
 
   dynamic "access_log_settings" {
-    for_each = var.access_logs ? [1] : []
+    for_each = local.access_log == null ? [] : [local.access_log]
     content {
-      destination_arn = aws_cloudwatch_log_group.access[0].arn
-      # Never log the query string: it carries the token.
-      format = jsonencode({
-        requestId         = "$context.requestId"
-        connectionId      = "$context.connectionId"
-        eventType         = "$context.eventType"
-        routeKey          = "$context.routeKey"
-        status            = "$context.status"
-        sourceIp          = "$context.identity.sourceIp"
-        principalId       = "$context.authorizer.principalId"
-        authorizerError   = "$context.authorizer.error"
-        authorizerLatency = "$context.authorizer.latency"
-        requestTime       = "$context.requestTimeEpoch"
-      })
+      destination_arn = access_log_settings.value.destination_arn
+      format          = access_log_settings.value.format
     }
   }
 

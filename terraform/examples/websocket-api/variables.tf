@@ -68,3 +68,15 @@ variable "api_gateway_cloudwatch_role" {
   type        = bool
   default     = false
 }
+
+variable "session_guard" {
+  description = "End each connection at its token's exp, and a subject's connections on demand (README, \"Ending sessions\"): the session guard Lambda, its schedule group and the stage's access log. Like access_logs it needs the account's API Gateway CloudWatch role: set api_gateway_cloudwatch_role, or have it set already."
+  type        = bool
+  default     = false
+}
+
+variable "session_guard_package_path" {
+  description = "The session guard's deployment zip; null for target/lambda/session-guard/bootstrap.zip."
+  type        = string
+  default     = null
+}

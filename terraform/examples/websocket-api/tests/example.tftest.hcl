@@ -139,3 +139,30 @@ run "the_tfvars_example_accepts_access_tokens_only" {
     error_message = "the example's tfvars must use the cognito preset, which refuses ID tokens"
   }
 }
+
+run "session_guard_reads_the_stage_access_log" {
+  command = apply
+
+  variables {
+    session_guard               = true
+    session_guard_package_path  = "../../tests/fixtures/bootstrap.zip"
+    api_gateway_cloudwatch_role = true
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_stage.this.access_log_settings[0].destination_arn == module.session_guard[0].access_log_destination_arn && length(aws_cloudwatch_log_group.access) == 0
+    error_message = "with the guard on, the stage logs to the guard's subscribed log group"
+  }
+  assert {
+    condition     = jsondecode(aws_apigatewayv2_stage.this.access_log_settings[0].format).exp == "$context.authorizer.exp" && jsondecode(aws_apigatewayv2_stage.this.access_log_settings[0].format).connectionId == "$context.connectionId"
+    error_message = "the stage's format carries the connection id and the authorizer's exp"
+  }
+  assert {
+    condition     = !strcontains(aws_apigatewayv2_stage.this.access_log_settings[0].format, "querystring")
+    error_message = "access logs must not include the query string (it carries the token)"
+  }
+  assert {
+    condition     = endswith(output.revoke_command, "session-guard revoke --sub SUBJECT") && strcontains(output.revoke_command, "SESSION_GUARD_SCHEDULE_GROUP=ws-jwt-demo-session-guard")
+    error_message = "the example outputs the revoke command"
+  }
+}

@@ -1,0 +1,261 @@
+//! The thin shell: [`Schedules`] and [`Connections`] over the AWS SDK.
+
+use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_scheduler::types::{
+    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
+};
+
+use crate::guard::schedule_input;
+use crate::plan::Schedule;
+use crate::ports::{CallError, Connections, Created, Ended, Schedules};
+use crate::settings::{ScheduleTarget, Settings};
+
+/// Error codes worth another try: throttling and the services' own
+/// transient failures. `LimitExceededException` is the Management API's 429.
+const RETRYABLE: [&str; 5] = [
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "InternalServerException",
+    "ServiceUnavailableException",
+];
+
+/// Whether a service's answer is worth another try: a retryable code, or
+/// any 5xx.
+fn retryable(code: Option<&str>, status: Option<u16>) -> bool {
+    code.is_some_and(|code| RETRYABLE.contains(&code))
+        || status.is_some_and(|status| (500..600).contains(&status))
+}
+
+/// Sorts an SDK failure: service errors by their code, transport failures
+/// (timeouts, connection errors) as retryable. Returns the code too.
+fn classify<E>(error: &SdkError<E>) -> (Option<String>, CallError)
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = error.code().map(str::to_owned);
+    let message = match &code {
+        Some(code) => format!("{code}: {}", error.message().unwrap_or_default()),
+        None => DisplayErrorContext(error).to_string(),
+    };
+    let retryable = match error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => retryable(
+            code.as_deref(),
+            error
+                .raw_response()
+                .map(|response| response.status().as_u16()),
+        ),
+        _ => false,
+    };
+    let call_error = if retryable {
+        CallError::Retryable(message)
+    } else {
+        CallError::Failed(message)
+    };
+    (code, call_error)
+}
+
+/// EventBridge Scheduler, in one schedule group.
+pub struct AwsSchedules {
+    /// The SDK client.
+    pub client: aws_sdk_scheduler::Client,
+    /// The guard's own group (its role can touch no other).
+    pub group: String,
+    /// Needed to create schedules; a revoke from the command line has none.
+    pub target: Option<ScheduleTarget>,
+}
+
+impl Schedules for AwsSchedules {
+    async fn create(&self, schedule: &Schedule) -> Result<Created, CallError> {
+        let target = self
+            .target
+            .as_ref()
+            .ok_or_else(|| CallError::Failed("no schedule target configured".into()))?;
+        let input = schedule_input(&schedule.target)
+            .map_err(|error| CallError::Failed(error.to_string()))?;
+        let built = (
+            FlexibleTimeWindow::builder()
+                .mode(FlexibleTimeWindowMode::Off)
+                .build(),
+            Target::builder()
+                .arn(&target.function_arn)
+                .role_arn(&target.role_arn)
+                .input(input)
+                // Past an hour the connection has reached API Gateway's own
+                // two-hour limit or been closed anyway.
+                .retry_policy(
+                    RetryPolicy::builder()
+                        .maximum_retry_attempts(10)
+                        .maximum_event_age_in_seconds(3600)
+                        .build(),
+                )
+                .build(),
+        );
+        let (Ok(window), Ok(target)) = built else {
+            return Err(CallError::Failed("schedule request incomplete".into()));
+        };
+        let sent = self
+            .client
+            .create_schedule()
+            .name(&schedule.name)
+            .group_name(&self.group)
+            .schedule_expression(&schedule.expression)
+            .schedule_expression_timezone("UTC")
+            .flexible_time_window(window)
+            .action_after_completion(ActionAfterCompletion::Delete)
+            .target(target)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(Created::New),
+            Err(error) => match classify(&error) {
+                (Some(code), _) if code == "ConflictException" => Ok(Created::AlreadyExists),
+                (_, error) => Err(error),
+            },
+        }
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), CallError> {
+        let sent = self
+            .client
+            .delete_schedule()
+            .name(name)
+            .group_name(&self.group)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(error) => match classify(&error) {
+                (Some(code), _) if code == "ResourceNotFoundException" => Ok(()),
+                (_, error) => Err(error),
+            },
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, CallError> {
+        let mut names = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .client
+                .list_schedules()
+                .group_name(&self.group)
+                .name_prefix(prefix)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|error| classify(&error).1)?;
+            names.extend(
+                page.schedules()
+                    .iter()
+                    .filter_map(|summary| summary.name().map(str::to_owned)),
+            );
+            next_token = page.next_token().map(str::to_owned);
+            if next_token.is_none() {
+                return Ok(names);
+            }
+        }
+    }
+
+    async fn target_input(&self, name: &str) -> Result<Option<String>, CallError> {
+        let sent = self
+            .client
+            .get_schedule()
+            .name(name)
+            .group_name(&self.group)
+            .send()
+            .await;
+        match sent {
+            Ok(schedule) => Ok(schedule
+                .target()
+                .and_then(|target| target.input())
+                .map(str::to_owned)),
+            Err(error) => match classify(&error) {
+                (Some(code), _) if code == "ResourceNotFoundException" => Ok(None),
+                (_, error) => Err(error),
+            },
+        }
+    }
+}
+
+/// The Management API at the stage's `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
+pub struct AwsConnections {
+    /// The SDK client, its endpoint set to the stage's.
+    pub client: aws_sdk_apigatewaymanagement::Client,
+}
+
+impl AwsConnections {
+    /// A client for the stage's management endpoint.
+    pub fn new(config: &aws_config::SdkConfig, endpoint: &str) -> Self {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(config)
+            .endpoint_url(endpoint)
+            .build();
+        AwsConnections {
+            client: aws_sdk_apigatewaymanagement::Client::from_conf(config),
+        }
+    }
+}
+
+impl Connections for AwsConnections {
+    async fn end(&self, connection_id: &str) -> Result<Ended, CallError> {
+        let sent = self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(Ended::Closed),
+            Err(error) => match classify(&error) {
+                (Some(code), _) if code == "GoneException" => Ok(Ended::AlreadyGone),
+                (_, error) => Err(error),
+            },
+        }
+    }
+}
+
+/// The guard over the AWS SDK, from the default credential chain (and its
+/// `AWS_ENDPOINT_URL_SCHEDULER`, which the tests point at moto).
+pub async fn guard(settings: &Settings) -> crate::Guard<AwsSchedules, AwsConnections> {
+    guard_with(&aws_config::load_from_env().await, settings)
+}
+
+/// The guard over the AWS SDK with `config`.
+pub fn guard_with(
+    config: &aws_config::SdkConfig,
+    settings: &Settings,
+) -> crate::Guard<AwsSchedules, AwsConnections> {
+    crate::Guard {
+        schedules: AwsSchedules {
+            client: aws_sdk_scheduler::Client::new(config),
+            group: settings.group.clone(),
+            target: settings.target.clone(),
+        },
+        connections: AwsConnections::new(config, &settings.management_endpoint),
+        backoff: crate::retry::Backoff::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_and_5xx_are_retried_the_rest_is_not() {
+        assert!(retryable(Some("ThrottlingException"), Some(400)));
+        assert!(retryable(Some("LimitExceededException"), Some(429)));
+        assert!(retryable(None, Some(503)));
+        assert!(retryable(Some("InternalServerException"), None));
+        for code in [
+            "AccessDeniedException",
+            "ValidationException",
+            "ConflictException",
+            "GoneException",
+        ] {
+            assert!(!retryable(Some(code), Some(400)), "{code}");
+        }
+        assert!(!retryable(None, Some(410)));
+        assert!(!retryable(None, None));
+    }
+}

@@ -1,0 +1,97 @@
+//! The session guard's binary: the Lambda (no arguments, under the Lambda
+//! runtime), or `session-guard revoke --sub SUBJECT` from an operator's
+//! shell with AWS credentials.
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+use session_guard::aws;
+use session_guard::settings::Settings;
+use session_guard::{parse_input, Input};
+
+const HELP: &str = "\
+session-guard: ends API Gateway WebSocket connections at their token's exp, and on demand
+
+  session-guard                      run as the Lambda (under the Lambda runtime)
+  session-guard revoke --sub ALICE   end every guarded connection of subject ALICE now,
+                                     and print what was ended (JSON)
+
+Environment: SESSION_GUARD_SCHEDULE_GROUP, SESSION_GUARD_MANAGEMENT_ENDPOINT
+(https://{api}.execute-api.{region}.amazonaws.com/{stage}); the Lambda also needs
+SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN. Credentials and
+region come from the usual AWS chain. Terraform's output revoke_command has them set.";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+fn settings() -> Result<Settings, String> {
+    Settings::from_lookup(|name| std::env::var(name).ok())
+}
+
+#[tokio::main]
+async fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match arguments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => lambda().await,
+        ["revoke", "--sub", sub] => revoke(sub).await,
+        ["--help" | "-h" | "help"] => print(HELP),
+        _ => Err(format!("unexpected arguments {arguments:?}\n\n{HELP}")),
+    };
+    if let Err(error) = outcome {
+        eprintln!("session-guard: {error}");
+        std::process::exit(2);
+    }
+}
+
+async fn revoke(sub: &str) -> Result<(), String> {
+    if sub.is_empty() {
+        return Err("--sub needs a subject".into());
+    }
+    let guard = aws::guard(&settings()?).await;
+    let report = guard
+        .handle(
+            Input::Revoke {
+                sub: sub.to_owned(),
+            },
+            now(),
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    print(&report.to_string())
+}
+
+/// Writes a line to stdout; a closed pipe (`| head`) is an error, not a
+/// panic.
+fn print(text: &str) -> Result<(), String> {
+    writeln!(std::io::stdout(), "{text}").map_err(|error| format!("stdout: {error}"))
+}
+
+async fn lambda() -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SESSION_GUARD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .without_time()
+        .init();
+    let settings = settings()?;
+    if settings.target.is_none() {
+        return Err(
+            "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN are not set".into(),
+        );
+    }
+    let guard = &aws::guard(&settings).await;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        let input = parse_input(event.payload)?;
+        Ok::<Value, lambda_runtime::Error>(guard.handle(input, now()).await?)
+    }))
+    .await
+    .map_err(|error| error.to_string())
+}

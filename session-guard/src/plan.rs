@@ -1,0 +1,204 @@
+//! What to do for one access-log event, decided without I/O.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access_log::{AccessEvent, EventType};
+use crate::naming::{schedule_name, NameError};
+
+/// What a schedule hands the guard when it fires; the guard stores it as
+/// the schedule's target input, and revoke reads it back to check the
+/// subject before ending anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disconnect {
+    /// The connection to end.
+    pub connection_id: String,
+    /// Whose it is.
+    pub sub: String,
+}
+
+/// A one-time schedule that ends a connection at its token's `exp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// See [`crate::naming`].
+    pub name: String,
+    /// When it fires, seconds since the epoch.
+    pub at: u64,
+    /// The same as a Scheduler `at(…)` expression, UTC.
+    pub expression: String,
+    /// What it hands the guard.
+    pub target: Disconnect,
+}
+
+/// Why an event leads to nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// A CONNECT without a usable `exp` (a token without one, an access-log
+    /// format without `$context.authorizer.exp`, or one past the year 9999):
+    /// nothing to schedule.
+    NoExp,
+    /// No `sub` nor `principalId`: the schedule could not be named.
+    NoSubject,
+    /// A connection id that cannot be put in a schedule name.
+    BadConnectionId,
+    /// A message or other event.
+    NotConnectOrDisconnect,
+}
+
+/// The decision for one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Create the schedule.
+    Schedule(Schedule),
+    /// The token had already expired when the log line was read (clock
+    /// skew, or a delivery later than the token's life): end it now.
+    DisconnectNow(Disconnect),
+    /// The connection closed: its schedule is no longer needed.
+    Unschedule(String),
+    /// Nothing to do, and why.
+    Skip(Skip),
+}
+
+/// Decides what `event` needs at `now` (seconds since the epoch).
+pub fn plan(event: &AccessEvent, now: u64) -> Step {
+    if event.event_type == EventType::Other {
+        return Step::Skip(Skip::NotConnectOrDisconnect);
+    }
+    let Some(subject) = &event.subject else {
+        return Step::Skip(Skip::NoSubject);
+    };
+    let name = match schedule_name(subject, &event.connection_id) {
+        Ok(name) => name,
+        Err(NameError::Character(_) | NameError::TooLong(_)) => {
+            return Step::Skip(Skip::BadConnectionId)
+        }
+    };
+    if event.event_type == EventType::Disconnect {
+        return Step::Unschedule(name);
+    }
+    let Some(exp) = event.exp else {
+        return Step::Skip(Skip::NoExp);
+    };
+    let target = Disconnect {
+        connection_id: event.connection_id.clone(),
+        sub: subject.clone(),
+    };
+    if exp <= now {
+        return Step::DisconnectNow(target);
+    }
+    match at_expression(exp) {
+        Some(expression) => Step::Schedule(Schedule {
+            name,
+            at: exp,
+            expression,
+            target,
+        }),
+        None => Step::Skip(Skip::NoExp),
+    }
+}
+
+/// The Scheduler expression for a one-time schedule at `at` (UTC, with
+/// `ScheduleExpressionTimezone` UTC); `None` past the year 9999.
+pub fn at_expression(at: u64) -> Option<String> {
+    let seconds = i64::try_from(at).ok()?;
+    let time = aws_sdk_scheduler::primitives::DateTime::from_secs(seconds)
+        .fmt(aws_sdk_scheduler::primitives::DateTimeFormat::DateTime)
+        .ok()?;
+    let time = time.strip_suffix('Z')?;
+    (time.len() == 19).then(|| format!("at({time})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_764_475_200; // 2025-11-30T04:00:00Z
+
+    fn event(event_type: EventType, subject: Option<&str>, exp: Option<u64>) -> AccessEvent {
+        AccessEvent {
+            event_type,
+            connection_id: "Dzl8bdcnDoECJZQ=".into(),
+            subject: subject.map(str::to_owned),
+            exp,
+        }
+    }
+
+    fn target() -> Disconnect {
+        Disconnect {
+            connection_id: "Dzl8bdcnDoECJZQ=".into(),
+            sub: "alice".into(),
+        }
+    }
+
+    #[test]
+    fn a_connect_is_scheduled_at_exp() {
+        assert_eq!(
+            plan(
+                &event(EventType::Connect, Some("alice"), Some(NOW + 300)),
+                NOW
+            ),
+            Step::Schedule(Schedule {
+                name: "2bd806c97f0e00af-Dzl8bdcnDoECJZQ.".into(),
+                at: NOW + 300,
+                expression: "at(2025-11-30T04:05:00)".into(),
+                target: target(),
+            })
+        );
+    }
+
+    #[test]
+    fn a_token_already_expired_is_ended_at_once() {
+        for exp in [NOW, NOW - 1, 0] {
+            assert_eq!(
+                plan(&event(EventType::Connect, Some("alice"), Some(exp)), NOW),
+                Step::DisconnectNow(target())
+            );
+        }
+    }
+
+    #[test]
+    fn a_disconnect_removes_the_schedule_of_the_same_name() {
+        assert_eq!(
+            plan(&event(EventType::Disconnect, Some("alice"), None), NOW),
+            Step::Unschedule("2bd806c97f0e00af-Dzl8bdcnDoECJZQ.".into())
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_scheduled_is_skipped_with_its_reason() {
+        assert_eq!(
+            plan(&event(EventType::Connect, Some("alice"), None), NOW),
+            Step::Skip(Skip::NoExp)
+        );
+        assert_eq!(
+            plan(
+                &event(EventType::Connect, Some("alice"), Some(u64::MAX)),
+                NOW
+            ),
+            Step::Skip(Skip::NoExp)
+        );
+        assert_eq!(
+            plan(&event(EventType::Connect, None, Some(NOW + 1)), NOW),
+            Step::Skip(Skip::NoSubject)
+        );
+        assert_eq!(
+            plan(&event(EventType::Other, Some("alice"), Some(NOW + 1)), NOW),
+            Step::Skip(Skip::NotConnectOrDisconnect)
+        );
+        let mut odd = event(EventType::Connect, Some("alice"), Some(NOW + 1));
+        odd.connection_id = "not an id".into();
+        assert_eq!(plan(&odd, NOW), Step::Skip(Skip::BadConnectionId));
+    }
+
+    #[test]
+    fn at_expressions_are_utc_calendar_times() {
+        let at = |seconds| at_expression(seconds).unwrap();
+        assert_eq!(at(NOW), "at(2025-11-30T04:00:00)");
+        assert_eq!(at(0), "at(1970-01-01T00:00:00)");
+        assert_eq!(at(951_782_399), "at(2000-02-28T23:59:59)");
+        assert_eq!(at(951_868_800), "at(2000-03-01T00:00:00)");
+        assert_eq!(at(4_107_542_400), "at(2100-03-01T00:00:00)");
+        assert_eq!(at_expression(u64::MAX), None);
+        assert_eq!(at_expression(253_402_300_800), None); // year 10000
+    }
+}

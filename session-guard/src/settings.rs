@@ -1,0 +1,103 @@
+//! The guard's settings, from its environment (Terraform sets them on the
+//! Lambda and prints them in the revoke command).
+
+/// What the schedules target: the guard itself, invoked by Scheduler with
+/// its own role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleTarget {
+    /// The guard Lambda's ARN.
+    pub function_arn: String,
+    /// The role Scheduler assumes to invoke it.
+    pub role_arn: String,
+}
+
+/// Where the guard finds its services, from its environment (Terraform
+/// sets these on the Lambda and prints them in the revoke command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `SESSION_GUARD_SCHEDULE_GROUP`.
+    pub group: String,
+    /// `SESSION_GUARD_MANAGEMENT_ENDPOINT`.
+    pub management_endpoint: String,
+    /// `SESSION_GUARD_FUNCTION_ARN` and `SESSION_GUARD_SCHEDULER_ROLE_ARN`.
+    pub target: Option<ScheduleTarget>,
+}
+
+impl Settings {
+    /// Reads the settings through `lookup` (the environment in the binary).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let required = |name: &str| {
+            lookup(name)
+                .filter(|value| !value.is_empty())
+                .ok_or_else(|| format!("{name} is not set"))
+        };
+        let target =
+            match (
+                lookup("SESSION_GUARD_FUNCTION_ARN"),
+                lookup("SESSION_GUARD_SCHEDULER_ROLE_ARN"),
+            ) {
+                (Some(function_arn), Some(role_arn)) => Some(ScheduleTarget {
+                    function_arn,
+                    role_arn,
+                }),
+                (None, None) => None,
+                _ => return Err(
+                    "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN go together"
+                        .into(),
+                ),
+            };
+        Ok(Settings {
+            group: required("SESSION_GUARD_SCHEDULE_GROUP")?,
+            management_endpoint: required("SESSION_GUARD_MANAGEMENT_ENDPOINT")?,
+            target,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn settings_need_the_group_and_endpoint_and_both_or_neither_target_variables() {
+        let base = [
+            ("SESSION_GUARD_SCHEDULE_GROUP", "g"),
+            (
+                "SESSION_GUARD_MANAGEMENT_ENDPOINT",
+                "https://a.execute-api.eu-west-1.amazonaws.com/prod",
+            ),
+        ];
+        assert_eq!(
+            Settings::from_lookup(env(&base)),
+            Ok(Settings {
+                group: "g".into(),
+                management_endpoint: "https://a.execute-api.eu-west-1.amazonaws.com/prod".into(),
+                target: None,
+            })
+        );
+        let mut with_target = base.to_vec();
+        with_target.push(("SESSION_GUARD_FUNCTION_ARN", "arn:f"));
+        assert!(Settings::from_lookup(env(&with_target)).is_err());
+        with_target.push(("SESSION_GUARD_SCHEDULER_ROLE_ARN", "arn:r"));
+        assert_eq!(
+            Settings::from_lookup(env(&with_target)).unwrap().target,
+            Some(ScheduleTarget {
+                function_arn: "arn:f".into(),
+                role_arn: "arn:r".into()
+            })
+        );
+        assert_eq!(
+            Settings::from_lookup(env(&base[..1])),
+            Err("SESSION_GUARD_MANAGEMENT_ENDPOINT is not set".into())
+        );
+    }
+}

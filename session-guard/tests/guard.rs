@@ -1,0 +1,415 @@
+//! The guard's jobs against fake services: every failure mode of the issue,
+//! with exact outcomes and no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use session_guard::guard::schedule_input;
+use session_guard::naming::schedule_name;
+use session_guard::plan::Schedule;
+use session_guard::ports::{CallError, Connections, Created, Ended, Schedules};
+use session_guard::retry::Backoff;
+use session_guard::{Guard, GuardError, Input};
+
+const NOW: u64 = 1_764_475_200;
+
+/// Scheduler and the Management API in memory, with scripted throttling.
+#[derive(Default)]
+struct Fake {
+    /// Schedule name → target input.
+    schedules: Mutex<BTreeMap<String, (u64, String)>>,
+    /// Open connections.
+    open: Mutex<BTreeSet<String>>,
+    /// Connections ended, in order.
+    ended: Mutex<Vec<String>>,
+    /// How many more calls of each kind answer ThrottlingException.
+    throttle_creates: Mutex<u32>,
+    /// Every call fails for good (permissions, say).
+    broken: bool,
+}
+
+impl Fake {
+    fn with_open(ids: &[&str]) -> Self {
+        let fake = Fake::default();
+        fake.open
+            .lock()
+            .unwrap()
+            .extend(ids.iter().map(|id| (*id).to_owned()));
+        fake
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.schedules.lock().unwrap().keys().cloned().collect()
+    }
+
+    fn guard(&self) -> Guard<&Fake, &Fake> {
+        Guard {
+            schedules: self,
+            connections: self,
+            backoff: Backoff {
+                attempts: 3,
+                first: Duration::from_millis(10),
+                max: Duration::from_millis(40),
+            },
+        }
+    }
+}
+
+impl Schedules for &Fake {
+    async fn create(&self, schedule: &Schedule) -> Result<Created, CallError> {
+        if self.broken {
+            return Err(CallError::Failed("AccessDeniedException".into()));
+        }
+        {
+            let mut throttle = self.throttle_creates.lock().unwrap();
+            if *throttle > 0 {
+                *throttle -= 1;
+                return Err(CallError::Retryable("ThrottlingException".into()));
+            }
+        }
+        let input = schedule_input(&schedule.target).unwrap();
+        let mut schedules = self.schedules.lock().unwrap();
+        if schedules.contains_key(&schedule.name) {
+            return Ok(Created::AlreadyExists);
+        }
+        schedules.insert(schedule.name.clone(), (schedule.at, input));
+        Ok(Created::New)
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), CallError> {
+        self.schedules.lock().unwrap().remove(name);
+        Ok(())
+    }
+
+    async fn list(&self, _prefix: &str) -> Result<Vec<String>, CallError> {
+        // Like moto's, this listing ignores the prefix: the guard must
+        // filter by itself.
+        Ok(self.names())
+    }
+
+    async fn target_input(&self, name: &str) -> Result<Option<String>, CallError> {
+        Ok(self
+            .schedules
+            .lock()
+            .unwrap()
+            .get(name)
+            .map(|(_, input)| input.clone()))
+    }
+}
+
+impl Connections for &Fake {
+    async fn end(&self, connection_id: &str) -> Result<Ended, CallError> {
+        if self.broken {
+            return Err(CallError::Failed("AccessDeniedException".into()));
+        }
+        self.ended.lock().unwrap().push(connection_id.to_owned());
+        if self.open.lock().unwrap().remove(connection_id) {
+            Ok(Ended::Closed)
+        } else {
+            Ok(Ended::AlreadyGone)
+        }
+    }
+}
+
+fn delivery(lines: &[String]) -> Input {
+    let events: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": NOW * 1000, "message": line}))
+        .collect();
+    let envelope = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
+        "logGroup": "/aws/apigateway/ws", "logStream": "s", "subscriptionFilters": ["guard"],
+        "logEvents": events});
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(envelope.to_string().as_bytes()).unwrap();
+    Input::Awslogs {
+        data: base64::engine::general_purpose::STANDARD.encode(encoder.finish().unwrap()),
+    }
+}
+
+fn connect(id: &str, sub: &str, exp: &str) -> String {
+    json!({"requestTime": "30/Nov/2025:04:00:00 +0000", "eventType": "CONNECT",
+           "routeKey": "$connect", "status": "200", "connectionId": id,
+           "principalId": sub, "sub": sub, "exp": exp})
+    .to_string()
+}
+
+fn disconnect(id: &str, sub: &str) -> String {
+    json!({"eventType": "DISCONNECT", "routeKey": "$disconnect", "connectionId": id,
+           "principalId": sub, "sub": sub, "exp": "-"})
+    .to_string()
+}
+
+fn report(pairs: Value) -> Value {
+    let mut report = json!({"lines": 0, "scheduled": 0, "alreadyScheduled": 0,
+        "disconnectedNow": 0, "unscheduled": 0, "malformed": 0, "withoutExp": 0,
+        "withoutSubject": 0, "badConnectionId": 0, "other": 0, "failed": 0});
+    for (key, value) in pairs.as_object().unwrap() {
+        report[key] = value.clone();
+    }
+    report
+}
+
+#[tokio::test]
+async fn a_connect_is_scheduled_at_exp_and_its_disconnect_unschedules() {
+    let fake = Fake::default();
+    let exp = (NOW + 600).to_string();
+    let out = fake
+        .guard()
+        .handle(delivery(&[connect("AAA=", "alice", &exp)]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "scheduled": 1})));
+    let name = schedule_name("alice", "AAA=").unwrap();
+    assert_eq!(
+        fake.schedules.lock().unwrap().get(&name),
+        Some(&(
+            NOW + 600,
+            r#"{"disconnect":{"connectionId":"AAA=","sub":"alice"}}"#.to_owned()
+        ))
+    );
+    let out = fake
+        .guard()
+        .handle(delivery(&[disconnect("AAA=", "alice")]), NOW + 5)
+        .await
+        .unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "unscheduled": 1})));
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn malformed_lines_are_skipped_counted_and_the_rest_goes_on() {
+    let fake = Fake::default();
+    let exp = (NOW + 600).to_string();
+    let lines = [
+        "not json".to_owned(),
+        connect("AAA=", "alice", &exp),
+        r#"{"eventType":"CONNECT"}"#.to_owned(),
+        connect("BBB=", "bob", "tomorrow"),
+        connect("CCC=", "carol", &exp),
+    ];
+    let out = fake.guard().handle(delivery(&lines), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 5, "scheduled": 2, "malformed": 3}))
+    );
+    assert_eq!(fake.names().len(), 2);
+}
+
+#[tokio::test]
+async fn a_connect_without_exp_or_subject_is_counted_not_scheduled() {
+    let fake = Fake::default();
+    let lines = [
+        connect("AAA=", "alice", "-"),
+        connect("BBB=", "-", &(NOW + 60).to_string()),
+        json!({"eventType": "MESSAGE", "connectionId": "AAA="}).to_string(),
+    ];
+    let out = fake.guard().handle(delivery(&lines), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 3, "withoutExp": 1, "withoutSubject": 1, "other": 1}))
+    );
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_delivery_twice_schedules_once() {
+    let fake = Fake::default();
+    let batch = || delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]);
+    let first = fake.guard().handle(batch(), NOW).await.unwrap();
+    let second = fake.guard().handle(batch(), NOW).await.unwrap();
+    assert_eq!(first, report(json!({"lines": 1, "scheduled": 1})));
+    assert_eq!(second, report(json!({"lines": 1, "alreadyScheduled": 1})));
+    assert_eq!(fake.names(), [schedule_name("alice", "AAA=").unwrap()]);
+}
+
+#[tokio::test]
+async fn a_token_expired_when_read_is_ended_at_once() {
+    // Clock skew, or a delivery slower than the token's life.
+    let fake = Fake::with_open(&["AAA="]);
+    let out = fake
+        .guard()
+        .handle(
+            delivery(&[connect("AAA=", "alice", &(NOW - 2).to_string())]),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "disconnectedNow": 1})));
+    assert_eq!(*fake.ended.lock().unwrap(), ["AAA="]);
+    assert!(fake.open.lock().unwrap().is_empty());
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_is_retried_with_backoff() {
+    let fake = Fake::default();
+    *fake.throttle_creates.lock().unwrap() = 2;
+    let started = tokio::time::Instant::now();
+    let out = fake
+        .guard()
+        .handle(
+            delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "scheduled": 1})));
+    assert_eq!(started.elapsed(), Duration::from_millis(10 + 20));
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
+    let fake = Fake::default();
+    *fake.throttle_creates.lock().unwrap() = 3;
+    let batch = || {
+        delivery(&[
+            connect("AAA=", "alice", &(NOW + 60).to_string()),
+            connect("BBB=", "bob", &(NOW + 60).to_string()),
+        ])
+    };
+    let Err(GuardError::Incomplete(partial)) = fake.guard().handle(batch(), NOW).await else {
+        panic!("the batch should fail");
+    };
+    assert_eq!(
+        partial,
+        report(json!({"lines": 2, "scheduled": 1, "failed": 1}))
+    );
+    // The subscription delivers the batch again: the rest is scheduled, and
+    // what was done is not done twice.
+    let out = fake.guard().handle(batch(), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 2, "scheduled": 1, "alreadyScheduled": 1}))
+    );
+    assert_eq!(fake.names().len(), 2);
+}
+
+#[tokio::test]
+async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
+    let fake = Fake {
+        broken: true,
+        ..Fake::default()
+    };
+    let out = fake
+        .guard()
+        .handle(
+            delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]),
+            NOW,
+        )
+        .await;
+    assert!(matches!(out, Err(GuardError::Incomplete(_))));
+    let out = fake
+        .guard()
+        .handle(
+            Input::Disconnect(session_guard::plan::Disconnect {
+                connection_id: "AAA=".into(),
+                sub: "alice".into(),
+            }),
+            NOW,
+        )
+        .await;
+    assert!(matches!(out, Err(GuardError::Call(CallError::Failed(_)))));
+}
+
+#[tokio::test]
+async fn an_unreadable_delivery_fails_whole() {
+    let out = Fake::default()
+        .guard()
+        .handle(Input::Awslogs { data: "%%".into() }, NOW)
+        .await;
+    assert!(matches!(out, Err(GuardError::Batch(_))));
+}
+
+#[tokio::test]
+async fn a_schedule_firing_ends_the_connection_and_410_is_done() {
+    let fake = Fake::with_open(&["AAA="]);
+    let fire = || {
+        Input::Disconnect(session_guard::plan::Disconnect {
+            connection_id: "AAA=".into(),
+            sub: "alice".into(),
+        })
+    };
+    let first = fake.guard().handle(fire(), NOW).await.unwrap();
+    assert_eq!(first, json!({"connectionId": "AAA=", "outcome": "closed"}));
+    // Fired again (Scheduler retries), or after the client left: 410, done.
+    let again = fake.guard().handle(fire(), NOW).await.unwrap();
+    assert_eq!(
+        again,
+        json!({"connectionId": "AAA=", "outcome": "alreadyGone"})
+    );
+}
+
+#[tokio::test]
+async fn revoke_ends_exactly_that_subjects_connections() {
+    let fake = Fake::with_open(&["A1==", "A2==", "B1==", "A3=="]);
+    let exp = (NOW + 600).to_string();
+    let lines = [
+        connect("A1==", "alice", &exp),
+        connect("B1==", "bob", &exp),
+        connect("A2==", "alice", &exp),
+        connect("A3==", "alice", &exp),
+        // "alice " is another subject, with another hash.
+        connect("X1==", "alice ", &exp),
+    ];
+    fake.guard().handle(delivery(&lines), NOW).await.unwrap();
+    // A3 left before the revoke (its DISCONNECT not yet delivered).
+    fake.open.lock().unwrap().remove("A3==");
+    // A schedule whose name carries alice's prefix but whose input is
+    // bob's (a hash collision, or a forged name): left alone.
+    let forged = schedule_name("alice", "Z9==").unwrap();
+    fake.schedules.lock().unwrap().insert(
+        forged.clone(),
+        (
+            NOW + 600,
+            r#"{"disconnect":{"connectionId":"B1==","sub":"bob"}}"#.into(),
+        ),
+    );
+    let out = fake
+        .guard()
+        .handle(
+            Input::Revoke {
+                sub: "alice".into(),
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        json!({"sub": "alice", "ended": ["A1==", "A2=="], "alreadyGone": ["A3=="],
+               "leftAlone": 1, "failed": 0})
+    );
+    assert_eq!(
+        *fake.open.lock().unwrap(),
+        BTreeSet::from(["B1==".to_owned()])
+    );
+    let mut left = fake.names();
+    left.sort();
+    let mut expected = vec![
+        schedule_name("bob", "B1==").unwrap(),
+        schedule_name("alice ", "X1==").unwrap(),
+        forged,
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
+    // Nothing left to end.
+    let again = fake
+        .guard()
+        .handle(
+            Input::Revoke {
+                sub: "alice".into(),
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        json!({"sub": "alice", "ended": [], "alreadyGone": [], "leftAlone": 1, "failed": 0})
+    );
+}

@@ -1,0 +1,192 @@
+# The session guard: ends each WebSocket connection at its token's exp, and
+# all of a subject's connections on demand (README, "Ending sessions").
+#
+#   stage access log ──subscription──▶ guard ──CreateSchedule at exp──▶ Scheduler
+#   Scheduler at exp ──invoke {"disconnect"}──▶ guard ──DeleteConnection──▶ @connections
+#
+# The access log group is created here; the caller's stage writes to it in
+# the format of the output access_log_format (a stage belongs to its API's
+# configuration, so the module does not own it).
+
+locals {
+  # arn:{partition}:execute-api:{region}:{account}:{api_id}
+  arn          = split(":", var.api_execution_arn)
+  partition    = local.arn[1]
+  region       = local.arn[3]
+  account      = local.arn[4]
+  package_path = coalesce(var.package_path, "${path.module}/../../../target/lambda/session-guard/bootstrap.zip")
+
+  # Known before the function exists: its environment names it, and the
+  # scheduler role's policy too, without a cycle.
+  function_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${var.name}"
+  management_endpoint = coalesce(var.management_endpoint, "https://${var.api_id}.execute-api.${local.region}.amazonaws.com/${var.stage_name}")
+
+  # The one format the guard reads (access-log-format.json beside this file,
+  # which the local gateway writes in the tests too).
+  access_log_format = trimspace(file("${path.module}/access-log-format.json"))
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_158:Access logs hold no secrets (no token, no query string); set your own KMS key on the group if policy requires.
+  #checkov:skip=CKV_AWS_338:Retention is log_retention_days; the guard needs minutes of it.
+  name              = "/aws/apigateway/${var.api_id}/${var.stage_name}/access"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "guard" {
+  #checkov:skip=CKV_AWS_158:The guard logs counts and connection ids, never a token.
+  #checkov:skip=CKV_AWS_338:Retention is log_retention_days.
+  name              = "/aws/lambda/${var.name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_scheduler_schedule_group" "this" {
+  name = var.name
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+# Scheduler's role: invoke the guard, nothing else.
+resource "aws_iam_role" "scheduler" {
+  name_prefix        = "${substr(var.name, 0, 28)}-scheduler-"
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "scheduler" {
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.function_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name   = "invoke-guard"
+  role   = aws_iam_role.scheduler.id
+  policy = data.aws_iam_policy_document.scheduler.json
+}
+
+# The guard's role: its own log group, schedules of its own group only,
+# passing the scheduler role to Scheduler only, and the Management API of
+# this API's stage only.
+resource "aws_iam_role" "guard" {
+  name_prefix        = "${substr(var.name, 0, 32)}-guard-"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "guard" {
+  statement {
+    sid       = "OwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.guard.arn}:*"]
+  }
+  statement {
+    sid       = "OwnSchedules"
+    actions   = ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"]
+    resources = ["arn:${local.partition}:scheduler:${local.region}:${local.account}:schedule/${aws_scheduler_schedule_group.this.name}/*"]
+  }
+  statement {
+    # ListSchedules has no resource-level permission.
+    sid       = "ListSchedules"
+    actions   = ["scheduler:ListSchedules"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "PassSchedulerRole"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.scheduler.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["scheduler.amazonaws.com"]
+    }
+  }
+  statement {
+    sid       = "ManageThisStage"
+    actions   = ["execute-api:ManageConnections"]
+    resources = ["${var.api_execution_arn}/${var.stage_name}/*/@connections/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "guard" {
+  name   = "session-guard"
+  role   = aws_iam_role.guard.id
+  policy = data.aws_iam_policy_document.guard.json
+}
+
+resource "aws_lambda_function" "guard" {
+  #checkov:skip=CKV_AWS_116:Failed deliveries are redelivered by CloudWatch Logs and failed schedules retried by Scheduler; a dead-letter queue would add nothing to act on.
+  #checkov:skip=CKV_AWS_117:It calls only AWS APIs; put it in a VPC (with endpoints) if your policy requires.
+  #checkov:skip=CKV_AWS_115:A ceiling would throttle the guard during a reconnect storm; Scheduler and the subscription retry anyway.
+  #checkov:skip=CKV_AWS_173:The environment holds names and ARNs, no secret.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile; the package hash is pinned instead.
+  #checkov:skip=CKV_AWS_50:The guard's log lines carry the request id.
+  function_name    = var.name
+  description      = "Ends WebSocket connections of ${var.api_id}/${var.stage_name} at their token's exp, and on revoke"
+  role             = aws_iam_role.guard.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.architecture]
+  memory_size      = 128
+  timeout          = 60
+  filename         = local.package_path
+  source_code_hash = filebase64sha256(local.package_path)
+  tags             = var.tags
+
+  environment {
+    variables = {
+      SESSION_GUARD_SCHEDULE_GROUP      = aws_scheduler_schedule_group.this.name
+      SESSION_GUARD_MANAGEMENT_ENDPOINT = local.management_endpoint
+      SESSION_GUARD_FUNCTION_ARN        = local.function_arn
+      SESSION_GUARD_SCHEDULER_ROLE_ARN  = aws_iam_role.scheduler.arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.guard, aws_cloudwatch_log_group.guard]
+}
+
+resource "aws_lambda_permission" "logs" {
+  statement_id   = "access-log-subscription"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.guard.function_name
+  principal      = "logs.amazonaws.com"
+  source_arn     = "${aws_cloudwatch_log_group.access.arn}:*"
+  source_account = local.account
+}
+
+# Only CONNECT and DISCONNECT lines reach the guard: messages cost nothing.
+resource "aws_cloudwatch_log_subscription_filter" "access" {
+  name            = "${var.name}-connects"
+  log_group_name  = aws_cloudwatch_log_group.access.name
+  filter_pattern  = "{ ($.eventType = \"CONNECT\") || ($.eventType = \"DISCONNECT\") }"
+  destination_arn = aws_lambda_function.guard.arn
+
+  depends_on = [aws_lambda_permission.logs]
+}

@@ -1,0 +1,29 @@
+output "access_log_destination_arn" {
+  description = "The stage's access_log_settings.destination_arn."
+  value       = aws_cloudwatch_log_group.access.arn
+}
+
+output "access_log_format" {
+  description = "The stage's access_log_settings.format: the guard reads eventType, connectionId, status, sub (or principalId) and exp."
+  value       = local.access_log_format
+}
+
+output "function_name" {
+  description = "The guard Lambda (its logs are in /aws/lambda/<name>)."
+  value       = aws_lambda_function.guard.function_name
+}
+
+output "schedule_group" {
+  description = "The schedule group holding one schedule per guarded connection."
+  value       = aws_scheduler_schedule_group.this.name
+}
+
+output "revoke_command" {
+  description = "Ends every guarded connection of a subject now, from a shell with AWS credentials and the session-guard binary (replace SUBJECT)."
+  value       = "AWS_REGION=${local.region} SESSION_GUARD_SCHEDULE_GROUP=${aws_scheduler_schedule_group.this.name} SESSION_GUARD_MANAGEMENT_ENDPOINT=${local.management_endpoint} session-guard revoke --sub SUBJECT"
+}
+
+output "revoke_invoke_command" {
+  description = "The same through the deployed guard, with the AWS CLI (replace SUBJECT)."
+  value       = "aws lambda invoke --region ${local.region} --function-name ${aws_lambda_function.guard.function_name} --cli-binary-format raw-in-base64-out --payload '{\"revoke\":{\"sub\":\"SUBJECT\"}}' /dev/stdout"
+}

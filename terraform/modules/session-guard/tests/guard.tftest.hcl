@@ -1,0 +1,93 @@
+# Offline tests of the session guard submodule with a mocked AWS provider:
+# what it creates and how narrowly its roles are scoped.
+
+mock_provider "aws" {
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/abcdef1234/prod/access"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/ws-session-guard-scheduler-20260101000000000000000001"
+      id  = "ws-session-guard-scheduler-20260101000000000000000001"
+    }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn = "arn:aws:lambda:eu-west-1:123456789012:function:ws-session-guard"
+    }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+variables {
+  api_id            = "abcdef1234"
+  api_execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234"
+  stage_name        = "prod"
+  package_path      = "../../tests/fixtures/bootstrap.zip"
+}
+
+run "guard_schedules_subscription_and_scoped_rights" {
+  command = apply
+
+  assert {
+    condition     = aws_scheduler_schedule_group.this.name == "ws-session-guard" && aws_lambda_function.guard.function_name == "ws-session-guard"
+    error_message = "the guard and its schedule group are named after var.name"
+  }
+  assert {
+    condition = aws_lambda_function.guard.environment[0].variables == tomap({
+      SESSION_GUARD_SCHEDULE_GROUP      = "ws-session-guard"
+      SESSION_GUARD_MANAGEMENT_ENDPOINT = "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod"
+      SESSION_GUARD_FUNCTION_ARN        = "arn:aws:lambda:eu-west-1:123456789012:function:ws-session-guard"
+      SESSION_GUARD_SCHEDULER_ROLE_ARN  = "arn:aws:iam::123456789012:role/ws-session-guard-scheduler-20260101000000000000000001"
+    })
+    error_message = "the guard's environment names its group, the stage's management endpoint, itself and the scheduler role"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "ManageThisStage"]) == toset(["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/@connections/*"])
+    error_message = "ManageConnections is scoped to this API's stage"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "OwnSchedules"]) == toset(["arn:aws:scheduler:eu-west-1:123456789012:schedule/ws-session-guard/*"])
+    error_message = "schedule rights are scoped to the guard's own group"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "PassSchedulerRole"]) == toset([aws_iam_role.scheduler.arn])
+    error_message = "the guard may pass the scheduler role only"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.scheduler.statement[0].resources) == "arn:aws:lambda:eu-west-1:123456789012:function:ws-session-guard"
+    error_message = "Scheduler may invoke the guard only"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_subscription_filter.access.log_group_name == aws_cloudwatch_log_group.access.name && aws_cloudwatch_log_subscription_filter.access.destination_arn == aws_lambda_function.guard.arn
+    error_message = "the access log group feeds the guard"
+  }
+  assert {
+    condition     = aws_lambda_permission.logs.principal == "logs.amazonaws.com" && aws_lambda_permission.logs.source_arn == "${aws_cloudwatch_log_group.access.arn}:*"
+    error_message = "CloudWatch Logs may invoke the guard for this log group only"
+  }
+  assert {
+    condition     = jsondecode(output.access_log_format).exp == "$context.authorizer.exp" && jsondecode(output.access_log_format).sub == "$context.authorizer.sub" && jsondecode(output.access_log_format).eventType == "$context.eventType"
+    error_message = "the stage's format carries what the guard reads"
+  }
+  assert {
+    condition     = output.revoke_command == "AWS_REGION=eu-west-1 SESSION_GUARD_SCHEDULE_GROUP=ws-session-guard SESSION_GUARD_MANAGEMENT_ENDPOINT=https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod session-guard revoke --sub SUBJECT"
+    error_message = "the revoke command has the guard's settings"
+  }
+}
+
+run "a_malformed_execution_arn_is_refused" {
+  command = plan
+
+  variables {
+    api_execution_arn = "abcdef1234"
+  }
+
+  expect_failures = [var.api_execution_arn]
+}

@@ -1,0 +1,65 @@
+variable "name" {
+  description = "Name of the guard Lambda, prefix of its roles, and name of its schedule group."
+  type        = string
+  default     = "ws-session-guard"
+
+  validation {
+    condition     = can(regex("^[0-9A-Za-z_-]{1,50}$", var.name))
+    error_message = "name: 1 to 50 letters, digits, - or _ (it names the function and the schedule group)."
+  }
+}
+
+variable "api_id" {
+  description = "Id of the WebSocket API whose connections are guarded."
+  type        = string
+}
+
+variable "api_execution_arn" {
+  description = "Execution ARN of the API (aws_apigatewayv2_api.*.execution_arn): the Management API rights are scoped to it and the stage, and its region and account are the guard's."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:execute-api:[a-z0-9-]+:[0-9]{12}:[0-9a-z]+$", var.api_execution_arn))
+    error_message = "api_execution_arn: arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID."
+  }
+}
+
+variable "stage_name" {
+  description = "The guarded stage. Give this stage the outputs access_log_destination_arn and access_log_format as its access_log_settings."
+  type        = string
+}
+
+variable "management_endpoint" {
+  description = "The Management API endpoint; null for https://{api_id}.execute-api.{region}.amazonaws.com/{stage_name}."
+  type        = string
+  default     = null
+}
+
+variable "package_path" {
+  description = "The guard's deployment zip; null for target/lambda/session-guard/bootstrap.zip (cargo lambda build --release -p session-guard --output-format zip)."
+  type        = string
+  default     = null
+}
+
+variable "architecture" {
+  description = "arm64 or x86_64; must match the package."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture: arm64 or x86_64."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the access log group and of the guard's own log group."
+  type        = number
+  default     = 30
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes them."
+  type        = map(string)
+  default     = {}
+}
