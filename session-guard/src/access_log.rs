@@ -101,10 +101,33 @@ pub struct AccessEvent {
 pub enum LineError {
     /// Not a JSON object.
     NotJson,
+    /// A member the guard reads is written twice: a value broke out of its
+    /// quotes (see [`Line`]).
+    RepeatedMember,
     /// No `connectionId`.
     NoConnectionId,
     /// An `exp` that is not a number of seconds.
     BadExp,
+}
+
+/// The members of a line the guard reads.
+///
+/// API Gateway does not promise to escape `$context.authorizer.*` values
+/// in the access log, and those come from the token (the principal claim,
+/// `sub`). A value such as `x","connectionId":"VICTIM` would otherwise
+/// write a second `connectionId`, and a JSON reader keeping the last one
+/// would schedule someone else's connection. A value can only change what
+/// the guard reads by repeating one of these members, and serde refuses a
+/// struct member written twice: such a line is refused, never read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Line {
+    event_type: Option<Value>,
+    status: Option<Value>,
+    connection_id: Option<Value>,
+    principal_id: Option<Value>,
+    sub: Option<Value>,
+    exp: Option<Value>,
 }
 
 /// API Gateway writes `-` for a variable without a value.
@@ -112,36 +135,58 @@ fn present(value: Option<&Value>) -> Option<&Value> {
     value.filter(|value| !matches!(value, Value::Null) && value.as_str() != Some("-"))
 }
 
-fn text(object: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
-    present(object.get(key))
+fn text(value: Option<&Value>) -> Option<String> {
+    present(value)
         .and_then(Value::as_str)
         .filter(|value| !value.is_empty())
         .map(str::to_owned)
 }
 
+/// Later than any real token lifetime (9999-12-31), as the authorizer's bound.
+const MAX_EXP: f64 = 253_402_300_799.0;
+
+/// `exp` as whole seconds: a number or its text, fractions dropped (the
+/// authorizer accepts `exp: 1700000060.5` and passes it on as written).
+fn seconds(value: &Value) -> Result<u64, LineError> {
+    let number = match value {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match number {
+        Some(number) if number.is_finite() && (0.0..=MAX_EXP).contains(&number) => {
+            Ok(number.floor() as u64)
+        }
+        _ => Err(LineError::BadExp),
+    }
+}
+
 /// Reads one access-log line. `exp` may be written quoted (the format
 /// quotes every variable) or as a number.
 pub fn parse_line(line: &str) -> Result<AccessEvent, LineError> {
-    let Ok(Value::Object(object)) = serde_json::from_str::<Value>(line.trim()) else {
+    let line = line.trim();
+    // serde_json would also read a struct from an array.
+    if !line.starts_with('{') {
         return Err(LineError::NotJson);
-    };
+    }
+    let line: Line = serde_json::from_str(line).map_err(|error| match error.classify() {
+        // Every value fits `Option<Value>` and other members are ignored:
+        // the only data error left is a member written twice.
+        serde_json::error::Category::Data => LineError::RepeatedMember,
+        _ => LineError::NotJson,
+    })?;
     // A refused `$connect` (401, 403, 500) is logged as a CONNECT too; no
     // connection was opened.
-    let refused = text(&object, "status").is_some_and(|status| !status.starts_with('2'));
-    let event_type = match text(&object, "eventType").as_deref() {
+    let refused = text(line.status.as_ref()).is_some_and(|status| !status.starts_with('2'));
+    let event_type = match text(line.event_type.as_ref()).as_deref() {
         Some("CONNECT") if refused => EventType::Other,
         Some("CONNECT") => EventType::Connect,
         Some("DISCONNECT") => EventType::Disconnect,
         _ => EventType::Other,
     };
-    let connection_id = text(&object, "connectionId").ok_or(LineError::NoConnectionId)?;
-    let exp = match present(object.get("exp")) {
-        None => None,
-        Some(Value::Number(number)) => Some(number.as_u64().ok_or(LineError::BadExp)?),
-        Some(Value::String(digits)) => Some(digits.parse().map_err(|_| LineError::BadExp)?),
-        Some(_) => return Err(LineError::BadExp),
-    };
-    let subject = text(&object, "sub").or_else(|| text(&object, "principalId"));
+    let connection_id = text(line.connection_id.as_ref()).ok_or(LineError::NoConnectionId)?;
+    let exp = present(line.exp.as_ref()).map(seconds).transpose()?;
+    let subject = text(line.sub.as_ref()).or_else(|| text(line.principal_id.as_ref()));
     Ok(AccessEvent {
         event_type,
         connection_id,
@@ -241,13 +286,77 @@ mod tests {
             parse_line(r#"{"eventType":"CONNECT","connectionId":"-"}"#),
             Err(LineError::NoConnectionId)
         );
-        for exp in [r#""soon""#, "-5", "1.5", "[1]", r#""""#] {
+        for exp in [
+            r#""soon""#,
+            "-5",
+            r#""-1""#,
+            "[1]",
+            r#""""#,
+            r#""inf""#,
+            r#""NaN""#,
+            "1e300",
+        ] {
             assert_eq!(
                 parse_line(&format!(
                     r#"{{"eventType":"CONNECT","connectionId":"c","exp":{exp}}}"#
                 )),
                 Err(LineError::BadExp),
                 "{exp}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fractional_or_exponent_exp_is_whole_seconds() {
+        for (exp, seconds) in [
+            ("1764478860.5", 1_764_478_860),
+            (r#""1764478860.0""#, 1_764_478_860),
+            (r#""1.76447886E9""#, 1_764_478_860),
+            (r#""1764478860""#, 1_764_478_860),
+        ] {
+            let line = format!(r#"{{"eventType":"CONNECT","connectionId":"c","exp":{exp}}}"#);
+            assert_eq!(
+                parse_line(&line).map(|event| event.exp),
+                Ok(Some(seconds)),
+                "{exp}"
+            );
+        }
+    }
+
+    /// The shipped format with these authorizer values written in verbatim,
+    /// as a logger that does not escape them would.
+    fn unescaped_line(event_type: &str, connection_id: &str, principal: &str, sub: &str) -> String {
+        FORMAT
+            .replace("$context.requestId", "r")
+            .replace("$context.requestTime", "t")
+            .replace("$context.eventType", event_type)
+            .replace("$context.routeKey", "$connect")
+            .replace("$context.status", "200")
+            .replace("$context.connectionId", connection_id)
+            .replace("$context.authorizer.principalId", principal)
+            .replace("$context.authorizer.sub", sub)
+            .replace("$context.authorizer.exp", "1764478860")
+    }
+
+    #[test]
+    fn a_value_that_breaks_out_of_its_quotes_cannot_name_another_connection() {
+        let honest = unescaped_line("CONNECT", "MALLORYid0000A=", "mallory", "mallory");
+        assert_eq!(
+            parse_line(&honest).map(|event| (event.connection_id, event.subject)),
+            Ok(("MALLORYid0000A=".to_owned(), Some("mallory".to_owned())))
+        );
+        for (principal, sub) in [
+            (r#"x","connectionId":"VICTIMid0000AA="#, "mallory"),
+            ("mallory", r#"m","eventType":"DISCONNECT"#),
+            ("mallory", r#"m","status":"403"#),
+            ("mallory", r#"m","exp":"9999999999"#),
+            (r#"x","sub":"alice"#, "-"),
+        ] {
+            let forged = unescaped_line("CONNECT", "MALLORYid0000A=", principal, sub);
+            assert_eq!(
+                parse_line(&forged),
+                Err(LineError::RepeatedMember),
+                "{forged}"
             );
         }
     }
