@@ -26,15 +26,13 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings through `lookup` (the environment in the binary).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let required = |name: &str| {
-            lookup(name)
-                .filter(|value| !value.is_empty())
-                .ok_or_else(|| format!("{name} is not set"))
-        };
+        // An empty value counts as unset, as Terraform writes empty strings.
+        let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let required = |name: &str| set(name).ok_or_else(|| format!("{name} is not set"));
         let target =
             match (
-                lookup("SESSION_GUARD_FUNCTION_ARN"),
-                lookup("SESSION_GUARD_SCHEDULER_ROLE_ARN"),
+                set("SESSION_GUARD_FUNCTION_ARN"),
+                set("SESSION_GUARD_SCHEDULER_ROLE_ARN"),
             ) {
                 (Some(function_arn), Some(role_arn)) => Some(ScheduleTarget {
                     function_arn,
@@ -99,5 +97,15 @@ mod tests {
             Settings::from_lookup(env(&base[..1])),
             Err("SESSION_GUARD_MANAGEMENT_ENDPOINT is not set".into())
         );
+        // Terraform writes empty strings for what is not set.
+        let mut empty_target = base.to_vec();
+        empty_target.push(("SESSION_GUARD_FUNCTION_ARN", ""));
+        empty_target.push(("SESSION_GUARD_SCHEDULER_ROLE_ARN", " "));
+        assert_eq!(
+            Settings::from_lookup(env(&empty_target)).unwrap().target,
+            None
+        );
+        empty_target[2] = ("SESSION_GUARD_FUNCTION_ARN", "arn:f");
+        assert!(Settings::from_lookup(env(&empty_target)).is_err());
     }
 }

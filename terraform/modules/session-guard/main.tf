@@ -74,7 +74,7 @@ data "aws_iam_policy_document" "scheduler_assume" {
 
 # Scheduler's role: invoke the guard, nothing else.
 resource "aws_iam_role" "scheduler" {
-  name_prefix        = "${substr(var.name, 0, 28)}-scheduler-"
+  name_prefix        = "${substr(var.name, 0, 27)}-scheduler-"
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
   tags               = var.tags
 }
@@ -96,7 +96,7 @@ resource "aws_iam_role_policy" "scheduler" {
 # passing the scheduler role to Scheduler only, and the Management API of
 # this API's stage only.
 resource "aws_iam_role" "guard" {
-  name_prefix        = "${substr(var.name, 0, 32)}-guard-"
+  name_prefix        = "${substr(var.name, 0, 31)}-guard-"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
   tags               = var.tags
 }
