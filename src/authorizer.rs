@@ -17,7 +17,6 @@ use crate::event::{ConnectEvent, MAX_TOKEN_BYTES};
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
 use crate::jws;
-use crate::keys::KeySet;
 use crate::metrics::{DecisionMetric, Metrics};
 use crate::policy::{fits_api_gateway, policy_response, AuthorizerResponse};
 use crate::token::{extract_token, TokenSource};
@@ -57,17 +56,13 @@ impl Authorizer {
     /// Builds the authorizer and its HTTP clients; no network use.
     pub fn new(config: Config) -> Result<Self, reqwest::Error> {
         let metrics = Metrics::new(config.metrics.then_some(config.function_name.as_str()));
-        // Validated with the configuration, which allows it with one issuer only.
-        let mut fallback = config
-            .jwks_fallback
-            .as_deref()
-            .and_then(|json| KeySet::parse(json.as_bytes(), config.algorithms).ok());
         let mut keys = Vec::with_capacity(config.issuers.len());
         for issuer in &config.issuers {
             keys.push(KeyStore::new(
                 config.key_store.fetcher(config.algorithms, issuer)?,
                 &config.key_store,
-                fallback.take(),
+                // The configuration allows a fallback with one issuer only.
+                config.jwks_fallback.clone(),
                 metrics.clone(),
             ));
         }

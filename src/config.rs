@@ -3,6 +3,8 @@
 //! The variable names are those of the authorizer this one replaces, so an
 //! existing deployment keeps working when only the code changes.
 
+use std::sync::Arc;
+
 use reqwest::Url;
 
 pub use crate::access::{
@@ -91,8 +93,8 @@ pub struct Config {
     pub jwks_json: Option<String>,
     /// `JWKS_FALLBACK_FILE`, the path.
     pub jwks_fallback_file: Option<String>,
-    /// The fallback key set's content, read at start.
-    pub jwks_fallback: Option<String>,
+    /// The fallback key set, read and parsed at start.
+    pub jwks_fallback: Option<Arc<KeySet>>,
     /// The trusted issuers, from all of the above; never empty.
     pub issuers: Vec<Issuer>,
     /// `JWT_PROVIDER`, as given.
@@ -187,6 +189,7 @@ impl Config {
             accepted_issuers.as_ref(),
             issuers_json.as_deref(),
             jwks_json.as_deref(),
+            algorithms,
         )?;
         for issuer in &issuers {
             if let (None, KeySource::Url(url)) = (&issuer.names, &issuer.keys) {
@@ -205,15 +208,6 @@ impl Config {
                     ));
                 }
             }
-            if let KeySource::Inline(json) = &issuer.keys {
-                let variable = if issuers_json.is_some() {
-                    JWT_ISSUERS
-                } else {
-                    JWKS_JSON
-                };
-                KeySet::parse(json.as_bytes(), algorithms)
-                    .map_err(|error| ConfigError::new(variable, error.to_string()))?;
-            }
         }
         let jwks_fallback = match &jwks_fallback_file {
             None => None,
@@ -230,10 +224,10 @@ impl Config {
                 let content = std::fs::read_to_string(path).map_err(|error| {
                     ConfigError::new(JWKS_FALLBACK_FILE, format!("{path}: {error}"))
                 })?;
-                KeySet::parse(content.as_bytes(), algorithms).map_err(|error| {
+                let set = KeySet::parse(content.as_bytes(), algorithms).map_err(|error| {
                     ConfigError::new(JWKS_FALLBACK_FILE, format!("{path}: {error}"))
                 })?;
-                Some(content)
+                Some(Arc::new(set))
             }
         };
         let key_store = KeyStoreOptions::read(&env)?;
@@ -388,6 +382,7 @@ fn trusted_issuers(
     accepted_issuers: Option<&Vec<String>>,
     issuers_json: Option<&str>,
     jwks_json: Option<&str>,
+    algorithms: AlgorithmSet,
 ) -> Result<Vec<Issuer>, ConfigError> {
     if let Some(json) = issuers_json {
         for (variable, set) in [
@@ -402,7 +397,7 @@ fn trusted_issuers(
                 ));
             }
         }
-        return parse_issuers(json, audiences)
+        return parse_issuers(json, audiences, algorithms)
             .map_err(|reason| ConfigError::new(JWT_ISSUERS, reason));
     }
     let keys = match (jwks_json, jwks_uri, accepted_issuers.map(Vec::as_slice)) {
@@ -412,7 +407,8 @@ fn trusted_issuers(
                 format!("replaces {JWT_ISSUER_JWKS_URI}: set one or the other"),
             ))
         }
-        (Some(json), None, _) => KeySource::Inline(json.to_owned()),
+        (Some(json), None, _) => KeySource::inline(json.as_bytes(), algorithms)
+            .map_err(|error| ConfigError::new(JWKS_JSON, error.to_string()))?,
         (None, Some(url), _) => KeySource::Url(url.clone()),
         (None, None, Some([issuer])) => KeySource::discovery(issuer)
             .map_err(|reason| ConfigError::new(JWT_ISSUER, format!("for OIDC discovery, {reason}")))?,
@@ -706,7 +702,9 @@ mod tests {
         let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
         let inline = config(&[MINIMAL[1], (JWKS_JSON, jwks)]).unwrap();
         assert_eq!(inline.issuers.len(), 1);
-        assert_eq!(inline.issuers[0].keys, KeySource::Inline(jwks.to_owned()));
+        assert!(
+            matches!(&inline.issuers[0].keys, KeySource::Inline(set) if set.get("k1").is_some())
+        );
         assert_eq!(inline.key_store.min_ttl, Duration::from_secs(60));
 
         let discovery =
@@ -720,7 +718,9 @@ mod tests {
         std::fs::write(&path, jwks).unwrap();
         let path_text = path.to_string_lossy().into_owned();
         let fallback = config(&[MINIMAL[0], MINIMAL[1], (JWKS_FALLBACK_FILE, &path_text)]).unwrap();
-        assert_eq!(fallback.jwks_fallback.as_deref(), Some(jwks));
+        assert!(fallback
+            .jwks_fallback
+            .is_some_and(|set| set.len() == 1 && set.get("k1").is_some()));
 
         let several = config(&[
             MINIMAL[1],

@@ -118,9 +118,9 @@ impl JwksFetcher {
     /// key set. The timeout covers both requests.
     pub async fn fetch(&self) -> Result<Fetched, FetchError> {
         let (url, issuer) = match &self.source {
-            KeySource::Inline(json) => {
+            KeySource::Inline(set) => {
                 return Ok(Fetched {
-                    set: KeySet::parse_answer(json.as_bytes(), self.algorithms)?,
+                    set: KeySet::clone(set),
                     max_age: None,
                 })
             }
@@ -356,6 +356,41 @@ mod tests {
                 expected.map(Duration::from_secs),
                 "{header}"
             );
+        }
+    }
+
+    /// `JWKS_JSON` (and each `jwks` of `JWT_ISSUERS`) is parsed when the
+    /// configuration is read; a refresh after the TTL hands out the same
+    /// verifiers instead of parsing the text again.
+    #[tokio::test]
+    async fn an_inline_key_set_is_parsed_once_and_shared_by_every_fetch() {
+        let jwks = br#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+        let keys = KeySource::inline(jwks, AlgorithmSet::all()).unwrap();
+        let KeySource::Inline(parsed) = &keys else {
+            panic!("not inline: {keys}")
+        };
+        let issuer = Issuer {
+            names: None,
+            keys: keys.clone(),
+            audiences: vec!["api".to_owned()],
+        };
+        let fetcher = JwksFetcher::new(
+            &issuer,
+            AlgorithmSet::all(),
+            Duration::from_secs(1),
+            1024,
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        for _ in 0..2 {
+            let fetched = fetcher.fetch().await.unwrap();
+            assert_eq!(fetched.max_age, None);
+            let (Some(served), Some(configured)) =
+                (fetched.set.shared_key("k1"), parsed.shared_key("k1"))
+            else {
+                panic!("k1 missing")
+            };
+            assert!(Arc::ptr_eq(served, configured));
         }
     }
 }

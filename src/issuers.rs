@@ -7,10 +7,14 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::algorithm::AlgorithmSet;
+use crate::keys::{KeySet, KeySetError};
 
 /// Comma list of accepted `iss` values.
 pub const JWT_ISSUER: &str = "JWT_ISSUER";
@@ -20,7 +24,7 @@ pub const JWT_ISSUERS: &str = "JWT_ISSUERS";
 pub const JWT_AUTHORIZED_AUDIENCES: &str = "JWT_AUTHORIZED_AUDIENCES";
 
 /// Where an issuer's key set comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum KeySource {
     /// A key set URL.
     Url(Url),
@@ -32,8 +36,9 @@ pub enum KeySource {
         /// Its discovery document.
         document: Url,
     },
-    /// A key set given in the configuration (air-gapped deployments, tests).
-    Inline(String),
+    /// A key set given in the configuration (air-gapped deployments, tests),
+    /// parsed once at start and shared by every refresh of the store.
+    Inline(Arc<KeySet>),
 }
 
 /// Shown with any user info and query values redacted: a key set URL may
@@ -142,10 +147,15 @@ impl KeySource {
             document: parse_https_url(&document)?,
         })
     }
+
+    /// A key set given in the configuration: it must hold a usable key.
+    pub fn inline(json: &[u8], algorithms: AlgorithmSet) -> Result<Self, KeySetError> {
+        KeySet::parse(json, algorithms).map(|set| KeySource::Inline(Arc::new(set)))
+    }
 }
 
 /// One trusted issuer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Issuer {
     /// The `iss` values accepted; `None` accepts any (no `JWT_ISSUER`).
     pub names: Option<Vec<String>>,
@@ -181,8 +191,13 @@ struct IssuerEntry {
 
 /// Parses `JWT_ISSUERS`: a JSON list of `{"issuer", "jwks_uri"?, "jwks"?,
 /// "audiences"?}`. Without `jwks_uri` or `jwks` the keys are discovered;
-/// without `audiences`, `default_audiences` apply.
-pub fn parse_issuers(json: &str, default_audiences: &[String]) -> Result<Vec<Issuer>, String> {
+/// without `audiences`, `default_audiences` apply. An inline `jwks` is parsed
+/// here, keeping the keys that can verify one of `algorithms`.
+pub fn parse_issuers(
+    json: &str,
+    default_audiences: &[String],
+    algorithms: AlgorithmSet,
+) -> Result<Vec<Issuer>, String> {
     let entries: Vec<IssuerEntry> = serde_json::from_str(json).map_err(|error| {
         format!(
             "is not a JSON list of {{\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}}: {}",
@@ -208,7 +223,8 @@ pub fn parse_issuers(json: &str, default_audiences: &[String]) -> Result<Vec<Iss
             (Some(uri), None) => {
                 KeySource::Url(parse_https_url(&uri).map_err(|error| format!("{name}: {error}"))?)
             }
-            (None, Some(jwks)) => KeySource::Inline(jwks.to_string()),
+            (None, Some(jwks)) => KeySource::inline(jwks.to_string().as_bytes(), algorithms)
+                .map_err(|error| format!("{name}: {error}"))?,
             (None, None) => {
                 KeySource::discovery(&name).map_err(|error| format!("{name}: {error}"))?
             }
@@ -270,27 +286,48 @@ mod tests {
         vec!["api".to_owned()]
     }
 
+    const EC_KEY: &str = r#"{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+
+    #[test]
+    fn an_inline_key_set_must_hold_a_key_the_algorithms_can_use() {
+        let json = r#"[{"issuer": "https://b.example.com", "jwks": {"keys": [EC_KEY]}}]"#
+            .replace("EC_KEY", EC_KEY);
+        let rsa_only: AlgorithmSet = [crate::algorithm::Algorithm::Rs256].into_iter().collect();
+        assert_eq!(
+            parse_issuers(&json, &defaults(), rsa_only).unwrap_err(),
+            "https://b.example.com: no usable key in the key set (1 skipped)"
+        );
+        let empty = r#"[{"issuer": "https://b.example.com", "jwks": {"keys": []}}]"#;
+        assert_eq!(
+            parse_issuers(empty, &defaults(), AlgorithmSet::all()).unwrap_err(),
+            "https://b.example.com: no usable key in the key set (0 skipped)"
+        );
+    }
+
     #[test]
     fn entries_with_a_uri_inline_keys_or_discovery() {
         let issuers = parse_issuers(
             r#"[
                 {"issuer": "https://a.example.com", "jwks_uri": "https://a.example.com/keys", "audiences": ["x", " "]},
-                {"issuer": "https://b.example.com/realms/r/", "jwks": {"keys": []}},
+                {"issuer": "https://b.example.com/realms/r/", "jwks": {"keys": [EC_KEY]}},
                 {"issuer": "http://127.0.0.1:9000"}
-            ]"#,
+            ]"#
+            .replace("EC_KEY", EC_KEY)
+            .as_str(),
             &defaults(),
+            AlgorithmSet::all(),
         )
         .unwrap();
         assert_eq!(issuers.len(), 3);
-        assert_eq!(
-            issuers[0].keys,
-            KeySource::Url(Url::parse("https://a.example.com/keys").unwrap())
-        );
+        assert!(matches!(
+            &issuers[0].keys,
+            KeySource::Url(url) if url.as_str() == "https://a.example.com/keys"
+        ));
         assert_eq!(issuers[0].audiences, vec!["x"]);
-        assert_eq!(
-            issuers[1].keys,
-            KeySource::Inline(r#"{"keys":[]}"#.to_owned())
-        );
+        assert!(matches!(
+            &issuers[1].keys,
+            KeySource::Inline(set) if set.len() == 1 && set.get("k1").is_some()
+        ));
         assert_eq!(issuers[1].audiences, vec!["api"]);
         assert_eq!(
             issuers[2].keys.to_string(),
@@ -349,7 +386,7 @@ mod tests {
             r#"[{"issuer": "https://a", "audiences": "https://u:S3CR3T@x/?k=S3CR3T"}]"#,
             r#"[{"issuer": 7, "jwks_uri": "https://u:S3CR3T@x"}]"#,
         ] {
-            let error = parse_issuers(json, &defaults()).unwrap_err();
+            let error = parse_issuers(json, &defaults(), AlgorithmSet::all()).unwrap_err();
             assert!(!error.contains("S3CR3T"), "{error}");
         }
         assert_eq!(
@@ -423,9 +460,9 @@ mod tests {
                 "unknown field",
             ),
         ] {
-            let error = parse_issuers(json, &defaults()).unwrap_err();
+            let error = parse_issuers(json, &defaults(), AlgorithmSet::all()).unwrap_err();
             assert!(error.contains(expected), "{json}: {error}");
         }
-        assert!(parse_issuers(r#"[{"issuer": "https://a"}]"#, &[]).is_err());
+        assert!(parse_issuers(r#"[{"issuer": "https://a"}]"#, &[], AlgorithmSet::all()).is_err());
     }
 }

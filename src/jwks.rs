@@ -214,14 +214,14 @@ impl KeyStore {
     pub fn new(
         fetcher: JwksFetcher,
         options: &KeyStoreOptions,
-        fallback: Option<KeySet>,
+        fallback: Option<Arc<KeySet>>,
         metrics: Metrics,
     ) -> Self {
         KeyStore {
             fetcher,
             installed: RwLock::new(None),
             // Stale from the start, so that every request past it may try a fetch.
-            fallback: fallback.map(|set| Arc::new(set.fresh_for(Duration::ZERO))),
+            fallback: fallback.map(|set| Arc::new(KeySet::clone(&set).fresh_for(Duration::ZERO))),
             fetching: tokio::sync::Mutex::new(()),
             backoff: Mutex::new(Backoff::default()),
             min_ttl: options.min_ttl,

@@ -200,7 +200,7 @@ fn rsa_pss(
 }
 
 /// The usable keys of one fetched key set.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct KeySet {
     keys: HashMap<String, Arc<VerificationKey>>,
     skipped: Vec<SkippedKey>,
