@@ -5,16 +5,13 @@
 //! cargo bench --bench authorizer
 //! ```
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
+use testkit::*;
 use ws_jwt_authorizer::algorithm::{Algorithm, AlgorithmSet};
 use ws_jwt_authorizer::keys::KeySet;
 use ws_jwt_authorizer::{jws, Authorizer, Config, ConnectEvent};

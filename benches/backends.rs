@@ -11,17 +11,14 @@
 //! cargo bench --bench backends --features lambda  # the shipped OpenSSL
 //! ```
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::Instant;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::*;
 use josekit::jws::{EdDSA, JwsVerifier, ES256, ES384, ES512, PS256, RS256};
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use testkit::*;
 use ws_jwt_authorizer::algorithm::{Algorithm, AlgorithmSet};
 use ws_jwt_authorizer::keys::KeySet;
 

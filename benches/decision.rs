@@ -11,18 +11,15 @@
 //! COMPARE_ALG=ES256 cargo bench --bench decision -- OUT_DIR
 //! ```
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::function::function_command;
-use common::runtime_api::{Answer, RuntimeApi};
-use common::*;
 use serde_json::{json, Value};
+use testkit::function::function_command;
+use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::*;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent};
 
 async fn decide_json(authorizer: &Authorizer, event: &[u8]) -> bool {

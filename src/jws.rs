@@ -85,7 +85,7 @@ impl VerifiedPayload<'_> {
 
 /// Reads that skip the signature, fenced off as jsonwebtoken's `dangerous`
 /// is: the tests, benchmarks and fuzzing of the decoder use them, the
-/// authorizer never does (`tests/architecture.rs` holds it to that).
+/// authorizer never does (`tests/project/architecture.rs` holds it to that).
 pub mod dangerous {
     use super::{decode_json_object, Map, Refusal, UnverifiedToken, Value};
 

@@ -2,33 +2,30 @@
 //!
 //! API Gateway has a built-in JWT authorizer only for HTTP APIs; a WebSocket
 //! API needs a Lambda REQUEST authorizer on `$connect`. This crate is that
-//! Lambda: it reads the token from the `authorization` query parameter or
-//! header, verifies it against a cached JWKS, checks its claims and answers
-//! with an IAM policy.
+//! Lambda: it reads the token (query string, header, subprotocol or cookie),
+//! verifies it against a cached JWKS, checks its claims and answers with an
+//! IAM policy.
 //!
 //! The decisions (token extraction, header and claim checks, policy building)
-//! are pure functions in their own modules; [`jwks`] is the only network edge
-//! and [`authorizer::Authorizer`] ties them together.
+//! are pure functions in their own modules; [`jwks`] (with the fetcher behind
+//! it) is the only network edge and [`Authorizer`] ties them together.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod access;
+// The surface: the Lambda (`handle`, `Authorizer`, `Config`, the event and
+// the answer); the pipeline's pure parts, which the fuzz targets, the
+// published vectors and the benches drive directly; and what `main.rs`
+// wires. The rest is how the authorizer does its work, free to change.
+
 pub mod algorithm;
-pub mod authorizer;
-pub mod checks;
 pub mod claims;
 pub mod cli;
 pub mod config;
-pub mod context;
 pub mod date;
-pub mod decision_cache;
 pub mod error;
-pub mod event;
 pub mod explain;
-pub mod fetch;
 pub mod invocation;
-pub mod issuers;
 pub mod jwks;
 pub mod jws;
 pub mod keys;
@@ -36,11 +33,20 @@ pub mod logging;
 pub mod metrics;
 pub mod policy;
 pub mod provider;
-pub mod ring_verifier;
-pub mod rsa_pkcs1;
 pub mod runtime_api;
-pub mod settings;
 pub mod token;
+
+mod access;
+mod authorizer;
+mod checks;
+mod context;
+mod decision_cache;
+mod event;
+mod fetch;
+mod issuers;
+mod ring_verifier;
+mod rsa_pkcs1;
+mod settings;
 
 pub use authorizer::Authorizer;
 pub use config::{Config, ConfigError};

@@ -1,5 +1,5 @@
 # The authorizer's configuration, one environment variable per line.
-# tests/terraform_drift.rs checks that these names are exactly the ones the
+# tests/project/terraform_drift.rs checks that these names are exactly the ones the
 # Rust configuration reads. Empty lists and nulls become empty strings, which
 # the authorizer treats as unset, so its own default applies.
 locals {

@@ -24,17 +24,15 @@
 //! `SOAK_SECONDS=300 cargo test --release --test soak -- --nocapture`
 //! (BENCHMARKS.md, "Reliability: soak").
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::http::{self, Reply, Request};
-use common::runtime_api::{Answer, RuntimeApi, Timed};
-use common::*;
 use josekit::jws::JwsSigner;
 use serde_json::{json, Value};
+use testkit::http::{self, Reply, Request};
+use testkit::runtime_api::{Answer, RuntimeApi, Timed};
+use testkit::*;
 use ws_jwt_authorizer::jwks::DEADLINE_MARGIN;
 
 /// `JWKS_CACHE_TTL_SECONDS`: short, so that a minute holds many refreshes.
@@ -655,7 +653,8 @@ async fn soak(schedule: Arc<Schedule>, duration: Duration, rate: u64) -> Run {
         MAX_BACKOFF.as_secs().to_string(),
         FETCH_TIMEOUT.as_millis().to_string(),
     );
-    let child = common::function::start_function(
+    let child = testkit::function::start_function(
+        env!("CARGO_BIN_EXE_ws-jwt-authorizer"),
         &api,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -737,7 +736,7 @@ async fn soak(schedule: Arc<Schedule>, duration: Duration, rate: u64) -> Run {
     let rss_end = rss_kb(pid).unwrap_or(0);
     let cpu = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
     rss.lock().unwrap().push((secs(epoch.elapsed()), rss_end));
-    let output = read_output(&common::function::stop_and_read_logs(child).await);
+    let output = read_output(&testkit::function::stop_and_read_logs(child).await);
     let hits = std::mem::take(&mut *hits.lock().unwrap());
     let rss = std::mem::take(&mut *rss.lock().unwrap());
     Run {

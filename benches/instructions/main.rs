@@ -13,18 +13,15 @@
 //! many heap allocations (and bytes) were made inside it; the script takes
 //! the same difference of those, run natively.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::*;
 use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::{service_fn, LambdaInvocation};
 use serde_json::json;
+use testkit::*;
 use ws_jwt_authorizer::algorithm::AlgorithmSet;
 use ws_jwt_authorizer::invocation::{self, ReadEventLayer};
 use ws_jwt_authorizer::{jws, Authorizer, ConnectEvent};

@@ -157,11 +157,7 @@ mod tests {
     }
 
     fn fixture() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/connect-query.json"
-        );
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        serde_json::from_str(&testkit::fixture("connect-query.json")).unwrap()
     }
 
     /// The names of every member, recursively, as dotted paths.

@@ -21,7 +21,7 @@ use ws_jwt_authorizer::{Authorizer, ConnectEvent};
 use crate::event::{connect_event, ApiIdentity, ConnectionIds, UpgradeRequest};
 use crate::idp::{rand_id, unix_now};
 use crate::management::{self, AccessLog, Command, LogEvent, Registry};
-use crate::runtime_api::{Answer, RuntimeApi};
+use testkit::runtime_api::{Answer, RuntimeApi};
 
 /// Who decides: the library in this process, or the compiled Lambda binary
 /// behind a local Runtime API.

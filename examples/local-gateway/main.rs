@@ -11,14 +11,8 @@
 
 mod event;
 mod gateway;
-#[path = "../../tests/common/http.rs"]
-#[allow(dead_code)]
-mod http;
 mod idp;
 mod management;
-#[path = "../../tests/common/runtime_api.rs"]
-#[allow(dead_code)]
-mod runtime_api;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -212,7 +206,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Backend::InProcess(authorizer)
         }
         Some(binary) => {
-            let runtime = runtime_api::RuntimeApi::start().await;
+            let runtime = testkit::runtime_api::RuntimeApi::start().await;
             let process = tokio::process::Command::new(binary)
                 .envs(&variables)
                 .env("AWS_LAMBDA_RUNTIME_API", runtime.addr.to_string())

@@ -29,15 +29,7 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-// The authorizer's test emulators, shared as they are.
-#[allow(dead_code)]
-#[path = "../../tests/common/http.rs"]
-mod http;
-#[allow(dead_code)]
-#[path = "../../tests/common/runtime_api.rs"]
-mod runtime_api;
-
-use runtime_api::{Answer, RuntimeApi};
+use testkit::runtime_api::{Answer, RuntimeApi};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

@@ -1,5 +1,5 @@
 // aws-jwt-verify's verdict on each token of a differential corpus
-// (tests/differential.rs): JwtVerifier with the key set cached (as
+// (tests/vectors/differential.rs): JwtVerifier with the key set cached (as
 // `cacheJwks` documents for a verifier without network access) and the
 // suite's configuration: issuer, audience, no grace seconds, exp required
 // (aws-jwt-verify checks exp only when present: customJwtCheck requires it).

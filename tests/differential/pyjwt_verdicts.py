@@ -1,4 +1,4 @@
-"""PyJWT's verdict on each token of a differential corpus (tests/differential.rs).
+"""PyJWT's verdict on each token of a differential corpus (tests/vectors/differential.rs).
 
 Configured as its documentation shows for a key set URL (PyJWKClient picks the
 key by kid, jwt.decode verifies), with the key set given inline instead of

@@ -2,16 +2,15 @@
 //! The compiled binary runs with AWS_LAMBDA_MAX_CONCURRENCY=8 behind the
 //! Runtime API emulator, which serves every `/next` poller at once.
 
-mod common;
-
+use crate::AUTHORIZER;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::function::{decision_lines, start_function, stop_and_read_logs};
-use common::http::Reply;
-use common::runtime_api::{Answer, RuntimeApi};
-use common::*;
 use serde_json::{json, Value};
+use testkit::function::{decision_lines, start_function, stop_and_read_logs};
+use testkit::http::Reply;
+use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::*;
 
 fn connect_event(token: &str, connection_id: &str) -> Value {
     let mut event = query_event_json(token);
@@ -48,6 +47,7 @@ async fn eight_workers_answer_a_burst_together_with_one_fetch() {
     let server = KeyServer::start_with(Reply::status(503)).await;
     let api = RuntimeApi::start().await;
     let child = start_function(
+        AUTHORIZER,
         &api,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -101,6 +101,7 @@ async fn each_answer_and_log_line_belongs_to_its_own_request() {
     let server = KeyServer::start(&jwks(&[key])).await;
     let api = RuntimeApi::start().await;
     let child = start_function(
+        AUTHORIZER,
         &api,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -151,6 +152,7 @@ async fn without_the_variable_one_invocation_at_a_time() {
     let server = KeyServer::start(&jwks(&[key])).await;
     let api = RuntimeApi::start().await;
     let child = start_function(
+        AUTHORIZER,
         &api,
         &[
             ("JWT_ISSUER_JWKS_URI", &server.url),

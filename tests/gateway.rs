@@ -12,9 +12,6 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-#[path = "common/archive.rs"]
-mod archive;
-
 /// `target/debug/examples/local-gateway`, built by `cargo test` with the tests.
 fn example_binary() -> PathBuf {
     let main_binary = PathBuf::from(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
@@ -52,7 +49,7 @@ impl LocalGateway {
         .await
         .expect("local-gateway did not start");
         // Its decision lines go to the suite-wide log check.
-        if let Some(mut file) = archive::log_file("local-gateway") {
+        if let Some(mut file) = testkit::archive::log_file("local-gateway") {
             tokio::spawn(async move {
                 while let Ok(Some(line)) = lines.next_line().await {
                     let _ = std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes());

@@ -1,6 +1,12 @@
-//! Shared test support: a loopback key server, signing keys, tokens, events.
-// Each test binary uses a different part of this module.
-#![allow(dead_code)]
+//! The test kit: what the authorizer's tests, benches, the local gateway
+//! and the session guard's tests share. Signing keys and tokens, a loopback
+//! key server whose answers a test changes (including the misbehaving ones:
+//! stalls, dripping bodies, wrong lengths), the real-shaped `$connect`
+//! events, a Lambda Runtime API emulator, and starting the compiled binary
+//! behind it.
+//!
+//! A workspace member of its own, so that every user links one copy instead
+//! of compiling the same files into each test binary.
 
 pub mod archive;
 pub mod function;
@@ -295,11 +301,7 @@ pub fn config_from(vars: &[(&str, &str)]) -> Config {
 }
 
 pub fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read_to_string(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// The real-shaped `$connect` event JSON with `token` in the query string.

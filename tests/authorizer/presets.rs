@@ -2,10 +2,8 @@
 //! the handler against a key server on loopback (the preset's issuer is
 //! kept; its public key set URL is replaced by the loopback one).
 
-mod common;
-
-use common::*;
 use serde_json::{json, Value};
+use testkit::*;
 use ws_jwt_authorizer::{Authorizer, Refusal};
 
 struct Setup {

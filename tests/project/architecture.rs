@@ -167,3 +167,42 @@ fn a_circle_is_found_when_there_is_one() {
         Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
     );
 }
+
+/// Every Rust file of the workspace (not `target/`, not the fuzz crate's
+/// own target), relative to the repository.
+fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !matches!(name.as_str(), "target" | "node_modules" | ".git") {
+                rust_files(&path, found);
+            }
+        } else if name.ends_with(".rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// Tests, benches, the local gateway and the guard's tests share code
+/// through the `testkit` crate, not by compiling each other's files: a
+/// `#[path]` include compiles the same code into every binary that names
+/// it, and needs `allow(dead_code)` to hide what each one leaves unused.
+#[test]
+fn no_file_is_compiled_into_another_crate_by_path() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(root, &mut files);
+    assert!(files.len() > 50, "found only {} files", files.len());
+    let includes: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .any(|line| line.trim_start().starts_with("#[path"))
+        })
+        .map(|path| path.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert_eq!(includes, Vec::<String>::new());
+}

@@ -3,13 +3,11 @@
 //! and OIDC discovery against a key set that moved. Each test is named for
 //! the rule it holds.
 
-mod common;
-
 use std::time::Duration;
 
-use common::http::Reply;
-use common::*;
 use serde_json::json;
+use testkit::http::Reply;
+use testkit::*;
 use ws_jwt_authorizer::{Authorizer, Refusal};
 
 async fn outcome(authorizer: &Authorizer, token: &str) -> Result<String, Refusal> {
@@ -153,8 +151,8 @@ async fn with_a_fallback_an_expired_key_set_is_fetched_again() {
 /// again, not taken for a key set that is gone (which would revoke every key).
 #[tokio::test]
 async fn a_key_set_that_moved_is_found_by_discovery_not_taken_as_gone() {
-    use common::http::{self, Request};
     use std::sync::{Arc, Mutex};
+    use testkit::http::{self, Request};
     let a = SigningKey::generate("ES256", "a-1");
     let b = SigningKey::generate("ES256", "b-1");
     let path = Arc::new(Mutex::new("/keys-v1".to_owned()));

@@ -2,15 +2,14 @@
 //! emulator: keys taken away (revocation), outages against answers, and a
 //! flood of requests while the key set server is down or black-holed.
 
-mod common;
-
+use crate::AUTHORIZER;
 use std::time::{Duration, Instant};
 
-use common::function::{decision_lines, decision_reasons, start_function_for, stop_and_read_logs};
-use common::http::Reply;
-use common::runtime_api::Answer;
-use common::*;
 use serde_json::{json, Value};
+use testkit::function::{decision_lines, decision_reasons, start_function_for, stop_and_read_logs};
+use testkit::http::Reply;
+use testkit::runtime_api::Answer;
+use testkit::*;
 
 fn unauthorized() -> Answer {
     Answer::Error(json!({"errorType": "Unauthorized", "errorMessage": "Unauthorized"}))
@@ -43,7 +42,12 @@ async fn a_cached_decision_ends_when_a_fetch_sees_its_key_removed() {
     let kept = SigningKey::shared("ES256");
     let added = SigningKey::generate("ES256", "added-1");
     let server = KeyServer::start(&jwks(&[&removed, kept])).await;
-    let (api, child) = start_function_for(&server, &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")]).await;
+    let (api, child) = start_function_for(
+        AUTHORIZER,
+        &server,
+        &[("JWKS_REFRESH_COOLDOWN_SECONDS", "0")],
+    )
+    .await;
     let token = removed.sign(&valid_claims());
     let other = kept.sign(&valid_claims());
     assert!(allowed(&api.invoke(&query_event_json(&token)).await));
@@ -104,6 +108,7 @@ async fn an_emptied_key_set_or_a_4xx_revokes_while_a_503_serves_stale_keys() {
         async move {
             let server = KeyServer::start(&jwks(&[key])).await;
             let (api, child) = start_function_for(
+                AUTHORIZER,
                 &server,
                 &[
                     ("JWKS_CACHE_TTL_SECONDS", "1"),
@@ -154,6 +159,7 @@ async fn a_flood_of_junk_while_the_key_set_server_is_down_makes_no_fetches() {
     ] {
         let server = KeyServer::start_with(reply).await;
         let (api, child) = start_function_for(
+            AUTHORIZER,
             &server,
             &[
                 ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -203,6 +209,7 @@ async fn during_a_stall_every_decision_answers_within_one_fetch_timeout() {
     let published_later = SigningKey::generate("ES384", "published-during-the-outage");
     let server = KeyServer::start(&jwks(&[key])).await;
     let (api, child) = start_function_for(
+        AUTHORIZER,
         &server,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),
@@ -274,6 +281,7 @@ async fn requests_queued_behind_a_stalled_cold_fetch_share_its_timeout() {
     )
     .await;
     let (api, child) = start_function_for(
+        AUTHORIZER,
         &server,
         &[
             ("AWS_LAMBDA_MAX_CONCURRENCY", "8"),

@@ -1,10 +1,8 @@
 //! Required scopes, context claims, lifetime limits and `typ`, through the
 //! handler against a key server on loopback.
 
-mod common;
-
-use common::*;
 use serde_json::{json, Value};
+use testkit::*;
 use ws_jwt_authorizer::error::Decision;
 use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, HandlerError, Refusal};

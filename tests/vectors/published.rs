@@ -2,14 +2,12 @@
 //! code the authorizer uses: Project Wycheproof (signatures, JWS, JWK) and the
 //! RFC 7520 / RFC 8037 examples. Sources and licences: tests/vectors/.
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::*;
 use serde_json::{json, Map, Value};
+use testkit::*;
 use ws_jwt_authorizer::algorithm::{Algorithm, AlgorithmSet};
 use ws_jwt_authorizer::keys::{KeySet, VerificationKey};
 use ws_jwt_authorizer::{jws, Authorizer};

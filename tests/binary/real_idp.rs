@@ -4,19 +4,18 @@
 //! must allow them, refuse them for another audience, and survive a key
 //! rotation. The provider is installed from npm into tests/idp/ on first use.
 
-mod common;
-
+use crate::AUTHORIZER;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::function::start_function;
-use common::runtime_api::{Answer, RuntimeApi};
-use common::*;
 use josekit::jwk::Jwk;
 use josekit::jws::RS256;
 use serde_json::{json, Value};
+use testkit::function::start_function;
+use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -236,7 +235,7 @@ async fn oidc_provider_tokens_audiences_and_key_rotation() {
     };
 
     let api = RuntimeApi::start().await;
-    let _function = start_function(&api, &borrowed(&base_vars(&audiences)));
+    let _function = start_function(AUTHORIZER, &api, &borrowed(&base_vars(&audiences)));
 
     let rs256 = provider.token(RS256_RESOURCE).await;
     let es256 = provider.token(ES256_RESOURCE).await;
@@ -255,7 +254,11 @@ async fn oidc_provider_tokens_audiences_and_key_rotation() {
 
     // The same tokens with another audience configured: refused.
     let other_api = RuntimeApi::start().await;
-    let _other = start_function(&other_api, &borrowed(&base_vars("urn:some-other-api")));
+    let _other = start_function(
+        AUTHORIZER,
+        &other_api,
+        &borrowed(&base_vars("urn:some-other-api")),
+    );
     assert_eq!(decide(&other_api, &rs256).await, unauthorized());
     assert_eq!(decide(&other_api, &es256).await, unauthorized());
 
@@ -309,7 +312,7 @@ async fn two_oidc_providers_by_discovery_each_with_its_audience() {
     ])
     .to_string();
     let api = RuntimeApi::start().await;
-    let _function = start_function(&api, &[("JWT_ISSUERS", issuers.as_str())]);
+    let _function = start_function(AUTHORIZER, &api, &[("JWT_ISSUERS", issuers.as_str())]);
 
     let from_a = a.token(RS256_RESOURCE).await;
     let from_b = b.token(ES256_RESOURCE).await;

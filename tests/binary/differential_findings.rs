@@ -3,12 +3,11 @@
 //! compiled binary behind the Runtime API emulator, with the reason code it
 //! logs.
 
-mod common;
-
-use common::function::{decision_lines, start_function, stop_and_read_logs};
-use common::runtime_api::{Answer, RuntimeApi};
-use common::*;
+use crate::AUTHORIZER;
 use serde_json::{json, Value};
+use testkit::function::{decision_lines, start_function, stop_and_read_logs};
+use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::*;
 
 /// The binary with the key set of `keys` on loopback and `vars`.
 async fn function_with(
@@ -22,7 +21,7 @@ async fn function_with(
         ("METRICS_ENABLED", "false"),
     ];
     all.extend_from_slice(vars);
-    let child = start_function(&api, &all);
+    let child = start_function(AUTHORIZER, &api, &all);
     (api, child, server)
 }
 

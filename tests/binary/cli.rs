@@ -1,13 +1,11 @@
 //! The compiled binary's `explain` and `check-config` commands, configured
 //! through the environment as in Lambda, against a key set on loopback.
 
-mod common;
-
 use std::process::Stdio;
 
-use common::http::Reply;
-use common::*;
 use serde_json::{json, Value};
+use testkit::http::Reply;
+use testkit::*;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 

@@ -1,14 +1,13 @@
 //! End to end: the compiled binary behind a Lambda Runtime API emulator,
 //! fed real-shaped `$connect` events, exactly as Lambda runs it.
 
-mod common;
-
+use crate::AUTHORIZER;
 use std::time::Duration;
 
-use common::function::{decision_lines, start_function, stop_and_read_logs, take_logs};
-use common::runtime_api::{Answer, RuntimeApi};
-use common::*;
 use serde_json::{json, Value};
+use testkit::function::{decision_lines, start_function, stop_and_read_logs, take_logs};
+use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allow_deny_and_unauthorized_through_the_runtime_api() {
@@ -16,6 +15,7 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
     let keys = KeyServer::start(&jwks(&[key])).await;
     let api = RuntimeApi::start().await;
     let child = start_function(
+        AUTHORIZER,
         &api,
         &[
             ("JWT_ISSUER_JWKS_URI", &keys.url),
@@ -202,6 +202,7 @@ async fn metrics_are_off_with_one_variable() {
     let keys = KeyServer::start(&jwks(&[key])).await;
     let api = RuntimeApi::start().await;
     let child = start_function(
+        AUTHORIZER,
         &api,
         &[
             ("JWT_ISSUER_JWKS_URI", &keys.url),
@@ -222,6 +223,7 @@ async fn metrics_are_off_with_one_variable() {
 async fn a_bad_configuration_is_reported_as_an_init_error() {
     let api = RuntimeApi::start().await;
     let mut child = start_function(
+        AUTHORIZER,
         &api,
         &[
             ("JWT_ISSUER_JWKS_URI", "http://idp.example.com/jwks"),
@@ -249,6 +251,7 @@ async fn a_bad_configuration_is_reported_as_an_init_error() {
 async fn a_missing_audience_is_reported_as_an_init_error() {
     let api = RuntimeApi::start().await;
     let mut child = start_function(
+        AUTHORIZER,
         &api,
         &[("JWT_ISSUER_JWKS_URI", "https://idp.example.com/jwks")],
     );

@@ -2,15 +2,13 @@
 //! bundled key sets, through the handler against identity providers on
 //! loopback.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::http::{self, Reply, Request};
-use common::*;
 use serde_json::{json, Value};
+use testkit::http::{self, Reply, Request};
+use testkit::*;
 use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, Refusal};
 

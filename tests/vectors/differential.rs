@@ -11,8 +11,6 @@
 //! `benches/compare/compare.sh` does); the corpus, each verifier's verdicts
 //! and a report are left there.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +18,6 @@ use std::sync::Mutex;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use common::{b64, config_from, now, query_event, with_changes};
 use openssl::bn::{BigNum, BigNumContext};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::ecdsa::EcdsaSig;
@@ -30,6 +27,7 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::{Padding, Rsa};
 use openssl::sign::{RsaPssSaltlen, Signer};
 use serde_json::{json, Value};
+use testkit::{b64, config_from, now, query_event, with_changes};
 use ws_jwt_authorizer::Authorizer;
 
 const PYJWT: &str = "pyjwt==2.15.1";

@@ -15,8 +15,10 @@ use super::runtime_api::RuntimeApi;
 /// test that reads its logs only at the end.
 static LOG_FILES: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
 
-/// Starts the binary with only the variables Lambda would set plus `vars`.
-pub fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
+/// Starts `binary` (the compiled authorizer: the test passes
+/// `env!("CARGO_BIN_EXE_ws-jwt-authorizer")`, which Cargo sets for the
+/// package's own tests) with only the variables Lambda would set plus `vars`.
+pub fn start_function(binary: &str, api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
     static STARTED: AtomicUsize = AtomicUsize::new(0);
     let path = std::env::temp_dir().join(format!(
         "ws-jwt-authorizer-test-{}-{}.log",
@@ -24,15 +26,11 @@ pub fn start_function(api: &RuntimeApi, vars: &[(&str, &str)]) -> Child {
         STARTED.fetch_add(1, Ordering::SeqCst)
     ));
     let file = std::fs::File::create(&path).unwrap();
-    let child = function_command(
-        Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer")),
-        api,
-        vars,
-    )
-    .stdout(Stdio::from(file.try_clone().unwrap()))
-    .stderr(Stdio::from(file))
-    .spawn()
-    .unwrap();
+    let child = function_command(Command::new(binary), api, vars)
+        .stdout(Stdio::from(file.try_clone().unwrap()))
+        .stderr(Stdio::from(file))
+        .spawn()
+        .unwrap();
     if let Some(pid) = child.id() {
         LOG_FILES.lock().unwrap().push((pid, path));
     }
@@ -86,6 +84,7 @@ pub fn take_logs(pid: u32) -> String {
 /// The function with the test issuer and audience, keys from `server`,
 /// plus `vars` (which may override them), behind a fresh Runtime API.
 pub async fn start_function_for(
+    binary: &str,
     server: &super::KeyServer,
     vars: &[(&str, &str)],
 ) -> (RuntimeApi, Child) {
@@ -96,7 +95,7 @@ pub async fn start_function_for(
         ("JWT_ISSUER", super::ISSUER),
     ];
     all.extend_from_slice(vars);
-    let child = start_function(&api, &all);
+    let child = start_function(binary, &api, &all);
     (api, child)
 }
 

@@ -3,17 +3,16 @@
 //! URLs with credentials, shared key sets without an issuer, API Gateway's
 //! 8 KiB answer limit, and large cookie headers.
 
-mod common;
-
+use crate::AUTHORIZER;
 use std::time::Duration;
 
-use common::function::{
+use serde_json::{json, Value};
+use testkit::function::{
     decision_lines, decision_reasons, start_function, start_function_for, stop_and_read_logs,
     take_logs,
 };
-use common::runtime_api::{Answer, RuntimeApi};
-use common::*;
-use serde_json::{json, Value};
+use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::*;
 
 const ORIGIN: &str = "https://app.example.com";
 const PREFIX: &str = "base64url.bearer.authorization.";
@@ -44,7 +43,7 @@ fn event_with_headers(headers: &[(&str, &str)]) -> Value {
 /// Stops the function once it has exited on its own, and returns its init error.
 async fn init_error(vars: &[(&str, &str)]) -> (String, String) {
     let api = RuntimeApi::start().await;
-    let mut child = start_function(&api, vars);
+    let mut child = start_function(AUTHORIZER, &api, vars);
     let pid = child.id().unwrap();
     tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
@@ -63,6 +62,7 @@ async fn logs_at_trace_hold_no_token_for_any_transport() {
     let key = SigningKey::shared("RS256");
     let server = KeyServer::start(&jwks(&[key])).await;
     let (api, child) = start_function_for(
+        AUTHORIZER,
         &server,
         &[
             ("TOKEN_SOURCES", "query,header,protocol,cookie"),
@@ -126,14 +126,14 @@ async fn key_set_urls_with_credentials_are_never_printed_whole() {
         ("JWT_ISSUER", ISSUER),
         ("JWKS_CACHE_TTL_SECONDS", "1"),
     ];
-    let child = start_function(&api, &vars);
+    let child = start_function(AUTHORIZER, &api, &vars);
     let token = key.sign(&valid_claims());
     assert_eq!(
         effect(&response(api.invoke(&query_event_json(&token)).await)),
         "Allow"
     );
     // A failed refresh writes its warnings with the key set's source.
-    server.set(common::http::Reply::status(503));
+    server.set(testkit::http::Reply::status(503));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     api.invoke(&query_event_json(&token)).await;
     let logs = stop_and_read_logs(child).await;
@@ -204,6 +204,7 @@ async fn answers_stay_under_api_gateways_limit_and_never_carry_the_token() {
     let key = SigningKey::shared("ES256");
     let server = KeyServer::start(&jwks(&[key])).await;
     let (api, child) = start_function_for(
+        AUTHORIZER,
         &server,
         &[
             ("TOKEN_SOURCES", "protocol,query"),
@@ -264,6 +265,7 @@ async fn large_analytics_cookies_do_not_count_against_the_token_cap() {
     let key = SigningKey::shared("RS256");
     let server = KeyServer::start(&jwks(&[key])).await;
     let (api, child) = start_function_for(
+        AUTHORIZER,
         &server,
         &[("TOKEN_SOURCES", "cookie"), ("ALLOWED_ORIGINS", ORIGIN)],
     )

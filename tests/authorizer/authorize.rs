@@ -1,14 +1,12 @@
 //! The authorizer against a real key server on loopback: one test per row of
 //! the outcome table, per algorithm family, and per key set behaviour.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::http::Reply;
-use common::*;
 use serde_json::{json, Value};
+use testkit::http::Reply;
+use testkit::*;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, HandlerError, Refusal};
 
 async fn authorizer_for(server: &KeyServer, vars: &[(&str, &str)]) -> Authorizer {

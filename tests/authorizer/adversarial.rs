@@ -2,17 +2,15 @@
 //! against the keys of a loopback key server. Every case asserts its exact
 //! refusal: never an Allow, never a panic.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use common::http::{self, Reply, Request};
-use common::*;
 use josekit::jws::{HS256, HS384, HS512};
 use serde_json::{json, Value};
+use testkit::http::{self, Reply, Request};
+use testkit::*;
 use ws_jwt_authorizer::explain::steps;
 use ws_jwt_authorizer::explain::Status;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent, Refusal};
