@@ -9,11 +9,6 @@
 //! cargo run --example local-gateway -- --help
 //! ```
 
-mod event;
-mod gateway;
-mod idp;
-mod management;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,9 +20,10 @@ use tokio::net::TcpListener;
 use ws_jwt_authorizer::config::variables;
 use ws_jwt_authorizer::{Authorizer, Config};
 
-use event::ApiIdentity;
-use gateway::{Backend, Gateway};
-use idp::{DemoIdp, DEFAULT_AUDIENCE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use local_gateway::event::ApiIdentity;
+use local_gateway::gateway::{Backend, Gateway};
+use local_gateway::idp::{DemoIdp, DEFAULT_AUDIENCE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use local_gateway::management;
 
 const HELP: &str = "\
 local-gateway: an API Gateway WebSocket API on 127.0.0.1 with the JWT authorizer on $connect
