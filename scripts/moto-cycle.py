@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
 # The AWS services the example touches, each pointed at moto.
-SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "scheduler", "sts"]
+SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "scheduler", "sqs", "sts"]
 GUARD = "ws-jwt-demo-session-guard"
 
 
@@ -265,7 +265,11 @@ class Cycle:
         check(function["FunctionArn"] == function_arn, "the guard Lambda exists")
         environment = function["Environment"]["Variables"]
         check(
-            {key: value for key, value in environment.items() if key != "SESSION_GUARD_SCHEDULER_ROLE_ARN"}
+            {
+                key: value
+                for key, value in environment.items()
+                if key not in ("SESSION_GUARD_SCHEDULER_ROLE_ARN", "SESSION_GUARD_DEAD_LETTER_ARN")
+            }
             == {
                 "SESSION_GUARD_SCHEDULE_GROUP": GUARD,
                 "SESSION_GUARD_MANAGEMENT_ENDPOINT": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/prod",
@@ -318,9 +322,27 @@ class Cycle:
             "PolicyDocument"
         ]["Statement"]
         check(
-            [(s["Action"], s["Resource"]) for s in scheduler_statements] == [("lambda:InvokeFunction", function_arn)],
-            "Scheduler's role invokes the guard only",
+            [(s["Action"], s["Resource"]) for s in scheduler_statements]
+            == [("lambda:InvokeFunction", function_arn), ("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{GUARD}-failures")],
+            "Scheduler's role invokes the guard and sends to its dead-letter queue, nothing else",
         )
+        queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{GUARD}-failures"
+        check(
+            self.client("sqs").get_queue_url(QueueName=f"{GUARD}-failures")["QueueUrl"].endswith(f"/{GUARD}-failures"),
+            "the failure queue exists",
+        )
+        invoke_config = lambda_client.get_function_event_invoke_config(FunctionName=GUARD)
+        check(
+            invoke_config["MaximumRetryAttempts"] == 2
+            and invoke_config["MaximumEventAgeInSeconds"] == 21600
+            and invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == queue_arn,
+            "failed invocations are retried twice, then go to the failure queue",
+        )
+        check(
+            environment.get("SESSION_GUARD_DEAD_LETTER_ARN") == queue_arn,
+            "schedules dead-letter to the failure queue",
+        )
+        check(statements["FailureQueue"]["Resource"] == queue_arn, "the guard may send to the failure queue")
         outputs = self.outputs()
         check(
             outputs["revoke_command"].endswith(" session-guard revoke --sub SUBJECT")
@@ -378,6 +400,10 @@ class Cycle:
             check(
                 all(f["FunctionName"] != GUARD for f in self.client("lambda").list_functions()["Functions"]),
                 "destroy removes the guard",
+            )
+            check(
+                not self.client("sqs").list_queues().get("QueueUrls"),
+                "destroy removes the failure queue",
             )
             check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
             check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")

@@ -2,7 +2,7 @@
 
 use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_scheduler::types::{
-    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
+    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 
 use crate::guard::schedule_input;
@@ -74,25 +74,10 @@ impl Schedules for AwsSchedules {
             .ok_or_else(|| CallError::Failed("no schedule target configured".into()))?;
         let input = schedule_input(&schedule.target)
             .map_err(|error| CallError::Failed(error.to_string()))?;
-        let built = (
-            FlexibleTimeWindow::builder()
-                .mode(FlexibleTimeWindowMode::Off)
-                .build(),
-            Target::builder()
-                .arn(&target.function_arn)
-                .role_arn(&target.role_arn)
-                .input(input)
-                // Past an hour the connection has reached API Gateway's own
-                // two-hour limit or been closed anyway.
-                .retry_policy(
-                    RetryPolicy::builder()
-                        .maximum_retry_attempts(10)
-                        .maximum_event_age_in_seconds(3600)
-                        .build(),
-                )
-                .build(),
-        );
-        let (Ok(window), Ok(target)) = built else {
+        let window = FlexibleTimeWindow::builder()
+            .mode(FlexibleTimeWindowMode::Off)
+            .build();
+        let (Ok(window), Ok(target)) = (window, schedule_target(target, input)) else {
             return Err(CallError::Failed("schedule request incomplete".into()));
         };
         let sent = self
@@ -179,6 +164,41 @@ impl Schedules for AwsSchedules {
     }
 }
 
+/// Scheduler's retries: at most [`SCHEDULE_RETRY_AGE`], as many times as
+/// it allows. They cover handing the firing to Lambda (throttling, a missing
+/// permission); Lambda then runs the guard asynchronously, with its own two
+/// retries and on-failure destination (the Terraform module).
+const SCHEDULE_RETRIES: i32 = 185;
+
+/// Two hours, API Gateway's limit on a connection: past it the connection
+/// is gone whatever happened, and retrying has nothing left to end.
+const SCHEDULE_RETRY_AGE: i32 = 7200;
+
+/// The schedule's target: the guard, through Scheduler's role, with its
+/// retry policy and, when configured, its dead-letter queue.
+fn schedule_target(
+    target: &ScheduleTarget,
+    input: String,
+) -> Result<Target, aws_sdk_scheduler::error::BuildError> {
+    Target::builder()
+        .arn(&target.function_arn)
+        .role_arn(&target.role_arn)
+        .input(input)
+        .retry_policy(
+            RetryPolicy::builder()
+                .maximum_retry_attempts(SCHEDULE_RETRIES)
+                .maximum_event_age_in_seconds(SCHEDULE_RETRY_AGE)
+                .build(),
+        )
+        .set_dead_letter_config(
+            target
+                .dead_letter_arn
+                .as_ref()
+                .map(|arn| DeadLetterConfig::builder().arn(arn).build()),
+        )
+        .build()
+}
+
 /// The Management API at the stage's `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
 pub struct AwsConnections {
     /// The SDK client, its endpoint set to the stage's.
@@ -257,5 +277,33 @@ mod tests {
         }
         assert!(!retryable(None, Some(410)));
         assert!(!retryable(None, None));
+    }
+
+    #[test]
+    fn schedules_retry_for_two_hours_then_go_to_the_dead_letter_queue() {
+        let mut target = ScheduleTarget {
+            function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:g".into(),
+            role_arn: "arn:aws:iam::123456789012:role/s".into(),
+            dead_letter_arn: Some("arn:aws:sqs:eu-west-1:123456789012:g-failures".into()),
+        };
+        let built = schedule_target(&target, "{}".into()).unwrap();
+        let policy = built.retry_policy().unwrap();
+        assert_eq!(
+            (
+                policy.maximum_retry_attempts(),
+                policy.maximum_event_age_in_seconds()
+            ),
+            (Some(185), Some(7200))
+        );
+        assert_eq!(
+            built.dead_letter_config().and_then(|dlq| dlq.arn()),
+            Some("arn:aws:sqs:eu-west-1:123456789012:g-failures")
+        );
+        assert_eq!(built.input(), Some("{}"));
+        target.dead_letter_arn = None;
+        assert!(schedule_target(&target, "{}".into())
+            .unwrap()
+            .dead_letter_config()
+            .is_none());
     }
 }

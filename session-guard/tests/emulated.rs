@@ -277,6 +277,7 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
         target: Some(ScheduleTarget {
             function_arn: "arn:aws:lambda:us-east-1:123456789012:function:session-guard".into(),
             role_arn: "arn:aws:iam::123456789012:role/session-guard-scheduler".into(),
+            dead_letter_arn: None,
         }),
     };
     let guard = aws::guard_with(&config, &settings);

@@ -24,6 +24,23 @@ locals {
   # The one format the guard reads (access-log-format.json beside this file,
   # which the local gateway writes in the tests too).
   access_log_format = trimspace(file("${path.module}/access-log-format.json"))
+
+  # Where what still fails after every retry is kept: the caller's queue, or
+  # the module's.
+  failure_queue_arn = coalesce(var.failure_queue_arn, one(aws_sqs_queue.failures[*].arn))
+}
+
+# What still fails after every retry lands here instead of being dropped:
+# log batches the guard could not finish (Lambda's on-failure destination,
+# with the original {"awslogs": …} payload, so they can be invoked again) and
+# schedules Scheduler could not hand to the guard (its dead-letter queue).
+resource "aws_sqs_queue" "failures" {
+  count = var.failure_queue_arn == null ? 1 : 0
+
+  name                      = "${var.name}-failures"
+  message_retention_seconds = 1209600 # 14 days, SQS's longest.
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "access" {
@@ -81,8 +98,15 @@ resource "aws_iam_role" "scheduler" {
 
 data "aws_iam_policy_document" "scheduler" {
   statement {
+    sid       = "InvokeGuard"
     actions   = ["lambda:InvokeFunction"]
     resources = [local.function_arn]
+  }
+  statement {
+    # The schedules' dead-letter queue.
+    sid       = "FailureQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.failure_queue_arn]
   }
 }
 
@@ -129,6 +153,12 @@ data "aws_iam_policy_document" "guard" {
     }
   }
   statement {
+    # Lambda's on-failure destination sends with the function's role.
+    sid       = "FailureQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.failure_queue_arn]
+  }
+  statement {
     sid       = "ManageThisStage"
     actions   = ["execute-api:ManageConnections"]
     resources = ["${var.api_execution_arn}/${var.stage_name}/*/@connections/*"]
@@ -142,7 +172,7 @@ resource "aws_iam_role_policy" "guard" {
 }
 
 resource "aws_lambda_function" "guard" {
-  #checkov:skip=CKV_AWS_116:Failed deliveries are redelivered by CloudWatch Logs and failed schedules retried by Scheduler; a dead-letter queue would add nothing to act on.
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the on-failure destination of aws_lambda_function_event_invoke_config.guard (the failure queue), which records more than a dead-letter queue would.
   #checkov:skip=CKV_AWS_117:It calls only AWS APIs; put it in a VPC (with endpoints) if your policy requires.
   #checkov:skip=CKV_AWS_115:A ceiling would throttle the guard during a reconnect storm; Scheduler and the subscription retry anyway.
   #checkov:skip=CKV_AWS_173:The environment holds names and ARNs, no secret.
@@ -166,10 +196,29 @@ resource "aws_lambda_function" "guard" {
       SESSION_GUARD_MANAGEMENT_ENDPOINT = local.management_endpoint
       SESSION_GUARD_FUNCTION_ARN        = local.function_arn
       SESSION_GUARD_SCHEDULER_ROLE_ARN  = aws_iam_role.scheduler.arn
+      SESSION_GUARD_DEAD_LETTER_ARN     = local.failure_queue_arn
     }
   }
 
   depends_on = [aws_iam_role_policy.guard, aws_cloudwatch_log_group.guard]
+}
+
+# The subscription and Scheduler both invoke the guard asynchronously: a
+# failed invocation (a call that still failed, or the timeout) is retried by
+# Lambda twice, about one and then two minutes later, and then goes to the
+# failure queue instead of being dropped. Every invocation is idempotent
+# (same schedule names; a 410 is success), so a retry redoes only what is
+# missing. Throttled invocations are kept for up to six hours.
+resource "aws_lambda_function_event_invoke_config" "guard" {
+  function_name                = aws_lambda_function.guard.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+
+  destination_config {
+    on_failure {
+      destination = local.failure_queue_arn
+    }
+  }
 }
 
 resource "aws_lambda_permission" "logs" {

@@ -27,3 +27,8 @@ output "revoke_invoke_command" {
   description = "The same through the deployed guard, with the AWS CLI (replace SUBJECT)."
   value       = "aws lambda invoke --region ${local.region} --function-name ${aws_lambda_function.guard.function_name} --cli-binary-format raw-in-base64-out --payload '{\"revoke\":{\"sub\":\"SUBJECT\"}}' /dev/stdout"
 }
+
+output "failure_queue_arn" {
+  description = "The queue holding what still failed after every retry (Lambda's on-failure records with the original payload, Scheduler's dead-letter events): alarm on its depth."
+  value       = local.failure_queue_arn
+}

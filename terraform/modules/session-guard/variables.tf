@@ -52,6 +52,17 @@ variable "architecture" {
   }
 }
 
+variable "failure_queue_arn" {
+  description = "An SQS standard queue (same account and region) for what still fails after every retry: log batches the guard could not finish and schedules Scheduler could not deliver. null creates <name>-failures (14 days' retention, SSE)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_queue_arn == null || can(regex("^arn:[a-z-]+:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$", var.failure_queue_arn))
+    error_message = "failure_queue_arn: arn:PARTITION:sqs:REGION:ACCOUNT:QUEUE (a standard queue: Scheduler refuses FIFO queues)."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the access log group and of the guard's own log group."
   type        = number
