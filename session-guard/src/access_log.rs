@@ -39,18 +39,19 @@ impl std::fmt::Display for BatchError {
 struct Envelope {
     message_type: String,
     #[serde(default)]
-    log_events: Vec<LogEvent>,
+    log_events: Vec<LogLine>,
 }
 
-#[derive(Deserialize)]
-struct LogEvent {
-    message: String,
+/// One log event of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LogLine {
+    /// The access-log line.
+    pub message: String,
 }
 
-/// Unpacks `awslogs.data` into the messages of its log events. The
-/// `CONTROL_MESSAGE` CloudWatch Logs sends to check the destination has
-/// none.
-pub fn messages(data: &str) -> Result<Vec<String>, BatchError> {
+/// Unpacks `awslogs.data` into its log events. The `CONTROL_MESSAGE`
+/// CloudWatch Logs sends to check the destination has none.
+pub fn messages(data: &str) -> Result<Vec<LogLine>, BatchError> {
     let zipped = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|_| BatchError::Base64)?;
@@ -66,7 +67,7 @@ pub fn messages(data: &str) -> Result<Vec<String>, BatchError> {
     if envelope.message_type != "DATA_MESSAGE" {
         return Ok(Vec::new());
     }
-    Ok(envelope.log_events.into_iter().map(|e| e.message).collect())
+    Ok(envelope.log_events)
 }
 
 /// What happened on the connection.
@@ -214,7 +215,12 @@ mod tests {
             "logGroup": "/aws/apigateway/ws", "logStream": "s", "subscriptionFilters": ["guard"],
             "logEvents": [{"id": "1", "timestamp": 1, "message": "a"}, {"id": "2", "timestamp": 2, "message": "b"}]
         }));
-        assert_eq!(messages(&data), Ok(vec!["a".to_owned(), "b".to_owned()]));
+        let read: Vec<String> = messages(&data)
+            .unwrap()
+            .into_iter()
+            .map(|line| line.message)
+            .collect();
+        assert_eq!(read, ["a", "b"]);
     }
 
     #[test]

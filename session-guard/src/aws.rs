@@ -1,8 +1,12 @@
 //! The thin shell: [`Schedules`] and [`Connections`] over the AWS SDK.
 
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_scheduler::types::{
-    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
+    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode,
+    RetryPolicy, Target,
 };
 
 use crate::guard::schedule_input;
@@ -206,10 +210,11 @@ pub struct AwsConnections {
 }
 
 impl AwsConnections {
-    /// A client for the stage's management endpoint.
-    pub fn new(config: &aws_config::SdkConfig, endpoint: &str) -> Self {
+    /// A client for the stage's management endpoint, with `timeouts`.
+    pub fn new(config: &aws_config::SdkConfig, endpoint: &str, timeouts: TimeoutConfig) -> Self {
         let config = aws_sdk_apigatewaymanagement::config::Builder::from(config)
             .endpoint_url(endpoint)
+            .timeout_config(timeouts)
             .build();
         AwsConnections {
             client: aws_sdk_apigatewaymanagement::Client::from_conf(config),
@@ -241,19 +246,37 @@ pub async fn guard(settings: &Settings) -> crate::Guard<AwsSchedules, AwsConnect
     guard_with(&aws_config::load_from_env().await, settings)
 }
 
-/// The guard over the AWS SDK with `config`.
+/// Bounds on every AWS call. The SDK sets none by default: a call to an
+/// endpoint that accepts and never answers would hang until the Lambda's
+/// timeout, and the whole batch with it. A call that times out is
+/// retryable (see [`classify`]).
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        // One HTTP attempt.
+        .operation_attempt_timeout(Duration::from_secs(5))
+        // The SDK's own retries included.
+        .operation_timeout(Duration::from_secs(15))
+        .build()
+}
+
+/// The guard over the AWS SDK with `config`, and [`timeouts`].
 pub fn guard_with(
     config: &aws_config::SdkConfig,
     settings: &Settings,
 ) -> crate::Guard<AwsSchedules, AwsConnections> {
+    let scheduler = aws_sdk_scheduler::config::Builder::from(config)
+        .timeout_config(timeouts())
+        .build();
     crate::Guard {
         schedules: AwsSchedules {
-            client: aws_sdk_scheduler::Client::new(config),
+            client: aws_sdk_scheduler::Client::from_conf(scheduler),
             group: settings.group.clone(),
             target: settings.target.clone(),
         },
-        connections: AwsConnections::new(config, &settings.management_endpoint),
+        connections: AwsConnections::new(config, &settings.management_endpoint, timeouts()),
         backoff: crate::retry::Backoff::default(),
+        concurrency: crate::guard::CONCURRENCY,
     }
 }
 

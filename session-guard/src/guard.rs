@@ -1,10 +1,14 @@
 //! The guard's three jobs, each a short loop over the pure decisions, run
 //! against [`Schedules`] and [`Connections`].
 
+use std::time::Duration;
+
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tokio::time::Instant;
 
-use crate::access_log::{self, parse_line};
+use crate::access_log::{self, parse_line, LogLine};
 use crate::naming::subject_prefix;
 use crate::plan::{plan, Disconnect, Skip, Step};
 use crate::ports::{CallError, Connections, Created, Ended, Schedules};
@@ -66,6 +70,44 @@ pub struct BatchReport {
     pub other: usize,
     /// Calls that still failed after retrying.
     pub failed: usize,
+    /// Lines not started, or cut off, because the invocation's deadline was
+    /// near: the invocation fails so that Lambda runs the batch again.
+    pub deferred: usize,
+}
+
+/// What one line led to: the counter of [`BatchReport`] it adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Scheduled,
+    AlreadyScheduled,
+    DisconnectedNow,
+    Unscheduled,
+    Malformed,
+    WithoutExp,
+    WithoutSubject,
+    BadConnectionId,
+    Other,
+    Failed,
+    Deferred,
+}
+
+impl BatchReport {
+    fn count(&mut self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Scheduled => &mut self.scheduled,
+            Outcome::AlreadyScheduled => &mut self.already_scheduled,
+            Outcome::DisconnectedNow => &mut self.disconnected_now,
+            Outcome::Unscheduled => &mut self.unscheduled,
+            Outcome::Malformed => &mut self.malformed,
+            Outcome::WithoutExp => &mut self.without_exp,
+            Outcome::WithoutSubject => &mut self.without_subject,
+            Outcome::BadConnectionId => &mut self.bad_connection_id,
+            Outcome::Other => &mut self.other,
+            Outcome::Failed => &mut self.failed,
+            Outcome::Deferred => &mut self.deferred,
+        };
+        *counter += 1;
+    }
 }
 
 /// What a revoke ended.
@@ -109,6 +151,24 @@ impl std::fmt::Display for GuardError {
 
 impl std::error::Error for GuardError {}
 
+/// How many lines of a batch are worked on at once by default. A
+/// reconnect storm delivers thousands of CONNECTs in one batch: one at a
+/// time, at tens of milliseconds a call, they could outlast the Lambda's
+/// timeout on every attempt. Sixteen keeps well under Scheduler's default
+/// API rates with one guard instance, and what is throttled is retried.
+pub const CONCURRENCY: usize = 16;
+
+/// Time kept back before the invocation's deadline to log the report and
+/// answer: no line starts, and none still running goes on, past
+/// `deadline - DEADLINE_RESERVE`.
+pub const DEADLINE_RESERVE: Duration = Duration::from_secs(2);
+
+/// The Lambda's deadline (`deadline_ms`, milliseconds since the epoch) as
+/// an instant of the monotonic clock, read at `now_ms` and `now`.
+pub fn deadline_instant(deadline_ms: u64, now_ms: u64, now: Instant) -> Instant {
+    now + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
 /// The guard, over any implementation of the two services.
 pub struct Guard<S, C> {
     /// EventBridge Scheduler.
@@ -117,6 +177,8 @@ pub struct Guard<S, C> {
     pub connections: C,
     /// How throttled calls are retried.
     pub backoff: Backoff,
+    /// How many lines of a batch are worked on at once ([`CONCURRENCY`]).
+    pub concurrency: usize,
 }
 
 /// JSON of a report (plain structs of strings and numbers: cannot fail).
@@ -126,10 +188,24 @@ fn json(report: &impl Serialize) -> Value {
 
 impl<S: Schedules, C: Connections> Guard<S, C> {
     /// Handles one invocation at `now` (seconds since the epoch) and returns
-    /// its report.
+    /// its report; no deadline (the command line).
     pub async fn handle(&self, input: Input, now: u64) -> Result<Value, GuardError> {
+        self.handle_until(input, now, None).await
+    }
+
+    /// Handles one invocation at `now` (seconds since the epoch, read once:
+    /// every line of a batch is judged against the same clock) that must be
+    /// answered by `deadline` (the Lambda's). A batch stops starting lines
+    /// [`DEADLINE_RESERVE`] before it and fails, so that Lambda runs it
+    /// again rather than timing out with no report.
+    pub async fn handle_until(
+        &self,
+        input: Input,
+        now: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Value, GuardError> {
         match input {
-            Input::Awslogs { data } => self.batch(&data, now).await,
+            Input::Awslogs { data } => self.batch(&data, now, deadline).await,
             Input::Disconnect(target) => self.disconnect(&target).await,
             Input::Revoke { sub } => self.revoke(&sub).await,
         }
@@ -139,58 +215,85 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
         retry(self.backoff, || self.connections.end(connection_id)).await
     }
 
-    async fn batch(&self, data: &str, now: u64) -> Result<Value, GuardError> {
+    async fn batch(
+        &self,
+        data: &str,
+        now: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Value, GuardError> {
         let lines = access_log::messages(data).map_err(GuardError::Batch)?;
         let mut report = BatchReport {
             lines: lines.len(),
             ..BatchReport::default()
         };
-        for line in &lines {
-            let event = match parse_line(line) {
-                Ok(event) => event,
-                Err(error) => {
-                    // The line itself is not logged: it may hold whatever a
-                    // hand-edited format put there.
-                    tracing::warn!(?error, "skipping a malformed access-log line");
-                    report.malformed += 1;
-                    continue;
-                }
-            };
-            // Each outcome is the counter it adds to.
-            let counted = match plan(&event, now) {
-                Step::Schedule(schedule) => {
-                    retry(self.backoff, || self.schedules.create(&schedule))
-                        .await
-                        .map(|created| match created {
-                            Created::New => &mut report.scheduled,
-                            Created::AlreadyExists => &mut report.already_scheduled,
-                        })
-                }
-                Step::DisconnectNow(target) => self
-                    .end(&target.connection_id)
-                    .await
-                    .map(|_| &mut report.disconnected_now),
-                Step::Unschedule(name) => retry(self.backoff, || self.schedules.delete(&name))
-                    .await
-                    .map(|()| &mut report.unscheduled),
-                Step::Skip(Skip::NoExp) => Ok(&mut report.without_exp),
-                Step::Skip(Skip::NoSubject) => Ok(&mut report.without_subject),
-                Step::Skip(Skip::BadConnectionId) => Ok(&mut report.bad_connection_id),
-                Step::Skip(Skip::NotConnectOrDisconnect) => Ok(&mut report.other),
-            };
-            match counted {
-                Ok(counter) => *counter += 1,
-                Err(error) => {
-                    tracing::error!(connection_id = %event.connection_id, %error, "call failed");
-                    report.failed += 1;
-                }
-            }
+        let stop_at =
+            deadline.map(|deadline| deadline.checked_sub(DEADLINE_RESERVE).unwrap_or(deadline));
+        // Lines are independent (one schedule name each): at most
+        // `concurrency` at once, in any order.
+        let mut outcomes = futures_util::stream::iter(&lines)
+            .map(|line| self.line_before(line, now, stop_at))
+            .buffer_unordered(self.concurrency.max(1));
+        while let Some(outcome) = outcomes.next().await {
+            report.count(outcome);
         }
         tracing::info!(report = %json(&report), "log batch");
-        if report.failed > 0 {
+        if report.failed > 0 || report.deferred > 0 {
             return Err(GuardError::Incomplete(json(&report)));
         }
         Ok(json(&report))
+    }
+
+    /// [`Self::line`], unless `stop_at` has come, and cut off there.
+    async fn line_before(&self, line: &LogLine, now: u64, stop_at: Option<Instant>) -> Outcome {
+        let Some(stop_at) = stop_at else {
+            return self.line(line, now).await;
+        };
+        if Instant::now() >= stop_at {
+            return Outcome::Deferred;
+        }
+        match tokio::time::timeout_at(stop_at, self.line(line, now)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::warn!("a line was cut off at the deadline");
+                Outcome::Deferred
+            }
+        }
+    }
+
+    /// What one log line needs, done.
+    async fn line(&self, line: &LogLine, now: u64) -> Outcome {
+        let event = match parse_line(&line.message) {
+            Ok(event) => event,
+            Err(error) => {
+                // The line itself is not logged: it may hold whatever a
+                // hand-edited format put there.
+                tracing::warn!(?error, "skipping a malformed access-log line");
+                return Outcome::Malformed;
+            }
+        };
+        let done = match plan(&event, now) {
+            Step::Schedule(schedule) => retry(self.backoff, || self.schedules.create(&schedule))
+                .await
+                .map(|created| match created {
+                    Created::New => Outcome::Scheduled,
+                    Created::AlreadyExists => Outcome::AlreadyScheduled,
+                }),
+            Step::DisconnectNow(target) => self
+                .end(&target.connection_id)
+                .await
+                .map(|_| Outcome::DisconnectedNow),
+            Step::Unschedule(name) => retry(self.backoff, || self.schedules.delete(&name))
+                .await
+                .map(|()| Outcome::Unscheduled),
+            Step::Skip(Skip::NoExp) => Ok(Outcome::WithoutExp),
+            Step::Skip(Skip::NoSubject) => Ok(Outcome::WithoutSubject),
+            Step::Skip(Skip::BadConnectionId) => Ok(Outcome::BadConnectionId),
+            Step::Skip(Skip::NotConnectOrDisconnect) => Ok(Outcome::Other),
+        };
+        done.unwrap_or_else(|error| {
+            tracing::error!(connection_id = %event.connection_id, %error, "call failed");
+            Outcome::Failed
+        })
     }
 
     async fn disconnect(&self, target: &Disconnect) -> Result<Value, GuardError> {
@@ -262,6 +365,17 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_deadline_is_what_is_left_of_the_invocation() {
+        let now = Instant::now();
+        assert_eq!(
+            deadline_instant(1_000_060_500, 1_000_000_000, now),
+            now + Duration::from_millis(60_500)
+        );
+        // Already past: no time left, never a panic.
+        assert_eq!(deadline_instant(5, 1_000_000_000, now), now);
+    }
 
     #[test]
     fn inputs_are_the_three_documented_shapes() {

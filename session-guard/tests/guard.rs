@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Value};
 use session_guard::guard::schedule_input;
+use session_guard::guard::DEADLINE_RESERVE;
 use session_guard::naming::schedule_name;
 use session_guard::plan::Schedule;
 use session_guard::ports::{CallError, Connections, Created, Ended, Schedules};
@@ -30,6 +31,10 @@ struct Fake {
     throttle_creates: Mutex<u32>,
     /// Every call fails for good (permissions, say).
     broken: bool,
+    /// How long each CreateSchedule takes.
+    latency: Duration,
+    /// CreateSchedule calls running now, and the most at once.
+    in_flight: Mutex<(usize, usize)>,
 }
 
 impl Fake {
@@ -55,6 +60,7 @@ impl Fake {
                 first: Duration::from_millis(10),
                 max: Duration::from_millis(40),
             },
+            concurrency: 4,
         }
     }
 }
@@ -70,6 +76,15 @@ impl Schedules for &Fake {
                 *throttle -= 1;
                 return Err(CallError::Retryable("ThrottlingException".into()));
             }
+        }
+        if !self.latency.is_zero() {
+            {
+                let mut in_flight = self.in_flight.lock().unwrap();
+                in_flight.0 += 1;
+                in_flight.1 = in_flight.1.max(in_flight.0);
+            }
+            tokio::time::sleep(self.latency).await;
+            self.in_flight.lock().unwrap().0 -= 1;
         }
         let input = schedule_input(&schedule.target).unwrap();
         let mut schedules = self.schedules.lock().unwrap();
@@ -147,7 +162,7 @@ fn disconnect(id: &str, sub: &str) -> String {
 fn report(pairs: Value) -> Value {
     let mut report = json!({"lines": 0, "scheduled": 0, "alreadyScheduled": 0,
         "disconnectedNow": 0, "unscheduled": 0, "malformed": 0, "withoutExp": 0,
-        "withoutSubject": 0, "badConnectionId": 0, "other": 0, "failed": 0});
+        "withoutSubject": 0, "badConnectionId": 0, "other": 0, "failed": 0, "deferred": 0});
     for (key, value) in pairs.as_object().unwrap() {
         report[key] = value.clone();
     }
@@ -272,7 +287,13 @@ async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
             connect("BBB=", "bob", &(NOW + 60).to_string()),
         ])
     };
-    let Err(GuardError::Incomplete(partial)) = fake.guard().handle(batch(), NOW).await else {
+    // One line at a time, so that the scripted throttling meets the lines
+    // in order: the first uses up every try.
+    let guard = Guard {
+        concurrency: 1,
+        ..fake.guard()
+    };
+    let Err(GuardError::Incomplete(partial)) = guard.handle(batch(), NOW).await else {
         panic!("the batch should fail");
     };
     assert_eq!(
@@ -411,5 +432,63 @@ async fn revoke_ends_exactly_that_subjects_connections() {
     assert_eq!(
         again,
         json!({"sub": "alice", "ended": [], "alreadyGone": [], "leftAlone": 1, "failed": 0})
+    );
+}
+
+fn connects(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| connect(&format!("C{i:03}="), "alice", &(NOW + 600).to_string()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_batch_runs_at_most_concurrency_lines_at_once() {
+    let fake = Fake {
+        latency: Duration::from_millis(100),
+        ..Fake::default()
+    };
+    let started = tokio::time::Instant::now();
+    let out = fake
+        .guard()
+        .handle(delivery(&connects(40)), NOW)
+        .await
+        .unwrap();
+    assert_eq!(out, report(json!({"lines": 40, "scheduled": 40})));
+    // Four at a time (the fake guard's concurrency): ten rounds of 100 ms,
+    // not forty, and never a fifth call at once.
+    assert_eq!(started.elapsed(), Duration::from_millis(1000));
+    assert_eq!(fake.in_flight.lock().unwrap().1, 4);
+    assert_eq!(fake.names().len(), 40);
+}
+
+#[tokio::test(start_paused = true)]
+async fn near_the_deadline_no_line_starts_and_the_batch_fails_for_a_retry() {
+    let fake = Fake {
+        latency: Duration::from_secs(1),
+        ..Fake::default()
+    };
+    let batch = || delivery(&connects(14));
+    let started = tokio::time::Instant::now();
+    // 2.5 s of work before the reserve: two rounds of four finish, the third
+    // round of four is cut off at 2.5 s, and the last two lines never start.
+    let deadline = started + DEADLINE_RESERVE + Duration::from_millis(2500);
+    let Err(GuardError::Incomplete(partial)) = fake
+        .guard()
+        .handle_until(batch(), NOW, Some(deadline))
+        .await
+    else {
+        panic!("the batch must fail so that Lambda runs it again");
+    };
+    assert_eq!(
+        partial,
+        report(json!({"lines": 14, "scheduled": 8, "deferred": 6}))
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(2500));
+    assert_eq!(fake.names().len(), 8);
+    // Lambda's retry, with time enough: only what is missing is done.
+    let out = fake.guard().handle(batch(), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 14, "scheduled": 6, "alreadyScheduled": 8}))
     );
 }

@@ -185,7 +185,7 @@ resource "aws_lambda_function" "guard" {
   handler          = "bootstrap"
   architectures    = [var.architecture]
   memory_size      = 128
-  timeout          = 60
+  timeout          = var.timeout
   filename         = local.package_path
   source_code_hash = filebase64sha256(local.package_path)
   tags             = var.tags

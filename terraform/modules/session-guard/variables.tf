@@ -63,6 +63,17 @@ variable "failure_queue_arn" {
   }
 }
 
+variable "timeout" {
+  description = "The guard Lambda's timeout in seconds. A reconnect storm delivers thousands of CONNECTs in one batch, each a CreateSchedule at Scheduler's API rate; the guard stops starting lines 2 s before the timeout and fails the invocation, so that Lambda runs the batch again (idempotently)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.timeout >= 30 && var.timeout <= 900
+    error_message = "timeout: 30 to 900 seconds."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the access log group and of the guard's own log group."
   type        = number

@@ -45,6 +45,10 @@ run "guard_schedules_subscription_and_scoped_rights" {
     error_message = "the guard and its schedule group are named after var.name"
   }
   assert {
+    condition     = aws_lambda_function.guard.timeout == 300
+    error_message = "the guard has five minutes for a large batch by default"
+  }
+  assert {
     condition = aws_lambda_function.guard.environment[0].variables == tomap({
       SESSION_GUARD_SCHEDULE_GROUP      = "ws-session-guard"
       SESSION_GUARD_MANAGEMENT_ENDPOINT = "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod"
