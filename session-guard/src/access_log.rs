@@ -47,6 +47,17 @@ struct Envelope {
 pub struct LogLine {
     /// The access-log line.
     pub message: String,
+    /// When API Gateway wrote it, milliseconds since the epoch: for a
+    /// CONNECT, when the connection opened.
+    #[serde(default)]
+    pub timestamp: Option<u64>,
+}
+
+impl LogLine {
+    /// [`Self::timestamp`] in seconds.
+    pub fn logged_at(&self) -> Option<u64> {
+        self.timestamp.map(|milliseconds| milliseconds / 1000)
+    }
 }
 
 /// Unpacks `awslogs.data` into its log events. The `CONTROL_MESSAGE`
@@ -213,14 +224,23 @@ mod tests {
         let data = pack(&serde_json::json!({
             "messageType": "DATA_MESSAGE", "owner": "123456789012",
             "logGroup": "/aws/apigateway/ws", "logStream": "s", "subscriptionFilters": ["guard"],
-            "logEvents": [{"id": "1", "timestamp": 1, "message": "a"}, {"id": "2", "timestamp": 2, "message": "b"}]
+            "logEvents": [{"id": "1", "timestamp": 1764475200123_u64, "message": "a"}, {"id": "2", "message": "b"}]
         }));
-        let read: Vec<String> = messages(&data)
-            .unwrap()
-            .into_iter()
-            .map(|line| line.message)
-            .collect();
-        assert_eq!(read, ["a", "b"]);
+        let read = messages(&data).unwrap();
+        assert_eq!(
+            read,
+            [
+                LogLine {
+                    message: "a".into(),
+                    timestamp: Some(1_764_475_200_123)
+                },
+                LogLine {
+                    message: "b".into(),
+                    timestamp: None
+                }
+            ]
+        );
+        assert_eq!(read[0].logged_at(), Some(1_764_475_200));
     }
 
     #[test]

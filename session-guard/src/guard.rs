@@ -271,7 +271,7 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
                 return Outcome::Malformed;
             }
         };
-        let done = match plan(&event, now) {
+        let done = match plan(&event, line.logged_at(), now) {
             Step::Schedule(schedule) => retry(self.backoff, || self.schedules.create(&schedule))
                 .await
                 .map(|created| match created {

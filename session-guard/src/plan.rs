@@ -50,8 +50,11 @@ pub enum Skip {
 pub enum Step {
     /// Create the schedule.
     Schedule(Schedule),
-    /// The token had already expired when the log line was read (clock
-    /// skew, or a delivery later than the token's life): end it now.
+    /// The schedule's time has come already, or comes within Scheduler's
+    /// precision ([`PRECISION`]): the token had expired or was about to when
+    /// the log line was read (clock skew, a slow delivery, a short-lived
+    /// token), or the connection is at API Gateway's two-hour limit. End it
+    /// now rather than create a schedule for a time already past.
     DisconnectNow(Disconnect),
     /// The connection closed: its schedule is no longer needed.
     Unschedule(String),
@@ -59,8 +62,24 @@ pub enum Step {
     Skip(Skip),
 }
 
-/// Decides what `event` needs at `now` (seconds since the epoch).
-pub fn plan(event: &AccessEvent, now: u64) -> Step {
+/// Scheduler invokes a one-time schedule within the minute after its time
+/// (its documented 60-second precision): a time closer than this is due now.
+pub const PRECISION: u64 = 60;
+
+/// API Gateway closes every WebSocket connection two hours after it opened.
+pub const MAX_CONNECTION: u64 = 2 * 60 * 60;
+
+/// Decides what `event`, logged at `logged_at` (when the connection opened,
+/// for a CONNECT), needs at `now`; seconds since the epoch.
+///
+/// A schedule fires at the token's `exp`, but no later than two hours after
+/// the connection opened: API Gateway has closed it by then whatever the
+/// token says, and a schedule at the `exp` of a long-lived token would
+/// linger for nothing (and outlive every DISCONNECT that could remove it).
+/// Capping rather than skipping keeps the connection revocable by subject
+/// until it ends. A line without a time, or with one in the future (skew),
+/// counts as logged `now`: the connection cannot have opened later.
+pub fn plan(event: &AccessEvent, logged_at: Option<u64>, now: u64) -> Step {
     if event.event_type == EventType::Other {
         return Step::Skip(Skip::NotConnectOrDisconnect);
     }
@@ -83,13 +102,15 @@ pub fn plan(event: &AccessEvent, now: u64) -> Step {
         connection_id: event.connection_id.clone(),
         sub: subject.clone(),
     };
-    if exp <= now {
+    let opened = logged_at.map_or(now, |logged_at| logged_at.min(now));
+    let at = exp.min(opened.saturating_add(MAX_CONNECTION));
+    if at <= now.saturating_add(PRECISION) {
         return Step::DisconnectNow(target);
     }
-    match at_expression(exp) {
+    match at_expression(at) {
         Some(expression) => Step::Schedule(Schedule {
             name,
-            at: exp,
+            at,
             expression,
             target,
         }),
@@ -135,6 +156,7 @@ mod tests {
         assert_eq!(
             plan(
                 &event(EventType::Connect, Some("alice"), Some(NOW + 300)),
+                Some(NOW - 1),
                 NOW
             ),
             Step::Schedule(Schedule {
@@ -147,19 +169,70 @@ mod tests {
     }
 
     #[test]
-    fn a_token_already_expired_is_ended_at_once() {
-        for exp in [NOW, NOW - 1, 0] {
+    fn a_token_expired_or_within_schedulers_minute_is_ended_at_once() {
+        for exp in [NOW + PRECISION, NOW + 1, NOW, NOW - 1, 0] {
             assert_eq!(
-                plan(&event(EventType::Connect, Some("alice"), Some(exp)), NOW),
-                Step::DisconnectNow(target())
+                plan(
+                    &event(EventType::Connect, Some("alice"), Some(exp)),
+                    Some(NOW),
+                    NOW
+                ),
+                Step::DisconnectNow(target()),
+                "{exp}"
             );
         }
+        let Step::Schedule(schedule) = plan(
+            &event(EventType::Connect, Some("alice"), Some(NOW + PRECISION + 1)),
+            Some(NOW),
+            NOW,
+        ) else {
+            panic!("61 s ahead is scheduled");
+        };
+        assert_eq!(schedule.at, NOW + 61);
+    }
+
+    #[test]
+    fn a_schedule_is_never_later_than_two_hours_after_the_connect() {
+        let at = |exp, logged_at| match plan(
+            &event(EventType::Connect, Some("alice"), Some(exp)),
+            logged_at,
+            NOW,
+        ) {
+            Step::Schedule(schedule) => {
+                assert_eq!(Some(schedule.expression), at_expression(schedule.at));
+                Some(schedule.at)
+            }
+            _ => None,
+        };
+        let year = 365 * 24 * 3600;
+        // A token valid a year: the schedule comes when API Gateway ends
+        // the connection anyway.
+        assert_eq!(at(NOW + year, Some(NOW - 100)), Some(NOW - 100 + 7200));
+        // Its exp first, when that comes first.
+        assert_eq!(at(NOW + 3600, Some(NOW - 100)), Some(NOW + 3600));
+        // No time, or a time in the future: counted from now.
+        assert_eq!(at(NOW + year, None), Some(NOW + 7200));
+        assert_eq!(at(NOW + year, Some(NOW + 500)), Some(NOW + 7200));
+        // A line read two hours late (a replay from the failure queue): its
+        // connection is gone, and is ended at once, not scheduled in the past.
+        assert_eq!(
+            plan(
+                &event(EventType::Connect, Some("alice"), Some(NOW + year)),
+                Some(NOW - 7200 + 30),
+                NOW
+            ),
+            Step::DisconnectNow(target())
+        );
     }
 
     #[test]
     fn a_disconnect_removes_the_schedule_of_the_same_name() {
         assert_eq!(
-            plan(&event(EventType::Disconnect, Some("alice"), None), NOW),
+            plan(
+                &event(EventType::Disconnect, Some("alice"), None),
+                None,
+                NOW
+            ),
             Step::Unschedule("2bd806c97f0e00af-Dzl8bdcnDoECJZQ.".into())
         );
     }
@@ -167,27 +240,33 @@ mod tests {
     #[test]
     fn what_cannot_be_scheduled_is_skipped_with_its_reason() {
         assert_eq!(
-            plan(&event(EventType::Connect, Some("alice"), None), NOW),
+            plan(&event(EventType::Connect, Some("alice"), None), None, NOW),
             Step::Skip(Skip::NoExp)
         );
+        // Past the year 9999 only if the clock itself is.
         assert_eq!(
             plan(
                 &event(EventType::Connect, Some("alice"), Some(u64::MAX)),
-                NOW
+                None,
+                u64::MAX - 7200
             ),
             Step::Skip(Skip::NoExp)
         );
         assert_eq!(
-            plan(&event(EventType::Connect, None, Some(NOW + 1)), NOW),
+            plan(&event(EventType::Connect, None, Some(NOW + 1)), None, NOW),
             Step::Skip(Skip::NoSubject)
         );
         assert_eq!(
-            plan(&event(EventType::Other, Some("alice"), Some(NOW + 1)), NOW),
+            plan(
+                &event(EventType::Other, Some("alice"), Some(NOW + 1)),
+                None,
+                NOW
+            ),
             Step::Skip(Skip::NotConnectOrDisconnect)
         );
         let mut odd = event(EventType::Connect, Some("alice"), Some(NOW + 1));
         odd.connection_id = "not an id".into();
-        assert_eq!(plan(&odd, NOW), Step::Skip(Skip::BadConnectionId));
+        assert_eq!(plan(&odd, None, NOW), Step::Skip(Skip::BadConnectionId));
     }
 
     #[test]

@@ -131,10 +131,15 @@ impl Connections for &Fake {
 }
 
 fn delivery(lines: &[String]) -> Input {
+    delivery_at(lines, NOW)
+}
+
+/// A delivery of `lines`, logged at `logged_at` (seconds).
+fn delivery_at(lines: &[String], logged_at: u64) -> Input {
     let events: Vec<Value> = lines
         .iter()
         .enumerate()
-        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": NOW * 1000, "message": line}))
+        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": logged_at * 1000, "message": line}))
         .collect();
     let envelope = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
         "logGroup": "/aws/apigateway/ws", "logStream": "s", "subscriptionFilters": ["guard"],
@@ -220,7 +225,7 @@ async fn a_connect_without_exp_or_subject_is_counted_not_scheduled() {
     let fake = Fake::default();
     let lines = [
         connect("AAA=", "alice", "-"),
-        connect("BBB=", "-", &(NOW + 60).to_string()),
+        connect("BBB=", "-", &(NOW + 600).to_string()),
         json!({"eventType": "MESSAGE", "connectionId": "AAA="}).to_string(),
     ];
     let out = fake.guard().handle(delivery(&lines), NOW).await.unwrap();
@@ -234,7 +239,7 @@ async fn a_connect_without_exp_or_subject_is_counted_not_scheduled() {
 #[tokio::test]
 async fn the_same_delivery_twice_schedules_once() {
     let fake = Fake::default();
-    let batch = || delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]);
+    let batch = || delivery(&[connect("AAA=", "alice", &(NOW + 600).to_string())]);
     let first = fake.guard().handle(batch(), NOW).await.unwrap();
     let second = fake.guard().handle(batch(), NOW).await.unwrap();
     assert_eq!(first, report(json!({"lines": 1, "scheduled": 1})));
@@ -243,20 +248,53 @@ async fn the_same_delivery_twice_schedules_once() {
 }
 
 #[tokio::test]
-async fn a_token_expired_when_read_is_ended_at_once() {
-    // Clock skew, or a delivery slower than the token's life.
-    let fake = Fake::with_open(&["AAA="]);
+async fn a_token_expired_or_within_a_minute_when_read_is_ended_at_once() {
+    // Clock skew, or a delivery slower than the token's life; or less than
+    // Scheduler's minute of precision left: no schedule in the past.
+    let fake = Fake::with_open(&["AAA=", "BBB="]);
     let out = fake
         .guard()
         .handle(
-            delivery(&[connect("AAA=", "alice", &(NOW - 2).to_string())]),
+            delivery(&[
+                connect("AAA=", "alice", &(NOW - 2).to_string()),
+                connect("BBB=", "bob", &(NOW + 30).to_string()),
+            ]),
             NOW,
         )
         .await
         .unwrap();
-    assert_eq!(out, report(json!({"lines": 1, "disconnectedNow": 1})));
-    assert_eq!(*fake.ended.lock().unwrap(), ["AAA="]);
+    assert_eq!(out, report(json!({"lines": 2, "disconnectedNow": 2})));
+    let mut ended = fake.ended.lock().unwrap().clone();
+    ended.sort();
+    assert_eq!(ended, ["AAA=", "BBB="]);
     assert!(fake.open.lock().unwrap().is_empty());
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn a_long_lived_token_is_scheduled_two_hours_after_its_connect() {
+    let fake = Fake::default();
+    // The line was logged (the connection opened) 100 s before it is read.
+    let mut batch = delivery_at(
+        &[connect("AAA=", "alice", &(NOW + 86_400).to_string())],
+        NOW - 100,
+    );
+    let out = fake.guard().handle(batch.clone(), NOW).await.unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "scheduled": 1})));
+    let name = schedule_name("alice", "AAA=").unwrap();
+    assert_eq!(
+        fake.schedules.lock().unwrap().get(&name).map(|(at, _)| *at),
+        Some(NOW - 100 + 7200)
+    );
+    // Read again two hours later (a replay from the failure queue): the
+    // connection is past API Gateway's limit, ended at once, not scheduled.
+    fake.schedules.lock().unwrap().clear();
+    batch = delivery_at(
+        &[connect("AAA=", "alice", &(NOW + 86_400).to_string())],
+        NOW - 7200,
+    );
+    let out = fake.guard().handle(batch, NOW).await.unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "disconnectedNow": 1})));
     assert!(fake.names().is_empty());
 }
 
@@ -268,7 +306,7 @@ async fn throttling_is_retried_with_backoff() {
     let out = fake
         .guard()
         .handle(
-            delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]),
+            delivery(&[connect("AAA=", "alice", &(NOW + 600).to_string())]),
             NOW,
         )
         .await
@@ -283,8 +321,8 @@ async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
     *fake.throttle_creates.lock().unwrap() = 3;
     let batch = || {
         delivery(&[
-            connect("AAA=", "alice", &(NOW + 60).to_string()),
-            connect("BBB=", "bob", &(NOW + 60).to_string()),
+            connect("AAA=", "alice", &(NOW + 600).to_string()),
+            connect("BBB=", "bob", &(NOW + 600).to_string()),
         ])
     };
     // One line at a time, so that the scripted throttling meets the lines
@@ -319,7 +357,7 @@ async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
     let out = fake
         .guard()
         .handle(
-            delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]),
+            delivery(&[connect("AAA=", "alice", &(NOW + 600).to_string())]),
             NOW,
         )
         .await;
