@@ -310,14 +310,23 @@ class Cycle:
         }
         check(
             statements["ManageThisStage"]["Resource"]
-            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/prod/*/@connections/*",
-            "the guard manages this stage's connections only",
+            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/prod/DELETE/@connections/*",
+            "the guard may only delete this stage's connections",
         )
         check(
             statements["OwnSchedules"]["Resource"] == f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{GUARD}/*",
             "the guard's schedules are its own group's only",
         )
         check(statements["PassSchedulerRole"]["Resource"] == scheduler_role, "the guard passes the scheduler role only")
+        trust = iam.get_role(RoleName=scheduler_role.rsplit("/", 1)[1])["Role"]["AssumeRolePolicyDocument"]
+        check(
+            trust["Statement"][0]["Condition"]
+            == {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                "ArnEquals": {"aws:SourceArn": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{GUARD}"},
+            },
+            "only this account's schedules of the guard's group may assume Scheduler's role",
+        )
         scheduler_statements = iam.get_role_policy(RoleName=scheduler_role.rsplit("/", 1)[1], PolicyName="invoke-guard")[
             "PolicyDocument"
         ]["Statement"]

@@ -145,7 +145,6 @@ module "session_guard" {
   count  = var.session_guard ? 1 : 0
 
   name              = "${var.name}-session-guard"
-  api_id            = aws_apigatewayv2_api.this.id
   api_execution_arn = aws_apigatewayv2_api.this.execution_arn
   stage_name        = var.stage_name
   package_path      = var.session_guard_package_path

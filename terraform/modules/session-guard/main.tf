@@ -9,17 +9,19 @@
 # configuration, so the module does not own it).
 
 locals {
-  # arn:{partition}:execute-api:{region}:{account}:{api_id}
+  # arn:{partition}:execute-api:{region}:{account}:{api_id}: the API's id,
+  # region and account are read here rather than asked for again.
   arn          = split(":", var.api_execution_arn)
   partition    = local.arn[1]
   region       = local.arn[3]
   account      = local.arn[4]
+  api_id       = local.arn[5]
   package_path = coalesce(var.package_path, "${path.module}/../../../target/lambda/session-guard/bootstrap.zip")
 
   # Known before the function exists: its environment names it, and the
   # scheduler role's policy too, without a cycle.
   function_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${var.name}"
-  management_endpoint = coalesce(var.management_endpoint, "https://${var.api_id}.execute-api.${local.region}.amazonaws.com/${var.stage_name}")
+  management_endpoint = coalesce(var.management_endpoint, "https://${local.api_id}.execute-api.${local.region}.amazonaws.com/${var.stage_name}")
 
   # The one format the guard reads (access-log-format.json beside this file,
   # which the local gateway writes in the tests too).
@@ -46,7 +48,7 @@ resource "aws_sqs_queue" "failures" {
 resource "aws_cloudwatch_log_group" "access" {
   #checkov:skip=CKV_AWS_158:Access logs hold no secrets (no token, no query string); set your own KMS key on the group if policy requires.
   #checkov:skip=CKV_AWS_338:Retention is log_retention_days; the guard needs minutes of it.
-  name              = "/aws/apigateway/${var.api_id}/${var.stage_name}/access"
+  name              = "/aws/apigateway/${local.api_id}/${var.stage_name}/access"
   retention_in_days = var.log_retention_days
   tags              = var.tags
 }
@@ -81,10 +83,17 @@ data "aws_iam_policy_document" "scheduler_assume" {
       type        = "Service"
       identifiers = ["scheduler.amazonaws.com"]
     }
+    # Confused-deputy protection, as Scheduler documents it: only this
+    # account's schedules of the guard's own group may use the role.
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account}:schedule-group/${var.name}"]
     }
   }
 }
@@ -159,9 +168,11 @@ data "aws_iam_policy_document" "guard" {
     resources = [local.failure_queue_arn]
   }
   statement {
+    # DeleteConnection only (DELETE @connections/{id}), on this stage only:
+    # the guard never posts to, nor reads, a connection.
     sid       = "ManageThisStage"
     actions   = ["execute-api:ManageConnections"]
-    resources = ["${var.api_execution_arn}/${var.stage_name}/*/@connections/*"]
+    resources = ["${var.api_execution_arn}/${var.stage_name}/DELETE/@connections/*"]
   }
 }
 
@@ -179,7 +190,7 @@ resource "aws_lambda_function" "guard" {
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile; the package hash is pinned instead.
   #checkov:skip=CKV_AWS_50:The guard's log lines carry the request id.
   function_name    = var.name
-  description      = "Ends WebSocket connections of ${var.api_id}/${var.stage_name} at their token's exp, and on revoke"
+  description      = "Ends WebSocket connections of ${local.api_id}/${var.stage_name} at their token's exp, and on revoke"
   role             = aws_iam_role.guard.arn
   runtime          = "provided.al2023"
   handler          = "bootstrap"

@@ -9,13 +9,8 @@ variable "name" {
   }
 }
 
-variable "api_id" {
-  description = "Id of the WebSocket API whose connections are guarded."
-  type        = string
-}
-
 variable "api_execution_arn" {
-  description = "Execution ARN of the API (aws_apigatewayv2_api.*.execution_arn): the Management API rights are scoped to it and the stage, and its region and account are the guard's."
+  description = "Execution ARN of the WebSocket API whose connections are guarded (aws_apigatewayv2_api.*.execution_arn): the Management API rights are scoped to it and the stage, and its API id, region and account are the guard's."
   type        = string
 
   validation {
@@ -27,6 +22,13 @@ variable "api_execution_arn" {
 variable "stage_name" {
   description = "The guarded stage. Give this stage the outputs access_log_destination_arn and access_log_format as its access_log_settings."
   type        = string
+
+  # API Gateway's own rule for stage names; it also keeps the IAM resource,
+  # the log group and the endpoint from taking a /, * or ?.
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name: 1 to 128 letters, digits, - or _."
+  }
 }
 
 variable "management_endpoint" {

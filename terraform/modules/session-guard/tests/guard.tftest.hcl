@@ -31,7 +31,6 @@ mock_provider "aws" {
 }
 
 variables {
-  api_id            = "abcdef1234"
   api_execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234"
   stage_name        = "prod"
   package_path      = "../../tests/fixtures/bootstrap.zip"
@@ -59,8 +58,8 @@ run "guard_schedules_subscription_and_scoped_rights" {
     error_message = "the guard's environment names its group, the stage's management endpoint, itself and the scheduler role"
   }
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "ManageThisStage"]) == toset(["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/@connections/*"])
-    error_message = "ManageConnections is scoped to this API's stage"
+    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "ManageThisStage"]) == toset(["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/DELETE/@connections/*"])
+    error_message = "ManageConnections is DeleteConnection on this API's stage only"
   }
   assert {
     condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "OwnSchedules"]) == toset(["arn:aws:scheduler:eu-west-1:123456789012:schedule/ws-session-guard/*"])
@@ -146,6 +145,32 @@ run "a_fifo_queue_is_refused" {
   }
 
   expect_failures = [var.failure_queue_arn]
+}
+
+run "schedulers_role_trusts_only_the_guards_own_schedule_group" {
+  command = plan
+
+  assert {
+    condition = toset([for c in data.aws_iam_policy_document.scheduler_assume.statement[0].condition : "${c.test} ${c.variable} ${join(",", c.values)}"]) == toset([
+      "StringEquals aws:SourceAccount 123456789012",
+      "ArnEquals aws:SourceArn arn:aws:scheduler:eu-west-1:123456789012:schedule-group/ws-session-guard",
+    ])
+    error_message = "Scheduler may assume the role for the guard's schedule group in this account only"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.access.name == "/aws/apigateway/abcdef1234/prod/access"
+    error_message = "the API id comes from the execution ARN"
+  }
+}
+
+run "a_stage_name_api_gateway_refuses_is_refused" {
+  command = plan
+
+  variables {
+    stage_name = "prod/*"
+  }
+
+  expect_failures = [var.stage_name]
 }
 
 run "a_malformed_execution_arn_is_refused" {
