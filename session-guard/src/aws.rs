@@ -31,6 +31,13 @@ fn retryable(code: Option<&str>, status: Option<u16>) -> bool {
         || status.is_some_and(|status| (500..600).contains(&status))
 }
 
+/// The HTTP status of a service's answer, if one came.
+fn status<E>(error: &SdkError<E>) -> Option<u16> {
+    error
+        .raw_response()
+        .map(|response| response.status().as_u16())
+}
+
 /// Sorts an SDK failure: service errors by their code, transport failures
 /// (timeouts, connection errors) as retryable. Returns the code too.
 fn classify<E>(error: &SdkError<E>) -> (Option<String>, CallError)
@@ -44,12 +51,9 @@ where
     };
     let retryable = match error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(_) | SdkError::ResponseError(_) => retryable(
-            code.as_deref(),
-            error
-                .raw_response()
-                .map(|response| response.status().as_u16()),
-        ),
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+            retryable(code.as_deref(), status(error))
+        }
         _ => false,
     };
     let call_error = if retryable {
@@ -232,6 +236,10 @@ impl Connections for AwsConnections {
             .await;
         match sent {
             Ok(_) => Ok(Ended::Closed),
+            // 410 is the Management API's "no such connection", whatever
+            // error code the SDK parses from the body (a proxy's, none, or
+            // another's): the connection is gone, the goal reached.
+            Err(error) if status(&error) == Some(410) => Ok(Ended::AlreadyGone),
             Err(error) => match classify(&error) {
                 (Some(code), _) if code == "GoneException" => Ok(Ended::AlreadyGone),
                 (_, error) => Err(error),

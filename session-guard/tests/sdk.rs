@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_scheduler::config::{BehaviorVersion, Credentials, Region};
 use session_guard::aws::{timeouts, AwsConnections};
-use session_guard::ports::{CallError, Connections};
+use session_guard::ports::{CallError, Connections, Ended};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -72,4 +72,33 @@ fn every_call_is_bounded() {
         Some(Duration::from_secs(5))
     );
     assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(15)));
+}
+
+/// `end` against a Management API answering `response`.
+async fn end_against(response: &'static str) -> Result<Ended, CallError> {
+    let endpoint = server(Some(response)).await;
+    AwsConnections::new(&config().await, &endpoint, timeouts())
+        .end("AAA=")
+        .await
+}
+
+#[tokio::test]
+async fn a_410_is_gone_whatever_error_code_comes_with_it() {
+    for response in [
+        // What API Gateway sends.
+        "HTTP/1.1 410 Gone\r\nContent-Type: application/json\r\nx-amzn-ErrorType: GoneException\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        // Another code, or none at all (a proxy's page): still gone.
+        "HTTP/1.1 410 Gone\r\nContent-Type: application/json\r\nx-amzn-ErrorType: ForbiddenException\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        "HTTP/1.1 410 Gone\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\n<b>gone</b>",
+    ] {
+        assert_eq!(end_against(response).await, Ok(Ended::AlreadyGone), "{response}");
+    }
+    assert_eq!(
+        end_against("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").await,
+        Ok(Ended::Closed)
+    );
+    assert!(matches!(
+        end_against("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nx-amzn-ErrorType: ForbiddenException\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").await,
+        Err(CallError::Failed(_))
+    ));
 }
