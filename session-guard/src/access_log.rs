@@ -154,6 +154,13 @@ fn text(value: Option<&Value>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether `sub` can be a subject the guard reads from a line: not empty,
+/// and not `-`, which API Gateway writes for a missing value (a token whose
+/// `sub` is literally `-` cannot be told from one without `sub`).
+pub fn is_subject(sub: &str) -> bool {
+    !sub.is_empty() && sub != "-"
+}
+
 /// Later than any real token lifetime (9999-12-31), as the authorizer's bound.
 const MAX_EXP: f64 = 253_402_300_799.0;
 

@@ -62,7 +62,9 @@ pub struct BatchReport {
     pub malformed: usize,
     /// CONNECTs without `exp`: these connections are not guarded.
     pub without_exp: usize,
-    /// CONNECTs or DISCONNECTs without a subject.
+    /// CONNECTs and DISCONNECTs without a subject (neither `sub` nor
+    /// `principalId`), also counted under what was done for them: such a
+    /// connection still ends at its `exp`, but revoke cannot find it.
     pub without_subject: usize,
     /// Connection ids that cannot be put in a schedule name.
     pub bad_connection_id: usize,
@@ -84,7 +86,6 @@ enum Outcome {
     Unscheduled,
     Malformed,
     WithoutExp,
-    WithoutSubject,
     BadConnectionId,
     Other,
     Failed,
@@ -100,7 +101,6 @@ impl BatchReport {
             Outcome::Unscheduled => &mut self.unscheduled,
             Outcome::Malformed => &mut self.malformed,
             Outcome::WithoutExp => &mut self.without_exp,
-            Outcome::WithoutSubject => &mut self.without_subject,
             Outcome::BadConnectionId => &mut self.bad_connection_id,
             Outcome::Other => &mut self.other,
             Outcome::Failed => &mut self.failed,
@@ -137,6 +137,9 @@ pub enum GuardError {
     Incomplete(Value),
     /// Ending the connection failed.
     Call(CallError),
+    /// A revoke of `-` or of nothing: API Gateway logs `-` for a missing
+    /// value, so no connection is ever attributed to it.
+    NotASubject(String),
 }
 
 impl std::fmt::Display for GuardError {
@@ -145,6 +148,9 @@ impl std::fmt::Display for GuardError {
             GuardError::Batch(error) => write!(f, "{error}"),
             GuardError::Incomplete(report) => write!(f, "incomplete: {report}"),
             GuardError::Call(error) => write!(f, "{error}"),
+            GuardError::NotASubject(sub) => {
+                write!(f, "{sub:?} is not a subject (API Gateway logs - for none)")
+            }
         }
     }
 }
@@ -233,8 +239,9 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
         let mut outcomes = futures_util::stream::iter(&lines)
             .map(|line| self.line_before(line, now, stop_at))
             .buffer_unordered(self.concurrency.max(1));
-        while let Some(outcome) = outcomes.next().await {
+        while let Some((outcome, without_subject)) = outcomes.next().await {
             report.count(outcome);
+            report.without_subject += usize::from(without_subject);
         }
         tracing::info!(report = %json(&report), "log batch");
         if report.failed > 0 || report.deferred > 0 {
@@ -244,33 +251,40 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
     }
 
     /// [`Self::line`], unless `stop_at` has come, and cut off there.
-    async fn line_before(&self, line: &LogLine, now: u64, stop_at: Option<Instant>) -> Outcome {
+    async fn line_before(
+        &self,
+        line: &LogLine,
+        now: u64,
+        stop_at: Option<Instant>,
+    ) -> (Outcome, bool) {
         let Some(stop_at) = stop_at else {
             return self.line(line, now).await;
         };
         if Instant::now() >= stop_at {
-            return Outcome::Deferred;
+            return (Outcome::Deferred, false);
         }
         match tokio::time::timeout_at(stop_at, self.line(line, now)).await {
-            Ok(outcome) => outcome,
+            Ok(done) => done,
             Err(_) => {
                 tracing::warn!("a line was cut off at the deadline");
-                Outcome::Deferred
+                (Outcome::Deferred, false)
             }
         }
     }
 
-    /// What one log line needs, done.
-    async fn line(&self, line: &LogLine, now: u64) -> Outcome {
+    /// What one log line needs, done, and whether it named no subject.
+    async fn line(&self, line: &LogLine, now: u64) -> (Outcome, bool) {
         let event = match parse_line(&line.message) {
             Ok(event) => event,
             Err(error) => {
                 // The line itself is not logged: it may hold whatever a
                 // hand-edited format put there.
                 tracing::warn!(?error, "skipping a malformed access-log line");
-                return Outcome::Malformed;
+                return (Outcome::Malformed, false);
             }
         };
+        let without_subject =
+            event.subject.is_none() && event.event_type != access_log::EventType::Other;
         let done = match plan(&event, line.logged_at(), now) {
             Step::Schedule(schedule) => retry(self.backoff, || self.schedules.create(&schedule))
                 .await
@@ -286,14 +300,14 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
                 .await
                 .map(|()| Outcome::Unscheduled),
             Step::Skip(Skip::NoExp) => Ok(Outcome::WithoutExp),
-            Step::Skip(Skip::NoSubject) => Ok(Outcome::WithoutSubject),
             Step::Skip(Skip::BadConnectionId) => Ok(Outcome::BadConnectionId),
             Step::Skip(Skip::NotConnectOrDisconnect) => Ok(Outcome::Other),
         };
-        done.unwrap_or_else(|error| {
+        let outcome = done.unwrap_or_else(|error| {
             tracing::error!(connection_id = %event.connection_id, %error, "call failed");
             Outcome::Failed
-        })
+        });
+        (outcome, without_subject)
     }
 
     async fn disconnect(&self, target: &Disconnect) -> Result<Value, GuardError> {
@@ -310,6 +324,9 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
     }
 
     async fn revoke(&self, sub: &str) -> Result<Value, GuardError> {
+        if !access_log::is_subject(sub) {
+            return Err(GuardError::NotASubject(sub.to_owned()));
+        }
         let prefix = subject_prefix(sub);
         let names = retry(self.backoff, || self.schedules.list(&prefix))
             .await
@@ -333,7 +350,7 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
                 }
             };
             let target = match serde_json::from_str::<Input>(&input) {
-                Ok(Input::Disconnect(target)) if target.sub == sub => target,
+                Ok(Input::Disconnect(target)) if target.sub.as_deref() == Some(sub) => target,
                 _ => {
                     report.left_alone += 1;
                     continue;

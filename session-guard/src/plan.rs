@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access_log::{AccessEvent, EventType};
-use crate::naming::{schedule_name, NameError};
+use crate::naming::{schedule_name, unattributed_schedule_name, NameError};
 
 /// What a schedule hands the guard when it fires; the guard stores it as
 /// the schedule's target input, and revoke reads it back to check the
@@ -13,8 +13,10 @@ use crate::naming::{schedule_name, NameError};
 pub struct Disconnect {
     /// The connection to end.
     pub connection_id: String,
-    /// Whose it is.
-    pub sub: String,
+    /// Whose it is; none for a connection without a subject, which revoke
+    /// never ends (its schedule still does, at `exp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
 }
 
 /// A one-time schedule that ends a connection at its token's `exp`.
@@ -37,8 +39,6 @@ pub enum Skip {
     /// format without `$context.authorizer.exp`, or one past the year 9999):
     /// nothing to schedule.
     NoExp,
-    /// No `sub` nor `principalId`: the schedule could not be named.
-    NoSubject,
     /// A connection id that cannot be put in a schedule name.
     BadConnectionId,
     /// A message or other event.
@@ -83,10 +83,13 @@ pub fn plan(event: &AccessEvent, logged_at: Option<u64>, now: u64) -> Step {
     if event.event_type == EventType::Other {
         return Step::Skip(Skip::NotConnectOrDisconnect);
     }
-    let Some(subject) = &event.subject else {
-        return Step::Skip(Skip::NoSubject);
+    // Without a subject the connection still ends at its exp; only revoke,
+    // which finds schedules by subject, cannot reach it.
+    let named = match &event.subject {
+        Some(subject) => schedule_name(subject, &event.connection_id),
+        None => unattributed_schedule_name(&event.connection_id),
     };
-    let name = match schedule_name(subject, &event.connection_id) {
+    let name = match named {
         Ok(name) => name,
         Err(NameError::Character(_) | NameError::TooLong(_)) => {
             return Step::Skip(Skip::BadConnectionId)
@@ -100,7 +103,7 @@ pub fn plan(event: &AccessEvent, logged_at: Option<u64>, now: u64) -> Step {
     };
     let target = Disconnect {
         connection_id: event.connection_id.clone(),
-        sub: subject.clone(),
+        sub: event.subject.clone(),
     };
     let opened = logged_at.map_or(now, |logged_at| logged_at.min(now));
     let at = exp.min(opened.saturating_add(MAX_CONNECTION));
@@ -147,7 +150,7 @@ mod tests {
     fn target() -> Disconnect {
         Disconnect {
             connection_id: "Dzl8bdcnDoECJZQ=".into(),
-            sub: "alice".into(),
+            sub: Some("alice".into()),
         }
     }
 
@@ -226,6 +229,30 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_without_subject_still_ends_at_exp_under_a_name_revoke_cannot_find() {
+        assert_eq!(
+            plan(
+                &event(EventType::Connect, None, Some(NOW + 300)),
+                Some(NOW),
+                NOW
+            ),
+            Step::Schedule(Schedule {
+                name: "nosubject-Dzl8bdcnDoECJZQ.".into(),
+                at: NOW + 300,
+                expression: "at(2025-11-30T04:05:00)".into(),
+                target: Disconnect {
+                    connection_id: "Dzl8bdcnDoECJZQ=".into(),
+                    sub: None,
+                },
+            })
+        );
+        assert_eq!(
+            plan(&event(EventType::Disconnect, None, None), None, NOW),
+            Step::Unschedule("nosubject-Dzl8bdcnDoECJZQ.".into())
+        );
+    }
+
+    #[test]
     fn a_disconnect_removes_the_schedule_of_the_same_name() {
         assert_eq!(
             plan(
@@ -251,10 +278,6 @@ mod tests {
                 u64::MAX - 7200
             ),
             Step::Skip(Skip::NoExp)
-        );
-        assert_eq!(
-            plan(&event(EventType::Connect, None, Some(NOW + 1)), None, NOW),
-            Step::Skip(Skip::NoSubject)
         );
         assert_eq!(
             plan(

@@ -221,19 +221,85 @@ async fn malformed_lines_are_skipped_counted_and_the_rest_goes_on() {
 }
 
 #[tokio::test]
-async fn a_connect_without_exp_or_subject_is_counted_not_scheduled() {
+async fn a_connect_without_exp_is_counted_not_scheduled() {
     let fake = Fake::default();
     let lines = [
         connect("AAA=", "alice", "-"),
-        connect("BBB=", "-", &(NOW + 600).to_string()),
         json!({"eventType": "MESSAGE", "connectionId": "AAA="}).to_string(),
     ];
     let out = fake.guard().handle(delivery(&lines), NOW).await.unwrap();
     assert_eq!(
         out,
-        report(json!({"lines": 3, "withoutExp": 1, "withoutSubject": 1, "other": 1}))
+        report(json!({"lines": 2, "withoutExp": 1, "other": 1}))
     );
     assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn a_connection_logged_with_subject_dash_ends_at_exp_but_no_revoke_reaches_it() {
+    // API Gateway writes "-" for a token without `sub` (and for an empty
+    // principal): "-" is never a subject.
+    let fake = Fake::with_open(&["BBB="]);
+    let exp = (NOW + 600).to_string();
+    let out = fake
+        .guard()
+        .handle(delivery(&[connect("BBB=", "-", &exp)]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 1, "scheduled": 1, "withoutSubject": 1}))
+    );
+    assert_eq!(
+        *fake.schedules.lock().unwrap(),
+        BTreeMap::from([(
+            "nosubject-BBB.".to_owned(),
+            (
+                NOW + 600,
+                r#"{"disconnect":{"connectionId":"BBB="}}"#.to_owned()
+            )
+        )])
+    );
+    for sub in ["-", ""] {
+        let refused = fake
+            .guard()
+            .handle(Input::Revoke { sub: sub.into() }, NOW)
+            .await;
+        assert!(
+            matches!(&refused, Err(GuardError::NotASubject(s)) if s == sub),
+            "{refused:?}"
+        );
+    }
+    assert!(fake.ended.lock().unwrap().is_empty());
+    // Its schedule fires at exp with no subject: the connection ends.
+    let fired =
+        session_guard::parse_input(json!({"disconnect": {"connectionId": "BBB="}})).unwrap();
+    assert_eq!(
+        fake.guard().handle(fired, NOW + 600).await.unwrap(),
+        json!({"connectionId": "BBB=", "outcome": "closed"})
+    );
+    // Its DISCONNECT, also without subject, removes the same schedule.
+    let out = fake
+        .guard()
+        .handle(delivery(&[disconnect("BBB=", "-")]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 1, "unscheduled": 1, "withoutSubject": 1}))
+    );
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn without_sub_the_principal_is_the_subject() {
+    let fake = Fake::default();
+    let line = json!({"eventType": "CONNECT", "status": "200", "connectionId": "CCC=",
+        "principalId": "svc-1", "sub": "-", "exp": (NOW + 600).to_string()})
+    .to_string();
+    let out = fake.guard().handle(delivery(&[line]), NOW).await.unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "scheduled": 1})));
+    assert_eq!(fake.names(), [schedule_name("svc-1", "CCC=").unwrap()]);
 }
 
 #[tokio::test]
@@ -367,7 +433,7 @@ async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
         .handle(
             Input::Disconnect(session_guard::plan::Disconnect {
                 connection_id: "AAA=".into(),
-                sub: "alice".into(),
+                sub: Some("alice".into()),
             }),
             NOW,
         )
@@ -390,7 +456,7 @@ async fn a_schedule_firing_ends_the_connection_and_410_is_done() {
     let fire = || {
         Input::Disconnect(session_guard::plan::Disconnect {
             connection_id: "AAA=".into(),
-            sub: "alice".into(),
+            sub: Some("alice".into()),
         })
     };
     let first = fake.guard().handle(fire(), NOW).await.unwrap();
