@@ -13,6 +13,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use session_guard::aws;
 use session_guard::guard::deadline_instant;
+use session_guard::runtime_api::report_init_error;
 use session_guard::settings::Settings;
 use session_guard::{parse_input, Input};
 use tokio::time::Instant;
@@ -43,6 +44,17 @@ fn now_ms() -> u64 {
 
 fn settings() -> Result<Settings, String> {
     Settings::from_lookup(|name| std::env::var(name).ok())
+}
+
+/// The Lambda also needs the schedules' target.
+fn lambda_settings() -> Result<Settings, String> {
+    let settings = settings()?;
+    if settings.target.is_none() {
+        return Err(
+            "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN are not set".into(),
+        );
+    }
+    Ok(settings)
 }
 
 #[tokio::main]
@@ -90,12 +102,15 @@ async fn lambda() -> Result<(), String> {
         .with_current_span(false)
         .without_time()
         .init();
-    let settings = settings()?;
-    if settings.target.is_none() {
-        return Err(
-            "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN are not set".into(),
-        );
-    }
+    let settings = match lambda_settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            // Lambda shows this as the init error, naming the variable.
+            tracing::error!(error = %message, "invalid configuration");
+            report_init_error("Runtime.InvalidConfiguration", &message).await;
+            return Err(message);
+        }
+    };
     let guard = &aws::guard(&settings).await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         // One reading of the clock for the whole invocation.
