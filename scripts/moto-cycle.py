@@ -123,9 +123,9 @@ class Cycle:
             "issuers": ["https://idp.example.com"],
             "authorized_audiences": ["chat-api"],
             "access_logs": True,
-            "api_gateway_cloudwatch_role": True,
-            # On from the first apply: moto implements no UpdateStage.
-            "session_guard": True,
+            # session_guard and api_gateway_cloudwatch_role are left at
+            # their defaults (on): the example applies the first time on
+            # this fresh account.
             "session_guard_package_path": str(package),
         }
         self.env = dict(
@@ -353,10 +353,40 @@ class Cycle:
         )
         check(statements["FailureQueue"]["Resource"] == queue_arn, "the guard may send to the failure queue")
         outputs = self.outputs()
+        self.check_revoke_commands(outputs)
         check(
-            outputs["revoke_command"].endswith(" session-guard revoke --sub SUBJECT")
+            outputs["revoke_command"].endswith(' session-guard revoke --sub "$SUBJECT"')
             and f"SESSION_GUARD_SCHEDULE_GROUP={GUARD} " in outputs["revoke_command"],
             "the output revoke_command",
+        )
+
+    def check_revoke_commands(self, outputs):
+        """Runs the two revoke outputs as a shell would, with stand-ins for
+        the aws and session-guard commands that print their arguments: a
+        subject with quotes, a backslash and a space arrives whole."""
+        if shutil.which("jq") is None:
+            print("skipped: the revoke commands' quoting (no jq here)", flush=True)
+            return
+        bin_dir = self.work / "fake-bin"
+        bin_dir.mkdir(exist_ok=True)
+        for name in ("aws", "session-guard"):
+            stand_in = bin_dir / name
+            stand_in.write_text(
+                "#!/usr/bin/env python3\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n"
+            )
+            stand_in.chmod(0o755)
+        subject = 'a"b c\'d\\e'
+        env = dict(os.environ, SUBJECT=subject, PATH=f"{bin_dir}:{os.environ['PATH']}")
+
+        def argv(command):
+            run = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, check=True)
+            return json.loads(run.stdout)
+
+        check(argv(outputs["revoke_command"])[-2:] == ["--sub", subject], "revoke_command passes any subject whole")
+        payload = argv(outputs["revoke_invoke_command"])
+        check(
+            json.loads(payload[payload.index("--payload") + 1]) == {"revoke": {"sub": subject}},
+            "revoke_invoke_command's payload carries any subject, escaped",
         )
 
     def run(self):
