@@ -86,8 +86,12 @@ run "guard_schedules_subscription_and_scoped_rights" {
     error_message = "the stage's format carries what the guard reads"
   }
   assert {
-    condition     = output.revoke_command == "AWS_REGION=eu-west-1 SESSION_GUARD_SCHEDULE_GROUP=ws-session-guard SESSION_GUARD_MANAGEMENT_ENDPOINT=https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod session-guard revoke --sub SUBJECT"
-    error_message = "the revoke command has the guard's settings"
+    condition     = output.revoke_command == "AWS_REGION=eu-west-1 SESSION_GUARD_SCHEDULE_GROUP=ws-session-guard SESSION_GUARD_MANAGEMENT_ENDPOINT=https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod session-guard revoke --sub \"$SUBJECT\""
+    error_message = "the revoke command has the guard's settings and passes $SUBJECT quoted"
+  }
+  assert {
+    condition     = output.revoke_invoke_command == "aws lambda invoke --region eu-west-1 --function-name ws-session-guard --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
+    error_message = "the invoke command builds its JSON with jq, so any subject is escaped"
   }
 }
 
