@@ -277,7 +277,9 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
         target: Some(ScheduleTarget {
             function_arn: "arn:aws:lambda:us-east-1:123456789012:function:session-guard".into(),
             role_arn: "arn:aws:iam::123456789012:role/session-guard-scheduler".into(),
-            dead_letter_arn: None,
+            dead_letter_arn: Some(
+                "arn:aws:sqs:us-east-1:123456789012:session-guard-failures".into(),
+            ),
         }),
     };
     let guard = aws::guard_with(&config, &settings);
@@ -329,6 +331,19 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     );
     let target = stored.target().unwrap();
     assert_eq!(target.arn(), settings.target.as_ref().unwrap().function_arn);
+    // Retried for the two hours a connection can live, then dead-lettered.
+    let retry = target.retry_policy().unwrap();
+    assert_eq!(
+        (
+            retry.maximum_retry_attempts(),
+            retry.maximum_event_age_in_seconds()
+        ),
+        (Some(185), Some(7200))
+    );
+    assert_eq!(
+        target.dead_letter_config().and_then(|dlq| dlq.arn()),
+        Some("arn:aws:sqs:us-east-1:123456789012:session-guard-failures")
+    );
     let input = target.input().unwrap().to_owned();
     assert_eq!(
         serde_json::from_str::<Value>(&input).unwrap(),
