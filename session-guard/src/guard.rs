@@ -160,8 +160,10 @@ impl std::error::Error for GuardError {}
 /// How many lines of a batch are worked on at once by default. A
 /// reconnect storm delivers thousands of CONNECTs in one batch: one at a
 /// time, at tens of milliseconds a call, they could outlast the Lambda's
-/// timeout on every attempt. Sixteen keeps well under Scheduler's default
-/// API rates with one guard instance, and what is throttled is retried.
+/// timeout on every attempt. Sixteen, at tens of milliseconds a call, is a
+/// few hundred requests a second: within Scheduler's default CreateSchedule
+/// rate in its main regions (1,000 a second or more; 250 in the others,
+/// where what is throttled is retried with backoff).
 pub const CONCURRENCY: usize = 16;
 
 /// Time kept back before the invocation's deadline to log the report and
