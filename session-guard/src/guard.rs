@@ -128,7 +128,8 @@ pub struct RevokeReport {
 }
 
 /// Why an invocation fails. Failing is how the guard asks to be invoked
-/// again: the subscription redelivers the batch, the schedule retries.
+/// again: both the subscription and Scheduler invoke it asynchronously, so
+/// Lambda retries the invocation twice and then puts it in the failure queue.
 #[derive(Debug)]
 pub enum GuardError {
     /// The delivery could not be read at all.

@@ -1,7 +1,7 @@
 //! Schedule names. EventBridge Scheduler allows `[0-9a-zA-Z-_.]`, at most 64
 //! characters, unique in the group. A name is `{subject hash}-{connection
-//! id}`: the same connection always gets the same name (a redelivered log
-//! batch conflicts instead of scheduling twice), and `ListSchedules` with
+//! id}`: the same connection always gets the same name (a log batch run
+//! again conflicts instead of scheduling twice), and `ListSchedules` with
 //! the subject's prefix finds that subject's connections.
 
 use sha2::{Digest, Sha256};

@@ -404,7 +404,7 @@ async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
         partial,
         report(json!({"lines": 2, "scheduled": 1, "failed": 1}))
     );
-    // The subscription delivers the batch again: the rest is scheduled, and
+    // Lambda runs the batch again (its asynchronous retry): the rest is scheduled, and
     // what was done is not done twice.
     let out = fake.guard().handle(batch(), NOW).await.unwrap();
     assert_eq!(
