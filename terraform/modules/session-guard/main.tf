@@ -3,6 +3,7 @@
 #
 #   stage access log ──subscription──▶ guard ──CreateSchedule at exp──▶ Scheduler
 #   Scheduler at exp ──invoke {"disconnect"}──▶ guard ──DeleteConnection──▶ @connections
+#   whatever still fails after Lambda's and Scheduler's retries ──▶ failure queue (SQS)
 #
 # The access log group is created here; the caller's stage writes to it in
 # the format of the output access_log_format (a stage belongs to its API's
