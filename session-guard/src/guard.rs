@@ -125,6 +125,10 @@ pub struct RevokeReport {
     pub left_alone: usize,
     /// Calls that still failed after retrying.
     pub failed: usize,
+    /// Schedules not looked at, or cut off, because the invocation's
+    /// deadline was near: the revoke fails, and running it again ends the
+    /// rest.
+    pub deferred: usize,
 }
 
 /// Why an invocation fails. Failing is how the guard asks to be invoked
@@ -172,6 +176,30 @@ pub const CONCURRENCY: usize = 16;
 /// `deadline - DEADLINE_RESERVE`.
 pub const DEADLINE_RESERVE: Duration = Duration::from_secs(2);
 
+/// When work must stop: [`DEADLINE_RESERVE`] before `deadline`.
+fn stop_at(deadline: Option<Instant>) -> Option<Instant> {
+    deadline.map(|deadline| deadline.checked_sub(DEADLINE_RESERVE).unwrap_or(deadline))
+}
+
+/// `work`, unless `stop_at` has come (`None`), and cut off there (`None`
+/// too: what it did so far stays done, and is idempotent to do again).
+async fn within<T>(
+    stop_at: Option<Instant>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    match stop_at {
+        None => Some(work.await),
+        Some(stop_at) if Instant::now() >= stop_at => None,
+        Some(stop_at) => {
+            let done = tokio::time::timeout_at(stop_at, work).await.ok();
+            if done.is_none() {
+                tracing::warn!("work was cut off at the deadline");
+            }
+            done
+        }
+    }
+}
+
 /// The Lambda's deadline (`deadline_ms`, milliseconds since the epoch) as
 /// an instant of the monotonic clock, read at `now_ms` and `now`.
 pub fn deadline_instant(deadline_ms: u64, now_ms: u64, now: Instant) -> Instant {
@@ -216,7 +244,7 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
         match input {
             Input::Awslogs { data } => self.batch(&data, now, deadline).await,
             Input::Disconnect(target) => self.disconnect(&target).await,
-            Input::Revoke { sub } => self.revoke(&sub).await,
+            Input::Revoke { sub } => self.revoke(&sub, deadline).await,
         }
     }
 
@@ -235,8 +263,7 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             lines: lines.len(),
             ..BatchReport::default()
         };
-        let stop_at =
-            deadline.map(|deadline| deadline.checked_sub(DEADLINE_RESERVE).unwrap_or(deadline));
+        let stop_at = stop_at(deadline);
         // Lines are independent (one schedule name each): at most
         // `concurrency` at once, in any order.
         let mut outcomes = futures_util::stream::iter(&lines)
@@ -260,19 +287,9 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
         now: u64,
         stop_at: Option<Instant>,
     ) -> (Outcome, bool) {
-        let Some(stop_at) = stop_at else {
-            return self.line(line, now).await;
-        };
-        if Instant::now() >= stop_at {
-            return (Outcome::Deferred, false);
-        }
-        match tokio::time::timeout_at(stop_at, self.line(line, now)).await {
-            Ok(done) => done,
-            Err(_) => {
-                tracing::warn!("a line was cut off at the deadline");
-                (Outcome::Deferred, false)
-            }
-        }
+        within(stop_at, self.line(line, now))
+            .await
+            .unwrap_or((Outcome::Deferred, false))
     }
 
     /// What one log line needs, done, and whether it named no subject.
@@ -326,7 +343,7 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
         Ok(serde_json::json!({"connectionId": target.connection_id, "outcome": outcome}))
     }
 
-    async fn revoke(&self, sub: &str) -> Result<Value, GuardError> {
+    async fn revoke(&self, sub: &str, deadline: Option<Instant>) -> Result<Value, GuardError> {
         if !access_log::is_subject(sub) {
             return Err(GuardError::NotASubject(sub.to_owned()));
         }
@@ -338,46 +355,58 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             sub: sub.to_owned(),
             ..RevokeReport::default()
         };
+        let stop_at = stop_at(deadline);
         // Only what the schedule itself says belongs to `sub` is ended: a
         // hash prefix shared with another subject, or a listing that ignored
         // the prefix, never ends someone else's connection.
         for name in names.iter().filter(|name| name.starts_with(&prefix)) {
-            let input = match retry(self.backoff, || self.schedules.target_input(name)).await {
-                Ok(Some(input)) => input,
-                // Ran or was deleted since the listing.
-                Ok(None) => continue,
-                Err(error) => {
-                    tracing::error!(schedule = %name, %error, "reading a schedule failed");
-                    report.failed += 1;
-                    continue;
-                }
-            };
-            let target = match serde_json::from_str::<Input>(&input) {
-                Ok(Input::Disconnect(target)) if target.sub.as_deref() == Some(sub) => target,
-                _ => {
-                    report.left_alone += 1;
-                    continue;
-                }
-            };
-            match self.end(&target.connection_id).await {
-                Ok(Ended::Closed) => report.ended.push(target.connection_id),
-                Ok(Ended::AlreadyGone) => report.already_gone.push(target.connection_id),
-                Err(error) => {
-                    tracing::error!(connection_id = %target.connection_id, %error, "ending failed");
-                    report.failed += 1;
-                    continue;
-                }
-            }
-            if let Err(error) = retry(self.backoff, || self.schedules.delete(name)).await {
-                tracing::error!(schedule = %name, %error, "deleting failed");
-                report.failed += 1;
+            if within(stop_at, self.revoke_one(name, sub, &mut report))
+                .await
+                .is_none()
+            {
+                report.deferred += 1;
             }
         }
         tracing::info!(report = %json(&report), "revoked");
-        if report.failed > 0 {
+        if report.failed > 0 || report.deferred > 0 {
             return Err(GuardError::Incomplete(json(&report)));
         }
         Ok(json(&report))
+    }
+
+    /// Ends the connection of the schedule `name` if it is `sub`'s, then
+    /// deletes the schedule; counted in `report`.
+    async fn revoke_one(&self, name: &str, sub: &str, report: &mut RevokeReport) {
+        let input = match retry(self.backoff, || self.schedules.target_input(name)).await {
+            Ok(Some(input)) => input,
+            // Ran or was deleted since the listing.
+            Ok(None) => return,
+            Err(error) => {
+                tracing::error!(schedule = %name, %error, "reading a schedule failed");
+                report.failed += 1;
+                return;
+            }
+        };
+        let target = match serde_json::from_str::<Input>(&input) {
+            Ok(Input::Disconnect(target)) if target.sub.as_deref() == Some(sub) => target,
+            _ => {
+                report.left_alone += 1;
+                return;
+            }
+        };
+        match self.end(&target.connection_id).await {
+            Ok(Ended::Closed) => report.ended.push(target.connection_id),
+            Ok(Ended::AlreadyGone) => report.already_gone.push(target.connection_id),
+            Err(error) => {
+                tracing::error!(connection_id = %target.connection_id, %error, "ending failed");
+                report.failed += 1;
+                return;
+            }
+        }
+        if let Err(error) = retry(self.backoff, || self.schedules.delete(name)).await {
+            tracing::error!(schedule = %name, %error, "deleting failed");
+            report.failed += 1;
+        }
     }
 }
 

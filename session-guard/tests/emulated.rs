@@ -417,7 +417,7 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     let revoked: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         revoked,
-        json!({"sub": "alice", "ended": [alice_id], "alreadyGone": [], "leftAlone": 0, "failed": 0})
+        json!({"sub": "alice", "ended": [alice_id], "alreadyGone": [], "leftAlone": 0, "failed": 0, "deferred": 0})
     );
     assert_eq!(closed(&mut alice).await, Some(1000));
     // Nobody else's.

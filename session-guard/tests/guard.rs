@@ -31,7 +31,7 @@ struct Fake {
     throttle_creates: Mutex<u32>,
     /// Every call fails for good (permissions, say).
     broken: bool,
-    /// How long each CreateSchedule takes.
+    /// How long each CreateSchedule and DeleteConnection takes.
     latency: Duration,
     /// CreateSchedule calls running now, and the most at once.
     in_flight: Mutex<(usize, usize)>,
@@ -121,6 +121,7 @@ impl Connections for &Fake {
         if self.broken {
             return Err(CallError::Failed("AccessDeniedException".into()));
         }
+        tokio::time::sleep(self.latency).await;
         self.ended.lock().unwrap().push(connection_id.to_owned());
         if self.open.lock().unwrap().remove(connection_id) {
             Ok(Ended::Closed)
@@ -507,7 +508,7 @@ async fn revoke_ends_exactly_that_subjects_connections() {
     assert_eq!(
         out,
         json!({"sub": "alice", "ended": ["A1==", "A2=="], "alreadyGone": ["A3=="],
-               "leftAlone": 1, "failed": 0})
+               "leftAlone": 1, "failed": 0, "deferred": 0})
     );
     assert_eq!(
         *fake.open.lock().unwrap(),
@@ -535,7 +536,7 @@ async fn revoke_ends_exactly_that_subjects_connections() {
         .unwrap();
     assert_eq!(
         again,
-        json!({"sub": "alice", "ended": [], "alreadyGone": [], "leftAlone": 1, "failed": 0})
+        json!({"sub": "alice", "ended": [], "alreadyGone": [], "leftAlone": 1, "failed": 0, "deferred": 0})
     );
 }
 
@@ -595,4 +596,48 @@ async fn near_the_deadline_no_line_starts_and_the_batch_fails_for_a_retry() {
         out,
         report(json!({"lines": 14, "scheduled": 6, "alreadyScheduled": 8}))
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_revoke_near_the_deadline_ends_what_it_can_and_fails_for_another_run() {
+    let ids = ["A1==", "A2==", "A3==", "A4==", "A5=="];
+    let fake = Fake {
+        latency: Duration::from_secs(1),
+        ..Fake::with_open(&ids)
+    };
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|id| connect(id, "alice", &(NOW + 600).to_string()))
+        .collect();
+    fake.guard().handle(delivery(&lines), NOW).await.unwrap();
+    let revoke = || Input::Revoke {
+        sub: "alice".into(),
+    };
+    // One DeleteConnection a second, 2.5 s of work: two end, the third is
+    // cut off while it runs, the last two are not started.
+    let started = tokio::time::Instant::now();
+    let deadline = started + DEADLINE_RESERVE + Duration::from_millis(2500);
+    let Err(GuardError::Incomplete(partial)) = fake
+        .guard()
+        .handle_until(revoke(), NOW, Some(deadline))
+        .await
+    else {
+        panic!("a revoke cut short must fail");
+    };
+    assert_eq!(
+        partial,
+        json!({"sub": "alice", "ended": ["A1==", "A2=="], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 3})
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(2500));
+    assert_eq!(fake.open.lock().unwrap().len(), 3);
+    // Run again: the rest.
+    let out = fake.guard().handle(revoke(), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        json!({"sub": "alice", "ended": ["A3==", "A4==", "A5=="], "alreadyGone": [],
+               "leftAlone": 0, "failed": 0, "deferred": 0})
+    );
+    assert!(fake.open.lock().unwrap().is_empty());
+    assert!(fake.names().is_empty());
 }
