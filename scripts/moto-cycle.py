@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
 # The AWS services the example touches, each pointed at moto.
-SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "scheduler", "sts"]
+SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "scheduler", "sqs", "sts"]
 GUARD = "ws-jwt-demo-session-guard"
 
 
@@ -123,9 +123,9 @@ class Cycle:
             "issuers": ["https://idp.example.com"],
             "authorized_audiences": ["chat-api"],
             "access_logs": True,
-            "api_gateway_cloudwatch_role": True,
-            # On from the first apply: moto implements no UpdateStage.
-            "session_guard": True,
+            # session_guard and api_gateway_cloudwatch_role are left at
+            # their defaults (on): the example applies the first time on
+            # this fresh account.
             "session_guard_package_path": str(package),
         }
         self.env = dict(
@@ -265,7 +265,11 @@ class Cycle:
         check(function["FunctionArn"] == function_arn, "the guard Lambda exists")
         environment = function["Environment"]["Variables"]
         check(
-            {key: value for key, value in environment.items() if key != "SESSION_GUARD_SCHEDULER_ROLE_ARN"}
+            {
+                key: value
+                for key, value in environment.items()
+                if key not in ("SESSION_GUARD_SCHEDULER_ROLE_ARN", "SESSION_GUARD_DEAD_LETTER_ARN")
+            }
             == {
                 "SESSION_GUARD_SCHEDULE_GROUP": GUARD,
                 "SESSION_GUARD_MANAGEMENT_ENDPOINT": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/prod",
@@ -306,26 +310,83 @@ class Cycle:
         }
         check(
             statements["ManageThisStage"]["Resource"]
-            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/prod/*/@connections/*",
-            "the guard manages this stage's connections only",
+            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/prod/DELETE/@connections/*",
+            "the guard may only delete this stage's connections",
         )
         check(
             statements["OwnSchedules"]["Resource"] == f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{GUARD}/*",
             "the guard's schedules are its own group's only",
         )
         check(statements["PassSchedulerRole"]["Resource"] == scheduler_role, "the guard passes the scheduler role only")
+        trust = iam.get_role(RoleName=scheduler_role.rsplit("/", 1)[1])["Role"]["AssumeRolePolicyDocument"]
+        check(
+            trust["Statement"][0]["Condition"]
+            == {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                "ArnEquals": {"aws:SourceArn": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{GUARD}"},
+            },
+            "only this account's schedules of the guard's group may assume Scheduler's role",
+        )
         scheduler_statements = iam.get_role_policy(RoleName=scheduler_role.rsplit("/", 1)[1], PolicyName="invoke-guard")[
             "PolicyDocument"
         ]["Statement"]
         check(
-            [(s["Action"], s["Resource"]) for s in scheduler_statements] == [("lambda:InvokeFunction", function_arn)],
-            "Scheduler's role invokes the guard only",
+            [(s["Action"], s["Resource"]) for s in scheduler_statements]
+            == [("lambda:InvokeFunction", function_arn), ("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{GUARD}-failures")],
+            "Scheduler's role invokes the guard and sends to its dead-letter queue, nothing else",
         )
-        outputs = self.outputs()
+        queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{GUARD}-failures"
         check(
-            outputs["revoke_command"].endswith(" session-guard revoke --sub SUBJECT")
+            self.client("sqs").get_queue_url(QueueName=f"{GUARD}-failures")["QueueUrl"].endswith(f"/{GUARD}-failures"),
+            "the failure queue exists",
+        )
+        invoke_config = lambda_client.get_function_event_invoke_config(FunctionName=GUARD)
+        check(
+            invoke_config["MaximumRetryAttempts"] == 2
+            and invoke_config["MaximumEventAgeInSeconds"] == 21600
+            and invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == queue_arn,
+            "failed invocations are retried twice, then go to the failure queue",
+        )
+        check(
+            environment.get("SESSION_GUARD_DEAD_LETTER_ARN") == queue_arn,
+            "schedules dead-letter to the failure queue",
+        )
+        check(statements["FailureQueue"]["Resource"] == queue_arn, "the guard may send to the failure queue")
+        outputs = self.outputs()
+        self.check_revoke_commands(outputs)
+        check(
+            outputs["revoke_command"].endswith(' session-guard revoke --sub "$SUBJECT"')
             and f"SESSION_GUARD_SCHEDULE_GROUP={GUARD} " in outputs["revoke_command"],
             "the output revoke_command",
+        )
+
+    def check_revoke_commands(self, outputs):
+        """Runs the two revoke outputs as a shell would, with stand-ins for
+        the aws and session-guard commands that print their arguments: a
+        subject with quotes, a backslash and a space arrives whole."""
+        if shutil.which("jq") is None:
+            print("skipped: the revoke commands' quoting (no jq here)", flush=True)
+            return
+        bin_dir = self.work / "fake-bin"
+        bin_dir.mkdir(exist_ok=True)
+        for name in ("aws", "session-guard"):
+            stand_in = bin_dir / name
+            stand_in.write_text(
+                "#!/usr/bin/env python3\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n"
+            )
+            stand_in.chmod(0o755)
+        subject = 'a"b c\'d\\e'
+        env = dict(os.environ, SUBJECT=subject, PATH=f"{bin_dir}:{os.environ['PATH']}")
+
+        def argv(command):
+            run = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, check=True)
+            return json.loads(run.stdout)
+
+        check(argv(outputs["revoke_command"])[-2:] == ["--sub", subject], "revoke_command passes any subject whole")
+        payload = argv(outputs["revoke_invoke_command"])
+        check(
+            json.loads(payload[payload.index("--payload") + 1]) == {"revoke": {"sub": subject}},
+            "revoke_invoke_command's payload carries any subject, escaped",
         )
 
     def run(self):
@@ -378,6 +439,10 @@ class Cycle:
             check(
                 all(f["FunctionName"] != GUARD for f in self.client("lambda").list_functions()["Functions"]),
                 "destroy removes the guard",
+            )
+            check(
+                not self.client("sqs").list_queues().get("QueueUrls"),
+                "destroy removes the failure queue",
             )
             check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
             check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")

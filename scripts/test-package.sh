@@ -4,9 +4,10 @@
 # checks that it holds `bootstrap` at the zip's root with its run bit (Lambda
 # runs exactly that file, and refuses a package without it), built for the
 # architecture, needing nothing but glibc (OpenSSL is built in, with the
-# 64-bit NIST curve code).
+# 64-bit NIST curve code). With session-guard, the same for the session
+# guard's package (no OpenSSL there: the last check is the authorizer's).
 #
-#   scripts/test-package.sh [arm64|x86_64]
+#   scripts/test-package.sh [arm64|x86_64] [ws-jwt-authorizer|session-guard]
 #
 # Prints "package: N passed, N failed".
 set -uo pipefail
@@ -22,11 +23,12 @@ arch="${1:-arm64}"
 case "$arch" in
   arm64 | aarch64) target=aarch64-unknown-linux-gnu machine=AArch64 ;;
   x86_64 | amd64) target=x86_64-unknown-linux-gnu machine=X86-64 ;;
-  *) echo "usage: $0 [arm64|x86_64]" >&2; exit 2 ;;
+  *) echo "usage: $0 [arm64|x86_64] [ws-jwt-authorizer|session-guard]" >&2; exit 2 ;;
 esac
-bash scripts/package-lambda.sh "$arch" || { echo "FAILED: the package builds"; echo "package: $passed passed, 1 failed"; exit 1; }
-zip=target/lambda/ws-jwt-authorizer/bootstrap.zip
-binary="target/$target/release/ws-jwt-authorizer"
+package="${2:-ws-jwt-authorizer}"
+bash scripts/package-lambda.sh "$arch" "$package" || { echo "FAILED: the package builds"; echo "package: $passed passed, 1 failed"; exit 1; }
+zip="target/lambda/$package/bootstrap.zip"
+binary="${CARGO_TARGET_DIR:-target}/$target/release/$package"
 
 bootstrap_at_the_root_and_executable() {
   python3 - "$zip" <<'PY'
@@ -53,13 +55,24 @@ only_glibc() {
   ! grep -qvE '^(libc|libm|libpthread|libdl|librt|ld-linux[-a-z0-9_]*)\.so' <<<"$needed"
 }
 check "the binary needs only glibc (no libssl, no libcrypto)" only_glibc
+runs_as_lambda() {
+  # The guard's binary, when built for this machine, must start as a Lambda
+  # far enough to report a missing setting (not for another architecture).
+  [ "$package" = session-guard ] || return 0
+  [ "$(uname -m)" = "${target%%-*}" ] || { echo "(not run: built for $target)"; return 0; }
+  local output
+  output=$(env -i "$binary" --help 2>&1) || return 1
+  grep -q "session-guard revoke --sub" <<<"$output"
+}
+check "the guard's binary runs here (--help)" runs_as_lambda
 nist_curve_code() {
   # scripts/openssl-configure-perl.sh adds it: without it ES512 is 3.4x slower.
   # grep -c reads to the end: grep -q would stop early, and `strings`,
   # killed by SIGPIPE, would fail the pipeline under pipefail.
   [ "$(strings "$binary" | grep -c ossl_ec_GFp_nistp521_points_mul)" -gt 0 ]
 }
-check "its OpenSSL has the 64-bit NIST curve code (enable-ec_nistp_64_gcc_128)" nist_curve_code
+[ "$package" = ws-jwt-authorizer ] &&
+  check "its OpenSSL has the 64-bit NIST curve code (enable-ec_nistp_64_gcc_128)" nist_curve_code
 
 echo "package: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

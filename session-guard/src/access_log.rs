@@ -39,18 +39,30 @@ impl std::fmt::Display for BatchError {
 struct Envelope {
     message_type: String,
     #[serde(default)]
-    log_events: Vec<LogEvent>,
+    log_events: Vec<LogLine>,
 }
 
-#[derive(Deserialize)]
-struct LogEvent {
-    message: String,
+/// One log event of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LogLine {
+    /// The access-log line.
+    pub message: String,
+    /// When API Gateway wrote it, milliseconds since the epoch: for a
+    /// CONNECT, when the connection opened.
+    #[serde(default)]
+    pub timestamp: Option<u64>,
 }
 
-/// Unpacks `awslogs.data` into the messages of its log events. The
-/// `CONTROL_MESSAGE` CloudWatch Logs sends to check the destination has
-/// none.
-pub fn messages(data: &str) -> Result<Vec<String>, BatchError> {
+impl LogLine {
+    /// [`Self::timestamp`] in seconds.
+    pub fn logged_at(&self) -> Option<u64> {
+        self.timestamp.map(|milliseconds| milliseconds / 1000)
+    }
+}
+
+/// Unpacks `awslogs.data` into its log events. The `CONTROL_MESSAGE`
+/// CloudWatch Logs sends to check the destination has none.
+pub fn messages(data: &str) -> Result<Vec<LogLine>, BatchError> {
     let zipped = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|_| BatchError::Base64)?;
@@ -66,7 +78,7 @@ pub fn messages(data: &str) -> Result<Vec<String>, BatchError> {
     if envelope.message_type != "DATA_MESSAGE" {
         return Ok(Vec::new());
     }
-    Ok(envelope.log_events.into_iter().map(|e| e.message).collect())
+    Ok(envelope.log_events)
 }
 
 /// What happened on the connection.
@@ -142,6 +154,13 @@ fn text(value: Option<&Value>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether `sub` can be a subject the guard reads from a line: not empty,
+/// and not `-`, which API Gateway writes for a missing value (a token whose
+/// `sub` is literally `-` cannot be told from one without `sub`).
+pub fn is_subject(sub: &str) -> bool {
+    !sub.is_empty() && sub != "-"
+}
+
 /// Later than any real token lifetime (9999-12-31), as the authorizer's bound.
 const MAX_EXP: f64 = 253_402_300_799.0;
 
@@ -212,9 +231,23 @@ mod tests {
         let data = pack(&serde_json::json!({
             "messageType": "DATA_MESSAGE", "owner": "123456789012",
             "logGroup": "/aws/apigateway/ws", "logStream": "s", "subscriptionFilters": ["guard"],
-            "logEvents": [{"id": "1", "timestamp": 1, "message": "a"}, {"id": "2", "timestamp": 2, "message": "b"}]
+            "logEvents": [{"id": "1", "timestamp": 1764475200123_u64, "message": "a"}, {"id": "2", "message": "b"}]
         }));
-        assert_eq!(messages(&data), Ok(vec!["a".to_owned(), "b".to_owned()]));
+        let read = messages(&data).unwrap();
+        assert_eq!(
+            read,
+            [
+                LogLine {
+                    message: "a".into(),
+                    timestamp: Some(1_764_475_200_123)
+                },
+                LogLine {
+                    message: "b".into(),
+                    timestamp: None
+                }
+            ]
+        );
+        assert_eq!(read[0].logged_at(), Some(1_764_475_200));
     }
 
     #[test]

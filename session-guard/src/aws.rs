@@ -1,8 +1,12 @@
 //! The thin shell: [`Schedules`] and [`Connections`] over the AWS SDK.
 
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_scheduler::types::{
-    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
+    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode,
+    RetryPolicy, Target,
 };
 
 use crate::guard::schedule_input;
@@ -27,6 +31,13 @@ fn retryable(code: Option<&str>, status: Option<u16>) -> bool {
         || status.is_some_and(|status| (500..600).contains(&status))
 }
 
+/// The HTTP status of a service's answer, if one came.
+fn status<E>(error: &SdkError<E>) -> Option<u16> {
+    error
+        .raw_response()
+        .map(|response| response.status().as_u16())
+}
+
 /// Sorts an SDK failure: service errors by their code, transport failures
 /// (timeouts, connection errors) as retryable. Returns the code too.
 fn classify<E>(error: &SdkError<E>) -> (Option<String>, CallError)
@@ -40,12 +51,9 @@ where
     };
     let retryable = match error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(_) | SdkError::ResponseError(_) => retryable(
-            code.as_deref(),
-            error
-                .raw_response()
-                .map(|response| response.status().as_u16()),
-        ),
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+            retryable(code.as_deref(), status(error))
+        }
         _ => false,
     };
     let call_error = if retryable {
@@ -74,25 +82,10 @@ impl Schedules for AwsSchedules {
             .ok_or_else(|| CallError::Failed("no schedule target configured".into()))?;
         let input = schedule_input(&schedule.target)
             .map_err(|error| CallError::Failed(error.to_string()))?;
-        let built = (
-            FlexibleTimeWindow::builder()
-                .mode(FlexibleTimeWindowMode::Off)
-                .build(),
-            Target::builder()
-                .arn(&target.function_arn)
-                .role_arn(&target.role_arn)
-                .input(input)
-                // Past an hour the connection has reached API Gateway's own
-                // two-hour limit or been closed anyway.
-                .retry_policy(
-                    RetryPolicy::builder()
-                        .maximum_retry_attempts(10)
-                        .maximum_event_age_in_seconds(3600)
-                        .build(),
-                )
-                .build(),
-        );
-        let (Ok(window), Ok(target)) = built else {
+        let window = FlexibleTimeWindow::builder()
+            .mode(FlexibleTimeWindowMode::Off)
+            .build();
+        let (Ok(window), Ok(target)) = (window, schedule_target(target, input)) else {
             return Err(CallError::Failed("schedule request incomplete".into()));
         };
         let sent = self
@@ -179,6 +172,41 @@ impl Schedules for AwsSchedules {
     }
 }
 
+/// Scheduler's retries: at most [`SCHEDULE_RETRY_AGE`], as many times as
+/// it allows. They cover handing the firing to Lambda (throttling, a missing
+/// permission); Lambda then runs the guard asynchronously, with its own two
+/// retries and on-failure destination (the Terraform module).
+const SCHEDULE_RETRIES: i32 = 185;
+
+/// Two hours, API Gateway's limit on a connection: past it the connection
+/// is gone whatever happened, and retrying has nothing left to end.
+const SCHEDULE_RETRY_AGE: i32 = 7200;
+
+/// The schedule's target: the guard, through Scheduler's role, with its
+/// retry policy and, when configured, its dead-letter queue.
+fn schedule_target(
+    target: &ScheduleTarget,
+    input: String,
+) -> Result<Target, aws_sdk_scheduler::error::BuildError> {
+    Target::builder()
+        .arn(&target.function_arn)
+        .role_arn(&target.role_arn)
+        .input(input)
+        .retry_policy(
+            RetryPolicy::builder()
+                .maximum_retry_attempts(SCHEDULE_RETRIES)
+                .maximum_event_age_in_seconds(SCHEDULE_RETRY_AGE)
+                .build(),
+        )
+        .set_dead_letter_config(
+            target
+                .dead_letter_arn
+                .as_ref()
+                .map(|arn| DeadLetterConfig::builder().arn(arn).build()),
+        )
+        .build()
+}
+
 /// The Management API at the stage's `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
 pub struct AwsConnections {
     /// The SDK client, its endpoint set to the stage's.
@@ -186,10 +214,11 @@ pub struct AwsConnections {
 }
 
 impl AwsConnections {
-    /// A client for the stage's management endpoint.
-    pub fn new(config: &aws_config::SdkConfig, endpoint: &str) -> Self {
+    /// A client for the stage's management endpoint, with `timeouts`.
+    pub fn new(config: &aws_config::SdkConfig, endpoint: &str, timeouts: TimeoutConfig) -> Self {
         let config = aws_sdk_apigatewaymanagement::config::Builder::from(config)
             .endpoint_url(endpoint)
+            .timeout_config(timeouts)
             .build();
         AwsConnections {
             client: aws_sdk_apigatewaymanagement::Client::from_conf(config),
@@ -207,6 +236,10 @@ impl Connections for AwsConnections {
             .await;
         match sent {
             Ok(_) => Ok(Ended::Closed),
+            // 410 is the Management API's "no such connection", whatever
+            // error code the SDK parses from the body (a proxy's, none, or
+            // another's): the connection is gone, the goal reached.
+            Err(error) if status(&error) == Some(410) => Ok(Ended::AlreadyGone),
             Err(error) => match classify(&error) {
                 (Some(code), _) if code == "GoneException" => Ok(Ended::AlreadyGone),
                 (_, error) => Err(error),
@@ -221,19 +254,37 @@ pub async fn guard(settings: &Settings) -> crate::Guard<AwsSchedules, AwsConnect
     guard_with(&aws_config::load_from_env().await, settings)
 }
 
-/// The guard over the AWS SDK with `config`.
+/// Bounds on every AWS call. The SDK sets none by default: a call to an
+/// endpoint that accepts and never answers would hang until the Lambda's
+/// timeout, and the whole batch with it. A call that times out is
+/// retryable (see [`classify`]).
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        // One HTTP attempt.
+        .operation_attempt_timeout(Duration::from_secs(5))
+        // The SDK's own retries included.
+        .operation_timeout(Duration::from_secs(15))
+        .build()
+}
+
+/// The guard over the AWS SDK with `config`, and [`timeouts`].
 pub fn guard_with(
     config: &aws_config::SdkConfig,
     settings: &Settings,
 ) -> crate::Guard<AwsSchedules, AwsConnections> {
+    let scheduler = aws_sdk_scheduler::config::Builder::from(config)
+        .timeout_config(timeouts())
+        .build();
     crate::Guard {
         schedules: AwsSchedules {
-            client: aws_sdk_scheduler::Client::new(config),
+            client: aws_sdk_scheduler::Client::from_conf(scheduler),
             group: settings.group.clone(),
             target: settings.target.clone(),
         },
-        connections: AwsConnections::new(config, &settings.management_endpoint),
+        connections: AwsConnections::new(config, &settings.management_endpoint, timeouts()),
         backoff: crate::retry::Backoff::default(),
+        concurrency: crate::guard::CONCURRENCY,
     }
 }
 
@@ -257,5 +308,33 @@ mod tests {
         }
         assert!(!retryable(None, Some(410)));
         assert!(!retryable(None, None));
+    }
+
+    #[test]
+    fn schedules_retry_for_two_hours_then_go_to_the_dead_letter_queue() {
+        let mut target = ScheduleTarget {
+            function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:g".into(),
+            role_arn: "arn:aws:iam::123456789012:role/s".into(),
+            dead_letter_arn: Some("arn:aws:sqs:eu-west-1:123456789012:g-failures".into()),
+        };
+        let built = schedule_target(&target, "{}".into()).unwrap();
+        let policy = built.retry_policy().unwrap();
+        assert_eq!(
+            (
+                policy.maximum_retry_attempts(),
+                policy.maximum_event_age_in_seconds()
+            ),
+            (Some(185), Some(7200))
+        );
+        assert_eq!(
+            built.dead_letter_config().and_then(|dlq| dlq.arn()),
+            Some("arn:aws:sqs:eu-west-1:123456789012:g-failures")
+        );
+        assert_eq!(built.input(), Some("{}"));
+        target.dead_letter_arn = None;
+        assert!(schedule_target(&target, "{}".into())
+            .unwrap()
+            .dead_letter_config()
+            .is_none());
     }
 }

@@ -21,6 +21,7 @@ pub mod naming;
 pub mod plan;
 pub mod ports;
 pub mod retry;
+pub mod runtime_api;
 pub mod settings;
 
 pub use guard::{parse_input, Guard, GuardError, Input};

@@ -2,14 +2,21 @@
 //! runtime), or `session-guard revoke --sub SUBJECT` from an operator's
 //! shell with AWS credentials.
 
+// The Lambda's future nests the SDK's, the batch's stream and the runtime's
+// deeper than the default limit of 128 lets the compiler lay it out.
+#![recursion_limit = "256"]
+
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use session_guard::aws;
+use session_guard::guard::deadline_instant;
+use session_guard::runtime_api::report_init_error;
 use session_guard::settings::Settings;
 use session_guard::{parse_input, Input};
+use tokio::time::Instant;
 
 const HELP: &str = "\
 session-guard: ends API Gateway WebSocket connections at their token's exp, and on demand
@@ -24,13 +31,30 @@ SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN. Credentials and
 region come from the usual AWS chain. Terraform's output revoke_command has them set.";
 
 fn now() -> u64 {
+    now_ms() / 1000
+}
+
+fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 fn settings() -> Result<Settings, String> {
     Settings::from_lookup(|name| std::env::var(name).ok())
+}
+
+/// The Lambda also needs the schedules' target.
+fn lambda_settings() -> Result<Settings, String> {
+    let settings = settings()?;
+    if settings.target.is_none() {
+        return Err(
+            "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN are not set".into(),
+        );
+    }
+    Ok(settings)
 }
 
 #[tokio::main]
@@ -49,9 +73,6 @@ async fn main() {
 }
 
 async fn revoke(sub: &str) -> Result<(), String> {
-    if sub.is_empty() {
-        return Err("--sub needs a subject".into());
-    }
     let guard = aws::guard(&settings()?).await;
     let report = guard
         .handle(
@@ -81,16 +102,26 @@ async fn lambda() -> Result<(), String> {
         .with_current_span(false)
         .without_time()
         .init();
-    let settings = settings()?;
-    if settings.target.is_none() {
-        return Err(
-            "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN are not set".into(),
-        );
-    }
+    let settings = match lambda_settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            // Lambda shows this as the init error, naming the variable.
+            tracing::error!(error = %message, "invalid configuration");
+            report_init_error("Runtime.InvalidConfiguration", &message).await;
+            return Err(message);
+        }
+    };
     let guard = &aws::guard(&settings).await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        // One reading of the clock for the whole invocation.
+        let now_ms = now_ms();
+        let deadline = deadline_instant(event.context.deadline, now_ms, Instant::now());
         let input = parse_input(event.payload)?;
-        Ok::<Value, lambda_runtime::Error>(guard.handle(input, now()).await?)
+        Ok::<Value, lambda_runtime::Error>(
+            guard
+                .handle_until(input, now_ms / 1000, Some(deadline))
+                .await?,
+        )
     }))
     .await
     .map_err(|error| error.to_string())

@@ -1,7 +1,7 @@
 //! Schedule names. EventBridge Scheduler allows `[0-9a-zA-Z-_.]`, at most 64
 //! characters, unique in the group. A name is `{subject hash}-{connection
-//! id}`: the same connection always gets the same name (a redelivered log
-//! batch conflicts instead of scheduling twice), and `ListSchedules` with
+//! id}`: the same connection always gets the same name (a log batch run
+//! again conflicts instead of scheduling twice), and `ListSchedules` with
 //! the subject's prefix finds that subject's connections.
 
 use sha2::{Digest, Sha256};
@@ -36,11 +36,25 @@ pub fn subject_prefix(subject: &str) -> String {
     prefix
 }
 
+/// The prefix of the schedules of connections without a subject (a token
+/// without `sub` whose principal API Gateway logged as `-` too). Its
+/// letters are not hex digits, so no subject's prefix can ever match it:
+/// revoke never finds these, and they still end their connection at `exp`.
+pub const UNATTRIBUTED_PREFIX: &str = "nosubject-";
+
 /// The name of the schedule that ends `connection_id` of `subject`.
 /// Connection ids are standard base64 (`Dzl8bdcnDoECJZQ=`): `+`, `/` and `=`
 /// map one-to-one onto `-`, `_` and `.`, so distinct ids keep distinct names.
 pub fn schedule_name(subject: &str, connection_id: &str) -> Result<String, NameError> {
-    let mut name = subject_prefix(subject);
+    name_with(subject_prefix(subject), connection_id)
+}
+
+/// The name of the schedule that ends `connection_id`, which has no subject.
+pub fn unattributed_schedule_name(connection_id: &str) -> Result<String, NameError> {
+    name_with(UNATTRIBUTED_PREFIX.to_owned(), connection_id)
+}
+
+fn name_with(mut name: String, connection_id: &str) -> Result<String, NameError> {
     for character in connection_id.chars() {
         name.push(match character {
             'a'..='z' | 'A'..='Z' | '0'..='9' => character,
@@ -78,6 +92,22 @@ mod tests {
         assert!(allowed(
             &schedule_name("alice", "Dzl8+dc/DoECJZQ=").unwrap()
         ));
+    }
+
+    #[test]
+    fn a_connection_without_subject_has_a_prefix_no_subject_can_have() {
+        assert_eq!(
+            unattributed_schedule_name("Dzl8+dc/DoECJZQ=").unwrap(),
+            "nosubject-Dzl8-dc_DoECJZQ."
+        );
+        // A subject's prefix is 16 hex digits and a dash.
+        assert!(!UNATTRIBUTED_PREFIX[..UNATTRIBUTED_PREFIX.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit()));
+        for subject in ["", "-", "nosubject", "alice"] {
+            assert!(!UNATTRIBUTED_PREFIX.starts_with(&subject_prefix(subject)));
+            assert!(!subject_prefix(subject).starts_with(UNATTRIBUTED_PREFIX));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access_log::{AccessEvent, EventType};
-use crate::naming::{schedule_name, NameError};
+use crate::naming::{schedule_name, unattributed_schedule_name, NameError};
 
 /// What a schedule hands the guard when it fires; the guard stores it as
 /// the schedule's target input, and revoke reads it back to check the
@@ -13,8 +13,10 @@ use crate::naming::{schedule_name, NameError};
 pub struct Disconnect {
     /// The connection to end.
     pub connection_id: String,
-    /// Whose it is.
-    pub sub: String,
+    /// Whose it is; none for a connection without a subject, which revoke
+    /// never ends (its schedule still does, at `exp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
 }
 
 /// A one-time schedule that ends a connection at its token's `exp`.
@@ -37,8 +39,6 @@ pub enum Skip {
     /// format without `$context.authorizer.exp`, or one past the year 9999):
     /// nothing to schedule.
     NoExp,
-    /// No `sub` nor `principalId`: the schedule could not be named.
-    NoSubject,
     /// A connection id that cannot be put in a schedule name.
     BadConnectionId,
     /// A message or other event.
@@ -50,8 +50,11 @@ pub enum Skip {
 pub enum Step {
     /// Create the schedule.
     Schedule(Schedule),
-    /// The token had already expired when the log line was read (clock
-    /// skew, or a delivery later than the token's life): end it now.
+    /// The schedule's time has come already, or comes within Scheduler's
+    /// precision ([`PRECISION`]): the token had expired or was about to when
+    /// the log line was read (clock skew, a slow delivery, a short-lived
+    /// token), or the connection is at API Gateway's two-hour limit. End it
+    /// now rather than create a schedule for a time already past.
     DisconnectNow(Disconnect),
     /// The connection closed: its schedule is no longer needed.
     Unschedule(String),
@@ -59,15 +62,34 @@ pub enum Step {
     Skip(Skip),
 }
 
-/// Decides what `event` needs at `now` (seconds since the epoch).
-pub fn plan(event: &AccessEvent, now: u64) -> Step {
+/// Scheduler invokes a one-time schedule within the minute after its time
+/// (its documented 60-second precision): a time closer than this is due now.
+pub const PRECISION: u64 = 60;
+
+/// API Gateway closes every WebSocket connection two hours after it opened.
+pub const MAX_CONNECTION: u64 = 2 * 60 * 60;
+
+/// Decides what `event`, logged at `logged_at` (when the connection opened,
+/// for a CONNECT), needs at `now`; seconds since the epoch.
+///
+/// A schedule fires at the token's `exp`, but no later than two hours after
+/// the connection opened: API Gateway has closed it by then whatever the
+/// token says, and a schedule at the `exp` of a long-lived token would
+/// linger for nothing (and outlive every DISCONNECT that could remove it).
+/// Capping rather than skipping keeps the connection revocable by subject
+/// until it ends. A line without a time, or with one in the future (skew),
+/// counts as logged `now`: the connection cannot have opened later.
+pub fn plan(event: &AccessEvent, logged_at: Option<u64>, now: u64) -> Step {
     if event.event_type == EventType::Other {
         return Step::Skip(Skip::NotConnectOrDisconnect);
     }
-    let Some(subject) = &event.subject else {
-        return Step::Skip(Skip::NoSubject);
+    // Without a subject the connection still ends at its exp; only revoke,
+    // which finds schedules by subject, cannot reach it.
+    let named = match &event.subject {
+        Some(subject) => schedule_name(subject, &event.connection_id),
+        None => unattributed_schedule_name(&event.connection_id),
     };
-    let name = match schedule_name(subject, &event.connection_id) {
+    let name = match named {
         Ok(name) => name,
         Err(NameError::Character(_) | NameError::TooLong(_)) => {
             return Step::Skip(Skip::BadConnectionId)
@@ -81,15 +103,17 @@ pub fn plan(event: &AccessEvent, now: u64) -> Step {
     };
     let target = Disconnect {
         connection_id: event.connection_id.clone(),
-        sub: subject.clone(),
+        sub: event.subject.clone(),
     };
-    if exp <= now {
+    let opened = logged_at.map_or(now, |logged_at| logged_at.min(now));
+    let at = exp.min(opened.saturating_add(MAX_CONNECTION));
+    if at <= now.saturating_add(PRECISION) {
         return Step::DisconnectNow(target);
     }
-    match at_expression(exp) {
+    match at_expression(at) {
         Some(expression) => Step::Schedule(Schedule {
             name,
-            at: exp,
+            at,
             expression,
             target,
         }),
@@ -126,7 +150,7 @@ mod tests {
     fn target() -> Disconnect {
         Disconnect {
             connection_id: "Dzl8bdcnDoECJZQ=".into(),
-            sub: "alice".into(),
+            sub: Some("alice".into()),
         }
     }
 
@@ -135,6 +159,7 @@ mod tests {
         assert_eq!(
             plan(
                 &event(EventType::Connect, Some("alice"), Some(NOW + 300)),
+                Some(NOW - 1),
                 NOW
             ),
             Step::Schedule(Schedule {
@@ -147,19 +172,94 @@ mod tests {
     }
 
     #[test]
-    fn a_token_already_expired_is_ended_at_once() {
-        for exp in [NOW, NOW - 1, 0] {
+    fn a_token_expired_or_within_schedulers_minute_is_ended_at_once() {
+        for exp in [NOW + PRECISION, NOW + 1, NOW, NOW - 1, 0] {
             assert_eq!(
-                plan(&event(EventType::Connect, Some("alice"), Some(exp)), NOW),
-                Step::DisconnectNow(target())
+                plan(
+                    &event(EventType::Connect, Some("alice"), Some(exp)),
+                    Some(NOW),
+                    NOW
+                ),
+                Step::DisconnectNow(target()),
+                "{exp}"
             );
         }
+        let Step::Schedule(schedule) = plan(
+            &event(EventType::Connect, Some("alice"), Some(NOW + PRECISION + 1)),
+            Some(NOW),
+            NOW,
+        ) else {
+            panic!("61 s ahead is scheduled");
+        };
+        assert_eq!(schedule.at, NOW + 61);
+    }
+
+    #[test]
+    fn a_schedule_is_never_later_than_two_hours_after_the_connect() {
+        let at = |exp, logged_at| match plan(
+            &event(EventType::Connect, Some("alice"), Some(exp)),
+            logged_at,
+            NOW,
+        ) {
+            Step::Schedule(schedule) => {
+                assert_eq!(Some(schedule.expression), at_expression(schedule.at));
+                Some(schedule.at)
+            }
+            _ => None,
+        };
+        let year = 365 * 24 * 3600;
+        // A token valid a year: the schedule comes when API Gateway ends
+        // the connection anyway.
+        assert_eq!(at(NOW + year, Some(NOW - 100)), Some(NOW - 100 + 7200));
+        // Its exp first, when that comes first.
+        assert_eq!(at(NOW + 3600, Some(NOW - 100)), Some(NOW + 3600));
+        // No time, or a time in the future: counted from now.
+        assert_eq!(at(NOW + year, None), Some(NOW + 7200));
+        assert_eq!(at(NOW + year, Some(NOW + 500)), Some(NOW + 7200));
+        // A line read two hours late (a replay from the failure queue): its
+        // connection is gone, and is ended at once, not scheduled in the past.
+        assert_eq!(
+            plan(
+                &event(EventType::Connect, Some("alice"), Some(NOW + year)),
+                Some(NOW - 7200 + 30),
+                NOW
+            ),
+            Step::DisconnectNow(target())
+        );
+    }
+
+    #[test]
+    fn a_connection_without_subject_still_ends_at_exp_under_a_name_revoke_cannot_find() {
+        assert_eq!(
+            plan(
+                &event(EventType::Connect, None, Some(NOW + 300)),
+                Some(NOW),
+                NOW
+            ),
+            Step::Schedule(Schedule {
+                name: "nosubject-Dzl8bdcnDoECJZQ.".into(),
+                at: NOW + 300,
+                expression: "at(2025-11-30T04:05:00)".into(),
+                target: Disconnect {
+                    connection_id: "Dzl8bdcnDoECJZQ=".into(),
+                    sub: None,
+                },
+            })
+        );
+        assert_eq!(
+            plan(&event(EventType::Disconnect, None, None), None, NOW),
+            Step::Unschedule("nosubject-Dzl8bdcnDoECJZQ.".into())
+        );
     }
 
     #[test]
     fn a_disconnect_removes_the_schedule_of_the_same_name() {
         assert_eq!(
-            plan(&event(EventType::Disconnect, Some("alice"), None), NOW),
+            plan(
+                &event(EventType::Disconnect, Some("alice"), None),
+                None,
+                NOW
+            ),
             Step::Unschedule("2bd806c97f0e00af-Dzl8bdcnDoECJZQ.".into())
         );
     }
@@ -167,27 +267,29 @@ mod tests {
     #[test]
     fn what_cannot_be_scheduled_is_skipped_with_its_reason() {
         assert_eq!(
-            plan(&event(EventType::Connect, Some("alice"), None), NOW),
+            plan(&event(EventType::Connect, Some("alice"), None), None, NOW),
             Step::Skip(Skip::NoExp)
         );
+        // Past the year 9999 only if the clock itself is.
         assert_eq!(
             plan(
                 &event(EventType::Connect, Some("alice"), Some(u64::MAX)),
-                NOW
+                None,
+                u64::MAX - 7200
             ),
             Step::Skip(Skip::NoExp)
         );
         assert_eq!(
-            plan(&event(EventType::Connect, None, Some(NOW + 1)), NOW),
-            Step::Skip(Skip::NoSubject)
-        );
-        assert_eq!(
-            plan(&event(EventType::Other, Some("alice"), Some(NOW + 1)), NOW),
+            plan(
+                &event(EventType::Other, Some("alice"), Some(NOW + 1)),
+                None,
+                NOW
+            ),
             Step::Skip(Skip::NotConnectOrDisconnect)
         );
         let mut odd = event(EventType::Connect, Some("alice"), Some(NOW + 1));
         odd.connection_id = "not an id".into();
-        assert_eq!(plan(&odd, NOW), Step::Skip(Skip::BadConnectionId));
+        assert_eq!(plan(&odd, None, NOW), Step::Skip(Skip::BadConnectionId));
     }
 
     #[test]

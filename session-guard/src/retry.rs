@@ -2,8 +2,8 @@
 //! few times; this outer loop waits longer, so that a burst of CONNECTs
 //! (a deployment reconnecting every client) rides out Scheduler's rate
 //! limit instead of failing the batch. What still fails makes the whole
-//! invocation fail, and the subscription delivers the batch again
-//! (idempotent: same schedule names).
+//! invocation fail, and Lambda runs the batch again (its asynchronous
+//! retries, then the failure queue; idempotent: same schedule names).
 
 use std::future::Future;
 use std::time::Duration;

@@ -9,6 +9,10 @@ pub struct ScheduleTarget {
     pub function_arn: String,
     /// The role Scheduler assumes to invoke it.
     pub role_arn: String,
+    /// `SESSION_GUARD_DEAD_LETTER_ARN`: the SQS queue where Scheduler puts a
+    /// firing it could not hand to the guard after its retries, instead of
+    /// dropping it (the module's failure queue).
+    pub dead_letter_arn: Option<String>,
 }
 
 /// Where the guard finds its services, from its environment (Terraform
@@ -37,6 +41,7 @@ impl Settings {
                 (Some(function_arn), Some(role_arn)) => Some(ScheduleTarget {
                     function_arn,
                     role_arn,
+                    dead_letter_arn: set("SESSION_GUARD_DEAD_LETTER_ARN"),
                 }),
                 (None, None) => None,
                 _ => return Err(
@@ -90,8 +95,17 @@ mod tests {
             Settings::from_lookup(env(&with_target)).unwrap().target,
             Some(ScheduleTarget {
                 function_arn: "arn:f".into(),
-                role_arn: "arn:r".into()
+                role_arn: "arn:r".into(),
+                dead_letter_arn: None,
             })
+        );
+        with_target.push(("SESSION_GUARD_DEAD_LETTER_ARN", "arn:q"));
+        assert_eq!(
+            Settings::from_lookup(env(&with_target))
+                .unwrap()
+                .target
+                .and_then(|target| target.dead_letter_arn),
+            Some("arn:q".into())
         );
         assert_eq!(
             Settings::from_lookup(env(&base[..1])),

@@ -220,7 +220,7 @@ fn delivery(lines: &[&str]) -> Input {
     let events: Vec<Value> = lines
         .iter()
         .enumerate()
-        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": 0, "message": line}))
+        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": unix_now() * 1000, "message": line}))
         .collect();
     let envelope = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
         "logGroup": "/aws/apigateway/local", "logStream": "local",
@@ -269,6 +269,9 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
         target: Some(ScheduleTarget {
             function_arn: "arn:aws:lambda:us-east-1:123456789012:function:session-guard".into(),
             role_arn: "arn:aws:iam::123456789012:role/session-guard-scheduler".into(),
+            dead_letter_arn: Some(
+                "arn:aws:sqs:us-east-1:123456789012:session-guard-failures".into(),
+            ),
         }),
     };
     let guard = aws::guard_with(&config, &settings);
@@ -284,7 +287,10 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     let connects: Vec<&str> = connects.iter().map(String::as_str).collect();
 
     // One schedule a connection; the same delivery again changes nothing.
-    let now = unix_now();
+    // Read as if a minute early: the two-second token would otherwise be
+    // within Scheduler's minute of precision and ended at once, and this
+    // test wants its schedule to fire.
+    let now = exp_of(connects[0]) - 61;
     let report = guard.handle(delivery(&connects), now).await.unwrap();
     assert_eq!(
         (report["lines"].as_u64(), report["scheduled"].as_u64()),
@@ -317,6 +323,19 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     );
     let target = stored.target().unwrap();
     assert_eq!(target.arn(), settings.target.as_ref().unwrap().function_arn);
+    // Retried for the two hours a connection can live, then dead-lettered.
+    let retry = target.retry_policy().unwrap();
+    assert_eq!(
+        (
+            retry.maximum_retry_attempts(),
+            retry.maximum_event_age_in_seconds()
+        ),
+        (Some(185), Some(7200))
+    );
+    assert_eq!(
+        target.dead_letter_config().and_then(|dlq| dlq.arn()),
+        Some("arn:aws:sqs:us-east-1:123456789012:session-guard-failures")
+    );
     let input = target.input().unwrap().to_owned();
     assert_eq!(
         serde_json::from_str::<Value>(&input).unwrap(),
@@ -390,7 +409,7 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     let revoked: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         revoked,
-        json!({"sub": "alice", "ended": [alice_id], "alreadyGone": [], "leftAlone": 0, "failed": 0})
+        json!({"sub": "alice", "ended": [alice_id], "alreadyGone": [], "leftAlone": 0, "failed": 0, "deferred": 0})
     );
     assert_eq!(closed(&mut alice).await, Some(1000));
     // Nobody else's.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Value};
 use session_guard::guard::schedule_input;
+use session_guard::guard::DEADLINE_RESERVE;
 use session_guard::naming::schedule_name;
 use session_guard::plan::Schedule;
 use session_guard::ports::{CallError, Connections, Created, Ended, Schedules};
@@ -30,6 +31,10 @@ struct Fake {
     throttle_creates: Mutex<u32>,
     /// Every call fails for good (permissions, say).
     broken: bool,
+    /// How long each CreateSchedule and DeleteConnection takes.
+    latency: Duration,
+    /// CreateSchedule calls running now, and the most at once.
+    in_flight: Mutex<(usize, usize)>,
 }
 
 impl Fake {
@@ -55,6 +60,7 @@ impl Fake {
                 first: Duration::from_millis(10),
                 max: Duration::from_millis(40),
             },
+            concurrency: 4,
         }
     }
 }
@@ -70,6 +76,15 @@ impl Schedules for &Fake {
                 *throttle -= 1;
                 return Err(CallError::Retryable("ThrottlingException".into()));
             }
+        }
+        if !self.latency.is_zero() {
+            {
+                let mut in_flight = self.in_flight.lock().unwrap();
+                in_flight.0 += 1;
+                in_flight.1 = in_flight.1.max(in_flight.0);
+            }
+            tokio::time::sleep(self.latency).await;
+            self.in_flight.lock().unwrap().0 -= 1;
         }
         let input = schedule_input(&schedule.target).unwrap();
         let mut schedules = self.schedules.lock().unwrap();
@@ -106,6 +121,7 @@ impl Connections for &Fake {
         if self.broken {
             return Err(CallError::Failed("AccessDeniedException".into()));
         }
+        tokio::time::sleep(self.latency).await;
         self.ended.lock().unwrap().push(connection_id.to_owned());
         if self.open.lock().unwrap().remove(connection_id) {
             Ok(Ended::Closed)
@@ -116,10 +132,15 @@ impl Connections for &Fake {
 }
 
 fn delivery(lines: &[String]) -> Input {
+    delivery_at(lines, NOW)
+}
+
+/// A delivery of `lines`, logged at `logged_at` (seconds).
+fn delivery_at(lines: &[String], logged_at: u64) -> Input {
     let events: Vec<Value> = lines
         .iter()
         .enumerate()
-        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": NOW * 1000, "message": line}))
+        .map(|(i, line)| json!({"id": i.to_string(), "timestamp": logged_at * 1000, "message": line}))
         .collect();
     let envelope = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
         "logGroup": "/aws/apigateway/ws", "logStream": "s", "subscriptionFilters": ["guard"],
@@ -147,7 +168,7 @@ fn disconnect(id: &str, sub: &str) -> String {
 fn report(pairs: Value) -> Value {
     let mut report = json!({"lines": 0, "scheduled": 0, "alreadyScheduled": 0,
         "disconnectedNow": 0, "unscheduled": 0, "malformed": 0, "withoutExp": 0,
-        "withoutSubject": 0, "badConnectionId": 0, "other": 0, "failed": 0});
+        "withoutSubject": 0, "badConnectionId": 0, "other": 0, "failed": 0, "deferred": 0});
     for (key, value) in pairs.as_object().unwrap() {
         report[key] = value.clone();
     }
@@ -201,25 +222,91 @@ async fn malformed_lines_are_skipped_counted_and_the_rest_goes_on() {
 }
 
 #[tokio::test]
-async fn a_connect_without_exp_or_subject_is_counted_not_scheduled() {
+async fn a_connect_without_exp_is_counted_not_scheduled() {
     let fake = Fake::default();
     let lines = [
         connect("AAA=", "alice", "-"),
-        connect("BBB=", "-", &(NOW + 60).to_string()),
         json!({"eventType": "MESSAGE", "connectionId": "AAA="}).to_string(),
     ];
     let out = fake.guard().handle(delivery(&lines), NOW).await.unwrap();
     assert_eq!(
         out,
-        report(json!({"lines": 3, "withoutExp": 1, "withoutSubject": 1, "other": 1}))
+        report(json!({"lines": 2, "withoutExp": 1, "other": 1}))
     );
     assert!(fake.names().is_empty());
 }
 
 #[tokio::test]
+async fn a_connection_logged_with_subject_dash_ends_at_exp_but_no_revoke_reaches_it() {
+    // API Gateway writes "-" for a token without `sub` (and for an empty
+    // principal): "-" is never a subject.
+    let fake = Fake::with_open(&["BBB="]);
+    let exp = (NOW + 600).to_string();
+    let out = fake
+        .guard()
+        .handle(delivery(&[connect("BBB=", "-", &exp)]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 1, "scheduled": 1, "withoutSubject": 1}))
+    );
+    assert_eq!(
+        *fake.schedules.lock().unwrap(),
+        BTreeMap::from([(
+            "nosubject-BBB.".to_owned(),
+            (
+                NOW + 600,
+                r#"{"disconnect":{"connectionId":"BBB="}}"#.to_owned()
+            )
+        )])
+    );
+    for sub in ["-", ""] {
+        let refused = fake
+            .guard()
+            .handle(Input::Revoke { sub: sub.into() }, NOW)
+            .await;
+        assert!(
+            matches!(&refused, Err(GuardError::NotASubject(s)) if s == sub),
+            "{refused:?}"
+        );
+    }
+    assert!(fake.ended.lock().unwrap().is_empty());
+    // Its schedule fires at exp with no subject: the connection ends.
+    let fired =
+        session_guard::parse_input(json!({"disconnect": {"connectionId": "BBB="}})).unwrap();
+    assert_eq!(
+        fake.guard().handle(fired, NOW + 600).await.unwrap(),
+        json!({"connectionId": "BBB=", "outcome": "closed"})
+    );
+    // Its DISCONNECT, also without subject, removes the same schedule.
+    let out = fake
+        .guard()
+        .handle(delivery(&[disconnect("BBB=", "-")]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 1, "unscheduled": 1, "withoutSubject": 1}))
+    );
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn without_sub_the_principal_is_the_subject() {
+    let fake = Fake::default();
+    let line = json!({"eventType": "CONNECT", "status": "200", "connectionId": "CCC=",
+        "principalId": "svc-1", "sub": "-", "exp": (NOW + 600).to_string()})
+    .to_string();
+    let out = fake.guard().handle(delivery(&[line]), NOW).await.unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "scheduled": 1})));
+    assert_eq!(fake.names(), [schedule_name("svc-1", "CCC=").unwrap()]);
+}
+
+#[tokio::test]
 async fn the_same_delivery_twice_schedules_once() {
     let fake = Fake::default();
-    let batch = || delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]);
+    let batch = || delivery(&[connect("AAA=", "alice", &(NOW + 600).to_string())]);
     let first = fake.guard().handle(batch(), NOW).await.unwrap();
     let second = fake.guard().handle(batch(), NOW).await.unwrap();
     assert_eq!(first, report(json!({"lines": 1, "scheduled": 1})));
@@ -228,20 +315,53 @@ async fn the_same_delivery_twice_schedules_once() {
 }
 
 #[tokio::test]
-async fn a_token_expired_when_read_is_ended_at_once() {
-    // Clock skew, or a delivery slower than the token's life.
-    let fake = Fake::with_open(&["AAA="]);
+async fn a_token_expired_or_within_a_minute_when_read_is_ended_at_once() {
+    // Clock skew, or a delivery slower than the token's life; or less than
+    // Scheduler's minute of precision left: no schedule in the past.
+    let fake = Fake::with_open(&["AAA=", "BBB="]);
     let out = fake
         .guard()
         .handle(
-            delivery(&[connect("AAA=", "alice", &(NOW - 2).to_string())]),
+            delivery(&[
+                connect("AAA=", "alice", &(NOW - 2).to_string()),
+                connect("BBB=", "bob", &(NOW + 30).to_string()),
+            ]),
             NOW,
         )
         .await
         .unwrap();
-    assert_eq!(out, report(json!({"lines": 1, "disconnectedNow": 1})));
-    assert_eq!(*fake.ended.lock().unwrap(), ["AAA="]);
+    assert_eq!(out, report(json!({"lines": 2, "disconnectedNow": 2})));
+    let mut ended = fake.ended.lock().unwrap().clone();
+    ended.sort();
+    assert_eq!(ended, ["AAA=", "BBB="]);
     assert!(fake.open.lock().unwrap().is_empty());
+    assert!(fake.names().is_empty());
+}
+
+#[tokio::test]
+async fn a_long_lived_token_is_scheduled_two_hours_after_its_connect() {
+    let fake = Fake::default();
+    // The line was logged (the connection opened) 100 s before it is read.
+    let mut batch = delivery_at(
+        &[connect("AAA=", "alice", &(NOW + 86_400).to_string())],
+        NOW - 100,
+    );
+    let out = fake.guard().handle(batch.clone(), NOW).await.unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "scheduled": 1})));
+    let name = schedule_name("alice", "AAA=").unwrap();
+    assert_eq!(
+        fake.schedules.lock().unwrap().get(&name).map(|(at, _)| *at),
+        Some(NOW - 100 + 7200)
+    );
+    // Read again two hours later (a replay from the failure queue): the
+    // connection is past API Gateway's limit, ended at once, not scheduled.
+    fake.schedules.lock().unwrap().clear();
+    batch = delivery_at(
+        &[connect("AAA=", "alice", &(NOW + 86_400).to_string())],
+        NOW - 7200,
+    );
+    let out = fake.guard().handle(batch, NOW).await.unwrap();
+    assert_eq!(out, report(json!({"lines": 1, "disconnectedNow": 1})));
     assert!(fake.names().is_empty());
 }
 
@@ -253,7 +373,7 @@ async fn throttling_is_retried_with_backoff() {
     let out = fake
         .guard()
         .handle(
-            delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]),
+            delivery(&[connect("AAA=", "alice", &(NOW + 600).to_string())]),
             NOW,
         )
         .await
@@ -268,18 +388,24 @@ async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
     *fake.throttle_creates.lock().unwrap() = 3;
     let batch = || {
         delivery(&[
-            connect("AAA=", "alice", &(NOW + 60).to_string()),
-            connect("BBB=", "bob", &(NOW + 60).to_string()),
+            connect("AAA=", "alice", &(NOW + 600).to_string()),
+            connect("BBB=", "bob", &(NOW + 600).to_string()),
         ])
     };
-    let Err(GuardError::Incomplete(partial)) = fake.guard().handle(batch(), NOW).await else {
+    // One line at a time, so that the scripted throttling meets the lines
+    // in order: the first uses up every try.
+    let guard = Guard {
+        concurrency: 1,
+        ..fake.guard()
+    };
+    let Err(GuardError::Incomplete(partial)) = guard.handle(batch(), NOW).await else {
         panic!("the batch should fail");
     };
     assert_eq!(
         partial,
         report(json!({"lines": 2, "scheduled": 1, "failed": 1}))
     );
-    // The subscription delivers the batch again: the rest is scheduled, and
+    // Lambda runs the batch again (its asynchronous retry): the rest is scheduled, and
     // what was done is not done twice.
     let out = fake.guard().handle(batch(), NOW).await.unwrap();
     assert_eq!(
@@ -298,7 +424,7 @@ async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
     let out = fake
         .guard()
         .handle(
-            delivery(&[connect("AAA=", "alice", &(NOW + 60).to_string())]),
+            delivery(&[connect("AAA=", "alice", &(NOW + 600).to_string())]),
             NOW,
         )
         .await;
@@ -308,7 +434,7 @@ async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
         .handle(
             Input::Disconnect(session_guard::plan::Disconnect {
                 connection_id: "AAA=".into(),
-                sub: "alice".into(),
+                sub: Some("alice".into()),
             }),
             NOW,
         )
@@ -331,7 +457,7 @@ async fn a_schedule_firing_ends_the_connection_and_410_is_done() {
     let fire = || {
         Input::Disconnect(session_guard::plan::Disconnect {
             connection_id: "AAA=".into(),
-            sub: "alice".into(),
+            sub: Some("alice".into()),
         })
     };
     let first = fake.guard().handle(fire(), NOW).await.unwrap();
@@ -382,7 +508,7 @@ async fn revoke_ends_exactly_that_subjects_connections() {
     assert_eq!(
         out,
         json!({"sub": "alice", "ended": ["A1==", "A2=="], "alreadyGone": ["A3=="],
-               "leftAlone": 1, "failed": 0})
+               "leftAlone": 1, "failed": 0, "deferred": 0})
     );
     assert_eq!(
         *fake.open.lock().unwrap(),
@@ -410,6 +536,108 @@ async fn revoke_ends_exactly_that_subjects_connections() {
         .unwrap();
     assert_eq!(
         again,
-        json!({"sub": "alice", "ended": [], "alreadyGone": [], "leftAlone": 1, "failed": 0})
+        json!({"sub": "alice", "ended": [], "alreadyGone": [], "leftAlone": 1, "failed": 0, "deferred": 0})
     );
+}
+
+fn connects(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| connect(&format!("C{i:03}="), "alice", &(NOW + 600).to_string()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_batch_runs_at_most_concurrency_lines_at_once() {
+    let fake = Fake {
+        latency: Duration::from_millis(100),
+        ..Fake::default()
+    };
+    let started = tokio::time::Instant::now();
+    let out = fake
+        .guard()
+        .handle(delivery(&connects(40)), NOW)
+        .await
+        .unwrap();
+    assert_eq!(out, report(json!({"lines": 40, "scheduled": 40})));
+    // Four at a time (the fake guard's concurrency): ten rounds of 100 ms,
+    // not forty, and never a fifth call at once.
+    assert_eq!(started.elapsed(), Duration::from_millis(1000));
+    assert_eq!(fake.in_flight.lock().unwrap().1, 4);
+    assert_eq!(fake.names().len(), 40);
+}
+
+#[tokio::test(start_paused = true)]
+async fn near_the_deadline_no_line_starts_and_the_batch_fails_for_a_retry() {
+    let fake = Fake {
+        latency: Duration::from_secs(1),
+        ..Fake::default()
+    };
+    let batch = || delivery(&connects(14));
+    let started = tokio::time::Instant::now();
+    // 2.5 s of work before the reserve: two rounds of four finish, the third
+    // round of four is cut off at 2.5 s, and the last two lines never start.
+    let deadline = started + DEADLINE_RESERVE + Duration::from_millis(2500);
+    let Err(GuardError::Incomplete(partial)) = fake
+        .guard()
+        .handle_until(batch(), NOW, Some(deadline))
+        .await
+    else {
+        panic!("the batch must fail so that Lambda runs it again");
+    };
+    assert_eq!(
+        partial,
+        report(json!({"lines": 14, "scheduled": 8, "deferred": 6}))
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(2500));
+    assert_eq!(fake.names().len(), 8);
+    // Lambda's retry, with time enough: only what is missing is done.
+    let out = fake.guard().handle(batch(), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 14, "scheduled": 6, "alreadyScheduled": 8}))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_revoke_near_the_deadline_ends_what_it_can_and_fails_for_another_run() {
+    let ids = ["A1==", "A2==", "A3==", "A4==", "A5=="];
+    let fake = Fake {
+        latency: Duration::from_secs(1),
+        ..Fake::with_open(&ids)
+    };
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|id| connect(id, "alice", &(NOW + 600).to_string()))
+        .collect();
+    fake.guard().handle(delivery(&lines), NOW).await.unwrap();
+    let revoke = || Input::Revoke {
+        sub: "alice".into(),
+    };
+    // One DeleteConnection a second, 2.5 s of work: two end, the third is
+    // cut off while it runs, the last two are not started.
+    let started = tokio::time::Instant::now();
+    let deadline = started + DEADLINE_RESERVE + Duration::from_millis(2500);
+    let Err(GuardError::Incomplete(partial)) = fake
+        .guard()
+        .handle_until(revoke(), NOW, Some(deadline))
+        .await
+    else {
+        panic!("a revoke cut short must fail");
+    };
+    assert_eq!(
+        partial,
+        json!({"sub": "alice", "ended": ["A1==", "A2=="], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 3})
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(2500));
+    assert_eq!(fake.open.lock().unwrap().len(), 3);
+    // Run again: the rest.
+    let out = fake.guard().handle(revoke(), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        json!({"sub": "alice", "ended": ["A3==", "A4==", "A5=="], "alreadyGone": [],
+               "leftAlone": 0, "failed": 0, "deferred": 0})
+    );
+    assert!(fake.open.lock().unwrap().is_empty());
+    assert!(fake.names().is_empty());
 }

@@ -97,8 +97,10 @@ resource "aws_apigatewayv2_route_response" "default" {
 # Access logs of a WebSocket stage need the account-level API Gateway
 # CloudWatch role (one setting per account and region): without it the stage
 # fails to apply with "CloudWatch Logs role ARN must be set in account
-# settings". Hence off by default; api_gateway_cloudwatch_role creates and
-# sets the role, replacing whatever this region's account setting was.
+# settings". The session guard reads the access log and is on by default, so
+# api_gateway_cloudwatch_role is too: the example then applies the first time
+# on a fresh account. It replaces whatever this region's account setting was;
+# turn it off where the account has one.
 data "aws_iam_policy_document" "api_gateway_assume_role" {
   count = var.api_gateway_cloudwatch_role ? 1 : 0
 
@@ -145,7 +147,6 @@ module "session_guard" {
   count  = var.session_guard ? 1 : 0
 
   name              = "${var.name}-session-guard"
-  api_id            = aws_apigatewayv2_api.this.id
   api_execution_arn = aws_apigatewayv2_api.this.execution_arn
   stage_name        = var.stage_name
   package_path      = var.session_guard_package_path
@@ -186,7 +187,7 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_apigatewayv2_stage" "this" {
-  #checkov:skip=CKV_AWS_76:Access logs are the access_logs variable: they need the account's API Gateway CloudWatch role, which a fresh account lacks.
+  #checkov:skip=CKV_AWS_76:Access logs follow session_guard and access_logs (on by default with the guard); off, there is nothing to log to.
   #checkov:skip=CKV2_AWS_51:Browsers cannot present client certificates on a WebSocket; the JWT authorizer authenticates clients.
   api_id      = aws_apigatewayv2_api.this.id
   name        = var.stage_name

@@ -64,15 +64,15 @@ variable "access_logs" {
 }
 
 variable "api_gateway_cloudwatch_role" {
-  description = "Create the API Gateway CloudWatch Logs role and set it in this region's account settings (aws_api_gateway_account). One setting per account and region: it replaces any role set before, and destroying the example leaves the setting in place."
+  description = "Create the API Gateway CloudWatch Logs role and set it in this region's account settings (aws_api_gateway_account), which stage access logs (and so the session guard) need: on by default so that the example applies the first time on a fresh account. It is ONE setting per account and region: it replaces any role set before (other APIs' stages then log through this role), and destroying the example leaves the setting pointing at the deleted role. Set false where the account has the setting already (aws apigateway get-account shows cloudwatchRoleArn) or a platform team manages it."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "session_guard" {
-  description = "End each connection at its token's exp, and a subject's connections on demand (README, \"Ending sessions\"): the session guard Lambda, its schedule group and the stage's access log. Like access_logs it needs the account's API Gateway CloudWatch role: set api_gateway_cloudwatch_role, or have it set already."
+  description = "End each connection at its token's exp, and a subject's connections on demand (README, \"Ending sessions\"): the session guard Lambda, its schedule group and failure queue, and the stage's access log. Needs the account's API Gateway CloudWatch role (api_gateway_cloudwatch_role, or one set already) and the guard's package (scripts/package-lambda.sh arm64 session-guard)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "session_guard_package_path" {

@@ -3,33 +3,53 @@
 #
 #   stage access log ──subscription──▶ guard ──CreateSchedule at exp──▶ Scheduler
 #   Scheduler at exp ──invoke {"disconnect"}──▶ guard ──DeleteConnection──▶ @connections
+#   whatever still fails after Lambda's and Scheduler's retries ──▶ failure queue (SQS)
 #
 # The access log group is created here; the caller's stage writes to it in
 # the format of the output access_log_format (a stage belongs to its API's
 # configuration, so the module does not own it).
 
 locals {
-  # arn:{partition}:execute-api:{region}:{account}:{api_id}
+  # arn:{partition}:execute-api:{region}:{account}:{api_id}: the API's id,
+  # region and account are read here rather than asked for again.
   arn          = split(":", var.api_execution_arn)
   partition    = local.arn[1]
   region       = local.arn[3]
   account      = local.arn[4]
+  api_id       = local.arn[5]
   package_path = coalesce(var.package_path, "${path.module}/../../../target/lambda/session-guard/bootstrap.zip")
 
   # Known before the function exists: its environment names it, and the
   # scheduler role's policy too, without a cycle.
   function_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${var.name}"
-  management_endpoint = coalesce(var.management_endpoint, "https://${var.api_id}.execute-api.${local.region}.amazonaws.com/${var.stage_name}")
+  management_endpoint = coalesce(var.management_endpoint, "https://${local.api_id}.execute-api.${local.region}.amazonaws.com/${var.stage_name}")
 
   # The one format the guard reads (access-log-format.json beside this file,
   # which the local gateway writes in the tests too).
   access_log_format = trimspace(file("${path.module}/access-log-format.json"))
+
+  # Where what still fails after every retry is kept: the caller's queue, or
+  # the module's.
+  failure_queue_arn = coalesce(var.failure_queue_arn, one(aws_sqs_queue.failures[*].arn))
+}
+
+# What still fails after every retry lands here instead of being dropped:
+# log batches the guard could not finish (Lambda's on-failure destination,
+# with the original {"awslogs": …} payload, so they can be invoked again) and
+# schedules Scheduler could not hand to the guard (its dead-letter queue).
+resource "aws_sqs_queue" "failures" {
+  count = var.failure_queue_arn == null ? 1 : 0
+
+  name                      = "${var.name}-failures"
+  message_retention_seconds = 1209600 # 14 days, SQS's longest.
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "access" {
   #checkov:skip=CKV_AWS_158:Access logs hold no secrets (no token, no query string); set your own KMS key on the group if policy requires.
   #checkov:skip=CKV_AWS_338:Retention is log_retention_days; the guard needs minutes of it.
-  name              = "/aws/apigateway/${var.api_id}/${var.stage_name}/access"
+  name              = "/aws/apigateway/${local.api_id}/${var.stage_name}/access"
   retention_in_days = var.log_retention_days
   tags              = var.tags
 }
@@ -64,10 +84,17 @@ data "aws_iam_policy_document" "scheduler_assume" {
       type        = "Service"
       identifiers = ["scheduler.amazonaws.com"]
     }
+    # Confused-deputy protection, as Scheduler documents it: only this
+    # account's schedules of the guard's own group may use the role.
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account}:schedule-group/${var.name}"]
     }
   }
 }
@@ -81,8 +108,15 @@ resource "aws_iam_role" "scheduler" {
 
 data "aws_iam_policy_document" "scheduler" {
   statement {
+    sid       = "InvokeGuard"
     actions   = ["lambda:InvokeFunction"]
     resources = [local.function_arn]
+  }
+  statement {
+    # The schedules' dead-letter queue.
+    sid       = "FailureQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.failure_queue_arn]
   }
 }
 
@@ -129,9 +163,17 @@ data "aws_iam_policy_document" "guard" {
     }
   }
   statement {
+    # Lambda's on-failure destination sends with the function's role.
+    sid       = "FailureQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.failure_queue_arn]
+  }
+  statement {
+    # DeleteConnection only (DELETE @connections/{id}), on this stage only:
+    # the guard never posts to, nor reads, a connection.
     sid       = "ManageThisStage"
     actions   = ["execute-api:ManageConnections"]
-    resources = ["${var.api_execution_arn}/${var.stage_name}/*/@connections/*"]
+    resources = ["${var.api_execution_arn}/${var.stage_name}/DELETE/@connections/*"]
   }
 }
 
@@ -142,20 +184,20 @@ resource "aws_iam_role_policy" "guard" {
 }
 
 resource "aws_lambda_function" "guard" {
-  #checkov:skip=CKV_AWS_116:Failed deliveries are redelivered by CloudWatch Logs and failed schedules retried by Scheduler; a dead-letter queue would add nothing to act on.
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the on-failure destination of aws_lambda_function_event_invoke_config.guard (the failure queue), which records more than a dead-letter queue would.
   #checkov:skip=CKV_AWS_117:It calls only AWS APIs; put it in a VPC (with endpoints) if your policy requires.
   #checkov:skip=CKV_AWS_115:A ceiling would throttle the guard during a reconnect storm; Scheduler and the subscription retry anyway.
   #checkov:skip=CKV_AWS_173:The environment holds names and ARNs, no secret.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile; the package hash is pinned instead.
   #checkov:skip=CKV_AWS_50:The guard's log lines carry the request id.
   function_name    = var.name
-  description      = "Ends WebSocket connections of ${var.api_id}/${var.stage_name} at their token's exp, and on revoke"
+  description      = "Ends WebSocket connections of ${local.api_id}/${var.stage_name} at their token's exp, and on revoke"
   role             = aws_iam_role.guard.arn
   runtime          = "provided.al2023"
   handler          = "bootstrap"
   architectures    = [var.architecture]
   memory_size      = 128
-  timeout          = 60
+  timeout          = var.timeout
   filename         = local.package_path
   source_code_hash = filebase64sha256(local.package_path)
   tags             = var.tags
@@ -166,10 +208,29 @@ resource "aws_lambda_function" "guard" {
       SESSION_GUARD_MANAGEMENT_ENDPOINT = local.management_endpoint
       SESSION_GUARD_FUNCTION_ARN        = local.function_arn
       SESSION_GUARD_SCHEDULER_ROLE_ARN  = aws_iam_role.scheduler.arn
+      SESSION_GUARD_DEAD_LETTER_ARN     = local.failure_queue_arn
     }
   }
 
   depends_on = [aws_iam_role_policy.guard, aws_cloudwatch_log_group.guard]
+}
+
+# The subscription and Scheduler both invoke the guard asynchronously: a
+# failed invocation (a call that still failed, or the timeout) is retried by
+# Lambda twice, about one and then two minutes later, and then goes to the
+# failure queue instead of being dropped. Every invocation is idempotent
+# (same schedule names; a 410 is success), so a retry redoes only what is
+# missing. Throttled invocations are kept for up to six hours.
+resource "aws_lambda_function_event_invoke_config" "guard" {
+  function_name                = aws_lambda_function.guard.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+
+  destination_config {
+    on_failure {
+      destination = local.failure_queue_arn
+    }
+  }
 }
 
 resource "aws_lambda_permission" "logs" {

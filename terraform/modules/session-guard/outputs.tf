@@ -19,11 +19,16 @@ output "schedule_group" {
 }
 
 output "revoke_command" {
-  description = "Ends every guarded connection of a subject now, from a shell with AWS credentials and the session-guard binary (replace SUBJECT)."
-  value       = "AWS_REGION=${local.region} SESSION_GUARD_SCHEDULE_GROUP=${aws_scheduler_schedule_group.this.name} SESSION_GUARD_MANAGEMENT_ENDPOINT=${local.management_endpoint} session-guard revoke --sub SUBJECT"
+  description = "Ends every guarded connection of the subject in the shell variable SUBJECT now, from a shell with AWS credentials and the session-guard binary. The subject is passed quoted, as one argument, whatever characters it has."
+  value       = "AWS_REGION=${local.region} SESSION_GUARD_SCHEDULE_GROUP=${aws_scheduler_schedule_group.this.name} SESSION_GUARD_MANAGEMENT_ENDPOINT=${local.management_endpoint} session-guard revoke --sub \"$SUBJECT\""
 }
 
 output "revoke_invoke_command" {
-  description = "The same through the deployed guard, with the AWS CLI (replace SUBJECT)."
-  value       = "aws lambda invoke --region ${local.region} --function-name ${aws_lambda_function.guard.function_name} --cli-binary-format raw-in-base64-out --payload '{\"revoke\":{\"sub\":\"SUBJECT\"}}' /dev/stdout"
+  description = "The same through the deployed guard, with the AWS CLI and jq (which writes SUBJECT into the JSON payload escaped, whatever characters it has)."
+  value       = "aws lambda invoke --region ${local.region} --function-name ${aws_lambda_function.guard.function_name} --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
+}
+
+output "failure_queue_arn" {
+  description = "The queue holding what still failed after every retry (Lambda's on-failure records with the original payload, Scheduler's dead-letter events): alarm on its depth."
+  value       = local.failure_queue_arn
 }

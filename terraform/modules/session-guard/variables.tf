@@ -9,13 +9,8 @@ variable "name" {
   }
 }
 
-variable "api_id" {
-  description = "Id of the WebSocket API whose connections are guarded."
-  type        = string
-}
-
 variable "api_execution_arn" {
-  description = "Execution ARN of the API (aws_apigatewayv2_api.*.execution_arn): the Management API rights are scoped to it and the stage, and its region and account are the guard's."
+  description = "Execution ARN of the WebSocket API whose connections are guarded (aws_apigatewayv2_api.*.execution_arn): the Management API rights are scoped to it and the stage, and its API id, region and account are the guard's."
   type        = string
 
   validation {
@@ -27,6 +22,13 @@ variable "api_execution_arn" {
 variable "stage_name" {
   description = "The guarded stage. Give this stage the outputs access_log_destination_arn and access_log_format as its access_log_settings."
   type        = string
+
+  # API Gateway's own rule for stage names; it also keeps the IAM resource,
+  # the log group and the endpoint from taking a /, * or ?.
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name: 1 to 128 letters, digits, - or _."
+  }
 }
 
 variable "management_endpoint" {
@@ -49,6 +51,28 @@ variable "architecture" {
   validation {
     condition     = contains(["arm64", "x86_64"], var.architecture)
     error_message = "architecture: arm64 or x86_64."
+  }
+}
+
+variable "failure_queue_arn" {
+  description = "An SQS standard queue (same account and region) for what still fails after every retry: log batches the guard could not finish and schedules Scheduler could not deliver. null creates <name>-failures (14 days' retention, SSE)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_queue_arn == null || can(regex("^arn:[a-z-]+:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$", var.failure_queue_arn))
+    error_message = "failure_queue_arn: arn:PARTITION:sqs:REGION:ACCOUNT:QUEUE (a standard queue: Scheduler refuses FIFO queues)."
+  }
+}
+
+variable "timeout" {
+  description = "The guard Lambda's timeout in seconds. A reconnect storm delivers thousands of CONNECTs in one batch, each a CreateSchedule at Scheduler's API rate; the guard stops starting lines 2 s before the timeout and fails the invocation, so that Lambda runs the batch again (idempotently)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.timeout >= 30 && var.timeout <= 900
+    error_message = "timeout: 30 to 900 seconds."
   }
 }
 

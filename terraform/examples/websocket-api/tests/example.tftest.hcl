@@ -40,6 +40,11 @@ mock_provider "aws" {
       invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-demo-authorizer/invocations"
     }
   }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:ws-jwt-demo-session-guard-failures"
+    }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
@@ -48,10 +53,11 @@ mock_provider "aws" {
 }
 
 variables {
-  package_path         = "../../tests/fixtures/bootstrap.zip"
-  jwks_uri             = "https://example.auth0.com/.well-known/jwks.json"
-  authorized_audiences = ["https://chat.example.com"]
-  issuers              = ["https://example.auth0.com/"]
+  package_path               = "../../tests/fixtures/bootstrap.zip"
+  session_guard_package_path = "../../tests/fixtures/bootstrap.zip"
+  jwks_uri                   = "https://example.auth0.com/.well-known/jwks.json"
+  authorized_audiences       = ["https://chat.example.com"]
+  issuers                    = ["https://example.auth0.com/"]
 }
 
 run "websocket_api_with_protected_connect" {
@@ -74,8 +80,12 @@ run "websocket_api_with_protected_connect" {
     error_message = "$default needs no authorizer: only $connect is authorized on WebSocket APIs"
   }
   assert {
-    condition     = length(aws_apigatewayv2_stage.this.access_log_settings) == 0 && length(aws_cloudwatch_log_group.access) == 0 && length(aws_api_gateway_account.this) == 0
-    error_message = "access logs are off by default: a fresh account has no API Gateway CloudWatch role, and the stage would fail to apply"
+    condition     = length(module.session_guard) == 1 && aws_apigatewayv2_stage.this.access_log_settings[0].destination_arn == module.session_guard[0].access_log_destination_arn
+    error_message = "the example turns the session guard on: its stage logs to the guard's subscribed log group"
+  }
+  assert {
+    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.api_gateway_cloudwatch[0].arn
+    error_message = "by default the example sets the account's API Gateway CloudWatch role, so that the stage's access log applies on a fresh account"
   }
   assert {
     condition     = output.websocket_url == "wss://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod" && output.authorizer_id == "auth123"
@@ -87,8 +97,8 @@ run "access_logs_with_the_account_role" {
   command = apply
 
   variables {
-    access_logs                 = true
-    api_gateway_cloudwatch_role = true
+    access_logs   = true
+    session_guard = false
   }
 
   assert {
@@ -109,11 +119,27 @@ run "access_logs_with_the_account_role" {
   }
 }
 
+run "without_the_guard_nor_the_account_role_nothing_is_logged" {
+  command = plan
+
+  variables {
+    session_guard               = false
+    api_gateway_cloudwatch_role = false
+  }
+
+  assert {
+    condition     = length(aws_apigatewayv2_stage.this.access_log_settings) == 0 && length(aws_cloudwatch_log_group.access) == 0 && length(aws_api_gateway_account.this) == 0 && length(module.session_guard) == 0
+    error_message = "with both off the example logs nothing and leaves the account setting alone"
+  }
+}
+
 run "access_logs_with_an_existing_account_role" {
   command = plan
 
   variables {
-    access_logs = true
+    access_logs                 = true
+    session_guard               = false
+    api_gateway_cloudwatch_role = false
   }
 
   assert {
@@ -162,7 +188,7 @@ run "session_guard_reads_the_stage_access_log" {
     error_message = "access logs must not include the query string (it carries the token)"
   }
   assert {
-    condition     = endswith(output.revoke_command, "session-guard revoke --sub SUBJECT") && strcontains(output.revoke_command, "SESSION_GUARD_SCHEDULE_GROUP=ws-jwt-demo-session-guard")
+    condition     = endswith(output.revoke_command, "session-guard revoke --sub \"$SUBJECT\"") && strcontains(output.revoke_command, "SESSION_GUARD_SCHEDULE_GROUP=ws-jwt-demo-session-guard")
     error_message = "the example outputs the revoke command"
   }
 }

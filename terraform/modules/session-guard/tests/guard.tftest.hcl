@@ -18,6 +18,11 @@ mock_provider "aws" {
       arn = "arn:aws:lambda:eu-west-1:123456789012:function:ws-session-guard"
     }
   }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:ws-session-guard-failures"
+    }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
@@ -26,7 +31,6 @@ mock_provider "aws" {
 }
 
 variables {
-  api_id            = "abcdef1234"
   api_execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234"
   stage_name        = "prod"
   package_path      = "../../tests/fixtures/bootstrap.zip"
@@ -40,17 +44,22 @@ run "guard_schedules_subscription_and_scoped_rights" {
     error_message = "the guard and its schedule group are named after var.name"
   }
   assert {
+    condition     = aws_lambda_function.guard.timeout == 300
+    error_message = "the guard has five minutes for a large batch by default"
+  }
+  assert {
     condition = aws_lambda_function.guard.environment[0].variables == tomap({
       SESSION_GUARD_SCHEDULE_GROUP      = "ws-session-guard"
       SESSION_GUARD_MANAGEMENT_ENDPOINT = "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod"
       SESSION_GUARD_FUNCTION_ARN        = "arn:aws:lambda:eu-west-1:123456789012:function:ws-session-guard"
       SESSION_GUARD_SCHEDULER_ROLE_ARN  = "arn:aws:iam::123456789012:role/ws-session-guard-scheduler-20260101000000000000000001"
+      SESSION_GUARD_DEAD_LETTER_ARN     = "arn:aws:sqs:eu-west-1:123456789012:ws-session-guard-failures"
     })
     error_message = "the guard's environment names its group, the stage's management endpoint, itself and the scheduler role"
   }
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "ManageThisStage"]) == toset(["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/@connections/*"])
-    error_message = "ManageConnections is scoped to this API's stage"
+    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "ManageThisStage"]) == toset(["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/DELETE/@connections/*"])
+    error_message = "ManageConnections is DeleteConnection on this API's stage only"
   }
   assert {
     condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "OwnSchedules"]) == toset(["arn:aws:scheduler:eu-west-1:123456789012:schedule/ws-session-guard/*"])
@@ -77,9 +86,95 @@ run "guard_schedules_subscription_and_scoped_rights" {
     error_message = "the stage's format carries what the guard reads"
   }
   assert {
-    condition     = output.revoke_command == "AWS_REGION=eu-west-1 SESSION_GUARD_SCHEDULE_GROUP=ws-session-guard SESSION_GUARD_MANAGEMENT_ENDPOINT=https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod session-guard revoke --sub SUBJECT"
-    error_message = "the revoke command has the guard's settings"
+    condition     = output.revoke_command == "AWS_REGION=eu-west-1 SESSION_GUARD_SCHEDULE_GROUP=ws-session-guard SESSION_GUARD_MANAGEMENT_ENDPOINT=https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod session-guard revoke --sub \"$SUBJECT\""
+    error_message = "the revoke command has the guard's settings and passes $SUBJECT quoted"
   }
+  assert {
+    condition     = output.revoke_invoke_command == "aws lambda invoke --region eu-west-1 --function-name ws-session-guard --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
+    error_message = "the invoke command builds its JSON with jq, so any subject is escaped"
+  }
+}
+
+run "what_still_fails_goes_to_the_failure_queue" {
+  command = apply
+
+  assert {
+    condition     = aws_sqs_queue.failures[0].name == "ws-session-guard-failures" && aws_sqs_queue.failures[0].message_retention_seconds == 1209600 && aws_sqs_queue.failures[0].sqs_managed_sse_enabled
+    error_message = "the module creates an encrypted failure queue keeping messages 14 days"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.guard.maximum_retry_attempts == 2 && aws_lambda_function_event_invoke_config.guard.maximum_event_age_in_seconds == 21600
+    error_message = "asynchronous invocations are retried twice and kept six hours when throttled"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.guard.destination_config[0].on_failure[0].destination == aws_sqs_queue.failures[0].arn
+    error_message = "a failed invocation goes to the failure queue"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.guard.statement : s.resources if s.sid == "FailureQueue"]) == toset([aws_sqs_queue.failures[0].arn]) && one([for s in data.aws_iam_policy_document.guard.statement : s.actions if s.sid == "FailureQueue"]) == toset(["sqs:SendMessage"])
+    error_message = "the guard's role may send to the failure queue (Lambda's destination uses it)"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.scheduler.statement : s.resources if s.sid == "FailureQueue"]) == toset([aws_sqs_queue.failures[0].arn])
+    error_message = "Scheduler's role may send to the failure queue (the schedules' dead-letter queue)"
+  }
+  assert {
+    condition     = output.failure_queue_arn == aws_sqs_queue.failures[0].arn
+    error_message = "the module outputs the failure queue"
+  }
+}
+
+run "a_queue_of_the_callers_replaces_the_modules" {
+  command = apply
+
+  variables {
+    failure_queue_arn = "arn:aws:sqs:eu-west-1:123456789012:ops-failures"
+  }
+
+  assert {
+    condition     = length(aws_sqs_queue.failures) == 0 && aws_lambda_function_event_invoke_config.guard.destination_config[0].on_failure[0].destination == "arn:aws:sqs:eu-west-1:123456789012:ops-failures"
+    error_message = "a given queue is used and none is created"
+  }
+  assert {
+    condition     = aws_lambda_function.guard.environment[0].variables.SESSION_GUARD_DEAD_LETTER_ARN == "arn:aws:sqs:eu-west-1:123456789012:ops-failures"
+    error_message = "schedules dead-letter to the given queue"
+  }
+}
+
+run "a_fifo_queue_is_refused" {
+  command = plan
+
+  variables {
+    failure_queue_arn = "arn:aws:sqs:eu-west-1:123456789012:ops-failures.fifo"
+  }
+
+  expect_failures = [var.failure_queue_arn]
+}
+
+run "schedulers_role_trusts_only_the_guards_own_schedule_group" {
+  command = plan
+
+  assert {
+    condition = toset([for c in data.aws_iam_policy_document.scheduler_assume.statement[0].condition : "${c.test} ${c.variable} ${join(",", c.values)}"]) == toset([
+      "StringEquals aws:SourceAccount 123456789012",
+      "ArnEquals aws:SourceArn arn:aws:scheduler:eu-west-1:123456789012:schedule-group/ws-session-guard",
+    ])
+    error_message = "Scheduler may assume the role for the guard's schedule group in this account only"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.access.name == "/aws/apigateway/abcdef1234/prod/access"
+    error_message = "the API id comes from the execution ARN"
+  }
+}
+
+run "a_stage_name_api_gateway_refuses_is_refused" {
+  command = plan
+
+  variables {
+    stage_name = "prod/*"
+  }
+
+  expect_failures = [var.stage_name]
 }
 
 run "a_malformed_execution_arn_is_refused" {
