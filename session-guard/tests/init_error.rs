@@ -8,15 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::process::Command;
 
-// The authorizer's test emulators, shared as they are.
-#[allow(dead_code)]
-#[path = "../../tests/common/http.rs"]
-mod http;
-#[allow(dead_code)]
-#[path = "../../tests/common/runtime_api.rs"]
-mod runtime_api;
-
-use runtime_api::RuntimeApi;
+use testkit::runtime_api::RuntimeApi;
 
 /// Starts the guard as the Lambda with `vars` and the Runtime API at
 /// `api` (in `form`), and returns its exit code and stderr.
