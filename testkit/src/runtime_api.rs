@@ -1,5 +1,7 @@
 //! A Lambda Runtime API emulator on loopback: hands events to `/next`
-//! pollers and records what the function answers.
+//! pollers and records what the function answers. On axum: what is tested
+//! through it is the function, not HTTP (the key server, whose faults are
+//! the point, is the raw server of [`crate::http`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -7,12 +9,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::body::Bytes;
+use axum::extract::{Path, State as Shared};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde_json::Value;
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
-
-use super::http::{self, Reply, Request};
-
-const PREFIX: &str = "/2018-06-01/runtime";
 
 /// What the function answered for one invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,14 +60,19 @@ pub struct RuntimeApi {
 impl RuntimeApi {
     pub async fn start() -> Self {
         let (queue, receiver) = mpsc::unbounded_channel::<(String, Value)>();
-        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         let state = Arc::new(Mutex::new(State::default()));
-        let handler_state = state.clone();
-        let addr = http::serve(Arc::new(move |request: Request| {
-            let (state, receiver) = (handler_state.clone(), receiver.clone());
-            Box::pin(async move { route(request, state, receiver).await })
-        }))
-        .await;
+        let server = Server {
+            state: state.clone(),
+            queue: Arc::new(tokio::sync::Mutex::new(receiver)),
+        };
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/{kind}", post(answer))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(server);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
         RuntimeApi {
             addr,
             queue,
@@ -121,81 +131,101 @@ impl RuntimeApi {
     }
 }
 
-async fn route(
-    request: Request,
+/// What the handlers share: the emulator's state and the queued events.
+#[derive(Clone)]
+struct Server {
     state: Arc<Mutex<State>>,
-    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
-) -> Reply {
-    let Some(path) = request.path.strip_prefix(PREFIX) else {
-        return Reply::status(404);
-    };
-    match (request.method.as_str(), path) {
-        ("GET", "/invocation/next") => {
-            state.lock().unwrap().pollers += 1;
-            let next = receiver.lock().await.recv().await;
-            {
-                let mut state = state.lock().unwrap();
-                state.pollers -= 1;
-                state.in_flight += 1;
-                state.max_in_flight = state.max_in_flight.max(state.in_flight);
-                if let Some((id, _)) = &next {
-                    state.handed_out.insert(id.clone(), Instant::now());
-                }
-            }
-            let Some((id, event)) = next else {
-                return Reply::status(500);
-            };
-            let deadline = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis()
-                + 10_000;
-            Reply::json(event.to_string())
-                .with_header("Lambda-Runtime-Aws-Request-Id", &id)
-                .with_header("Lambda-Runtime-Deadline-Ms", &deadline.to_string())
-                .with_header(
-                    "Lambda-Runtime-Invoked-Function-Arn",
-                    "arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer",
-                )
-                .with_header(
-                    "Lambda-Runtime-Trace-Id",
-                    "Root=1-00000000-000000000000000000000000",
-                )
-        }
-        ("POST", "/init/error") => {
-            let body = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-            let error_type = request
-                .header("Lambda-Runtime-Function-Error-Type")
-                .map(str::to_owned);
-            state.lock().unwrap().init_error = Some((error_type, body));
-            Reply::status(202)
-        }
-        ("POST", path) => {
-            let Some(rest) = path.strip_prefix("/invocation/") else {
-                return Reply::status(404);
-            };
-            let Some((id, kind)) = rest.split_once('/') else {
-                return Reply::status(404);
-            };
-            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-            let answer = match kind {
-                "response" => Answer::Response(body),
-                "error" => Answer::Error(body),
-                _ => return Reply::status(404),
-            };
-            let answered = Instant::now();
-            let mut state = state.lock().unwrap();
-            state.in_flight = state.in_flight.saturating_sub(1);
-            let handed_out = state.handed_out.remove(id).unwrap_or(answered);
-            if let Some(sender) = state.waiting.remove(id) {
-                let _ = sender.send(Timed {
-                    answer,
-                    handed_out,
-                    answered,
-                });
-            }
-            Reply::status(202)
-        }
-        _ => Reply::status(404),
+    queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
+}
+
+/// One `/next` request waiting; counted until it is handed an event or
+/// its connection closes.
+struct Poller(Arc<Mutex<State>>);
+
+impl Poller {
+    fn new(state: &Arc<Mutex<State>>) -> Self {
+        state.lock().unwrap().pollers += 1;
+        Poller(state.clone())
     }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().pollers -= 1;
+    }
+}
+
+/// `GET /invocation/next`: waits for an event and hands it out with the
+/// headers Lambda sends.
+async fn next(Shared(server): Shared<Server>) -> Response {
+    let poller = Poller::new(&server.state);
+    let next = server.queue.lock().await.recv().await;
+    drop(poller);
+    let Some((id, event)) = next else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    {
+        let mut state = server.state.lock().unwrap();
+        state.in_flight += 1;
+        state.max_in_flight = state.max_in_flight.max(state.in_flight);
+        state.handed_out.insert(id.clone(), Instant::now());
+    }
+    let deadline = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 10_000;
+    (
+        [
+            ("Lambda-Runtime-Aws-Request-Id", id),
+            ("Lambda-Runtime-Deadline-Ms", deadline.to_string()),
+            (
+                "Lambda-Runtime-Invoked-Function-Arn",
+                "arn:aws:lambda:eu-west-1:123456789012:function:ws-jwt-authorizer".to_owned(),
+            ),
+            (
+                "Lambda-Runtime-Trace-Id",
+                "Root=1-00000000-000000000000000000000000".to_owned(),
+            ),
+        ],
+        Json(event),
+    )
+        .into_response()
+}
+
+/// `POST /init/error`: kept with its error-type header.
+async fn init_error(Shared(server): Shared<Server>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let error_type = headers
+        .get("Lambda-Runtime-Function-Error-Type")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    server.state.lock().unwrap().init_error = Some((error_type, body));
+    StatusCode::ACCEPTED
+}
+
+/// `POST /invocation/{id}/response` or `/error`: handed to the invoker.
+async fn answer(
+    Shared(server): Shared<Server>,
+    Path((id, kind)): Path<(String, String)>,
+    body: Bytes,
+) -> StatusCode {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let answer = match kind.as_str() {
+        "response" => Answer::Response(body),
+        "error" => Answer::Error(body),
+        _ => return StatusCode::NOT_FOUND,
+    };
+    let answered = Instant::now();
+    let mut state = server.state.lock().unwrap();
+    state.in_flight = state.in_flight.saturating_sub(1);
+    let handed_out = state.handed_out.remove(&id).unwrap_or(answered);
+    if let Some(sender) = state.waiting.remove(&id) {
+        let _ = sender.send(Timed {
+            answer,
+            handed_out,
+            answered,
+        });
+    }
+    StatusCode::ACCEPTED
 }
