@@ -388,6 +388,10 @@ class Cycle:
             json.loads(payload[payload.index("--payload") + 1]) == {"revoke": {"sub": subject}},
             "revoke_invoke_command's payload carries any subject, escaped",
         )
+        check(
+            int(payload[payload.index("--cli-read-timeout") + 1]) > 60,
+            "revoke_invoke_command waits longer than the CLI's default 60 s for a long revoke",
+        )
 
     def run(self):
         self.work.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,10 +13,33 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-/// `target/debug/examples/local-gateway`, built by `cargo test` with the tests.
+/// `target/debug/examples/local-gateway`. `cargo test` builds it with the
+/// tests, but not when test targets are chosen (`cargo test --test
+/// gateway`): then it is built here, once, in the same profile.
 fn example_binary() -> PathBuf {
-    let main_binary = PathBuf::from(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
-    main_binary.parent().unwrap().join("examples/local-gateway")
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let main_binary = PathBuf::from(env!("CARGO_BIN_EXE_ws-jwt-authorizer"));
+            let profile_dir = main_binary.parent().unwrap();
+            let example = profile_dir.join("examples/local-gateway");
+            if !example.exists() {
+                let mut cargo = std::process::Command::new(env!("CARGO"));
+                cargo
+                    .args(["build", "--quiet", "--example", "local-gateway"])
+                    .current_dir(env!("CARGO_MANIFEST_DIR"));
+                if profile_dir.ends_with("release") {
+                    cargo.arg("--release");
+                }
+                let status = cargo.status().unwrap();
+                assert!(
+                    status.success(),
+                    "cargo build --example local-gateway: {status}"
+                );
+            }
+            example
+        })
+        .clone()
 }
 
 struct LocalGateway {
@@ -34,9 +58,7 @@ impl LocalGateway {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        let mut process = command
-            .spawn()
-            .expect("the local-gateway example is built by cargo test");
+        let mut process = command.spawn().expect("the local-gateway example starts");
         let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
         let ready = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await.unwrap() {

@@ -61,7 +61,7 @@ const SCHEDULING_SLACK: Duration = Duration::from_millis(500);
 /// How long a stalled key server waits before answering: past the timeout.
 const STALL: Duration = Duration::from_millis(3000);
 /// The memory the function is given (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in
-/// tests/common/function.rs): Lambda stops a function that grows past it.
+/// testkit/src/function.rs): Lambda stops a function that grows past it.
 const MEMORY_LIMIT_KB: u64 = 128 * 1024;
 /// Valid tokens kept for reconnects (decision cache hits).
 const RECONNECT_POOL: usize = 64;

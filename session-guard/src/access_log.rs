@@ -5,6 +5,7 @@
 use std::io::Read;
 
 use base64::Engine;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -113,9 +114,9 @@ pub struct AccessEvent {
 pub enum LineError {
     /// Not a JSON object.
     NotJson,
-    /// A member the guard reads is written twice: a value broke out of its
-    /// quotes (see [`Line`]).
-    RepeatedMember,
+    /// A member the format does not write, or one written twice: a value
+    /// broke out of its quotes (see [`Line`]).
+    InjectedMember,
     /// No `connectionId`.
     NoConnectionId,
     /// An `exp` that is not a number of seconds.
@@ -128,12 +129,20 @@ pub enum LineError {
 /// in the access log, and those come from the token (the principal claim,
 /// `sub`). A value such as `x","connectionId":"VICTIM` would otherwise
 /// write a second `connectionId`, and a JSON reader keeping the last one
-/// would schedule someone else's connection. A value can only change what
-/// the guard reads by repeating one of these members, and serde refuses a
-/// struct member written twice: such a line is refused, never read.
+/// would schedule someone else's connection; `alice","q":"` would end the
+/// subject early and file the connection under `alice`. A value that breaks
+/// out of its quotes must write a member of its own: every member of
+/// [`FORMAT`] is declared here, unknown ones are refused, and serde refuses a
+/// member written twice, so such a line is refused, never read.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Line {
+    #[serde(rename = "requestId")]
+    _request_id: Option<IgnoredAny>,
+    #[serde(rename = "requestTime")]
+    _request_time: Option<IgnoredAny>,
+    #[serde(rename = "routeKey")]
+    _route_key: Option<IgnoredAny>,
     event_type: Option<Value>,
     status: Option<Value>,
     connection_id: Option<Value>,
@@ -189,9 +198,9 @@ pub fn parse_line(line: &str) -> Result<AccessEvent, LineError> {
         return Err(LineError::NotJson);
     }
     let line: Line = serde_json::from_str(line).map_err(|error| match error.classify() {
-        // Every value fits `Option<Value>` and other members are ignored:
-        // the only data error left is a member written twice.
-        serde_json::error::Category::Data => LineError::RepeatedMember,
+        // Every value fits `Option<Value>`: the only data errors left are
+        // a member the format does not write and one written twice.
+        serde_json::error::Category::Data => LineError::InjectedMember,
         _ => LineError::NotJson,
     })?;
     // A refused `$connect` (401, 403, 500) is logged as a CONNECT too; no
@@ -384,14 +393,29 @@ mod tests {
             ("mallory", r#"m","status":"403"#),
             ("mallory", r#"m","exp":"9999999999"#),
             (r#"x","sub":"alice"#, "-"),
+            // Ends the subject early without repeating a member.
+            (r#"mallory","q":""#, r#"mallory","q":""#),
+            (r#"alice","q":""#, r#"alice","q":""#),
         ] {
             let forged = unescaped_line("CONNECT", "MALLORYid0000A=", principal, sub);
             assert_eq!(
                 parse_line(&forged),
-                Err(LineError::RepeatedMember),
+                Err(LineError::InjectedMember),
                 "{forged}"
             );
         }
+    }
+
+    /// Every member the format writes is one [`Line`] declares: with
+    /// unknown members refused, a member missing there would refuse every
+    /// line.
+    #[test]
+    fn every_line_of_the_shipped_format_is_read() {
+        let line = unescaped_line("CONNECT", "C1=", "alice", "alice");
+        assert_eq!(
+            parse_line(&line).map(|event| event.subject),
+            Ok(Some("alice".to_owned()))
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The guard's three jobs, each a short loop over the pure decisions, run
 //! against [`Schedules`] and [`Connections`].
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -176,6 +177,26 @@ pub const CONCURRENCY: usize = 16;
 /// `deadline - DEADLINE_RESERVE`.
 pub const DEADLINE_RESERVE: Duration = Duration::from_secs(2);
 
+/// The lines grouped by connection, each group in log order (a line that
+/// cannot be read is a group of its own: it is only counted).
+fn by_connection(lines: &[LogLine]) -> Vec<Vec<&LogLine>> {
+    let mut groups: Vec<Vec<&LogLine>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for line in lines {
+        match parse_line(&line.message) {
+            Ok(event) => match index.get(&event.connection_id).copied() {
+                Some(group) if group < groups.len() => groups[group].push(line),
+                _ => {
+                    index.insert(event.connection_id, groups.len());
+                    groups.push(vec![line]);
+                }
+            },
+            Err(_) => groups.push(vec![line]),
+        }
+    }
+    groups
+}
+
 /// When work must stop: [`DEADLINE_RESERVE`] before `deadline`.
 fn stop_at(deadline: Option<Instant>) -> Option<Instant> {
     deadline.map(|deadline| deadline.checked_sub(DEADLINE_RESERVE).unwrap_or(deadline))
@@ -264,14 +285,24 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             ..BatchReport::default()
         };
         let stop_at = stop_at(deadline);
-        // Lines are independent (one schedule name each): at most
-        // `concurrency` at once, in any order.
-        let mut outcomes = futures_util::stream::iter(&lines)
-            .map(|line| self.line_before(line, now, stop_at))
+        // Connections are independent (one schedule name each): at most
+        // `concurrency` at once, in any order. One connection's lines run in
+        // log order, so that its DISCONNECT deletes the schedule its CONNECT
+        // created even when that creation was throttled and retried.
+        let mut outcomes = futures_util::stream::iter(by_connection(&lines))
+            .map(|group| async move {
+                let mut outcomes = Vec::with_capacity(group.len());
+                for line in group {
+                    outcomes.push(self.line_before(line, now, stop_at).await);
+                }
+                outcomes
+            })
             .buffer_unordered(self.concurrency.max(1));
-        while let Some((outcome, without_subject)) = outcomes.next().await {
-            report.count(outcome);
-            report.without_subject += usize::from(without_subject);
+        while let Some(group) = outcomes.next().await {
+            for (outcome, without_subject) in group {
+                report.count(outcome);
+                report.without_subject += usize::from(without_subject);
+            }
         }
         tracing::info!(report = %json(&report), "log batch");
         if report.failed > 0 || report.deferred > 0 {

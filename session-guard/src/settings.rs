@@ -51,9 +51,26 @@ impl Settings {
             };
         Ok(Settings {
             group: required("SESSION_GUARD_SCHEDULE_GROUP")?,
-            management_endpoint: required("SESSION_GUARD_MANAGEMENT_ENDPOINT")?,
+            management_endpoint: management_endpoint(required(
+                "SESSION_GUARD_MANAGEMENT_ENDPOINT",
+            )?)?,
             target,
         })
+    }
+}
+
+/// The Management API is HTTPS (`http://` only on loopback, for the local
+/// gateway): a `wss://` URL, the WebSocket's own, would fail only at each
+/// call, after the connection should have ended.
+fn management_endpoint(value: String) -> Result<String, String> {
+    let value = value.trim().to_owned();
+    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
+    if value.starts_with("https://") || loopback.iter().any(|prefix| value.starts_with(prefix)) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "SESSION_GUARD_MANAGEMENT_ENDPOINT must be an https:// URL (http:// on loopback), got {value:?}"
+        ))
     }
 }
 
@@ -121,5 +138,27 @@ mod tests {
         );
         empty_target[2] = ("SESSION_GUARD_FUNCTION_ARN", "arn:f");
         assert!(Settings::from_lookup(env(&empty_target)).is_err());
+    }
+
+    #[test]
+    fn the_management_endpoint_is_https_or_loopback() {
+        for endpoint in [
+            "https://a.execute-api.eu-west-1.amazonaws.com/prod",
+            "http://127.0.0.1:8080/local",
+        ] {
+            assert_eq!(management_endpoint(endpoint.into()), Ok(endpoint.into()));
+        }
+        for endpoint in [
+            "wss://a.execute-api.eu-west-1.amazonaws.com/prod",
+            "http://a.execute-api.eu-west-1.amazonaws.com/prod",
+            "a.execute-api.eu-west-1.amazonaws.com/prod",
+        ] {
+            assert!(
+                management_endpoint(endpoint.into())
+                    .unwrap_err()
+                    .starts_with("SESSION_GUARD_MANAGEMENT_ENDPOINT must be an https:// URL"),
+                "{endpoint}"
+            );
+        }
     }
 }

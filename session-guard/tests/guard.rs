@@ -382,6 +382,34 @@ async fn throttling_is_retried_with_backoff() {
     assert_eq!(started.elapsed(), Duration::from_millis(10 + 20));
 }
 
+/// A connection's lines run in log order even when the batch runs many
+/// connections at once: its DISCONNECT waits for the throttled CONNECT's
+/// schedule and deletes it, leaving none behind.
+#[tokio::test(start_paused = true)]
+async fn a_connect_and_its_disconnect_in_one_batch_leave_no_schedule() {
+    let fake = Fake::default();
+    *fake.throttle_creates.lock().unwrap() = 1;
+    let exp = (NOW + 600).to_string();
+    let out = fake
+        .guard()
+        .handle(
+            delivery(&[
+                connect("AAA=", "alice", &exp),
+                connect("BBB=", "bob", &exp),
+                disconnect("AAA=", "alice"),
+            ]),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 3, "scheduled": 2, "unscheduled": 1}))
+    );
+    assert_eq!(fake.names().len(), 1, "{:?}", fake.names());
+    assert!(fake.names()[0].ends_with("-BBB."), "{:?}", fake.names());
+}
+
 #[tokio::test(start_paused = true)]
 async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
     let fake = Fake::default();

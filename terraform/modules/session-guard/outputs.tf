@@ -24,8 +24,8 @@ output "revoke_command" {
 }
 
 output "revoke_invoke_command" {
-  description = "The same through the deployed guard, with the AWS CLI and jq (which writes SUBJECT into the JSON payload escaped, whatever characters it has)."
-  value       = "aws lambda invoke --region ${local.region} --function-name ${aws_lambda_function.guard.function_name} --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
+  description = "The same through the deployed guard, with the AWS CLI and jq (which writes SUBJECT into the JSON payload escaped, whatever characters it has). The CLI waits as long as the function may run (its default 60 s read timeout would re-invoke a long revoke while the first still runs)."
+  value       = "aws lambda invoke --region ${local.region} --function-name ${aws_lambda_function.guard.function_name} --cli-read-timeout ${var.timeout + 10} --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
 }
 
 output "failure_queue_arn" {

@@ -35,6 +35,11 @@ variable "management_endpoint" {
   description = "The Management API endpoint; null for https://{api_id}.execute-api.{region}.amazonaws.com/{stage_name}."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.management_endpoint == null || can(regex("^https://", var.management_endpoint))
+    error_message = "management_endpoint must be an https:// URL (the guard refuses anything else at start): the Management API, not the wss:// WebSocket URL."
+  }
 }
 
 variable "package_path" {

@@ -90,7 +90,7 @@ run "guard_schedules_subscription_and_scoped_rights" {
     error_message = "the revoke command has the guard's settings and passes $SUBJECT quoted"
   }
   assert {
-    condition     = output.revoke_invoke_command == "aws lambda invoke --region eu-west-1 --function-name ws-session-guard --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
+    condition     = output.revoke_invoke_command == "aws lambda invoke --region eu-west-1 --function-name ws-session-guard --cli-read-timeout 310 --cli-binary-format raw-in-base64-out --payload \"$(jq -cn --arg sub \"$SUBJECT\" '{revoke: {sub: $sub}}')\" /dev/stdout"
     error_message = "the invoke command builds its JSON with jq, so any subject is escaped"
   }
 }
@@ -185,4 +185,14 @@ run "a_malformed_execution_arn_is_refused" {
   }
 
   expect_failures = [var.api_execution_arn]
+}
+
+run "a_management_endpoint_the_guard_refuses_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "wss://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod"
+  }
+
+  expect_failures = [var.management_endpoint]
 }
