@@ -2,14 +2,12 @@
 //! example is started as a process and a real WebSocket client connects.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
@@ -50,26 +48,8 @@ struct LocalGateway {
 
 impl LocalGateway {
     async fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(example_binary());
-        command
-            .args(["--port", "0", "--idp-port", "0"])
-            .args(args)
-            .envs(envs.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        let mut process = command.spawn().expect("the local-gateway example starts");
-        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(rest) = line.strip_prefix("ready ") {
-                    return rest.to_owned();
-                }
-            }
-            panic!("local-gateway exited before it was ready");
-        })
-        .await
-        .expect("local-gateway did not start");
+        let started = testkit::local_gateway::start(example_binary(), args, envs).await;
+        let mut lines = started.stdout;
         // Its decision lines go to the suite-wide log check.
         if let Some(mut file) = testkit::archive::log_file("local-gateway") {
             tokio::spawn(async move {
@@ -78,17 +58,10 @@ impl LocalGateway {
                 }
             });
         }
-        let field = |name: &str| {
-            ready
-                .split(' ')
-                .find_map(|part| part.strip_prefix(&format!("{name}=")))
-                .unwrap()
-                .to_owned()
-        };
         LocalGateway {
-            websocket_url: field("ws"),
-            idp_url: field("idp"),
-            _process: process,
+            websocket_url: started.websocket_url,
+            idp_url: started.idp_url,
+            _process: started.process,
         }
     }
 

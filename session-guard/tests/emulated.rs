@@ -23,7 +23,6 @@ use session_guard::naming::schedule_name;
 use session_guard::plan::at_expression;
 use session_guard::settings::{ScheduleTarget, Settings};
 use session_guard::Input;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
@@ -78,38 +77,14 @@ struct Gateway {
 
 impl Gateway {
     async fn start(binary: &str, log: &Path) -> Self {
-        let mut process = Command::new(binary)
-            .args(["--port", "0", "--idp-port", "0", "--access-log"])
-            .arg(log)
-            .env("JWT_LEEWAY_SECONDS", "0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the local gateway starts");
-        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(rest) = line.strip_prefix("ready ") {
-                    return rest.to_owned();
-                }
-            }
-            panic!("the local gateway exited before it was ready");
-        })
-        .await
-        .expect("the local gateway is ready within 30 s");
-        let field = |name: &str| {
-            ready
-                .split(' ')
-                .find_map(|part| part.strip_prefix(&format!("{name}=")))
-                .unwrap()
-                .to_owned()
-        };
+        let args = [Path::new("--access-log").as_os_str(), log.as_os_str()];
+        let started =
+            testkit::local_gateway::start(binary, &args, &[("JWT_LEEWAY_SECONDS", "0")]).await;
         Gateway {
-            websocket_url: field("ws"),
-            idp_url: field("idp"),
+            websocket_url: started.websocket_url,
+            idp_url: started.idp_url,
             log: log.to_owned(),
-            _process: process,
+            _process: started.process,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod archive;
 pub mod function;
 pub mod http;
+pub mod local_gateway;
 pub mod runtime_api;
 
 use std::collections::HashMap;
