@@ -9,7 +9,12 @@
 //! ```text
 //! cargo bench --bench backends                    # system OpenSSL
 //! cargo bench --bench backends --features lambda  # the shipped OpenSSL
+//! cargo bench --bench backends --features bench-aws-lc  # and aws-lc-rs
 //! ```
+//!
+//! aws-lc-rs (AWS-LC) verifies with a key parsed once
+//! (`ParsedPublicKey`), as a key set would hold it; without its feature
+//! its column reads `-`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -37,6 +42,7 @@ struct Case {
     signature: Vec<u8>,
     josekit: Check,
     ring: Option<Check>,
+    aws_lc: Option<Check>,
 }
 
 fn decode(key: &SigningKey, member: &str) -> Vec<u8> {
@@ -74,6 +80,42 @@ fn ring_verifier(key: &SigningKey) -> Option<Check> {
     }
 }
 
+/// aws-lc-rs's verifier for `key`, its key parsed once.
+#[cfg(feature = "bench-aws-lc")]
+fn aws_lc_verifier(key: &SigningKey) -> Option<Check> {
+    use aws_lc_rs::signature::{self as lc, ParsedPublicKey};
+    let parsed = |params: &'static dyn lc::VerificationAlgorithm, bytes: Vec<u8>| {
+        let key = ParsedPublicKey::new(params, bytes).unwrap();
+        Some(Box::new(move |m: &[u8], s: &[u8]| key.verify_sig(m, s).is_ok()) as Check)
+    };
+    let point = || {
+        let mut point = vec![4];
+        point.extend(decode(key, "x"));
+        point.extend(decode(key, "y"));
+        point
+    };
+    let rsa = || {
+        let n = openssl::bn::BigNum::from_slice(&decode(key, "n")).unwrap();
+        let e = openssl::bn::BigNum::from_slice(&decode(key, "e")).unwrap();
+        let rsa = openssl::rsa::Rsa::from_public_components(n, e).unwrap();
+        rsa.public_key_to_der_pkcs1().unwrap()
+    };
+    match key.alg {
+        "RS256" => parsed(&lc::RSA_PKCS1_2048_8192_SHA256, rsa()),
+        "PS256" => parsed(&lc::RSA_PSS_2048_8192_SHA256, rsa()),
+        "ES256" => parsed(&lc::ECDSA_P256_SHA256_FIXED, point()),
+        "ES384" => parsed(&lc::ECDSA_P384_SHA384_FIXED, point()),
+        "ES512" => parsed(&lc::ECDSA_P521_SHA512_FIXED, point()),
+        "EdDSA" => parsed(&lc::ED25519, decode(key, "x")),
+        _ => None,
+    }
+}
+
+#[cfg(not(feature = "bench-aws-lc"))]
+fn aws_lc_verifier(_: &SigningKey) -> Option<Check> {
+    None
+}
+
 /// josekit's verifier for `key` (OpenSSL underneath, a context per call).
 fn josekit_verifier(key: &SigningKey) -> Check {
     let jwk = josekit::jwk::Jwk::from_map(key.public.as_object().unwrap().clone()).unwrap();
@@ -103,13 +145,13 @@ impl Case {
             signature: URL_SAFE_NO_PAD.decode(signature).unwrap(),
             josekit: josekit_verifier(key),
             ring: ring_verifier(key),
+            aws_lc: aws_lc_verifier(key),
         };
         assert!(case.ours());
         assert!((case.josekit)(&case.message, &case.signature));
-        assert!(case
-            .ring
-            .as_ref()
-            .is_none_or(|ring| ring(&case.message, &case.signature)));
+        for other in [&case.ring, &case.aws_lc].into_iter().flatten() {
+            assert!(other(&case.message, &case.signature));
+        }
         case
     }
 
@@ -144,15 +186,15 @@ fn main() {
         openssl::version::version()
     );
     println!(
-        "{:<6} {:>10} {:>10} {:>11} {:>11} {:>12}",
-        "alg", "josekit", "ring", "authorizer", "ring/jose", "authz/jose"
+        "{:<6} {:>10} {:>10} {:>10} {:>11} {:>10} {:>10} {:>11}",
+        "alg", "josekit", "ring", "aws-lc", "authorizer", "ring/jose", "lc/jose", "authz/jose"
     );
     for alg in ALGORITHMS {
         let case = Case::new(alg);
         // About 20 ms per round and backend, whatever the algorithm costs.
         let once = case.time(50, &|| case.ours());
         let iterations = ((20_000.0 / once) as u32).clamp(20, 5_000);
-        let [mut josekit, mut ring, mut ours, mut ring_ratios, mut our_ratios] =
+        let [mut josekit, mut ring, mut aws_lc, mut ours, mut ring_ratios, mut lc_ratios, mut our_ratios] =
             std::array::from_fn(|_| Vec::new());
         let check = |verify: &Check| {
             case.time(iterations, &|| {
@@ -167,6 +209,11 @@ fn main() {
                 ring.push(theirs);
                 ring_ratios.push(theirs / base);
             }
+            if let Some(verify) = &case.aws_lc {
+                let theirs = check(verify);
+                aws_lc.push(theirs);
+                lc_ratios.push(theirs / base);
+            }
             let mine = case.time(iterations, &|| case.ours());
             ours.push(mine);
             our_ratios.push(mine / base);
@@ -179,11 +226,13 @@ fn main() {
             }
         };
         println!(
-            "{alg:<6} {:>10} {:>10} {:>11} {:>11} {:>12}",
+            "{alg:<6} {:>10} {:>10} {:>10} {:>11} {:>10} {:>10} {:>11}",
             show(josekit),
             show(ring),
+            show(aws_lc),
             show(ours),
             show(ring_ratios),
+            show(lc_ratios),
             show(our_ratios)
         );
     }
