@@ -18,7 +18,7 @@ use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
 use crate::jws;
 use crate::metrics::{DecisionMetric, Metrics};
-use crate::policy::{fits_api_gateway, policy_response, AuthorizerResponse};
+use crate::policy::{policy_response, AuthorizerResponse};
 use crate::token::{extract_token, TokenSource};
 
 /// A configured authorizer: the configuration and the cached key set, shared
@@ -47,9 +47,28 @@ struct Grant {
 struct Trace {
     cached: bool,
     alg: Option<&'static str>,
+    /// The header's kid, before a key verified the token.
     kid: Option<String>,
-    iss: Option<String>,
-    sub: Option<String>,
+    /// The token, once verified or remembered: its kid, `iss` and `sub`.
+    verified: Option<Arc<VerifiedToken>>,
+}
+
+impl Trace {
+    fn kid(&self) -> &str {
+        match &self.verified {
+            Some(verified) => &verified.key.kid,
+            None => self.kid.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// A claim of the verified token, if it is a string.
+    fn claim(&self, name: &str) -> &str {
+        self.verified
+            .as_ref()
+            .and_then(|verified| verified.claims.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
 }
 
 impl Authorizer {
@@ -125,10 +144,10 @@ impl Authorizer {
             decision = decision.name(),
             reason,
             alg = trace.alg.unwrap_or(""),
-            kid = trace.kid.as_deref().unwrap_or(""),
-            iss = trace.iss.as_deref().unwrap_or(""),
+            kid = trace.kid(),
+            iss = trace.claim("iss"),
             sub = if decision == Decision::Allow {
-                trace.sub.as_deref().unwrap_or("")
+                trace.claim("sub")
             } else {
                 ""
             },
@@ -222,16 +241,11 @@ impl Authorizer {
         let verified = match cached {
             Some(verified) => {
                 trace.alg = Some(verified.alg);
-                trace.kid = Some(verified.key.kid.clone());
                 verified
             }
             None => Arc::new(self.verify(token, now, trace, observer).await?),
         };
-        trace.iss = verified
-            .claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        trace.verified = Some(Arc::clone(&verified));
         let issuer = &config.issuers[self.issuer_of_claims(&verified.claims)?];
         let claims = &verified.claims;
         let request = Request {
@@ -256,43 +270,51 @@ impl Authorizer {
             let _ = checks::run(&access_rules(), &request, observer);
         }
         claims_checked?;
+        let remembering = remembered.is_some() && verified.cacheable();
         if let (Some((decisions, digest)), false) = (remembered, trace.cached) {
             if verified.cacheable() {
                 decisions.insert(digest, Arc::clone(&verified)).await;
             }
         }
-        let principal_id =
-            claims::principal_id(claims, &config.claims.principal_id_claim)?.to_owned();
-        trace.sub = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
+        let principal_id = claims::principal_id(claims, &config.claims.principal_id_claim)?;
         let denied = checks::run(&access_rules(), &request, observer).err();
         if found.source == TokenSource::Protocol && found.subprotocol.is_none() {
             tracing::warn!(
                 "the client offered no subprotocol besides the token's: the $connect integration has none to answer with, and browsers fail such a handshake"
             );
         }
-        let context = match denied {
-            Some(_) => Map::new(),
-            None => {
-                let context = config.context.build(claims, found.subprotocol);
-                if !context.left_out.is_empty() {
-                    tracing::warn!(
-                        left_out = context.left_out.join(","),
-                        max_bytes = config.context.max_bytes(),
-                        "context claims left out: over the context budget"
-                    );
-                }
-                context.entries
-            }
-        };
-        let response = policy_response(principal_id, denied.is_none(), &event.method_arn, context);
-        if !fits_api_gateway(&response) {
-            return Err(Refusal::ResponseTooLarge);
+        let method_arn = event.method_arn.as_str();
+        if denied.is_some() {
+            let response = policy_response(principal_id, false, method_arn, &Map::new())?;
+            return Ok(Grant { response, denied });
+        }
+        if let Some(allowed) = verified.allowed_on(method_arn, found.subprotocol) {
+            self.warn_left_out(&allowed.left_out);
+            let response = allowed.response.clone();
+            return Ok(Grant { response, denied });
+        }
+        let context = config.context.build(claims, found.subprotocol);
+        self.warn_left_out(&context.left_out);
+        let response = policy_response(principal_id, true, method_arn, &context.entries)?;
+        if remembering {
+            verified.remember_allow(method_arn, found.subprotocol, &response, &context.left_out);
         }
         Ok(Grant { response, denied })
     }
 }
 
 impl Authorizer {
+    /// Logs the context claims an answer leaves out for its size.
+    fn warn_left_out(&self, left_out: &[String]) {
+        if !left_out.is_empty() {
+            tracing::warn!(
+                left_out = left_out.join(","),
+                max_bytes = self.config.context.max_bytes(),
+                "context claims left out: over the context budget"
+            );
+        }
+    }
+
     /// Parses `token`, verifies its signature with the key set's key, and
     /// decodes its claims.
     async fn verify<O: Observer>(

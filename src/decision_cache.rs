@@ -9,7 +9,7 @@
 //! remembered decisions at once); every time-based claim, the issuer, the
 //! audience and `AUTHORIZED_APIS` are checked again on each hit.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use moka::future::Cache;
@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::keys::VerificationKey;
+use crate::policy::AuthorizerResponse;
 
 /// A token whose signature verified, as the cache keeps it.
 #[derive(Debug)]
@@ -30,6 +31,23 @@ pub struct VerifiedToken {
     pub key: VerifiedWith,
     /// How long it may be remembered; `None` when not at all.
     lifetime: Option<Duration>,
+    /// The first Allow answered for it while remembered.
+    allowed: OnceLock<RememberedAllow>,
+}
+
+/// An Allow answered for a remembered token, given again to the next
+/// `$connect` with the same token, `methodArn` and subprotocol once its
+/// claims and rights have been checked again: besides those two, the answer
+/// depends only on the claims and the configuration, which a remembered
+/// token and its authorizer keep.
+#[derive(Debug)]
+pub struct RememberedAllow {
+    method_arn: String,
+    subprotocol: Option<String>,
+    /// The answer.
+    pub response: AuthorizerResponse,
+    /// The context claims left out of it for its size, logged each time.
+    pub left_out: Vec<String>,
 }
 
 /// The key a token was verified with: a remembered decision holds only while
@@ -60,7 +78,37 @@ impl VerifiedToken {
             claims,
             alg,
             key,
+            allowed: OnceLock::new(),
         }
+    }
+
+    /// The Allow answered for this token on the `$connect` of `method_arn`
+    /// with `subprotocol`, if it was remembered.
+    pub fn allowed_on(
+        &self,
+        method_arn: &str,
+        subprotocol: Option<&str>,
+    ) -> Option<&RememberedAllow> {
+        self.allowed.get().filter(|allowed| {
+            allowed.method_arn == method_arn && allowed.subprotocol.as_deref() == subprotocol
+        })
+    }
+
+    /// Remembers an Allow answered for this token. Only the first is kept: a
+    /// token connects to one API's `$connect`, usually with one subprotocol.
+    pub fn remember_allow(
+        &self,
+        method_arn: &str,
+        subprotocol: Option<&str>,
+        response: &AuthorizerResponse,
+        left_out: &[String],
+    ) {
+        let _ = self.allowed.set(RememberedAllow {
+            method_arn: method_arn.to_owned(),
+            subprotocol: subprotocol.map(str::to_owned),
+            response: response.clone(),
+            left_out: left_out.to_vec(),
+        });
     }
 
     /// Whether the token may be remembered at all.

@@ -1,10 +1,12 @@
 //! `AUTHORIZED_APIS` matching and the IAM policy answer API Gateway expects.
 
-use aws_lambda_events::apigw::{
-    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
-};
-use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crate::error::Refusal;
 
 /// An execute-api ARN pattern from `AUTHORIZED_APIS`, where `*` matches any run
 /// of characters (IAM's rule), so `…:abc/prod/*` covers `…:abc/prod/$connect`
@@ -58,49 +60,96 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&byte| byte == b'*')
 }
 
-/// The authorizer's answer: what API Gateway reads from a successful invocation.
-pub type AuthorizerResponse = ApiGatewayCustomAuthorizerResponse<Map<String, Value>>;
+/// The authorizer's answer, as the JSON the function returns.
+///
+/// It is written once, when the decision is made, and measured against API
+/// Gateway's limit then; a remembered Allow shares it (an `Arc`), so that a
+/// client reconnecting with the same token on the same route gets it without
+/// the context being built or the answer being written again.
+#[derive(Debug, Clone)]
+pub struct AuthorizerResponse {
+    json: Arc<RawValue>,
+}
+
+impl AuthorizerResponse {
+    /// The answer's JSON text.
+    pub fn json(&self) -> &str {
+        self.json.get()
+    }
+}
+
+/// Written as the JSON it holds, byte for byte.
+impl Serialize for AuthorizerResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(serializer)
+    }
+}
 
 /// The largest answer API Gateway takes from a Lambda authorizer; it turns
 /// a larger one into a 500.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024;
 
-/// Whether `response`, as the JSON the function returns, is within
-/// [`MAX_RESPONSE_BYTES`]: one that is not is refused with its own reason
-/// rather than handed to API Gateway.
-pub fn fits_api_gateway(response: &AuthorizerResponse) -> bool {
-    crate::context::json_len(response) <= MAX_RESPONSE_BYTES
+/// The answer's members, in the order API Gateway's own examples give them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    principal_id: &'a str,
+    policy_document: PolicyDocument<'a>,
+    context: &'a Map<String, Value>,
+    /// Always `null`: a WebSocket API has no usage plans.
+    usage_identifier_key: Option<&'a str>,
 }
 
-/// Builds the one-statement `execute-api:Invoke` policy for `method_arn`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyDocument<'a> {
+    version: &'static str,
+    statement: [Statement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement<'a> {
+    action: [&'static str; 1],
+    effect: &'static str,
+    resource: [&'a str; 1],
+}
+
+/// Writes the one-statement `execute-api:Invoke` policy for `method_arn`,
+/// or refuses with [`Refusal::ResponseTooLarge`] an answer over
+/// [`MAX_RESPONSE_BYTES`], which API Gateway would turn into a 500.
 ///
 /// The Allow policy names the `methodArn` itself rather than the
 /// `AUTHORIZED_APIS` patterns: API Gateway evaluates it only against this
 /// `$connect`, and a pattern such as `…/prod/*/*` would not cover it (403).
 pub fn policy_response(
-    principal_id: String,
+    principal_id: &str,
     allow: bool,
     method_arn: &str,
-    context: Map<String, Value>,
-) -> AuthorizerResponse {
-    let mut statement = IamPolicyStatement::default();
-    statement.action = vec!["execute-api:Invoke".to_owned()];
-    statement.effect = if allow {
-        IamPolicyEffect::Allow
-    } else {
-        IamPolicyEffect::Deny
+    context: &Map<String, Value>,
+) -> Result<AuthorizerResponse, Refusal> {
+    let answer = Answer {
+        principal_id,
+        policy_document: PolicyDocument {
+            version: "2012-10-17",
+            statement: [Statement {
+                action: ["execute-api:Invoke"],
+                effect: if allow { "Allow" } else { "Deny" },
+                resource: [method_arn],
+            }],
+        },
+        context,
+        usage_identifier_key: None,
     };
-    statement.resource = vec![method_arn.to_owned()];
-
-    let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
-    policy.version = Some("2012-10-17".to_owned());
-    policy.statement = vec![statement];
-
-    let mut response = AuthorizerResponse::default();
-    response.principal_id = Some(principal_id);
-    response.policy_document = policy;
-    response.context = context;
-    response
+    // Strings and a map with string keys always serialize; were that ever
+    // to fail, no answer is given rather than a partial one.
+    let json = serde_json::value::to_raw_value(&answer).map_err(|_| Refusal::ResponseTooLarge)?;
+    if json.get().len() > MAX_RESPONSE_BYTES {
+        return Err(Refusal::ResponseTooLarge);
+    }
+    Ok(AuthorizerResponse {
+        json: Arc::from(json),
+    })
 }
 
 #[cfg(test)]
@@ -116,20 +165,19 @@ mod tests {
 
     #[test]
     fn the_answer_limit_counts_the_whole_json() {
-        let answer =
-            |principal: &str| policy_response(principal.to_owned(), true, CONNECT, Map::new());
-        let small = answer("user");
-        let overhead = serde_json::to_vec(&small).unwrap().len() - "user".len();
-        assert!(fits_api_gateway(&answer(
-            &"u".repeat(MAX_RESPONSE_BYTES - overhead)
-        )));
-        assert!(!fits_api_gateway(&answer(
-            &"u".repeat(MAX_RESPONSE_BYTES - overhead + 1)
-        )));
+        let answer = |principal: &str| policy_response(principal, true, CONNECT, &Map::new());
+        let overhead = answer("user").unwrap().json().len() - "user".len();
+        let longest = "u".repeat(MAX_RESPONSE_BYTES - overhead);
+        assert_eq!(answer(&longest).unwrap().json().len(), MAX_RESPONSE_BYTES);
+        assert_eq!(
+            answer(&"u".repeat(MAX_RESPONSE_BYTES - overhead + 1)).unwrap_err(),
+            Refusal::ResponseTooLarge
+        );
         // Escapes count as the bytes they take.
-        assert!(!fits_api_gateway(&answer(
-            &"\"".repeat(MAX_RESPONSE_BYTES / 2)
-        )));
+        assert_eq!(
+            answer(&"\"".repeat(MAX_RESPONSE_BYTES / 2)).unwrap_err(),
+            Refusal::ResponseTooLarge
+        );
     }
 
     #[test]
@@ -179,7 +227,7 @@ mod tests {
     fn response_shape_is_what_api_gateway_reads() {
         let mut context = Map::new();
         context.insert("sub".into(), json!("user-1"));
-        let response = policy_response("user-1".into(), true, CONNECT, context);
+        let response = policy_response("user-1", true, CONNECT, &context).unwrap();
         assert_eq!(
             serde_json::to_value(&response).unwrap(),
             json!({
@@ -196,9 +244,53 @@ mod tests {
                 "usageIdentifierKey": null
             })
         );
-        let deny = policy_response("user-1".into(), false, CONNECT, Map::new());
+        // Written as it is held, byte for byte, not as a string of JSON.
+        assert_eq!(serde_json::to_string(&response).unwrap(), response.json());
+        let deny = policy_response("user-1", false, CONNECT, &Map::new()).unwrap();
         let value = serde_json::to_value(&deny).unwrap();
         assert_eq!(value["policyDocument"]["Statement"][0]["Effect"], "Deny");
         assert_eq!(value["context"], json!({}));
+    }
+
+    /// The answer is byte for byte the one `aws_lambda_events`' response
+    /// type wrote before this crate wrote its own: same members, same order,
+    /// same escapes.
+    #[test]
+    fn the_answer_is_the_one_aws_lambda_events_writes() {
+        use aws_lambda_events::apigw::{
+            ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
+        };
+        use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+        let contexts = [
+            json!({}),
+            json!({"sub": "user-1", "exp": 1_900_000_000, "admin": true}),
+            json!({"quote\"key": "line\nbreak \u{1} \u{2028} é 😀", "n": -1.5e300, "aud": "a,b"}),
+        ];
+        for principal in ["user-1", "", "\"</script>\\", "ünïcödé"] {
+            for (allow, effect) in [
+                (true, IamPolicyEffect::Allow),
+                (false, IamPolicyEffect::Deny),
+            ] {
+                for context in &contexts {
+                    let Value::Object(context) = context.clone() else {
+                        unreachable!()
+                    };
+                    let mut statement = IamPolicyStatement::default();
+                    statement.action = vec!["execute-api:Invoke".to_owned()];
+                    statement.effect = effect.clone();
+                    statement.resource = vec![CONNECT.to_owned()];
+                    let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
+                    policy.version = Some("2012-10-17".to_owned());
+                    policy.statement = vec![statement];
+                    let mut expected =
+                        ApiGatewayCustomAuthorizerResponse::<Map<String, Value>>::default();
+                    expected.principal_id = Some(principal.to_owned());
+                    expected.policy_document = policy;
+                    expected.context = context.clone();
+                    let ours = policy_response(principal, allow, CONNECT, &context).unwrap();
+                    assert_eq!(ours.json(), serde_json::to_string(&expected).unwrap());
+                }
+            }
+        }
     }
 }

@@ -752,6 +752,71 @@ async fn cached_decisions_recheck_expiry_and_authorized_apis() {
     );
 }
 
+/// A `$connect` event offering the subprotocol `offered` and `token` in the
+/// default prefixed form.
+fn protocol_event(token: &str, offered: &str) -> ConnectEvent {
+    let mut event = event_without_token_json();
+    let header = json!(format!("{offered}, base64url.bearer.authorization.{token}"));
+    event["headers"]["Sec-WebSocket-Protocol"] = header.clone();
+    event["multiValueHeaders"]["Sec-WebSocket-Protocol"] = json!([header]);
+    serde_json::from_value(event).unwrap()
+}
+
+/// A remembered Allow is given again only to the same `methodArn` and
+/// subprotocol; any other `$connect` with the token gets its own answer, and
+/// the rights are checked again before a remembered answer is given.
+#[tokio::test]
+async fn a_remembered_answer_is_given_only_to_the_same_route_and_subprotocol() {
+    let key = SigningKey::shared("RS256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let prod = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/$connect";
+    let dev = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/$connect";
+    let other_api = "arn:aws:execute-api:eu-west-1:123456789012:other12345/prod/$connect";
+    let vars = [
+        ("TOKEN_SOURCES", "protocol"),
+        (
+            "AUTHORIZED_APIS",
+            "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/*",
+        ),
+    ];
+    let token = key.sign(&valid_claims());
+    let connect = |arn: &str, offered: &str| {
+        let mut event = protocol_event(&token, offered);
+        event.method_arn = arn.to_owned();
+        event
+    };
+    let sequence = [
+        (prod, "chat.v1"),
+        (prod, "chat.v1"),
+        (dev, "chat.v1"),
+        (prod, "chat.v2"),
+        (other_api, "chat.v1"),
+        (prod, "chat.v1"),
+    ];
+    // Every answer, remembered or not, is the one a fresh decision gives.
+    let fresh = authorizer_for(
+        &server,
+        &[&vars[..], &[("DECISION_CACHE_MAX_ENTRIES", "0")]].concat(),
+    )
+    .await;
+    let remembering = authorizer_for(&server, &vars).await;
+    for (arn, offered) in sequence {
+        let event = connect(arn, offered);
+        let expected = decide(&fresh, &event).await.unwrap();
+        let answer = decide(&remembering, &event).await.unwrap();
+        assert_eq!(answer, expected, "{arn} {offered}");
+        assert_eq!(
+            answer["policyDocument"]["Statement"][0]["Resource"],
+            json!([arn])
+        );
+        let allowed = arn != other_api;
+        assert_eq!(effect(&answer), if allowed { "Allow" } else { "Deny" });
+        if allowed {
+            assert_eq!(answer["context"]["subprotocol"], offered);
+        }
+    }
+}
+
 #[tokio::test]
 async fn cached_decisions_end_with_the_key_sets_freshness() {
     let kept = SigningKey::shared("ES256");
