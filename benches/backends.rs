@@ -1,20 +1,19 @@
 //! Signature backends side by side, one algorithm at a time, in turns within
 //! one process, so that each ratio divides timings taken at the same machine
-//! speed: josekit on OpenSSL, `ring`, and what the authorizer runs (a key
-//! from a parsed key set, as a decision uses it: OpenSSL's prepared context
-//! for RS256, ring where it won, josekit otherwise). Prints one line per
+//! speed: josekit on OpenSSL, `ring`, aws-lc-rs (AWS-LC, with a key parsed
+//! once, as a key set holds it) and what the authorizer runs (a key from a
+//! parsed key set, as a decision uses it: OpenSSL's prepared context for
+//! RS256, AWS-LC for ECDSA and Ed25519, josekit for PSS). Prints one line per
 //! algorithm; with `--features lambda` the same code runs on the vendored
 //! OpenSSL the Lambda package ships.
 //!
 //! ```text
 //! cargo bench --bench backends                    # system OpenSSL
 //! cargo bench --bench backends --features lambda  # the shipped OpenSSL
-//! cargo bench --bench backends --features bench-aws-lc  # and aws-lc-rs
 //! ```
 //!
-//! aws-lc-rs (AWS-LC) verifies with a key parsed once
-//! (`ParsedPublicKey`), as a key set would hold it; without its feature
-//! its column reads `-`.
+//! aws-lc-rs (AWS-LC) verifies with a key parsed once (`ParsedPublicKey`),
+//! as a key set holds it.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -81,7 +80,6 @@ fn ring_verifier(key: &SigningKey) -> Option<Check> {
 }
 
 /// aws-lc-rs's verifier for `key`, its key parsed once.
-#[cfg(feature = "bench-aws-lc")]
 fn aws_lc_verifier(key: &SigningKey) -> Option<Check> {
     use aws_lc_rs::signature::{self as lc, ParsedPublicKey};
     let parsed = |params: &'static dyn lc::VerificationAlgorithm, bytes: Vec<u8>| {
@@ -109,11 +107,6 @@ fn aws_lc_verifier(key: &SigningKey) -> Option<Check> {
         "EdDSA" => parsed(&lc::ED25519, decode(key, "x")),
         _ => None,
     }
-}
-
-#[cfg(not(feature = "bench-aws-lc"))]
-fn aws_lc_verifier(_: &SigningKey) -> Option<Check> {
-    None
 }
 
 /// josekit's verifier for `key` (OpenSSL underneath, a context per call).

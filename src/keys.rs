@@ -11,15 +11,15 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jwk::Jwk;
-use josekit::jws::{EdDSA, JwsVerifier, ES256, ES384, ES512, PS256, PS384, PS512};
+use josekit::jws::{EdDSA, JwsVerifier, PS256, PS384, PS512};
 use openssl::bn::BigNum;
 use openssl::pkey::{Id, PKey, Public};
 use openssl::rsa::Rsa;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
+use crate::curve_verifier::CurveVerifier;
 use crate::error::Refusal;
-use crate::ring_verifier::RingVerifier;
 use crate::rsa_pkcs1::RsaPkcs1Verifier;
 
 /// RSA moduli shorter than this are refused by josekit (NIST SP 800-131A).
@@ -46,12 +46,12 @@ pub struct VerificationKey {
 }
 
 /// One backend per algorithm, the fastest measured (BENCHMARKS.md, "Signature
-/// backends"): RS256/384/512 take OpenSSL's prepared-context path, ES256
-/// and Ed25519 ring's, and the others josekit's.
+/// backends"): RS256/384/512 take OpenSSL's prepared-context path, ES256,
+/// ES384, ES512 and Ed25519 AWS-LC's, and PS256/384/512 and Ed448 josekit's.
 #[derive(Debug)]
 enum Verifier {
     RsaPkcs1(RsaPkcs1Verifier),
-    Ring(RingVerifier),
+    Curve(CurveVerifier),
     /// PS256/384/512 through josekit, with the modulus length in bytes:
     /// OpenSSL accepts a PSS signature one byte short (its leading zero
     /// dropped), a second encoding of the same signature, which RFC 8017
@@ -67,7 +67,7 @@ impl Verifier {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
             Verifier::RsaPkcs1(verifier) => verifier.verify(message, signature),
-            Verifier::Ring(verifier) => verifier.verify(message, signature),
+            Verifier::Curve(verifier) => verifier.verify(message, signature),
             Verifier::RsaPss {
                 verifier,
                 signature_len,
@@ -134,31 +134,25 @@ fn okp_curve(material: &Material) -> Option<&'static str> {
     ["Ed25519", "Ed448"].into_iter().find(|name| *name == curve)
 }
 
-fn ring_verifier(material: &Material, alg: Algorithm) -> Option<RingVerifier> {
+fn curve_verifier(material: &Material, alg: Algorithm) -> Option<CurveVerifier> {
     match material {
         Material::Jwk(jwk) => {
             let member = |name: &str| jwk.parameter(name)?.as_str();
             let decoded = |name: &str| URL_SAFE_NO_PAD.decode(member(name)?).ok();
             let crv = member("crv")?;
             if alg == Algorithm::EdDsa {
-                RingVerifier::ed25519_from_x(crv, &decoded("x")?)
+                CurveVerifier::ed25519_from_x(crv, &decoded("x")?)
             } else {
-                RingVerifier::ecdsa_from_coordinates(alg, crv, &decoded("x")?, &decoded("y")?)
+                CurveVerifier::ecdsa_from_coordinates(alg, crv, &decoded("x")?, &decoded("y")?)
             }
         }
         Material::Spki(der) => {
-            RingVerifier::from_public_key(alg, &PKey::public_key_from_der(der).ok()?)
+            CurveVerifier::from_public_key(alg, &PKey::public_key_from_der(der).ok()?)
         }
     }
 }
 
 fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
-    let okp = (alg == Algorithm::EdDsa)
-        .then(|| okp_curve(material))
-        .flatten();
-    if RingVerifier::handles(alg, okp) {
-        return ring_verifier(material, alg).map(Verifier::Ring);
-    }
     macro_rules! build {
         ($algorithm:expr) => {
             match material {
@@ -179,9 +173,13 @@ fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
         Algorithm::Ps256 => return rsa_pss(build!(PS256), material),
         Algorithm::Ps384 => return rsa_pss(build!(PS384), material),
         Algorithm::Ps512 => return rsa_pss(build!(PS512), material),
-        Algorithm::Es256 => build!(ES256),
-        Algorithm::Es384 => build!(ES384),
-        Algorithm::Es512 => build!(ES512),
+        Algorithm::Es256 | Algorithm::Es384 | Algorithm::Es512 => {
+            return curve_verifier(material, alg).map(Verifier::Curve)
+        }
+        Algorithm::EdDsa if okp_curve(material) == Some("Ed25519") => {
+            return curve_verifier(material, alg).map(Verifier::Curve)
+        }
+        // Ed448.
         Algorithm::EdDsa => build!(EdDSA),
     };
     verifier.ok().map(Verifier::Jose)
@@ -630,6 +628,47 @@ mod tests {
             json!({ "keys": keys }).to_string().as_bytes(),
             AlgorithmSet::all(),
         )
+    }
+
+    /// Each algorithm reaches the backend measured fastest for it
+    /// (BENCHMARKS.md, "Signature backends").
+    #[test]
+    fn each_algorithm_takes_its_backend() {
+        use josekit::jwk::alg::ec::EcCurve;
+        use josekit::jwk::alg::ed::EdCurve;
+        let public = |jwk: Jwk, kid: &str| {
+            with(
+                jwk.to_public_key().unwrap().as_ref().clone(),
+                json!({ "kid": kid }),
+            )
+        };
+        let set = parse(vec![
+            with(rsa_public_jwk(2048), json!({"kid": "rsa"})),
+            public(Jwk::generate_ec_key(EcCurve::P256).unwrap(), "p256"),
+            public(Jwk::generate_ec_key(EcCurve::P384).unwrap(), "p384"),
+            public(Jwk::generate_ec_key(EcCurve::P521).unwrap(), "p521"),
+            public(Jwk::generate_ed_key(EdCurve::Ed25519).unwrap(), "ed25519"),
+            public(Jwk::generate_ed_key(EdCurve::Ed448).unwrap(), "ed448"),
+        ])
+        .unwrap();
+        let backend = |kid: &str, alg: Algorithm| match set.get(kid).unwrap().verifier(alg) {
+            Some(Verifier::RsaPkcs1(_)) => "openssl",
+            Some(Verifier::Curve(_)) => "aws-lc",
+            Some(Verifier::RsaPss { .. } | Verifier::Jose(_)) => "josekit",
+            None => "none",
+        };
+        for alg in [Algorithm::Rs256, Algorithm::Rs384, Algorithm::Rs512] {
+            assert_eq!(backend("rsa", alg), "openssl");
+        }
+        for alg in [Algorithm::Ps256, Algorithm::Ps384, Algorithm::Ps512] {
+            assert_eq!(backend("rsa", alg), "josekit");
+        }
+        assert_eq!(backend("p256", Algorithm::Es256), "aws-lc");
+        assert_eq!(backend("p384", Algorithm::Es384), "aws-lc");
+        assert_eq!(backend("p521", Algorithm::Es512), "aws-lc");
+        assert_eq!(backend("ed25519", Algorithm::EdDsa), "aws-lc");
+        assert_eq!(backend("ed448", Algorithm::EdDsa), "josekit");
+        assert_eq!(backend("p384", Algorithm::Es256), "none");
     }
 
     #[test]

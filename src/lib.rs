@@ -40,11 +40,11 @@ mod access;
 mod authorizer;
 mod checks;
 mod context;
+mod curve_verifier;
 mod decision_cache;
 mod event;
 mod fetch;
 mod issuers;
-mod ring_verifier;
 mod rsa_pkcs1;
 mod settings;
 
