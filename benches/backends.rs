@@ -2,8 +2,8 @@
 //! one process, so that each ratio divides timings taken at the same machine
 //! speed: josekit on OpenSSL, `ring`, aws-lc-rs (AWS-LC, with a key parsed
 //! once, as a key set holds it) and what the authorizer runs (a key from a
-//! parsed key set, as a decision uses it: OpenSSL's prepared context for
-//! RS256, AWS-LC for ECDSA and Ed25519, josekit for PSS). Prints one line per
+//! parsed key set, as a decision uses it: AWS-LC for every algorithm here).
+//! Prints one line per
 //! algorithm; with `--features lambda` the same code runs on the vendored
 //! OpenSSL the Lambda package ships.
 //!

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jwk::Jwk;
-use josekit::jws::{EdDSA, JwsVerifier, PS256, PS384, PS512};
+use josekit::jws::{EdDSA, JwsVerifier};
 use openssl::bn::BigNum;
 use openssl::pkey::{Id, PKey, Public};
 use openssl::rsa::Rsa;
@@ -20,10 +20,7 @@ use serde_json::{Map, Value};
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 use crate::curve_verifier::CurveVerifier;
 use crate::error::Refusal;
-use crate::rsa_pkcs1::RsaPkcs1Verifier;
-
-/// RSA moduli shorter than this are refused by josekit (NIST SP 800-131A).
-const MIN_RSA_BITS: u32 = 2048;
+use crate::rsa_verifier::{RsaVerifier, MAX_RSA_BITS, MIN_RSA_BITS};
 
 /// The key material a verifier is built from.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,33 +43,21 @@ pub struct VerificationKey {
 }
 
 /// One backend per algorithm, the fastest measured (BENCHMARKS.md, "Signature
-/// backends"): RS256/384/512 take OpenSSL's prepared-context path, ES256,
-/// ES384, ES512 and Ed25519 AWS-LC's, and PS256/384/512 and Ed448 josekit's.
+/// backends"): AWS-LC for every algorithm but EdDSA on Ed448, which it does
+/// not have and josekit (OpenSSL) verifies.
 #[derive(Debug)]
 enum Verifier {
-    RsaPkcs1(RsaPkcs1Verifier),
+    Rsa(RsaVerifier),
     Curve(CurveVerifier),
-    /// PS256/384/512 through josekit, with the modulus length in bytes:
-    /// OpenSSL accepts a PSS signature one byte short (its leading zero
-    /// dropped), a second encoding of the same signature, which RFC 8017
-    /// §8.1.2 step 1 makes invalid (and the PKCS#1 v1.5 path refuses).
-    RsaPss {
-        verifier: Box<dyn JwsVerifier>,
-        signature_len: usize,
-    },
-    Jose(Box<dyn JwsVerifier>),
+    Ed448(Box<dyn JwsVerifier>),
 }
 
 impl Verifier {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
-            Verifier::RsaPkcs1(verifier) => verifier.verify(message, signature),
+            Verifier::Rsa(verifier) => verifier.verify(message, signature),
             Verifier::Curve(verifier) => verifier.verify(message, signature),
-            Verifier::RsaPss {
-                verifier,
-                signature_len,
-            } => signature.len() == *signature_len && verifier.verify(message, signature).is_ok(),
-            Verifier::Jose(verifier) => verifier.verify(message, signature).is_ok(),
+            Verifier::Ed448(verifier) => verifier.verify(message, signature).is_ok(),
         }
     }
 }
@@ -153,48 +138,27 @@ fn curve_verifier(material: &Material, alg: Algorithm) -> Option<CurveVerifier> 
 }
 
 fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
-    macro_rules! build {
-        ($algorithm:expr) => {
-            match material {
-                Material::Jwk(jwk) => $algorithm
-                    .verifier_from_jwk(jwk)
-                    .map(|v| Box::new(v) as Box<dyn JwsVerifier>),
-                Material::Spki(der) => $algorithm
-                    .verifier_from_der(der)
-                    .map(|v| Box::new(v) as Box<dyn JwsVerifier>),
-            }
-        };
-    }
-    let verifier = match alg {
-        Algorithm::Rs256 | Algorithm::Rs384 | Algorithm::Rs512 => {
-            return RsaPkcs1Verifier::new(rsa_public_key(material)?, alg, MIN_RSA_BITS)
-                .map(Verifier::RsaPkcs1)
-        }
-        Algorithm::Ps256 => return rsa_pss(build!(PS256), material),
-        Algorithm::Ps384 => return rsa_pss(build!(PS384), material),
-        Algorithm::Ps512 => return rsa_pss(build!(PS512), material),
+    match alg {
+        Algorithm::Rs256
+        | Algorithm::Rs384
+        | Algorithm::Rs512
+        | Algorithm::Ps256
+        | Algorithm::Ps384
+        | Algorithm::Ps512 => RsaVerifier::new(&rsa_public_key(material)?, alg).map(Verifier::Rsa),
         Algorithm::Es256 | Algorithm::Es384 | Algorithm::Es512 => {
-            return curve_verifier(material, alg).map(Verifier::Curve)
+            curve_verifier(material, alg).map(Verifier::Curve)
         }
         Algorithm::EdDsa if okp_curve(material) == Some("Ed25519") => {
-            return curve_verifier(material, alg).map(Verifier::Curve)
+            curve_verifier(material, alg).map(Verifier::Curve)
         }
-        // Ed448.
-        Algorithm::EdDsa => build!(EdDSA),
-    };
-    verifier.ok().map(Verifier::Jose)
-}
-
-/// A PSS verifier that also knows the signature length: an RSA key's
-/// signatures are exactly as long as its modulus.
-fn rsa_pss(
-    verifier: Result<Box<dyn JwsVerifier>, josekit::JoseError>,
-    material: &Material,
-) -> Option<Verifier> {
-    Some(Verifier::RsaPss {
-        verifier: verifier.ok()?,
-        signature_len: rsa_public_key(material)?.size(),
-    })
+        Algorithm::EdDsa => {
+            let verifier = match material {
+                Material::Jwk(jwk) => EdDSA.verifier_from_jwk(jwk),
+                Material::Spki(der) => EdDSA.verifier_from_der(der),
+            };
+            Some(Verifier::Ed448(Box::new(verifier.ok()?)))
+        }
+    }
 }
 
 /// The usable keys of one fetched key set.
@@ -591,7 +555,7 @@ fn finish(
     };
     if key.verifier(first).is_none() {
         return Err(format!(
-            "its key material is invalid for {first} (RSA keys need at least {MIN_RSA_BITS} bits; EC points must be on the curve)"
+            "its key material is invalid for {first} (RSA keys need {MIN_RSA_BITS} to {MAX_RSA_BITS} bits; EC points must be on the curve)"
         ));
     }
     Ok(key)
@@ -652,16 +616,19 @@ mod tests {
         ])
         .unwrap();
         let backend = |kid: &str, alg: Algorithm| match set.get(kid).unwrap().verifier(alg) {
-            Some(Verifier::RsaPkcs1(_)) => "openssl",
-            Some(Verifier::Curve(_)) => "aws-lc",
-            Some(Verifier::RsaPss { .. } | Verifier::Jose(_)) => "josekit",
+            Some(Verifier::Rsa(_) | Verifier::Curve(_)) => "aws-lc",
+            Some(Verifier::Ed448(_)) => "josekit",
             None => "none",
         };
-        for alg in [Algorithm::Rs256, Algorithm::Rs384, Algorithm::Rs512] {
-            assert_eq!(backend("rsa", alg), "openssl");
-        }
-        for alg in [Algorithm::Ps256, Algorithm::Ps384, Algorithm::Ps512] {
-            assert_eq!(backend("rsa", alg), "josekit");
+        for alg in [
+            Algorithm::Rs256,
+            Algorithm::Rs384,
+            Algorithm::Rs512,
+            Algorithm::Ps256,
+            Algorithm::Ps384,
+            Algorithm::Ps512,
+        ] {
+            assert_eq!(backend("rsa", alg), "aws-lc");
         }
         assert_eq!(backend("p256", Algorithm::Es256), "aws-lc");
         assert_eq!(backend("p384", Algorithm::Es384), "aws-lc");

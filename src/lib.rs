@@ -45,7 +45,7 @@ mod decision_cache;
 mod event;
 mod fetch;
 mod issuers;
-mod rsa_pkcs1;
+mod rsa_verifier;
 mod settings;
 
 pub use authorizer::Authorizer;
