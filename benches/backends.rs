@@ -3,9 +3,8 @@
 //! speed: josekit on OpenSSL, `ring`, aws-lc-rs (AWS-LC, with a key parsed
 //! once, as a key set holds it) and what the authorizer runs (a key from a
 //! parsed key set, as a decision uses it: AWS-LC for every algorithm here).
-//! Prints one line per
-//! algorithm; with `--features lambda` the same code runs on the vendored
-//! OpenSSL the Lambda package ships.
+//! Prints one line per algorithm; with `--features lambda` the same code
+//! runs on the vendored OpenSSL the Lambda package ships.
 //!
 //! ```text
 //! cargo bench --bench backends                    # system OpenSSL

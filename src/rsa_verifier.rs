@@ -195,6 +195,22 @@ mod tests {
         });
     }
 
+    /// A public key with an all-ones modulus of `bytes` bytes.
+    fn all_ones_modulus(bytes: usize) -> PKey<Public> {
+        let n = openssl::bn::BigNum::from_slice(&vec![0xff; bytes]).unwrap();
+        let e = openssl::bn::BigNum::from_u32(65_537).unwrap();
+        PKey::from_rsa(Rsa::from_public_components(n, e).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn moduli_of_2048_to_8192_bits_only() {
+        assert!(RsaVerifier::new(&all_ones_modulus(255), Algorithm::Rs256).is_none());
+        assert!(RsaVerifier::new(&all_ones_modulus(256), Algorithm::Rs256).is_some());
+        assert!(RsaVerifier::new(&all_ones_modulus(1024), Algorithm::Rs256).is_some());
+        assert!(RsaVerifier::new(&all_ones_modulus(1025), Algorithm::Rs256).is_none());
+        assert!(RsaVerifier::new(&all_ones_modulus(1025), Algorithm::Ps256).is_none());
+    }
+
     #[test]
     fn refuses_short_keys_other_key_types_and_other_algorithms() {
         let (_, short) = key_pair(1024);
