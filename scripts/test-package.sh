@@ -4,7 +4,8 @@
 # checks that it holds `bootstrap` at the zip's root with its run bit (Lambda
 # runs exactly that file, and refuses a package without it), built for the
 # architecture, needing nothing but glibc (OpenSSL is built in, with the
-# 64-bit NIST curve code). With session-guard, the same for the session
+# 64-bit NIST curve code), and verifying a token of every algorithm (under
+# qemu-user when built for another architecture). With session-guard, the same for the session
 # guard's package (no OpenSSL there: the last check is the authorizer's).
 #
 #   scripts/test-package.sh [arm64|x86_64] [ws-jwt-authorizer|session-guard]
@@ -65,6 +66,41 @@ runs_as_lambda() {
   grep -q "session-guard revoke --sub" <<<"$output"
 }
 check "the guard's binary runs here (--help)" runs_as_lambda
+verifies_every_algorithm() {
+  # The packaged binary itself verifies a token of each algorithm (AWS-LC and
+  # the built-in OpenSSL, as shipped) and refuses it with one character of its
+  # signature changed: natively, or for arm64 on another machine under
+  # qemu-user (installed from Debian when missing).
+  local fixtures=testkit/fixtures/package run=() alg token tampered index output
+  if [ "$(uname -m)" != "${target%%-*}" ]; then
+    if ! command -v "qemu-${target%%-*}" >/dev/null 2>&1; then
+      echo "installing Debian's qemu-user and libc6-arm64-cross"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user libc6-arm64-cross >/dev/null) ||
+        { echo "apt-get install qemu-user failed"; return 1; }
+    fi
+    run=("qemu-${target%%-*}" -L "/usr/${target%%-unknown-*}-linux-gnu")
+  fi
+  for alg in RS256 PS256 ES256 ES384 ES512 EdDSA; do
+    token=$(cat "$fixtures/$alg.token")
+    # A character in the middle of the signature (the last one may carry
+    # only bits that decoding discards).
+    index=$(( ${#token} - 20 ))
+    tampered="${token:0:index}$([ "${token:index:1}" = Q ] && echo R || echo Q)${token:index+1}"
+    for candidate in "$token" "$tampered"; do
+      output=$(env -i JWKS_JSON="$(cat "$fixtures/jwks.json")" JWT_ISSUER=https://issuer.test \
+        JWT_AUTHORIZED_AUDIENCES=api://websocket JWT_VERIFY_EXPIRATION=false \
+        "${run[@]}" "$binary" explain --token "$candidate" 2>&1)
+      if [ "$candidate" = "$token" ]; then
+        grep -q 'Decision: allow (allowed)' <<<"$output" || { echo "$alg: not allowed"; echo "$output" | tail -3; return 1; }
+      else
+        grep -q 'Decision: unauthorized (bad_signature)' <<<"$output" || { echo "$alg tampered: not bad_signature"; echo "$output" | tail -3; return 1; }
+      fi
+    done
+    echo "$alg: allowed, and refused with its signature changed (bad_signature)"
+  done
+}
+[ "$package" = ws-jwt-authorizer ] &&
+  check "it verifies every algorithm and refuses a changed signature" verifies_every_algorithm
 nist_curve_code() {
   # scripts/openssl-configure-perl.sh adds it: without it ES512 is 3.4x slower.
   # grep -c reads to the end: grep -q would stop early, and `strings`,
