@@ -73,10 +73,13 @@ verifies_every_algorithm() {
   # qemu-user (installed from Debian when missing).
   local fixtures=testkit/fixtures/package run=() alg token tampered index output
   if [ "$(uname -m)" != "${target%%-*}" ]; then
-    if ! command -v "qemu-${target%%-*}" >/dev/null 2>&1; then
-      echo "installing Debian's qemu-user and libc6-arm64-cross"
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user libc6-arm64-cross >/dev/null) ||
-        { echo "apt-get install qemu-user failed"; return 1; }
+    # Debian's C library for the package's architecture, for qemu's -L.
+    local libc
+    case "$arch" in arm64 | aarch64) libc=libc6-arm64-cross ;; *) libc=libc6-amd64-cross ;; esac
+    if ! command -v "qemu-${target%%-*}" >/dev/null 2>&1 || [ ! -d "/usr/${target%%-unknown-*}-linux-gnu/lib" ]; then
+      echo "installing Debian's qemu-user and $libc"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user "$libc" >/dev/null) ||
+        { echo "apt-get install qemu-user $libc failed"; return 1; }
     fi
     run=("qemu-${target%%-*}" -L "/usr/${target%%-unknown-*}-linux-gnu")
   fi

@@ -471,15 +471,27 @@ fn check_not_roca(modulus: &[u8]) -> Result<(), String> {
     }
 }
 
+/// AWS-LC, which verifies RSA signatures, takes public exponents of at most
+/// 33 bits (65537 has 17; larger ones are not in use): a larger one is
+/// refused here, with its own reason, rather than when the key is first used.
+const MAX_RSA_EXPONENT_BITS: usize = 33;
+
 fn check_exponent_bytes(e: &[u8]) -> Result<(), String> {
     let significant: Vec<u8> = e.iter().copied().skip_while(|byte| *byte == 0).collect();
     let odd = significant.last().is_some_and(|byte| byte & 1 == 1);
     let at_least_three =
         significant.len() > 1 || significant.first().is_some_and(|byte| *byte >= 3);
-    if odd && at_least_three {
-        Ok(())
-    } else {
+    let bits = significant.first().map_or(0, |first| {
+        (significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize)
+    });
+    if !(odd && at_least_three) {
         Err("RSA exponent e must be odd and at least 3".to_owned())
+    } else if bits > MAX_RSA_EXPONENT_BITS {
+        Err(format!(
+            "RSA exponent e has {bits} bits; at most {MAX_RSA_EXPONENT_BITS} are accepted"
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -801,6 +813,62 @@ mod tests {
         assert!(check_exponent_bytes(&[0]).is_err());
         assert!(check_exponent_bytes(&[]).is_err());
         assert!(check_exponent_bytes(&[1, 0, 0]).is_err());
+        // 2^32 + 15 (33 bits) is the largest size AWS-LC verifies with.
+        assert!(check_exponent_bytes(&[1, 0, 0, 0, 15]).is_ok());
+        assert_eq!(
+            check_exponent_bytes(&[2, 0, 0, 0, 1]),
+            Err("RSA exponent e has 34 bits; at most 33 are accepted".to_owned())
+        );
+        assert!(check_exponent_bytes(&[0x80, 0, 0, 0, 0, 0, 0, 1]).is_err());
+    }
+
+    /// A key whose exponent AWS-LC cannot verify with is refused when the
+    /// set is read, with that reason, and one it can is used.
+    #[test]
+    fn rsa_exponents_of_up_to_33_bits_verify() {
+        use openssl::bn::BigNum;
+        use openssl::hash::MessageDigest;
+        use openssl::sign::Signer;
+        for (e, usable) in [
+            (65_537_u64, true),
+            ((1 << 32) + 15, true),
+            ((1 << 33) + 1, false),
+        ] {
+            let private = openssl::rsa::Rsa::generate_with_e(
+                2048,
+                &BigNum::from_slice(&e.to_be_bytes()).unwrap(),
+            )
+            .unwrap();
+            let jwk = json!({
+                "kty": "RSA",
+                "kid": "k",
+                "n": URL_SAFE_NO_PAD.encode(private.n().to_vec()),
+                "e": URL_SAFE_NO_PAD.encode(private.e().to_vec()),
+            });
+            // A second key keeps the set usable, so the first one's reason shows.
+            let parsed = parse(vec![
+                jwk,
+                with(rsa_public_jwk(2048), json!({"kid": "other"})),
+            ]);
+            let set = parsed.unwrap();
+            if !usable {
+                assert!(set.get("k").is_none());
+                let reason = &set.skipped()[0].reason;
+                assert!(reason.contains("34 bits"), "{reason}");
+                continue;
+            }
+            let private = PKey::from_rsa(private).unwrap();
+            let mut signer = Signer::new(MessageDigest::sha256(), &private).unwrap();
+            signer.update(b"header.payload").unwrap();
+            let signature = signer.sign_to_vec().unwrap();
+            assert_eq!(
+                set.get("k")
+                    .unwrap()
+                    .verify(Algorithm::Rs256, b"header.payload", &signature),
+                Ok(()),
+                "e = {e}"
+            );
+        }
     }
 
     /// A self-signed certificate for a new P-256 key, its curve named or
