@@ -190,6 +190,13 @@ mod tests {
     use super::*;
     use openssl::ec::EcKey;
 
+    /// Each ECDSA algorithm with its JWK `crv` and OpenSSL's curve.
+    const CURVES: [(Algorithm, &str, Nid); 3] = [
+        (Algorithm::Es256, "P-256", Nid::X9_62_PRIME256V1),
+        (Algorithm::Es384, "P-384", Nid::SECP384R1),
+        (Algorithm::Es512, "P-521", Nid::SECP521R1),
+    ];
+
     fn coordinates(nid: Nid) -> (Vec<u8>, Vec<u8>) {
         let group = EcGroup::from_curve_name(nid).unwrap();
         let key = EcKey::generate(&group).unwrap();
@@ -204,14 +211,9 @@ mod tests {
 
     #[test]
     fn a_point_on_its_curve_is_accepted_for_that_curve_only() {
-        let curves = [
-            (Algorithm::Es256, "P-256", Nid::X9_62_PRIME256V1),
-            (Algorithm::Es384, "P-384", Nid::SECP384R1),
-            (Algorithm::Es512, "P-521", Nid::SECP521R1),
-        ];
-        for (alg, crv, nid) in curves {
+        for (alg, crv, nid) in CURVES {
             let (x, y) = coordinates(nid);
-            for (other_alg, other_crv, _) in curves {
+            for (other_alg, other_crv, _) in CURVES {
                 assert_eq!(
                     CurveVerifier::ecdsa_from_coordinates(other_alg, crv, &x, &y).is_some(),
                     other_alg == alg,
@@ -235,12 +237,7 @@ mod tests {
 
     #[test]
     fn a_point_off_the_curve_or_short_is_refused() {
-        let curves = [
-            (Algorithm::Es256, "P-256", Nid::X9_62_PRIME256V1),
-            (Algorithm::Es384, "P-384", Nid::SECP384R1),
-            (Algorithm::Es512, "P-521", Nid::SECP521R1),
-        ];
-        for (alg, crv, nid) in curves {
+        for (alg, crv, nid) in CURVES {
             let (x, mut y) = coordinates(nid);
             let short_x = &x[1..];
             assert!(CurveVerifier::ecdsa_from_coordinates(alg, crv, short_x, &y).is_none());

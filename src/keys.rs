@@ -632,14 +632,11 @@ mod tests {
             Some(Verifier::Ed448(_)) => "josekit",
             None => "none",
         };
-        for alg in [
-            Algorithm::Rs256,
-            Algorithm::Rs384,
-            Algorithm::Rs512,
-            Algorithm::Ps256,
-            Algorithm::Ps384,
-            Algorithm::Ps512,
-        ] {
+        let rsa = Algorithm::ALL
+            .into_iter()
+            .filter(|alg| alg.key_family() == KeyFamily::Rsa);
+        assert_eq!(rsa.clone().count(), 6);
+        for alg in rsa {
             assert_eq!(backend("rsa", alg), "aws-lc");
         }
         assert_eq!(backend("p256", Algorithm::Es256), "aws-lc");
