@@ -12,7 +12,7 @@ use crate::checks::{self, Observer};
 use crate::claims::{self, claim_checks, Claims};
 use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN_SOURCES};
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
-use crate::error::{Decision, HandlerError, Refusal};
+use crate::error::{Decision, HandlerError, Outcome, Refusal};
 use crate::event::{ConnectEvent, MAX_TOKEN_BYTES};
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
@@ -293,7 +293,17 @@ impl Authorizer {
             let response = allowed.response.clone();
             return Ok(Grant { response, denied });
         }
-        let context = config.context.build(claims, found.subprotocol);
+        let context = match config.context.build(claims, found.subprotocol) {
+            Ok(context) => context,
+            Err(refusal) if refusal.outcome() == Outcome::Deny => {
+                let response = policy_response(principal_id, false, method_arn, &Map::new())?;
+                return Ok(Grant {
+                    response,
+                    denied: Some(refusal),
+                });
+            }
+            Err(refusal) => return Err(refusal),
+        };
         self.warn_left_out(&context.left_out);
         let response = policy_response(principal_id, true, method_arn, &context.entries)?;
         if remembering {

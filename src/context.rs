@@ -11,6 +11,7 @@ use std::io;
 
 use serde_json::{Map, Value};
 
+use crate::error::Refusal;
 use crate::provider::Preset;
 use crate::settings::{ConfigError, Env};
 
@@ -19,7 +20,8 @@ pub const CONTEXT_CLAIMS: &str = "CONTEXT_CLAIMS";
 /// The largest authorizer context, in bytes of JSON.
 pub const CONTEXT_MAX_BYTES: &str = "CONTEXT_MAX_BYTES";
 
-/// The claims every context carries when the token has them, in this order.
+/// The claims every context carries when the token has them, in this order
+/// (`sub` whatever the budget).
 const STANDARD_CLAIMS: [&str; 4] = ["sub", "iss", "scope", "client_id"];
 
 /// The keys always written when present, whatever the budget: `exp`, so
@@ -128,9 +130,20 @@ impl ContextSpec {
     }
 
     /// The context for verified `claims`, with `subprotocol` when the token
-    /// came as one. Entries that would overflow the budget are left out, in
-    /// order: the standard claims first, then the configured ones.
-    pub fn build(&self, claims: &Map<String, Value>, subprotocol: Option<&str>) -> Context {
+    /// came as one. `exp` and `sub` always stay: the session guard ends a
+    /// connection at `exp` and revokes it by `sub`, so a client must not be
+    /// able to push them out by padding what it offers. Other entries that
+    /// would overflow the budget are left out, in order: the standard claims
+    /// first, then the configured ones.
+    ///
+    /// Refused with `subprotocol_too_long` when the subprotocol to echo does
+    /// not fit beside `exp` and `sub`, and with `response_too_large` when
+    /// `sub` alone does not.
+    pub fn build(
+        &self,
+        claims: &Map<String, Value>,
+        subprotocol: Option<&str>,
+    ) -> Result<Context, Refusal> {
         let mut context = Context::default();
         let mut used = RESERVED_BYTES;
         if let Some(Value::Number(exp)) = claims.get("exp") {
@@ -138,11 +151,22 @@ impl ContextSpec {
                 .entries
                 .insert("exp".to_owned(), Value::Number(exp.clone()));
         }
+        if let Some(subject) = claims.get("sub").and_then(context_value) {
+            used += entry_len("sub", &subject);
+            if used > self.max_bytes {
+                return Err(Refusal::ResponseTooLarge);
+            }
+            context.entries.insert("sub".to_owned(), subject);
+        }
         if let Some(subprotocol) = subprotocol {
+            // Its quotes are in the reserved bytes already.
+            used += (json_len(subprotocol) - 2).saturating_sub(SUBPROTOCOL_ROOM);
+            if used > self.max_bytes {
+                return Err(Refusal::SubprotocolTooLong);
+            }
             context
                 .entries
                 .insert("subprotocol".to_owned(), Value::from(subprotocol));
-            used += subprotocol.len().saturating_sub(SUBPROTOCOL_ROOM);
         }
         let audience = match claims.get("aud") {
             Some(Value::Array(values)) => Some(Value::from(
@@ -157,6 +181,7 @@ impl ContextSpec {
         };
         let standard = STANDARD_CLAIMS
             .iter()
+            .filter(|name| **name != "sub")
             .map(|name| (*name, claims.get(*name).and_then(context_value)))
             .chain([("aud", audience)]);
         let configured = self
@@ -165,7 +190,7 @@ impl ContextSpec {
             .map(|path| (path.as_str(), path.resolve(claims).and_then(context_value)));
         for (key, value) in standard.chain(configured) {
             let Some(value) = value else { continue };
-            let size = json_len(key) + json_len(&value) + 2;
+            let size = entry_len(key, &value);
             if used + size > self.max_bytes {
                 context.left_out.push(key.to_owned());
                 continue;
@@ -173,8 +198,13 @@ impl ContextSpec {
             used += size;
             context.entries.insert(key.to_owned(), value);
         }
-        context
+        Ok(context)
     }
+}
+
+/// The bytes `"key":value,` takes in the context's JSON.
+fn entry_len(key: &str, value: &Value) -> usize {
+    json_len(key) + json_len(value) + 2
 }
 
 /// A claim as API Gateway accepts it: scalars as they are, arrays and
@@ -294,7 +324,7 @@ mod tests {
             "client_id": "c1", "exp": 1700000600, "realm_access": {"roles": ["admin"]},
             "email_verified": true, "org": {"id": 7}, "none": null
         }));
-        let context = spec.build(&verified, Some("bearer"));
+        let context = spec.build(&verified, Some("bearer")).unwrap();
         assert_eq!(
             Value::Object(context.entries),
             json!({"sub": "user-1", "iss": "https://a", "aud": "api,other", "scope": "read write",
@@ -311,7 +341,7 @@ mod tests {
         let verified = claims(json!({
             "sub": "user-1", "exp": 1700000600, "big": "x".repeat(2000), "small": 1
         }));
-        let context = spec.build(&verified, None);
+        let context = spec.build(&verified, None).unwrap();
         assert_eq!(
             Value::Object(context.entries.clone()),
             json!({"sub": "user-1", "exp": 1700000600, "small": 1})
@@ -319,6 +349,39 @@ mod tests {
         assert_eq!(context.left_out, vec!["big"]);
         let answer = serde_json::to_string(&context.entries).unwrap();
         assert!(answer.len() <= 1024);
+    }
+
+    /// #28.3: a client padding its offered subprotocol cannot push `sub`
+    /// (nor `exp`) out of the context: the subprotocol is refused instead,
+    /// and a subject the budget cannot hold at all refuses the answer.
+    #[test]
+    fn sub_and_exp_stay_and_a_subprotocol_that_would_push_them_out_is_refused() {
+        let spec = ContextSpec::new(Vec::new(), 1024).unwrap();
+        let verified = claims(json!({
+            "sub": "alice", "iss": "https://idp.example.com", "exp": 1700000600
+        }));
+        // The longest subprotocol that fits beside exp and sub is echoed,
+        // and the other claims give way to it.
+        let fits = 1024 - RESERVED_BYTES - entry_len("sub", &json!("alice")) + SUBPROTOCOL_ROOM;
+        let longest = "p".repeat(fits);
+        let context = spec.build(&verified, Some(&longest)).unwrap();
+        assert_eq!(
+            Value::Object(context.entries.clone()),
+            json!({"exp": 1700000600, "sub": "alice", "subprotocol": longest})
+        );
+        assert_eq!(context.left_out, vec!["iss"]);
+        assert!(json_len(&context.entries) <= 1024);
+        assert_eq!(
+            spec.build(&verified, Some(&"p".repeat(fits + 1))),
+            Err(Refusal::SubprotocolTooLong)
+        );
+        assert_eq!(
+            spec.build(&verified, Some(&"p".repeat(4096))),
+            Err(Refusal::SubprotocolTooLong)
+        );
+        // A subject longer than the whole budget refuses the answer.
+        let huge = claims(json!({"sub": "s".repeat(1024), "exp": 1700000600}));
+        assert_eq!(spec.build(&huge, None), Err(Refusal::ResponseTooLarge));
     }
 
     #[test]

@@ -106,9 +106,15 @@ refusals! {
     MissingScope => "missing_scope", Deny, "the token lacks a required scope";
     /// The token is valid but the API being connected to is not in `AUTHORIZED_APIS`.
     ApiNotAuthorized => "api_not_authorized", Deny, "the API is not covered by AUTHORIZED_APIS";
+    /// The client offered a subprotocol to echo that the context budget
+    /// (`CONTEXT_MAX_BYTES`) cannot hold beside `exp` and `sub`: it is
+    /// refused rather than allowed to push the subject out of the context,
+    /// where the session guard files the connection under it.
+    SubprotocolTooLong => "subprotocol_too_long", Deny, "the offered subprotocol is too long to echo within CONTEXT_MAX_BYTES beside exp and sub";
     /// The answer would be larger than API Gateway accepts from an
     /// authorizer (8 KiB; it turns a larger one into a 500): an oversize
-    /// principal claim, or an oversize subprotocol offered beside the token.
+    /// principal claim, an oversize subprotocol offered beside the token, or
+    /// a subject longer than `CONTEXT_MAX_BYTES` holds.
     ResponseTooLarge => "response_too_large", Unauthorized, "the answer would exceed API Gateway's authorizer response limit";
     /// The key set could not be fetched or used and no cached key exists.
     JwksUnavailable => "jwks_unavailable", Error, "the key set is unavailable";

@@ -146,7 +146,7 @@ pub fn steps() -> Vec<Step> {
     };
     let response = Step {
         name: "response",
-        reasons: &[Refusal::ResponseTooLarge],
+        reasons: &[Refusal::SubprotocolTooLong, Refusal::ResponseTooLarge],
     };
     let claim_steps = claim_checks().map(|check| Step {
         name: check.name,

@@ -163,7 +163,10 @@ impl KeyStoreOptions {
 /// - One fetch at a time: others that need it wait for it, never longer than
 ///   one fetch timeout plus [`DEADLINE_MARGIN`] in all.
 /// - A token whose kid the set lacks causes one refetch per cooldown, and a
-///   kid a refetch proved absent none for a while.
+///   kid a refetch proved absent none for a while. Only an answer with
+///   other usable keys proves a kid absent: after an empty or gone answer,
+///   an unknown kid refetches at the cooldown (or at the backoff, while
+///   fetches fail), so the store recovers one cooldown after the provider.
 #[derive(Debug)]
 pub struct KeyStore {
     fetcher: JwksFetcher,
@@ -258,7 +261,7 @@ impl KeyStore {
         }
         if current.answered_now {
             // The provider answered during this request, without the kid.
-            self.unknown_kids.insert(kid.to_owned(), ()).await;
+            self.remember_absent(kid, &current.set).await;
             return Err(Refusal::UnknownKid);
         }
         // A kid that a refetch just proved absent costs no further fetch.
@@ -292,8 +295,21 @@ impl KeyStore {
         if set.get(kid).is_some() {
             Ok(set)
         } else {
-            self.unknown_kids.insert(kid.to_owned(), ()).await;
+            self.remember_absent(kid, &set).await;
             Err(Refusal::UnknownKid)
+        }
+    }
+
+    /// Remembers `kid` as absent, so that it costs no fetch for a while,
+    /// but only when the provider's answer `set` holds other usable keys:
+    /// then the kid is really not published. An empty answer (or a key set
+    /// gone, 404 or 410) says nothing of one kid but that no key is
+    /// trusted now; a CDN's bad second must not refuse the provider's real
+    /// keys for [`UNKNOWN_KID_MEMORY`] after it recovers, so the kid
+    /// refetches at the next cooldown instead.
+    async fn remember_absent(&self, kid: &str, set: &KeySet) {
+        if !set.is_empty() {
+            self.unknown_kids.insert(kid.to_owned(), ()).await;
         }
     }
 

@@ -113,7 +113,7 @@ pub fn extract_token<'a>(
     transports: &Transports,
 ) -> Result<Found<'a>, Refusal> {
     let mut found: Option<(&str, TokenSource)> = None;
-    let mut subprotocol = None;
+    let mut echo_candidates = Vec::new();
     for &source in &transports.sources {
         let token = match source {
             TokenSource::Query => from_values(&[
@@ -125,8 +125,8 @@ pub fn extract_token<'a>(
                 &event.headers.authorization,
             ])?,
             TokenSource::Protocol => {
-                let (token, echo) = from_protocols(event, &transports.protocol_prefix)?;
-                subprotocol = echo;
+                let (token, offered) = from_protocols(event, &transports.protocol_prefix)?;
+                echo_candidates = offered;
                 token
             }
             TokenSource::Cookie => from_cookies(event, &transports.cookie_name)?,
@@ -140,11 +140,38 @@ pub fn extract_token<'a>(
         }
     }
     let (token, source) = found.ok_or(Refusal::MissingToken)?;
+    // Never the token, whatever source carried it: the echoed protocol goes
+    // into the context, the routes' logs and the handshake's answer.
+    let subprotocol = echo_candidates
+        .into_iter()
+        .find(|protocol| !reveals(protocol, token));
     Ok(Found {
         token,
         source,
         subprotocol,
     })
+}
+
+/// Whether `protocol` is, contains or carries `token`, or its signature:
+/// a client offering the raw token (or any wrapping of it) as a
+/// subprotocol must not have it echoed.
+fn reveals(protocol: &str, token: &str) -> bool {
+    let signature = token.rsplit('.').next().unwrap_or_default();
+    protocol.contains(token)
+        || (signature.len() >= MIN_SIGNATURE_CHARS && protocol.contains(signature))
+}
+
+/// The shortest signature (in base64url characters) looked for on its
+/// own in an offered subprotocol: an Ed25519 signature, the shortest this
+/// authorizer verifies, takes 86.
+const MIN_SIGNATURE_CHARS: usize = 16;
+
+/// `protocol` after `prefix`, matched in any ASCII case (as the `bearer`
+/// marker is): `BASE64URL.BEARER.AUTHORIZATION.<token>` carries a token too.
+fn strip_prefix_ignoring_case<'a>(protocol: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = protocol.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &protocol[prefix.len()..])
 }
 
 fn oversize(carried: &[&Carried]) -> Result<(), Refusal> {
@@ -165,12 +192,12 @@ fn from_values<'a>(carried: &[&'a Carried]) -> Result<Option<&'a str>, Refusal> 
     )
 }
 
-/// The one token in the offered subprotocols, if any, and the subprotocol
-/// to answer with.
+/// The one token in the offered subprotocols, if any, and the offered
+/// subprotocols that carry none, in order: the ones the answer may echo.
 fn from_protocols<'a>(
     event: &'a ConnectEvent,
     prefix: &str,
-) -> Result<(Option<&'a str>, Option<&'a str>), Refusal> {
+) -> Result<(Option<&'a str>, Vec<&'a str>), Refusal> {
     let headers = [&event.multi_value_headers.protocol, &event.headers.protocol];
     oversize(&headers)?;
     // Both maps repeat the same header; the multi-value one has every value.
@@ -195,20 +222,19 @@ fn from_protocols<'a>(
                 carriers[index + 1] = true;
                 tokens.push(*token);
             }
-        } else if let Some(token) = protocol.strip_prefix(prefix) {
+        } else if let Some(token) = strip_prefix_ignoring_case(protocol, prefix) {
             carriers[index] = true;
             tokens.push(token);
         }
     }
     let token = agreed(tokens.into_iter().map(normalize))?;
-    // Never the token itself: the echoed protocol goes into the context,
-    // the routes' logs and the handshake's answer.
-    let echo = offered
+    let echo_candidates = offered
         .iter()
         .zip(&carriers)
-        .find(|(_, carrier)| !**carrier)
-        .map(|(protocol, _)| *protocol);
-    Ok((token, echo))
+        .filter(|(_, carrier)| !**carrier)
+        .map(|(protocol, _)| *protocol)
+        .collect();
+    Ok((token, echo_candidates))
 }
 
 /// The one token in the cookies named `name`, if any.
@@ -414,6 +440,47 @@ mod tests {
         assert_eq!(found("chat.v1"), Err(Refusal::MissingToken));
         assert_eq!(found("bearer"), Err(Refusal::MissingToken));
         assert_eq!(found(PREFIX), Err(Refusal::MissingToken));
+    }
+
+    /// #28.2: with the token also in the query, an offered subprotocol that
+    /// is the token, holds it, or carries it behind the prefix in another
+    /// case is never the one to echo.
+    #[test]
+    fn no_offered_subprotocol_that_holds_the_token_is_echoed() {
+        let token =
+            "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbi0xMjM0NTY3ODkw";
+        let signature = token.rsplit('.').next().unwrap();
+        let both = with_sources(&["protocol", "query"]);
+        let echoed = |header: &str| {
+            let request = event(
+                &[("authorization", token)],
+                &[("Sec-WebSocket-Protocol", header)],
+            );
+            extract_token(&request, &both)
+                .map(|found| (found.token.to_owned(), found.subprotocol.map(str::to_owned)))
+        };
+        let token = token.to_owned();
+        let chat = Some("chat.v1".to_owned());
+        for header in [
+            token.to_owned(),
+            format!("x-{token}-y"),
+            format!("sig.{signature}"),
+            format!("{}{token}", PREFIX.to_uppercase()),
+            format!("Base64Url.Bearer.Authorization.{token}"),
+        ] {
+            assert_eq!(echoed(&header), Ok((token.clone(), None)), "{header}");
+            assert_eq!(
+                echoed(&format!("{header}, chat.v1")),
+                Ok((token.clone(), chat.clone())),
+                "{header}"
+            );
+        }
+        // Another token behind the prefix in another case is a token, not a protocol.
+        assert_eq!(
+            echoed(&format!("{}x.y.z, chat.v1", PREFIX.to_uppercase())),
+            Err(Refusal::ConflictingTokens)
+        );
+        assert_eq!(echoed("chat.v1"), Ok((token, chat)));
     }
 
     #[test]

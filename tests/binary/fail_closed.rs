@@ -258,6 +258,100 @@ async fn answers_stay_under_api_gateways_limit_and_never_carry_the_token() {
     );
 }
 
+/// #28.2: with the token in the query too, an offered subprotocol that is
+/// the token, holds it, or carries it behind the prefix in another case is
+/// never echoed nor put into the context; a plain one beside it is.
+#[tokio::test]
+async fn no_subprotocol_holding_the_token_is_echoed_whichever_source_carried_it() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let (api, child) =
+        start_function_for(AUTHORIZER, &server, &[("TOKEN_SOURCES", "protocol,query")]).await;
+    let token = key.sign(&valid_claims());
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    let cases = [
+        (token.clone(), None),
+        (format!("{token}, chat.v1"), Some("chat.v1")),
+        (format!("{}{token}", PREFIX.to_uppercase()), None),
+        (
+            format!("Base64URL.Bearer.Authorization.{token}, chat.v1"),
+            Some("chat.v1"),
+        ),
+        (format!("x.{signature}"), None),
+    ];
+    for (offered, echoed) in &cases {
+        let mut event = query_event_json(&token);
+        event["headers"]["Sec-WebSocket-Protocol"] = json!(offered);
+        event["multiValueHeaders"]["Sec-WebSocket-Protocol"] = json!([offered]);
+        let answer = response(api.invoke(&event).await);
+        assert_eq!(effect(&answer), "Allow", "{offered}");
+        assert_eq!(
+            answer["context"]["subprotocol"].as_str(),
+            *echoed,
+            "{offered}"
+        );
+        let text = answer.to_string();
+        assert!(
+            !text.contains(&signature),
+            "the token is in the answer to {offered}"
+        );
+    }
+    let logs = stop_and_read_logs(child).await;
+    assert_eq!(decision_reasons(&logs), vec!["allowed"; cases.len()]);
+    assert!(!logs.contains(&signature), "{logs}");
+}
+
+/// #28.3: a client padding its offered subprotocol cannot push `sub` out of
+/// the context (where the session guard files the connection): a padded
+/// one that fits beside `exp` and `sub` is echoed with both kept, a longer
+/// one is refused with a Deny of its own reason, whatever the principal.
+#[tokio::test]
+async fn a_padded_subprotocol_never_pushes_the_subject_out_of_the_context() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let (api, child) = start_function_for(
+        AUTHORIZER,
+        &server,
+        &[
+            ("TOKEN_SOURCES", "protocol"),
+            ("PRINCIPAL_ID_CLAIM", "client_id"),
+        ],
+    )
+    .await;
+    let token = key.sign(&claims_with(json!({"sub": "alice", "client_id": "app-1"})));
+    let offer = |padding: usize| {
+        let offered = format!("chat.{}, bearer, {token}", "p".repeat(padding));
+        event_with_headers(&[("Sec-WebSocket-Protocol", &offered)])
+    };
+    // At the default budget (4096 bytes) a 3 KB subprotocol fits beside them.
+    let answer = response(api.invoke(&offer(3_000)).await);
+    assert_eq!(effect(&answer), "Allow");
+    assert_eq!(answer["principalId"], "app-1");
+    assert_eq!(answer["context"]["sub"], "alice");
+    assert!(answer["context"]["exp"].is_u64());
+    assert_eq!(
+        answer["context"]["subprotocol"].as_str().map(str::len),
+        Some(3_005)
+    );
+    // Past the budget: refused, rather than the subject dropped.
+    for padding in [4_100, 5_000, 7_000] {
+        let answer = response(api.invoke(&offer(padding)).await);
+        assert_eq!(effect(&answer), "Deny", "{padding}");
+        assert_eq!(answer["principalId"], "app-1");
+        assert_eq!(answer["context"], json!({}), "{padding}: {answer}");
+    }
+    let logs = stop_and_read_logs(child).await;
+    assert_eq!(
+        decision_reasons(&logs),
+        [
+            "allowed",
+            "subprotocol_too_long",
+            "subprotocol_too_long",
+            "subprotocol_too_long"
+        ]
+    );
+}
+
 /// #16.10: the token cap applies to the token cookie, not to the whole
 /// `Cookie` header: a browser holding 20 KB of analytics cookies connects.
 #[tokio::test]

@@ -317,3 +317,126 @@ async fn requests_queued_behind_a_stalled_cold_fetch_share_its_timeout() {
     assert_eq!(server.hits(), 2, "the prefetch and one shared fetch");
     stop_and_read_logs(child).await;
 }
+
+/// #28.1: one bad answer from the key set server (a 404, or an empty key
+/// set), then recovery at once. The bad answer is the provider's word for
+/// the request it came to (401), but the kid is not remembered as absent:
+/// valid tokens are allowed again within one cooldown and one fetch, not a
+/// minute (the unknown-kid memory) or a TTL (the empty set's lifetime) later.
+/// Meanwhile a flood of made-up kids costs at most one fetch per cooldown.
+/// Both at a refresh while running (the good set's `max-age` ends its
+/// lifetime early, the bad one is fresh for the whole 300 s TTL) and at a
+/// cold start (the prefetch and the first request see the bad answer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bad_answer_from_the_key_set_server_costs_one_cooldown_not_a_minute() {
+    let key = SigningKey::shared("ES256");
+    let forger = SigningKey::generate("ES256", "forger");
+    let good = || Reply::json(jwks(&[key]).to_string()).with_header("cache-control", "max-age=1");
+    let cases = [
+        ("404 at a refresh", Reply::status(404), true),
+        (
+            "empty set at a refresh",
+            Reply::json(r#"{"keys": []}"#),
+            true,
+        ),
+        ("404 at a cold start", Reply::status(404), false),
+        (
+            "empty set at a cold start",
+            Reply::json(r#"{"keys": []}"#),
+            false,
+        ),
+    ]
+    .into_iter()
+    .map(|(name, bad, at_refresh)| {
+        let forger = &forger;
+        async move {
+            let server = KeyServer::start_with(if at_refresh { good() } else { bad.clone() }).await;
+            let (api, child) = start_function_for(
+                AUTHORIZER,
+                &server,
+                &[
+                    ("JWKS_CACHE_TTL_SECONDS", "300"),
+                    ("JWKS_MIN_TTL_SECONDS", "1"),
+                    ("JWKS_REFRESH_COOLDOWN_SECONDS", "1"),
+                ],
+            )
+            .await;
+            let token = key.sign(&valid_claims());
+            if at_refresh {
+                assert!(
+                    allowed(&api.invoke(&query_event_json(&token)).await),
+                    "{name}"
+                );
+                server.set(bad);
+                tokio::time::sleep(Duration::from_millis(1100)).await;
+            }
+            // The bad answer comes to this very request: the provider's word.
+            assert_eq!(
+                api.invoke(&query_event_json(&token)).await,
+                unauthorized(),
+                "{name}"
+            );
+            let seen_bad = server.hits();
+            assert_eq!(
+                seen_bad, 2,
+                "{name}: the prefetch and the one that saw the bad answer"
+            );
+
+            // A flood of made-up kids: at most one refetch within the cooldown.
+            for index in 0..20 {
+                let junk = with_kid(forger, &format!("junk-{index}"));
+                assert_eq!(
+                    api.invoke(&query_event_json(&junk)).await,
+                    unauthorized(),
+                    "{name}"
+                );
+            }
+            assert!(
+                server.hits() <= seen_bad + 1,
+                "{name}: {} fetches",
+                server.hits()
+            );
+            let before_recovery = server.hits();
+
+            server.set(good());
+            let recovered = Instant::now();
+            let mut answers = Vec::new();
+            let answer = loop {
+                let answer = api.invoke(&query_event_json(&token)).await;
+                if allowed(&answer) || recovered.elapsed() > Duration::from_secs(4) {
+                    break answer;
+                }
+                answers.push(answer);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            let took = recovered.elapsed();
+            assert!(
+                allowed(&answer),
+                "{name}: still refused {took:?} after recovery: {answer:?}"
+            );
+            assert!(
+                took < Duration::from_millis(1000 + 500),
+                "{name}: allowed {took:?} after recovery, more than a cooldown and a fetch"
+            );
+            assert!(
+                answers.iter().all(|answer| *answer == unauthorized()),
+                "{name}: {answers:?}"
+            );
+            assert_eq!(
+                server.hits(),
+                before_recovery + 1,
+                "{name}: one fetch brought the keys back"
+            );
+            stop_and_read_logs(child).await
+        }
+    });
+    for logs in futures_util::future::join_all(cases).await {
+        let reasons = decision_reasons(&logs);
+        assert_eq!(
+            reasons.last().map(String::as_str),
+            Some("allowed"),
+            "{logs}"
+        );
+        assert!(!logs.contains("serving stale keys"), "{logs}");
+    }
+}
