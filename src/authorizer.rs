@@ -14,6 +14,7 @@ use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::error::{Decision, HandlerError, Outcome, Refusal};
 use crate::event::{ConnectEvent, MAX_TOKEN_BYTES};
+use crate::invocation::NotAnEvent;
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
 use crate::jws;
@@ -134,11 +135,47 @@ impl Authorizer {
         let started = Instant::now();
         let mut trace = Trace::default();
         let result = self.evaluate(event, unix_now(), &mut trace, &mut ()).await;
-        let duration_us = started.elapsed().as_micros() as u64;
         let request = &event.request_context;
-        let connection_id = request.connection_id.as_deref().unwrap_or("");
-        let request_id = request.request_id.as_deref().unwrap_or("");
-        let (decision, reason) = verdict(&result);
+        self.record(
+            &result,
+            &trace,
+            request.connection_id.as_deref().unwrap_or(""),
+            request.request_id.as_deref().unwrap_or(""),
+            started,
+        );
+        let grant = result.map_err(HandlerError::from)?;
+        Ok(grant.response)
+    }
+
+    /// Answers an invocation whose body is not an event with an error (500)
+    /// that names the body's JSON type and length, never its content, and
+    /// logs and counts it as a decision (`not_an_event`).
+    pub fn refuse_body(&self, body: NotAnEvent) -> HandlerError {
+        let started = Instant::now();
+        tracing::error!(
+            body_type = body.kind,
+            body_bytes = body.bytes,
+            "the invocation's body is not an API Gateway authorizer event"
+        );
+        let refused = Err(Refusal::NotAnEvent);
+        self.record(&refused, &Trace::default(), "", "", started);
+        HandlerError {
+            refusal: Refusal::NotAnEvent,
+            detail: Some(body.to_string()),
+        }
+    }
+
+    /// Writes the decision log line of `result` and counts it.
+    fn record(
+        &self,
+        result: &Result<Grant, Refusal>,
+        trace: &Trace,
+        connection_id: &str,
+        request_id: &str,
+        started: Instant,
+    ) {
+        let duration_us = started.elapsed().as_micros() as u64;
+        let (decision, reason) = verdict(result);
         let cold_start = !self.decided_once.swap(true, Ordering::Relaxed);
         tracing::info!(
             decision = decision.name(),
@@ -165,8 +202,6 @@ impl Authorizer {
             cached: trace.cached,
             cold_start,
         });
-        let grant = result.map_err(|refusal| HandlerError { refusal })?;
-        Ok(grant.response)
     }
 
     /// Runs the whole pipeline for `event` with `observer` watching every

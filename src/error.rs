@@ -47,6 +47,10 @@ macro_rules! refusals {
 }
 
 refusals! {
+    /// The invocation's body is not an API Gateway authorizer event (a
+    /// direct `lambda invoke` with a bare token, say): answered with its
+    /// JSON type and length only, never its content.
+    NotAnEvent => "not_an_event", Error, "the invocation's body is not an API Gateway authorizer event";
     /// None of the `TOKEN_SOURCES` (by default the `authorization` query
     /// parameter and header) carries a token.
     MissingToken => "missing_token", Unauthorized, "no token in the request's token sources (TOKEN_SOURCES)";
@@ -210,13 +214,27 @@ impl From<Outcome> for Decision {
 pub struct HandlerError {
     /// The refusal behind the error.
     pub refusal: Refusal,
+    /// What the message adds after the refusal's own, for an error other
+    /// than `Unauthorized` (whose message must stay exactly that). Never
+    /// anything of the request's content.
+    pub detail: Option<String>,
+}
+
+impl From<Refusal> for HandlerError {
+    fn from(refusal: Refusal) -> Self {
+        HandlerError {
+            refusal,
+            detail: None,
+        }
+    }
 }
 
 impl fmt::Display for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.refusal.outcome() {
-            Outcome::Unauthorized => f.write_str("Unauthorized"),
-            _ => write!(f, "{}: {}", self.refusal.code(), self.refusal),
+        match (self.refusal.outcome(), &self.detail) {
+            (Outcome::Unauthorized, _) => f.write_str("Unauthorized"),
+            (_, Some(detail)) => write!(f, "{}: {}: {detail}", self.refusal.code(), self.refusal),
+            (_, None) => write!(f, "{}: {}", self.refusal.code(), self.refusal),
         }
     }
 }
@@ -242,9 +260,7 @@ mod tests {
 
     #[test]
     fn unauthorized_message_is_exactly_what_api_gateway_maps_to_401() {
-        let error = HandlerError {
-            refusal: Refusal::Expired,
-        };
+        let error = HandlerError::from(Refusal::Expired);
         assert_eq!(error.to_string(), "Unauthorized");
         let diagnostic: lambda_runtime::Diagnostic = error.into();
         assert_eq!(diagnostic.error_message, "Unauthorized");
@@ -259,9 +275,7 @@ mod tests {
 
     #[test]
     fn key_set_failure_is_not_a_401() {
-        let error = HandlerError {
-            refusal: Refusal::JwksUnavailable,
-        };
+        let error = HandlerError::from(Refusal::JwksUnavailable);
         assert_eq!(
             error.to_string(),
             "jwks_unavailable: the key set is unavailable"

@@ -92,6 +92,7 @@ const TOKEN_STEPS: [Step; 10] = [
     Step {
         name: "token",
         reasons: &[
+            Refusal::NotAnEvent,
             Refusal::MissingToken,
             Refusal::ConflictingTokens,
             Refusal::TokenTooLarge,

@@ -8,36 +8,89 @@
 //! event_json event_json_lambda_runtime`, BENCHMARKS.md), on every
 //! decision. [`ReadEventLayer`] reads the event with `serde_json` before
 //! lambda_runtime does, hands it to the handler through a task-local, and
-//! gives lambda_runtime `{}` to deserialize instead. A body that is not an
-//! event passes through untouched, so lambda_runtime reports it exactly as
-//! before.
+//! gives lambda_runtime `{}` to deserialize instead.
+//!
+//! A body that is not an event never reaches lambda_runtime either: its
+//! deserialization error quotes the value (at ERROR, the default level, and
+//! in the error answer), and a direct `lambda invoke` with a token as the
+//! payload would put the token in the log. The handler is told only the
+//! body's JSON type and length ([`NotAnEvent`]), and answers with those.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::LambdaInvocation;
+use serde::de::IgnoredAny;
 
 use crate::event::ConnectEvent;
 
 tokio::task_local! {
-    /// The event [`ReadEvent`] read, for the handler of the same invocation.
-    static READ_EVENT: RefCell<Option<ConnectEvent>>;
+    /// What [`ReadEvent`] read, for the handler of the same invocation.
+    static READ_EVENT: RefCell<Option<Result<ConnectEvent, NotAnEvent>>>;
 }
 
-/// What lambda_runtime is given to deserialize once the event has been read.
+/// What lambda_runtime is given to deserialize once the body has been read.
 const READ_ALREADY: &str = "{}";
 
+/// A body that is not an event, described without a byte of its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAnEvent {
+    /// Its JSON type (`a JSON string`), or `not JSON`.
+    pub kind: &'static str,
+    /// Its length in bytes.
+    pub bytes: usize,
+}
+
+impl NotAnEvent {
+    /// Describes `body`, which did not read as an event.
+    pub fn of(body: &[u8]) -> Self {
+        let json = serde_json::from_slice::<IgnoredAny>(body).is_ok();
+        let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+        let kind = match (json, first) {
+            (false, _) | (true, None) => "not JSON",
+            (true, Some(b'"')) => "a JSON string",
+            (true, Some(b'[')) => "a JSON array",
+            (true, Some(b'{')) => "a JSON object without an event's members and types",
+            (true, Some(b't' | b'f')) => "a JSON boolean",
+            (true, Some(b'n')) => "JSON null",
+            (true, Some(_)) => "a JSON number",
+        };
+        NotAnEvent {
+            kind,
+            bytes: body.len(),
+        }
+    }
+}
+
+impl fmt::Display for NotAnEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of {} bytes", self.kind, self.bytes)
+    }
+}
+
 /// The handler's event: the one read from the body if [`ReadEventLayer`]
-/// read it, else `deserialized` (lambda_runtime's own reading).
-pub fn event_or(deserialized: ConnectEvent) -> ConnectEvent {
+/// read it (or what the body was, if it was not an event), else
+/// `deserialized` (lambda_runtime's own reading).
+pub fn event_or(deserialized: ConnectEvent) -> Result<ConnectEvent, NotAnEvent> {
     READ_EVENT
         .try_with(|read| read.borrow_mut().take())
         .ok()
         .flatten()
-        .unwrap_or(deserialized)
+        .unwrap_or(Ok(deserialized))
+}
+
+/// The event in `body`: a JSON object only (serde would read a struct from
+/// an array too, member by member in order).
+fn read_event(body: &[u8]) -> Result<ConnectEvent, NotAnEvent> {
+    let object = body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
+    object
+        .then(|| serde_json::from_slice::<ConnectEvent>(body).ok())
+        .flatten()
+        .ok_or_else(|| NotAnEvent::of(body))
 }
 
 /// Reads the event from the invocation's body before lambda_runtime does.
@@ -72,14 +125,10 @@ where
     }
 
     fn call(&mut self, mut invocation: LambdaInvocation) -> Self::Future {
-        match serde_json::from_slice::<ConnectEvent>(&invocation.body) {
-            Ok(event) => {
-                invocation.body = READ_ALREADY.into();
-                let answer = self.inner.call(invocation);
-                Box::pin(READ_EVENT.scope(RefCell::new(Some(event)), answer))
-            }
-            Err(_) => Box::pin(self.inner.call(invocation)),
-        }
+        let read = read_event(&invocation.body);
+        invocation.body = READ_ALREADY.into();
+        let answer = self.inner.call(invocation);
+        Box::pin(READ_EVENT.scope(RefCell::new(Some(read)), answer))
     }
 }
 
@@ -109,7 +158,7 @@ mod tests {
             Box::pin(async move {
                 let body = String::from_utf8_lossy(&invocation.body).into_owned();
                 let deserialized: ConnectEvent = serde_json::from_slice(&invocation.body)?;
-                let event = event_or(deserialized);
+                let event = event_or(deserialized).unwrap();
                 seen.lock().unwrap().push((body, event.method_arn));
                 Ok(())
             })
@@ -141,13 +190,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_body_that_is_not_an_event_reaches_lambda_runtime_untouched() {
-        let handler = Handler::default();
-        let mut service = ReadEventLayer.layer(handler.clone());
-        let error = service.call(invocation("[1, 2")).await.unwrap_err();
-        let reading_the_body_itself = serde_json::from_str::<ConnectEvent>("[1, 2").unwrap_err();
-        assert_eq!(error.to_string(), reading_the_body_itself.to_string());
-        assert!(handler.seen.lock().unwrap().is_empty());
+    async fn a_body_that_is_not_an_event_never_reaches_lambda_runtime() {
+        type Seen = Vec<(String, Result<ConnectEvent, NotAnEvent>)>;
+        let seen: Arc<Mutex<Seen>> = Arc::default();
+        let recorded = Arc::clone(&seen);
+        let recorder = lambda_runtime::tower::service_fn(move |invocation: LambdaInvocation| {
+            let seen = Arc::clone(&recorded);
+            async move {
+                let body = String::from_utf8_lossy(&invocation.body).into_owned();
+                let read = event_or(ConnectEvent::default());
+                seen.lock().unwrap().push((body, read));
+                Ok::<(), serde_json::Error>(())
+            }
+        });
+        let mut service = ReadEventLayer.layer(recorder);
+        let token = "\"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl\"";
+        for body in [token, "[1, 2", "42", "{\"headers\": \"eyJ.x.y\"}", "[{}]"] {
+            service.call(invocation(body)).await.unwrap();
+        }
+        let seen = seen.lock().unwrap();
+        let bodies: Vec<&str> = seen.iter().map(|(body, _)| body.as_str()).collect();
+        assert_eq!(bodies, ["{}"; 5], "lambda_runtime never sees the body");
+        let read: Vec<String> = seen
+            .iter()
+            .map(|(_, read)| read.as_ref().unwrap_err().to_string())
+            .collect();
+        assert_eq!(
+            read,
+            [
+                "a JSON string of 51 bytes",
+                "not JSON of 5 bytes",
+                "a JSON number of 2 bytes",
+                "a JSON object without an event's members and types of 22 bytes",
+                "a JSON array of 4 bytes",
+            ]
+        );
     }
 
     #[test]
@@ -156,6 +233,9 @@ mod tests {
             method_arn: "from lambda_runtime".to_owned(),
             ..ConnectEvent::default()
         };
-        assert_eq!(event_or(deserialized).method_arn, "from lambda_runtime");
+        assert_eq!(
+            event_or(deserialized).unwrap().method_arn,
+            "from lambda_runtime"
+        );
     }
 }

@@ -60,7 +60,8 @@ pub async fn handle(
     authorizer: &Authorizer,
     event: lambda_runtime::LambdaEvent<ConnectEvent>,
 ) -> Result<AuthorizerResponse, HandlerError> {
-    authorizer
-        .authorize(&invocation::event_or(event.payload))
-        .await
+    match invocation::event_or(event.payload) {
+        Ok(event) => authorizer.authorize(&event).await,
+        Err(body) => Err(authorizer.refuse_body(body)),
+    }
 }

@@ -132,7 +132,7 @@ fn main() {
             ReadEventLayer.layer(service_fn(|invocation: LambdaInvocation| async move {
                 let mut json = serde_json::Deserializer::from_slice(&invocation.body);
                 let deserialized: ConnectEvent = serde_path_to_error::deserialize(&mut json)?;
-                black_box(invocation::event_or(deserialized));
+                let _event = black_box(invocation::event_or(deserialized));
                 Ok::<(), serde_path_to_error::Error<serde_json::Error>>(())
             }));
         let (parts, ()) = ::http::Response::new(()).into_parts();

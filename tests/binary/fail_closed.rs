@@ -352,6 +352,76 @@ async fn a_padded_subprotocol_never_pushes_the_subject_out_of_the_context() {
     );
 }
 
+/// #28.5: a body that is not an event (a direct `lambda invoke` with a bare
+/// token, or an object whose members have other types) is answered with an
+/// error naming its JSON type and length only, and logged the same: the
+/// token is in neither, at INFO nor at TRACE.
+#[tokio::test]
+async fn a_body_that_is_not_an_event_is_answered_by_its_type_and_length_only() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    for level in ["INFO", "TRACE"] {
+        let (api, child) =
+            start_function_for(AUTHORIZER, &server, &[("AWS_LAMBDA_LOG_LEVEL", level)]).await;
+        let bodies = [
+            (
+                json!(token),
+                format!("a JSON string of {} bytes", token.len() + 2),
+            ),
+            (
+                json!({"headers": token}),
+                format!(
+                    "a JSON object without an event's members and types of {} bytes",
+                    token.len() + 14
+                ),
+            ),
+            (
+                json!([token]),
+                format!("a JSON array of {} bytes", token.len() + 4),
+            ),
+            (json!(7), "a JSON number of 1 bytes".to_owned()),
+        ];
+        for (body, described) in &bodies {
+            assert_eq!(
+                api.invoke(body).await,
+                Answer::Error(json!({
+                    "errorType": "AuthorizerError",
+                    "errorMessage": format!(
+                        "not_an_event: the invocation's body is not an API Gateway authorizer event: {described}"
+                    )
+                })),
+                "{level}"
+            );
+        }
+        // The function goes on answering events.
+        let answer = response(api.invoke(&query_event_json(&token)).await);
+        assert_eq!(effect(&answer), "Allow");
+        let logs = stop_and_read_logs(child).await;
+        assert!(
+            !logs.contains(&signature),
+            "{level}: the token is in the log: {logs}"
+        );
+        assert!(!logs.contains("deserialization"), "{level}: {logs}");
+        assert_eq!(
+            decision_reasons(&logs),
+            [
+                "not_an_event",
+                "not_an_event",
+                "not_an_event",
+                "not_an_event",
+                "allowed"
+            ],
+            "{level}"
+        );
+        assert!(
+            logs.contains(&format!(r#""body_bytes":{}"#, token.len() + 2)),
+            "{level}: {logs}"
+        );
+    }
+}
+
 /// #16.10: the token cap applies to the token cookie, not to the whole
 /// `Cookie` header: a browser holding 20 KB of analytics cookies connects.
 #[tokio::test]
