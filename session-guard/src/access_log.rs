@@ -7,6 +7,7 @@ use std::io::Read;
 use base64::Engine;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The access-log format the Terraform module gives the stage, and the
@@ -103,8 +104,14 @@ pub struct AccessEvent {
     pub connection_id: String,
     /// `$context.authorizer.sub`, else `$context.authorizer.principalId`
     /// (the authorizer's principal is the subject unless configured
-    /// otherwise).
+    /// otherwise), exactly as the token has it; `None` when neither is
+    /// there, or when the one that is cannot be read back exactly
+    /// ([`Self::unreadable_subject`]).
     pub subject: Option<String>,
+    /// The subject was logged with an escape other than `\"` (see
+    /// [`logged_text`]): the connection is guarded without a subject, never
+    /// under a guessed one.
+    pub unreadable_subject: bool,
     /// `$context.authorizer.exp`, seconds since the epoch.
     pub exp: Option<u64>,
 }
@@ -134,9 +141,12 @@ pub enum LineError {
 /// out of its quotes must write a member of its own: every member of
 /// [`FORMAT`] is declared here, unknown ones are refused, and serde refuses a
 /// member written twice, so such a line is refused, never read.
+///
+/// `principalId` and `sub` are kept as the logger wrote them (their raw
+/// JSON text): [`logged_text`] reads them, not a JSON decoder.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Line {
+struct Line<'a> {
     #[serde(rename = "requestId")]
     _request_id: Option<IgnoredAny>,
     #[serde(rename = "requestTime")]
@@ -146,8 +156,10 @@ struct Line {
     event_type: Option<Value>,
     status: Option<Value>,
     connection_id: Option<Value>,
-    principal_id: Option<Value>,
-    sub: Option<Value>,
+    #[serde(borrow)]
+    principal_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sub: Option<&'a RawValue>,
     exp: Option<Value>,
 }
 
@@ -164,10 +176,89 @@ fn text(value: Option<&Value>) -> Option<String> {
 }
 
 /// Whether `sub` can be a subject the guard reads from a line: not empty,
-/// and not `-`, which API Gateway writes for a missing value (a token whose
-/// `sub` is literally `-` cannot be told from one without `sub`).
+/// not `-`, which API Gateway writes for a missing value (a token whose
+/// `sub` is literally `-` cannot be told from one without `sub`), and
+/// without a backslash, which the guard never reads back (see
+/// [`logged_text`]): no connection is ever filed under such a subject.
 pub fn is_subject(sub: &str) -> bool {
-    !sub.is_empty() && sub != "-"
+    !sub.is_empty() && sub != "-" && !sub.contains('\\')
+}
+
+/// A subject or principal as the guard reads it from a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logged {
+    /// Not in the line, `null`, not a string, empty, or `-`.
+    Missing,
+    /// The token's claim value, exactly.
+    Text(String),
+    /// Written with an escape other than `\"`: what the token holds cannot
+    /// be told for sure.
+    Unreadable,
+}
+
+/// Reads a subject (or principal) from the raw JSON text of its member,
+/// undoing only the one escape the logger is known to write.
+///
+/// The `$context` variables are substituted into the access-log format by
+/// API Gateway, and AWS documents no escaping of their values: its pages on
+/// access logging ("Variables for access logging for API Gateway",
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-variables-for-access-logging.html>,
+/// and "Configure logging for WebSocket APIs in API Gateway",
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-logging.html>)
+/// say only that `$context.authorizer.property` is "the stringified value"
+/// of the authorizer's context entry, and `$context.error.messageString`
+/// "the quoted value of `$context.error.message`"; nothing on quotes or
+/// backslashes in a value. What is known comes from observation: a quote
+/// is written `\"` (the format's quotes hold), and a REST API's access log
+/// has been seen writing a backslash as `\\` too (a User-Agent of
+/// `""\"…` logged as `\"\"\\\"…`: DataBiosphere/azul issue 4348, July
+/// 2024), while a WebSocket API's log of a backslash in a subject has not
+/// been seen here either way. A JSON decoder reads `\u0061lice` as `alice` and
+/// `bob\\` as `bob\`: right if the logger escapes backslashes, wrong if it
+/// does not, and then a token whose subject is the literal `\u0061lice`
+/// is filed under `alice` (revoke `alice` ends it, revoke `\u0061lice`
+/// misses it). Taking the backslash literally is wrong the other way round:
+/// if the logger does escape it, the subject `bob\` is filed as `bob\\`,
+/// under another's name. Neither reading is safe while the logger's rule is
+/// unknown, so:
+///
+/// - `\"` is a quote: both kinds of logger write a quote so (a logger that
+///   wrote it bare would end the value and break the line, which is then
+///   refused), and a text whose every backslash is the start of `\"` reads
+///   the same under either rule;
+/// - any other backslash makes the value [`Logged::Unreadable`]. The
+///   connection is then guarded without a subject (its schedule still ends
+///   it at `exp`; revoke cannot find it), and no subject with a backslash
+///   is ever filed, so `revoke --sub` refuses one ([`is_subject`]).
+///
+/// So a subject is either the token's own value or none: `a"` and `a\"`
+/// cannot meet (the first is logged `a\"`, the second `a\\\"` or
+/// `a\\"`, unreadable or a broken line), nor can an escape the logger did
+/// not write turn one subject into another.
+pub fn logged_text(raw: Option<&RawValue>) -> Logged {
+    let Some(text) = raw
+        .map(RawValue::get)
+        .and_then(|json| json.strip_prefix('"'))
+        .and_then(|json| json.strip_suffix('"'))
+    else {
+        return Logged::Missing;
+    };
+    let mut read = String::with_capacity(text.len());
+    let mut characters = text.chars();
+    while let Some(character) = characters.next() {
+        match character {
+            '\\' => match characters.next() {
+                Some('"') => read.push('"'),
+                _ => return Logged::Unreadable,
+            },
+            other => read.push(other),
+        }
+    }
+    if read.is_empty() || read == "-" {
+        Logged::Missing
+    } else {
+        Logged::Text(read)
+    }
 }
 
 /// Later than any real token lifetime (9999-12-31), as the authorizer's bound.
@@ -198,8 +289,9 @@ pub fn parse_line(line: &str) -> Result<AccessEvent, LineError> {
         return Err(LineError::NotJson);
     }
     let line: Line = serde_json::from_str(line).map_err(|error| match error.classify() {
-        // Every value fits `Option<Value>`: the only data errors left are
-        // a member the format does not write and one written twice.
+        // Every value fits (a `Value`, or its raw text): the only data
+        // errors left are a member the format does not write and one
+        // written twice.
         serde_json::error::Category::Data => LineError::InjectedMember,
         _ => LineError::NotJson,
     })?;
@@ -214,11 +306,22 @@ pub fn parse_line(line: &str) -> Result<AccessEvent, LineError> {
     };
     let connection_id = text(line.connection_id.as_ref()).ok_or(LineError::NoConnectionId)?;
     let exp = present(line.exp.as_ref()).map(seconds).transpose()?;
-    let subject = text(line.sub.as_ref()).or_else(|| text(line.principal_id.as_ref()));
+    // The principal stands in only for a missing `sub`, never for one that
+    // cannot be read.
+    let subject = match logged_text(line.sub) {
+        Logged::Missing => logged_text(line.principal_id),
+        sub => sub,
+    };
+    let (subject, unreadable_subject) = match subject {
+        Logged::Text(subject) => (Some(subject), false),
+        Logged::Missing => (None, false),
+        Logged::Unreadable => (None, true),
+    };
     Ok(AccessEvent {
         event_type,
         connection_id,
         subject,
+        unreadable_subject,
         exp,
     })
 }
@@ -288,6 +391,7 @@ mod tests {
                 event_type: EventType::Connect,
                 connection_id: "Dzl8bdcnDoECJZQ=".into(),
                 subject: Some("alice".into()),
+                unreadable_subject: false,
                 exp: Some(1_764_478_800),
             })
         );
@@ -298,6 +402,7 @@ mod tests {
                 event_type: EventType::Disconnect,
                 connection_id: "c1".into(),
                 subject: None,
+                unreadable_subject: false,
                 exp: None,
             })
         );
@@ -403,6 +508,131 @@ mod tests {
                 Err(LineError::InjectedMember),
                 "{forged}"
             );
+        }
+    }
+
+    /// A logger that escapes only the quote, and writes a backslash as it
+    /// came (what the review assumed API Gateway does).
+    fn quotes_escaped(value: &str) -> String {
+        value.replace('"', "\\\"")
+    }
+
+    /// A logger that escapes as JSON does (what a REST API's access log has
+    /// been seen doing, and the local gateway does).
+    fn json_escaped(value: &str) -> String {
+        let quoted = Value::String(value.to_owned()).to_string();
+        quoted[1..quoted.len() - 1].to_owned()
+    }
+
+    /// The shipped format's CONNECT line for `sub` and `principal`, written
+    /// by `logger`.
+    fn logged(logger: fn(&str) -> String, principal: &str, sub: &str) -> String {
+        unescaped_line("CONNECT", "C1=", &logger(principal), &logger(sub))
+    }
+
+    /// What the guard files the line under: the subject, or none and
+    /// whether that is because it could not be read.
+    fn filed(line: &str) -> Result<(Option<String>, bool), LineError> {
+        parse_line(line).map(|event| (event.subject, event.unreadable_subject))
+    }
+
+    #[test]
+    fn an_escape_in_the_line_never_changes_the_subject() {
+        // Written as they came (a logger escaping only quotes): JSON would
+        // read `alice`, `bob\` and `carol/`.
+        for sub in [r"\u0061lice", r"bob\\", r"carol\/", r"tab\tbed", r"\u0022"] {
+            assert_eq!(
+                filed(&logged(quotes_escaped, "-", sub)),
+                Ok((None, true)),
+                "{sub}"
+            );
+        }
+        // The same subjects JSON-escaped: `\\u0061lice` is not read as
+        // `\u0061lice` either (a logger taking backslashes literally
+        // would write that for the subject `\\u0061lice`).
+        for sub in [r"\u0061lice", r"bob\", "carol/\\", "line\nbreak"] {
+            assert_eq!(
+                filed(&logged(json_escaped, "-", sub)),
+                Ok((None, true)),
+                "{sub}"
+            );
+        }
+        // JSON would read these as `alice`: none is ever filed so.
+        for raw in [r"\u0061lice", r"\u0061\u006c\u0069\u0063\u0065", r"\/alice"] {
+            let line = unescaped_line("CONNECT", "C1=", "-", raw);
+            assert_eq!(filed(&line), Ok((None, true)), "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_quote_the_logger_escaped_reads_back_exactly() {
+        for logger in [quotes_escaped, json_escaped] {
+            for sub in [r#"o"hara"#, r#"""#, r#"a""b"#, "alice", "ü@example.com"] {
+                assert_eq!(
+                    filed(&logged(logger, "-", sub)),
+                    Ok((Some(sub.to_owned()), false)),
+                    "{sub}"
+                );
+            }
+        }
+    }
+
+    /// `a"` and `a\"` (and every other pair) never meet: whatever either
+    /// logger writes, the guard files the token's own subject or none.
+    #[test]
+    fn a_subject_is_the_tokens_own_or_none() {
+        let subjects = [
+            r#"a""#,
+            r#"a\""#,
+            r#"a\\""#,
+            r"a\",
+            r"a\\",
+            "a",
+            r#"a\"b"#,
+            r#"a"b"#,
+            r"\u0061",
+            "\u{0}",
+            "\n",
+            r"\n",
+            r#"","sub":"alice"#,
+            "-",
+            "",
+        ];
+        for logger in [quotes_escaped, json_escaped] {
+            for sub in subjects {
+                match filed(&logged(logger, "-", sub)) {
+                    Ok((Some(read), false)) => assert_eq!(read, sub),
+                    Ok((None, _)) | Err(_) => {}
+                    Ok(other) => panic!("{sub:?}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_principal_stands_in_only_for_a_missing_sub() {
+        // No `sub`: the principal, read the same way.
+        assert_eq!(
+            filed(&logged(quotes_escaped, "svc", "-")),
+            Ok((Some("svc".to_owned()), false))
+        );
+        assert_eq!(
+            filed(&logged(quotes_escaped, r"\u0073vc", "-")),
+            Ok((None, true))
+        );
+        // A `sub` that cannot be read is not replaced by the principal.
+        assert_eq!(
+            filed(&logged(quotes_escaped, "alice", r"\u0061lice")),
+            Ok((None, true))
+        );
+    }
+
+    #[test]
+    fn no_subject_with_a_backslash_is_ever_revoked() {
+        assert!(is_subject("alice"));
+        assert!(is_subject(r#"o"hara"#));
+        for sub in ["", "-", r"\u0061lice", r"bob\", r"corp\alice"] {
+            assert!(!is_subject(sub), "{sub}");
         }
     }
 

@@ -39,9 +39,63 @@ pub fn schedule_input(target: &Disconnect) -> Result<String, serde_json::Error> 
     serde_json::to_string(&Input::Disconnect(target.clone()))
 }
 
-/// Reads an invocation's input.
-pub fn parse_input(event: serde_json::Value) -> Result<Input, String> {
-    serde_json::from_value(event).map_err(|error| format!("not a guard input: {error}"))
+/// Reads an invocation's input. What does not fit is described by its
+/// shape only: serde's own message would quote a value, and the payload of
+/// a mistaken invocation may be anything, a token included.
+pub fn parse_input(event: serde_json::Value) -> Result<Input, GuardError> {
+    let shape = shape(&event);
+    serde_json::from_value(event).map_err(|_| {
+        GuardError::InvalidInput(format!(
+            "not a guard input ({{\"awslogs\": {{\"data\"}}}}, {{\"disconnect\": \
+             {{\"connectionId\", \"sub\"}}}} or {{\"revoke\": {{\"sub\"}}}}): {shape}"
+        ))
+    })
+}
+
+/// What an input is, without a word of its content beyond the guard's own
+/// member names.
+fn shape(event: &Value) -> String {
+    const KNOWN: [&str; 6] = [
+        "awslogs",
+        "disconnect",
+        "revoke",
+        "data",
+        "connectionId",
+        "sub",
+    ];
+    let count = |count: usize, what: &str| match count {
+        1 => format!("1 {what}"),
+        count => format!("{count} {what}s"),
+    };
+    let described = |value: &Value| match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(_) => "a boolean".to_owned(),
+        Value::Number(_) => "a number".to_owned(),
+        Value::String(text) => format!("a string of {}", count(text.len(), "byte")),
+        Value::Array(items) => format!("an array of {}", count(items.len(), "item")),
+        Value::Object(members) => format!("an object of {}", count(members.len(), "member")),
+    };
+    match event {
+        Value::Object(members) if members.len() == 1 => match members.iter().next() {
+            Some((name, inner)) if KNOWN.contains(&name.as_str()) => match inner {
+                Value::Object(inner_members) => {
+                    let known: Vec<String> = inner_members
+                        .keys()
+                        .filter(|key| KNOWN.contains(&key.as_str()))
+                        .map(|key| format!("{key:?}"))
+                        .collect();
+                    let known = match known.is_empty() {
+                        true => "none".to_owned(),
+                        false => known.join(", "),
+                    };
+                    format!("{name:?} with {} ({known} known)", described(inner))
+                }
+                other => format!("{name:?} with {}", described(other)),
+            },
+            _ => described(event),
+        },
+        other => described(other),
+    }
 }
 
 /// What one log delivery led to.
@@ -64,9 +118,13 @@ pub struct BatchReport {
     /// CONNECTs without `exp`: these connections are not guarded.
     pub without_exp: usize,
     /// CONNECTs and DISCONNECTs without a subject (neither `sub` nor
-    /// `principalId`), also counted under what was done for them: such a
-    /// connection still ends at its `exp`, but revoke cannot find it.
+    /// `principalId`, or one that cannot be read), also counted under what
+    /// was done for them: such a connection still ends at its `exp`, but
+    /// revoke cannot find it.
     pub without_subject: usize,
+    /// Of those, the ones whose subject was logged with an escape the guard
+    /// does not read back (see [`access_log::logged_text`]).
+    pub unreadable_subject: usize,
     /// Connection ids that cannot be put in a schedule name.
     pub bad_connection_id: usize,
     /// Messages and refused connects: nothing to do.
@@ -111,6 +169,29 @@ impl BatchReport {
     }
 }
 
+/// What one line led to, and what the batch's error names.
+#[derive(Debug)]
+struct LineDone {
+    outcome: Outcome,
+    /// A CONNECT or DISCONNECT filed without a subject.
+    without_subject: bool,
+    /// … because its subject could not be read.
+    unreadable_subject: bool,
+    /// The call that failed, for [`Outcome::Failed`].
+    failure: Option<FailedCall>,
+}
+
+impl From<Outcome> for LineDone {
+    fn from(outcome: Outcome) -> Self {
+        LineDone {
+            outcome,
+            without_subject: false,
+            unreadable_subject: false,
+            failure: None,
+        }
+    }
+}
+
 /// What a revoke ended.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -132,31 +213,154 @@ pub struct RevokeReport {
     pub deferred: usize,
 }
 
+/// A call that still failed after retrying, and what it was for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedCall {
+    /// The API call: `DeleteConnection`, `CreateSchedule`, …
+    pub call: &'static str,
+    /// What it was for: `connection abc=`, `schedule …`.
+    pub target: String,
+    /// How it failed.
+    pub error: CallError,
+}
+
+impl FailedCall {
+    fn new(call: &'static str, target: String, error: CallError) -> Self {
+        FailedCall {
+            call,
+            target,
+            error,
+        }
+    }
+
+    /// A call for the connection `connection_id`.
+    fn for_connection(call: &'static str, connection_id: &str, error: CallError) -> Self {
+        FailedCall::new(call, format!("connection {connection_id}"), error)
+    }
+}
+
+impl std::fmt::Display for FailedCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} for {} failed: {}",
+            self.call, self.target, self.error
+        )
+    }
+}
+
+/// How many failed calls an error message names; the rest are counted.
+const NAMED_FAILURES: usize = 5;
+
+/// The first failures, then how many more, then how many were deferred.
+fn failures_and_deferred(
+    f: &mut std::fmt::Formatter<'_>,
+    failures: &[FailedCall],
+    deferred: usize,
+    what: &str,
+) -> std::fmt::Result {
+    let mut parts: Vec<String> = failures
+        .iter()
+        .take(NAMED_FAILURES)
+        .map(ToString::to_string)
+        .collect();
+    if failures.len() > NAMED_FAILURES {
+        parts.push(format!(
+            "and {} more failed calls",
+            failures.len() - NAMED_FAILURES
+        ));
+    }
+    if deferred > 0 {
+        parts.push(format!(
+            "{deferred} {what} left at the invocation's deadline (running it again does them)"
+        ));
+    }
+    write!(f, "{}", parts.join("; "))
+}
+
 /// Why an invocation fails. Failing is how the guard asks to be invoked
 /// again: both the subscription and Scheduler invoke it asynchronously, so
 /// Lambda retries the invocation twice and then puts it in the failure queue.
-#[derive(Debug)]
+/// Each kind has a stable [`GuardError::error_type`], the `errorType` the
+/// Lambda console, the failure queue's records and alarms show.
+#[derive(Debug, PartialEq)]
 pub enum GuardError {
-    /// The delivery could not be read at all.
-    Batch(access_log::BatchError),
-    /// Some calls failed after retrying; the report says what was done.
-    Incomplete(Value),
-    /// Ending the connection failed.
-    Call(CallError),
-    /// A revoke of `-` or of nothing: API Gateway logs `-` for a missing
-    /// value, so no connection is ever attributed to it.
+    /// The invocation's payload is none of the three inputs (`InvalidInput`).
+    InvalidInput(String),
+    /// The delivery could not be read at all (`UnreadableDelivery`).
+    UnreadableDelivery(access_log::BatchError),
+    /// Some lines of a delivery were not done: calls failed after retrying,
+    /// or the deadline came (`IncompleteBatch`). Lambda runs it again.
+    IncompleteBatch {
+        /// The batch's report.
+        report: Value,
+        /// The calls that failed, in the order they failed.
+        failures: Vec<FailedCall>,
+        /// Lines left at the deadline.
+        deferred: usize,
+    },
+    /// A schedule fired and its connection could not be ended
+    /// (`DisconnectFailed`).
+    DisconnectFailed(FailedCall),
+    /// A revoke did not end everything it should have: a call failed, or
+    /// the deadline came (`RevokeIncomplete`). Running it again ends the
+    /// rest.
+    RevokeIncomplete {
+        /// The revoke's report.
+        report: Value,
+        /// The calls that failed.
+        failures: Vec<FailedCall>,
+        /// Schedules left at the deadline.
+        deferred: usize,
+    },
+    /// A revoke of `-`, of nothing, or of a subject with a backslash: no
+    /// connection is ever filed under one (`InvalidInput`).
     NotASubject(String),
+}
+
+impl GuardError {
+    /// The invocation's `errorType`: one name for each kind of failure,
+    /// stable across releases (alarms and queries match on it).
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            GuardError::InvalidInput(_) | GuardError::NotASubject(_) => "InvalidInput",
+            GuardError::UnreadableDelivery(_) => "UnreadableDelivery",
+            GuardError::IncompleteBatch { .. } => "IncompleteBatch",
+            GuardError::DisconnectFailed(_) => "DisconnectFailed",
+            GuardError::RevokeIncomplete { .. } => "RevokeIncomplete",
+        }
+    }
 }
 
 impl std::fmt::Display for GuardError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            GuardError::Batch(error) => write!(f, "{error}"),
-            GuardError::Incomplete(report) => write!(f, "incomplete: {report}"),
-            GuardError::Call(error) => write!(f, "{error}"),
-            GuardError::NotASubject(sub) => {
-                write!(f, "{sub:?} is not a subject (API Gateway logs - for none)")
+            GuardError::InvalidInput(message) => write!(f, "{message}"),
+            GuardError::UnreadableDelivery(error) => write!(f, "unreadable delivery: {error}"),
+            GuardError::IncompleteBatch {
+                report,
+                failures,
+                deferred,
+            } => {
+                write!(f, "batch incomplete: ")?;
+                failures_and_deferred(f, failures, *deferred, "lines")?;
+                write!(f, "; report {report}")
             }
+            GuardError::DisconnectFailed(failed) => write!(f, "{failed}"),
+            GuardError::RevokeIncomplete {
+                report,
+                failures,
+                deferred,
+            } => {
+                write!(f, "revoke incomplete: ")?;
+                failures_and_deferred(f, failures, *deferred, "schedules")?;
+                write!(f, "; report {report}")
+            }
+            GuardError::NotASubject(sub) => write!(
+                f,
+                "{sub:?} is not a subject: API Gateway logs - for none, and no subject with a \
+                 backslash is ever read from the access log (README, \"Ending sessions\")"
+            ),
         }
     }
 }
@@ -279,7 +483,7 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
         now: u64,
         deadline: Option<Instant>,
     ) -> Result<Value, GuardError> {
-        let lines = access_log::messages(data).map_err(GuardError::Batch)?;
+        let lines = access_log::messages(data).map_err(GuardError::UnreadableDelivery)?;
         let mut report = BatchReport {
             lines: lines.len(),
             ..BatchReport::default()
@@ -298,74 +502,92 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
                 outcomes
             })
             .buffer_unordered(self.concurrency.max(1));
+        let mut failures = Vec::new();
         while let Some(group) = outcomes.next().await {
-            for (outcome, without_subject) in group {
-                report.count(outcome);
-                report.without_subject += usize::from(without_subject);
+            for done in group {
+                report.count(done.outcome);
+                report.without_subject += usize::from(done.without_subject);
+                report.unreadable_subject += usize::from(done.unreadable_subject);
+                failures.extend(done.failure);
             }
         }
         tracing::info!(report = %json(&report), "log batch");
         if report.failed > 0 || report.deferred > 0 {
-            return Err(GuardError::Incomplete(json(&report)));
+            return Err(GuardError::IncompleteBatch {
+                report: json(&report),
+                failures,
+                deferred: report.deferred,
+            });
         }
         Ok(json(&report))
     }
 
     /// [`Self::line`], unless `stop_at` has come, and cut off there.
-    async fn line_before(
-        &self,
-        line: &LogLine,
-        now: u64,
-        stop_at: Option<Instant>,
-    ) -> (Outcome, bool) {
+    async fn line_before(&self, line: &LogLine, now: u64, stop_at: Option<Instant>) -> LineDone {
         within(stop_at, self.line(line, now))
             .await
-            .unwrap_or((Outcome::Deferred, false))
+            .unwrap_or_else(|| LineDone::from(Outcome::Deferred))
     }
 
-    /// What one log line needs, done, and whether it named no subject.
-    async fn line(&self, line: &LogLine, now: u64) -> (Outcome, bool) {
+    /// What one log line needs, done.
+    async fn line(&self, line: &LogLine, now: u64) -> LineDone {
         let event = match parse_line(&line.message) {
             Ok(event) => event,
             Err(error) => {
                 // The line itself is not logged: it may hold whatever a
                 // hand-edited format put there.
                 tracing::warn!(?error, "skipping a malformed access-log line");
-                return (Outcome::Malformed, false);
+                return LineDone::from(Outcome::Malformed);
             }
         };
-        let without_subject =
-            event.subject.is_none() && event.event_type != access_log::EventType::Other;
+        let guarded = event.event_type != access_log::EventType::Other;
+        let connection =
+            |call, error| FailedCall::for_connection(call, &event.connection_id, error);
         let done = match plan(&event, line.logged_at(), now) {
             Step::Schedule(schedule) => retry(self.backoff, || self.schedules.create(&schedule))
                 .await
                 .map(|created| match created {
                     Created::New => Outcome::Scheduled,
                     Created::AlreadyExists => Outcome::AlreadyScheduled,
-                }),
+                })
+                .map_err(|error| connection("CreateSchedule", error)),
             Step::DisconnectNow(target) => self
                 .end(&target.connection_id)
                 .await
-                .map(|_| Outcome::DisconnectedNow),
+                .map(|_| Outcome::DisconnectedNow)
+                .map_err(|error| connection("DeleteConnection", error)),
             Step::Unschedule(name) => retry(self.backoff, || self.schedules.delete(&name))
                 .await
-                .map(|()| Outcome::Unscheduled),
+                .map(|()| Outcome::Unscheduled)
+                .map_err(|error| connection("DeleteSchedule", error)),
             Step::Skip(Skip::NoExp) => Ok(Outcome::WithoutExp),
             Step::Skip(Skip::BadConnectionId) => Ok(Outcome::BadConnectionId),
             Step::Skip(Skip::NotConnectOrDisconnect) => Ok(Outcome::Other),
         };
-        let outcome = done.unwrap_or_else(|error| {
-            tracing::error!(connection_id = %event.connection_id, %error, "call failed");
-            Outcome::Failed
-        });
-        (outcome, without_subject)
+        let (outcome, failure) = match done {
+            Ok(outcome) => (outcome, None),
+            Err(failed) => {
+                tracing::error!(connection_id = %event.connection_id, call = failed.call,
+                    error = %failed.error, "call failed");
+                (Outcome::Failed, Some(failed))
+            }
+        };
+        LineDone {
+            outcome,
+            without_subject: guarded && event.subject.is_none(),
+            unreadable_subject: guarded && event.unreadable_subject,
+            failure,
+        }
     }
 
     async fn disconnect(&self, target: &Disconnect) -> Result<Value, GuardError> {
-        let ended = self
-            .end(&target.connection_id)
-            .await
-            .map_err(GuardError::Call)?;
+        let ended = self.end(&target.connection_id).await.map_err(|error| {
+            GuardError::DisconnectFailed(FailedCall::for_connection(
+                "DeleteConnection",
+                &target.connection_id,
+                error,
+            ))
+        })?;
         let outcome = match ended {
             Ended::Closed => "closed",
             Ended::AlreadyGone => "alreadyGone",
@@ -379,35 +601,59 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             return Err(GuardError::NotASubject(sub.to_owned()));
         }
         let prefix = subject_prefix(sub);
-        let names = retry(self.backoff, || self.schedules.list(&prefix))
-            .await
-            .map_err(GuardError::Call)?;
         let mut report = RevokeReport {
             sub: sub.to_owned(),
             ..RevokeReport::default()
+        };
+        let mut failures = Vec::new();
+        let names = match retry(self.backoff, || self.schedules.list(&prefix)).await {
+            Ok(names) => names,
+            Err(error) => {
+                tracing::error!(%prefix, %error, "listing schedules failed");
+                report.failed += 1;
+                failures.push(FailedCall::new(
+                    "ListSchedules",
+                    format!("prefix {prefix}"),
+                    error,
+                ));
+                Vec::new()
+            }
         };
         let stop_at = stop_at(deadline);
         // Only what the schedule itself says belongs to `sub` is ended: a
         // hash prefix shared with another subject, or a listing that ignored
         // the prefix, never ends someone else's connection.
         for name in names.iter().filter(|name| name.starts_with(&prefix)) {
-            if within(stop_at, self.revoke_one(name, sub, &mut report))
-                .await
-                .is_none()
+            if within(
+                stop_at,
+                self.revoke_one(name, sub, &mut report, &mut failures),
+            )
+            .await
+            .is_none()
             {
                 report.deferred += 1;
             }
         }
         tracing::info!(report = %json(&report), "revoked");
         if report.failed > 0 || report.deferred > 0 {
-            return Err(GuardError::Incomplete(json(&report)));
+            return Err(GuardError::RevokeIncomplete {
+                report: json(&report),
+                failures,
+                deferred: report.deferred,
+            });
         }
         Ok(json(&report))
     }
 
     /// Ends the connection of the schedule `name` if it is `sub`'s, then
-    /// deletes the schedule; counted in `report`.
-    async fn revoke_one(&self, name: &str, sub: &str, report: &mut RevokeReport) {
+    /// deletes the schedule; counted in `report`, what failed in `failures`.
+    async fn revoke_one(
+        &self,
+        name: &str,
+        sub: &str,
+        report: &mut RevokeReport,
+        failures: &mut Vec<FailedCall>,
+    ) {
         let input = match retry(self.backoff, || self.schedules.target_input(name)).await {
             Ok(Some(input)) => input,
             // Ran or was deleted since the listing.
@@ -415,6 +661,11 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             Err(error) => {
                 tracing::error!(schedule = %name, %error, "reading a schedule failed");
                 report.failed += 1;
+                failures.push(FailedCall::new(
+                    "GetSchedule",
+                    format!("schedule {name}"),
+                    error,
+                ));
                 return;
             }
         };
@@ -426,17 +677,27 @@ impl<S: Schedules, C: Connections> Guard<S, C> {
             }
         };
         match self.end(&target.connection_id).await {
-            Ok(Ended::Closed) => report.ended.push(target.connection_id),
-            Ok(Ended::AlreadyGone) => report.already_gone.push(target.connection_id),
+            Ok(Ended::Closed) => report.ended.push(target.connection_id.clone()),
+            Ok(Ended::AlreadyGone) => report.already_gone.push(target.connection_id.clone()),
             Err(error) => {
                 tracing::error!(connection_id = %target.connection_id, %error, "ending failed");
                 report.failed += 1;
+                failures.push(FailedCall::for_connection(
+                    "DeleteConnection",
+                    &target.connection_id,
+                    error,
+                ));
                 return;
             }
         }
         if let Err(error) = retry(self.backoff, || self.schedules.delete(name)).await {
             tracing::error!(schedule = %name, %error, "deleting failed");
             report.failed += 1;
+            failures.push(FailedCall::new(
+                "DeleteSchedule",
+                format!("schedule {name} (connection {})", target.connection_id),
+                error,
+            ));
         }
     }
 }
@@ -477,5 +738,112 @@ mod tests {
         ));
         assert!(parse_input(json!({"revoke": {}})).is_err());
         assert!(parse_input(json!({"other": 1})).is_err());
+    }
+
+    /// A mistaken invocation may carry anything, a token say: what does not
+    /// fit is described by its shape, never quoted.
+    #[test]
+    fn an_input_that_does_not_fit_is_named_by_its_shape_only() {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+        for (input, shape) in [
+            (json!(token), "a string of 54 bytes"),
+            (json!({ token: {"sub": "alice"} }), "an object of 1 member"),
+            (
+                json!({"revoke": {"subject": token}}),
+                r#""revoke" with an object of 1 member (none known)"#,
+            ),
+            (
+                json!({"revoke": {"sub": 1}}),
+                r#""revoke" with an object of 1 member ("sub" known)"#,
+            ),
+            (
+                json!({"revoke": {}}),
+                r#""revoke" with an object of 0 members (none known)"#,
+            ),
+            (
+                json!({"revoke": token}),
+                r#""revoke" with a string of 54 bytes"#,
+            ),
+            (
+                json!({"disconnect": {"sub": token, token: 1}}),
+                r#""disconnect" with an object of 2 members ("sub" known)"#,
+            ),
+            (json!([token, token]), "an array of 2 items"),
+        ] {
+            let Err(error) = parse_input(input.clone()) else {
+                panic!("{input} was read");
+            };
+            assert_eq!(error.error_type(), "InvalidInput");
+            let message = error.to_string();
+            assert!(message.starts_with("not a guard input ("), "{message}");
+            assert!(message.ends_with(&format!("): {shape}")), "{message}");
+            assert!(!message.contains("eyJ"), "{message}");
+        }
+    }
+
+    #[test]
+    fn each_failure_has_its_type_and_names_the_call_and_connection() {
+        let refused = CallError::Retryable(
+            "dispatch failure: io error: Connection refused (os error 111)".into(),
+        );
+        let fired = GuardError::DisconnectFailed(FailedCall::for_connection(
+            "DeleteConnection",
+            "abc=",
+            refused.clone(),
+        ));
+        assert_eq!(fired.error_type(), "DisconnectFailed");
+        assert_eq!(
+            fired.to_string(),
+            "DeleteConnection for connection abc= failed: retryable: dispatch failure: io error: \
+             Connection refused (os error 111)"
+        );
+        let failures: Vec<FailedCall> = (0..7)
+            .map(|i| {
+                FailedCall::for_connection("CreateSchedule", &format!("C{i}="), refused.clone())
+            })
+            .collect();
+        let batch = GuardError::IncompleteBatch {
+            report: json!({"deferred": 2}),
+            failures,
+            deferred: 2,
+        };
+        assert_eq!(batch.error_type(), "IncompleteBatch");
+        let message = batch.to_string();
+        assert!(
+            message.starts_with("batch incomplete: CreateSchedule for connection C0= failed: retryable: dispatch failure"),
+            "{message}"
+        );
+        assert!(message.contains("connection C4= failed"), "{message}");
+        assert!(!message.contains("connection C5="), "{message}");
+        assert!(
+            message.ends_with(
+                "; and 2 more failed calls; 2 lines left at the invocation's deadline (running it \
+                 again does them); report {\"deferred\":2}"
+            ),
+            "{message}"
+        );
+        let revoke = GuardError::RevokeIncomplete {
+            report: json!({"sub": "alice"}),
+            failures: vec![FailedCall::new(
+                "ListSchedules",
+                "prefix 2bd806c97f0e00af-".into(),
+                CallError::Failed("AccessDeniedException: no".into()),
+            )],
+            deferred: 0,
+        };
+        assert_eq!(revoke.error_type(), "RevokeIncomplete");
+        assert_eq!(
+            revoke.to_string(),
+            "revoke incomplete: ListSchedules for prefix 2bd806c97f0e00af- failed: failed: \
+             AccessDeniedException: no; report {\"sub\":\"alice\"}"
+        );
+        assert_eq!(
+            GuardError::UnreadableDelivery(access_log::BatchError::Base64).error_type(),
+            "UnreadableDelivery"
+        );
+        assert_eq!(
+            GuardError::NotASubject("-".into()).error_type(),
+            "InvalidInput"
+        );
     }
 }

@@ -9,13 +9,13 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lambda_runtime::{service_fn, LambdaEvent};
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
 use session_guard::aws;
 use session_guard::guard::deadline_instant;
 use session_guard::runtime_api::report_init_error;
 use session_guard::settings::Settings;
-use session_guard::{parse_input, Input};
+use session_guard::{parse_input, GuardError, Input};
 use tokio::time::Instant;
 
 const HELP: &str = "\
@@ -116,13 +116,29 @@ async fn lambda() -> Result<(), String> {
         // One reading of the clock for the whole invocation.
         let now_ms = now_ms();
         let deadline = deadline_instant(event.context.deadline, now_ms, Instant::now());
-        let input = parse_input(event.payload)?;
-        Ok::<Value, lambda_runtime::Error>(
-            guard
-                .handle_until(input, now_ms / 1000, Some(deadline))
-                .await?,
-        )
+        let handled = match parse_input(event.payload) {
+            Ok(input) => {
+                guard
+                    .handle_until(input, now_ms / 1000, Some(deadline))
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        handled.map_err(diagnostic)
     }))
     .await
     .map_err(|error| error.to_string())
+}
+
+/// What Lambda shows for a failed invocation (the console, the failure
+/// queue's record, alarms): the failure's stable type, and a message that
+/// names the call and the connection. Logged the same way.
+fn diagnostic(error: GuardError) -> Diagnostic {
+    let error_type = error.error_type();
+    let error_message = error.to_string();
+    tracing::error!(error_type, error = %error_message, "invocation failed");
+    Diagnostic {
+        error_type: error_type.to_owned(),
+        error_message,
+    }
 }

@@ -143,6 +143,7 @@ mod tests {
             event_type,
             connection_id: "Dzl8bdcnDoECJZQ=".into(),
             subject: subject.map(str::to_owned),
+            unreadable_subject: false,
             exp,
         }
     }

@@ -62,16 +62,55 @@ impl Settings {
 /// The Management API is HTTPS (`http://` only on loopback, for the local
 /// gateway): a `wss://` URL, the WebSocket's own, would fail only at each
 /// call, after the connection should have ended.
+///
+/// Judged on the parsed URL, never on its text: `http://127.0.0.1:1@example.com/`
+/// begins like a loopback address, but its host is `example.com` (what
+/// precedes `@` is user info). User info is refused in any endpoint: the
+/// SDK signs its requests, a password in the URL has no use, and it would
+/// be printed wherever the endpoint is. So are a query and a fragment,
+/// which a stage's URL never has. The value kept is the URL as parsed and
+/// written back, so the SDK is handed exactly what was judged (a `\` that
+/// the parser read as `/`, say, is a `/` in what the SDK gets).
 fn management_endpoint(value: String) -> Result<String, String> {
-    let value = value.trim().to_owned();
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
-    if value.starts_with("https://") || loopback.iter().any(|prefix| value.starts_with(prefix)) {
-        Ok(value)
-    } else {
-        Err(format!(
-            "SESSION_GUARD_MANAGEMENT_ENDPOINT must be an https:// URL (http:// on loopback), got {value:?}"
-        ))
+    const NAME: &str = "SESSION_GUARD_MANAGEMENT_ENDPOINT";
+    let value = value.trim();
+    let url = url::Url::parse(value).map_err(|error| {
+        format!("{NAME} must be an https:// URL (http:// on loopback): not a URL ({error})")
+    })?;
+    // The value is not quoted when it carries user info: it may hold a
+    // password.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{NAME} must not carry user info (user:password@ before the host); \
+             the guard signs its calls with its role"
+        ));
     }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(format!(
+                "{NAME} must be an https:// URL (http:// on loopback), got {value:?}"
+            ))
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{NAME} must be the stage's URL, without a query or fragment, got {value:?}"
+        ));
+    }
+    let mut written = url.to_string();
+    // The parser writes an empty path as `/`; keep the value's own form.
+    if !value.ends_with('/') && url.path() == "/" {
+        written.pop();
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -144,14 +183,37 @@ mod tests {
     fn the_management_endpoint_is_https_or_loopback() {
         for endpoint in [
             "https://a.execute-api.eu-west-1.amazonaws.com/prod",
+            "https://ws.example.com/",
+            "https://ws.example.com",
             "http://127.0.0.1:8080/local",
+            "http://127.0.0.1/local",
+            "http://localhost:9000/local",
+            "http://[::1]:9000/local",
         ] {
             assert_eq!(management_endpoint(endpoint.into()), Ok(endpoint.into()));
+        }
+        // Written back as parsed: what the SDK is handed is what was judged.
+        for (endpoint, written) in [
+            (
+                " HTTPS://A.Execute-Api.eu-west-1.amazonaws.com/prod ",
+                "https://a.execute-api.eu-west-1.amazonaws.com/prod",
+            ),
+            ("http://LOCALHOST:9000/local", "http://localhost:9000/local"),
+            (
+                "http://127.0.0.1:9000\\@example.com/",
+                "http://127.0.0.1:9000/@example.com/",
+            ),
+        ] {
+            assert_eq!(management_endpoint(endpoint.into()), Ok(written.into()));
         }
         for endpoint in [
             "wss://a.execute-api.eu-west-1.amazonaws.com/prod",
             "http://a.execute-api.eu-west-1.amazonaws.com/prod",
             "a.execute-api.eu-west-1.amazonaws.com/prod",
+            "http://localhost.example.com:80/prod",
+            "http://127.0.0.1.example.com/prod",
+            "http://10.0.0.1:8080/prod",
+            "file:///tmp/prod",
         ] {
             assert!(
                 management_endpoint(endpoint.into())
@@ -160,5 +222,60 @@ mod tests {
                 "{endpoint}"
             );
         }
+    }
+
+    /// What precedes `@` is user info: these begin like loopback addresses
+    /// but name example.com, and were taken for plain http to loopback.
+    #[test]
+    fn a_loopback_prefix_with_user_info_is_refused_and_not_quoted() {
+        for endpoint in [
+            "http://127.0.0.1:1@example.com/prod",
+            "http://localhost:80@example.com/prod",
+            "http://[::1]:1@example.com/prod",
+            // Nor in an https endpoint, nor as a user name alone.
+            "https://user:secret@a.execute-api.eu-west-1.amazonaws.com/prod",
+            "https://secret@a.execute-api.eu-west-1.amazonaws.com/prod",
+            "http://:secret@127.0.0.1:9000/local",
+        ] {
+            let refused = management_endpoint(endpoint.into()).unwrap_err();
+            assert!(
+                refused.starts_with("SESSION_GUARD_MANAGEMENT_ENDPOINT must not carry user info"),
+                "{endpoint}: {refused}"
+            );
+            assert!(!refused.contains("secret") && !refused.contains("example.com"));
+        }
+    }
+
+    #[test]
+    fn the_endpoint_has_no_query_or_fragment() {
+        for endpoint in [
+            "https://a.execute-api.eu-west-1.amazonaws.com/prod?x=1",
+            "https://a.execute-api.eu-west-1.amazonaws.com/prod#x",
+        ] {
+            assert!(
+                management_endpoint(endpoint.into())
+                    .unwrap_err()
+                    .contains("without a query or fragment"),
+                "{endpoint}"
+            );
+        }
+    }
+
+    /// At start: the whole settings are refused, naming the variable.
+    #[test]
+    fn settings_with_such_an_endpoint_are_refused() {
+        let refused = Settings::from_lookup(env(&[
+            ("SESSION_GUARD_SCHEDULE_GROUP", "g"),
+            (
+                "SESSION_GUARD_MANAGEMENT_ENDPOINT",
+                "http://127.0.0.1:1@example.com/prod",
+            ),
+        ]));
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|error| error.contains("must not carry user info")),
+            "{refused:?}"
+        );
     }
 }

@@ -19,7 +19,7 @@ use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use session_guard::aws;
-use session_guard::naming::schedule_name;
+use session_guard::naming::{schedule_name, unattributed_schedule_name};
 use session_guard::plan::at_expression;
 use session_guard::settings::{ScheduleTarget, Settings};
 use session_guard::Input;
@@ -255,8 +255,20 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     let (mut alice, alice_id) = gateway.connect("alice", 600).await;
     let (mut bob, bob_id) = gateway.connect("bob", 600).await;
     let (mut carol, carol_id) = gateway.connect("carol", 600).await;
+    // A subject with a backslash, which a JSON reader of a line written as
+    // it came would take for `alice`, and one with a quote. The local
+    // gateway JSON-escapes both (`\\u0061lice`, `o\"hara`).
+    let (mut escaped, escaped_id) = gateway.connect(r"\u0061lice", 600).await;
+    let (mut quoted, quoted_id) = gateway.connect(r#"o"hara"#, 600).await;
     let mut connects = Vec::new();
-    for id in [&short_id, &alice_id, &bob_id, &carol_id] {
+    for id in [
+        &short_id,
+        &alice_id,
+        &bob_id,
+        &carol_id,
+        &escaped_id,
+        &quoted_id,
+    ] {
         connects.push(gateway.line("CONNECT", id).await);
     }
     let connects: Vec<&str> = connects.iter().map(String::as_str).collect();
@@ -269,7 +281,16 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     let report = guard.handle(delivery(&connects), now).await.unwrap();
     assert_eq!(
         (report["lines"].as_u64(), report["scheduled"].as_u64()),
-        (Some(4), Some(4))
+        (Some(6), Some(6))
+    );
+    // The backslash's connection is guarded without a subject: it ends at
+    // its exp, and no revoke reaches it, nor it anyone else's.
+    assert_eq!(
+        (
+            report["withoutSubject"].as_u64(),
+            report["unreadableSubject"].as_u64()
+        ),
+        (Some(1), Some(1))
     );
     let again = guard.handle(delivery(&connects), now).await.unwrap();
     assert_eq!(
@@ -277,7 +298,19 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
             again["scheduled"].as_u64(),
             again["alreadyScheduled"].as_u64()
         ),
-        (Some(0), Some(4))
+        (Some(0), Some(6))
+    );
+    let unattributed = unattributed_schedule_name(&escaped_id).unwrap();
+    let stored = scheduler
+        .get_schedule()
+        .group_name(&group)
+        .name(&unattributed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(stored.target().unwrap().input().unwrap()).unwrap(),
+        json!({"disconnect": {"connectionId": escaped_id}})
     );
 
     // The short-lived connection's schedule, as moto stores it.
@@ -387,11 +420,47 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
         json!({"sub": "alice", "ended": [alice_id], "alreadyGone": [], "leftAlone": 0, "failed": 0, "deferred": 0})
     );
     assert_eq!(closed(&mut alice).await, Some(1000));
-    // Nobody else's.
-    for (socket, id) in [(&mut bob, &bob_id), (&mut carol, &carol_id)] {
+    // Nobody else's: not the one whose subject is `\u0061lice`.
+    for (socket, id) in [
+        (&mut bob, &bob_id),
+        (&mut carol, &carol_id),
+        (&mut escaped, &escaped_id),
+        (&mut quoted, &quoted_id),
+    ] {
         assert_eq!(gateway.status(id).await, 200);
         assert_eq!(whoami(socket).await.unwrap()["connectionId"], id.as_str());
     }
+    // Its own subject finds nothing either: no subject with a backslash is
+    // ever filed, and the revoke says so.
+    let output = guard_command(&moto, &dir, &settings)
+        .args(["revoke", "--sub", r"\u0061lice"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is not a subject") && stderr.contains("backslash"),
+        "{stderr}"
+    );
+    assert_eq!(gateway.status(&escaped_id).await, 200);
+    // The quote was read back exactly: its own subject ends it.
+    let output = guard_command(&moto, &dir, &settings)
+        .args(["revoke", "--sub", r#"o"hara"#])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&output.stdout).unwrap(),
+        json!({"sub": "o\"hara", "ended": [quoted_id], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 0})
+    );
+    assert_eq!(closed(&mut quoted).await, Some(1000));
     let listed = scheduler
         .list_schedules()
         .group_name(&group)
@@ -403,6 +472,7 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     let mut expected = [
         schedule_name("bob", &bob_id).unwrap(),
         schedule_name("carol", &carol_id).unwrap(),
+        unattributed,
     ];
     expected.sort_unstable();
     assert_eq!(left, expected);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Value};
 use session_guard::guard::schedule_input;
+use session_guard::guard::FailedCall;
 use session_guard::guard::DEADLINE_RESERVE;
 use session_guard::naming::schedule_name;
 use session_guard::plan::Schedule;
@@ -101,6 +102,9 @@ impl Schedules for &Fake {
     }
 
     async fn list(&self, _prefix: &str) -> Result<Vec<String>, CallError> {
+        if self.broken {
+            return Err(CallError::Failed("AccessDeniedException".into()));
+        }
         // Like moto's, this listing ignores the prefix: the guard must
         // filter by itself.
         Ok(self.names())
@@ -168,7 +172,8 @@ fn disconnect(id: &str, sub: &str) -> String {
 fn report(pairs: Value) -> Value {
     let mut report = json!({"lines": 0, "scheduled": 0, "alreadyScheduled": 0,
         "disconnectedNow": 0, "unscheduled": 0, "malformed": 0, "withoutExp": 0,
-        "withoutSubject": 0, "badConnectionId": 0, "other": 0, "failed": 0, "deferred": 0});
+        "withoutSubject": 0, "unreadableSubject": 0, "badConnectionId": 0, "other": 0,
+        "failed": 0, "deferred": 0});
     for (key, value) in pairs.as_object().unwrap() {
         report[key] = value.clone();
     }
@@ -426,9 +431,23 @@ async fn throttling_that_outlasts_the_retries_fails_the_batch_for_redelivery() {
         concurrency: 1,
         ..fake.guard()
     };
-    let Err(GuardError::Incomplete(partial)) = guard.handle(batch(), NOW).await else {
+    let Err(GuardError::IncompleteBatch {
+        report: partial,
+        failures,
+        deferred: 0,
+    }) = guard.handle(batch(), NOW).await
+    else {
         panic!("the batch should fail");
     };
+    // The error names the call and the connection that failed.
+    assert_eq!(
+        failures,
+        [FailedCall {
+            call: "CreateSchedule",
+            target: "connection AAA=".into(),
+            error: CallError::Retryable("ThrottlingException".into()),
+        }]
+    );
     assert_eq!(
         partial,
         report(json!({"lines": 2, "scheduled": 1, "failed": 1}))
@@ -456,7 +475,16 @@ async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
             NOW,
         )
         .await;
-    assert!(matches!(out, Err(GuardError::Incomplete(_))));
+    let Err(error @ GuardError::IncompleteBatch { .. }) = out else {
+        panic!("{out:?}");
+    };
+    assert_eq!(error.error_type(), "IncompleteBatch");
+    assert!(
+        error.to_string().starts_with(
+            "batch incomplete: CreateSchedule for connection AAA= failed: failed: AccessDeniedException; report {"
+        ),
+        "{error}"
+    );
     let out = fake
         .guard()
         .handle(
@@ -467,7 +495,42 @@ async fn a_lasting_failure_is_not_retried_and_fails_the_invocation() {
             NOW,
         )
         .await;
-    assert!(matches!(out, Err(GuardError::Call(CallError::Failed(_)))));
+    let Err(error) = out else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        error,
+        GuardError::DisconnectFailed(FailedCall {
+            call: "DeleteConnection",
+            target: "connection AAA=".into(),
+            error: CallError::Failed("AccessDeniedException".into()),
+        })
+    );
+    assert_eq!(error.error_type(), "DisconnectFailed");
+    assert_eq!(
+        error.to_string(),
+        "DeleteConnection for connection AAA= failed: failed: AccessDeniedException"
+    );
+    // A revoke names each call that failed.
+    let out = fake
+        .guard()
+        .handle(
+            Input::Revoke {
+                sub: "alice".into(),
+            },
+            NOW,
+        )
+        .await;
+    let Err(error @ GuardError::RevokeIncomplete { .. }) = out else {
+        panic!("{out:?}");
+    };
+    assert_eq!(error.error_type(), "RevokeIncomplete");
+    assert!(
+        error
+            .to_string()
+            .starts_with("revoke incomplete: ListSchedules for prefix 2bd806c97f0e00af- failed: failed: AccessDeniedException; report {"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -476,7 +539,18 @@ async fn an_unreadable_delivery_fails_whole() {
         .guard()
         .handle(Input::Awslogs { data: "%%".into() }, NOW)
         .await;
-    assert!(matches!(out, Err(GuardError::Batch(_))));
+    let Err(error) = out else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        error,
+        GuardError::UnreadableDelivery(session_guard::access_log::BatchError::Base64)
+    );
+    assert_eq!(error.error_type(), "UnreadableDelivery");
+    assert_eq!(
+        error.to_string(),
+        "unreadable delivery: awslogs.data is not base64"
+    );
 }
 
 #[tokio::test]
@@ -605,13 +679,18 @@ async fn near_the_deadline_no_line_starts_and_the_batch_fails_for_a_retry() {
     // 2.5 s of work before the reserve: two rounds of four finish, the third
     // round of four is cut off at 2.5 s, and the last two lines never start.
     let deadline = started + DEADLINE_RESERVE + Duration::from_millis(2500);
-    let Err(GuardError::Incomplete(partial)) = fake
+    let Err(GuardError::IncompleteBatch {
+        report: partial,
+        failures,
+        deferred: 6,
+    }) = fake
         .guard()
         .handle_until(batch(), NOW, Some(deadline))
         .await
     else {
         panic!("the batch must fail so that Lambda runs it again");
     };
+    assert!(failures.is_empty());
     assert_eq!(
         partial,
         report(json!({"lines": 14, "scheduled": 8, "deferred": 6}))
@@ -645,7 +724,11 @@ async fn a_revoke_near_the_deadline_ends_what_it_can_and_fails_for_another_run()
     // cut off while it runs, the last two are not started.
     let started = tokio::time::Instant::now();
     let deadline = started + DEADLINE_RESERVE + Duration::from_millis(2500);
-    let Err(GuardError::Incomplete(partial)) = fake
+    let Err(GuardError::RevokeIncomplete {
+        report: partial,
+        deferred: 3,
+        ..
+    }) = fake
         .guard()
         .handle_until(revoke(), NOW, Some(deadline))
         .await
@@ -668,4 +751,117 @@ async fn a_revoke_near_the_deadline_ends_what_it_can_and_fails_for_another_run()
     );
     assert!(fake.open.lock().unwrap().is_empty());
     assert!(fake.names().is_empty());
+}
+
+/// A CONNECT line of the shipped format whose `sub` and `principalId` are
+/// `raw`, the text between the quotes as the logger wrote it.
+fn connect_logged(id: &str, raw: &str, exp: u64) -> String {
+    format!(
+        r#"{{"requestId":"r","requestTime":"30/Nov/2025:04:00:00 +0000","eventType":"CONNECT","routeKey":"$connect","status":"200","connectionId":"{id}","principalId":"{raw}","sub":"{raw}","exp":"{exp}"}}"#
+    )
+}
+
+/// Its DISCONNECT line.
+fn disconnect_logged(id: &str, raw: &str) -> String {
+    format!(
+        r#"{{"requestId":"r","requestTime":"30/Nov/2025:04:00:00 +0000","eventType":"DISCONNECT","routeKey":"$disconnect","status":"200","connectionId":"{id}","principalId":"{raw}","sub":"{raw}","exp":"-"}}"#
+    )
+}
+
+fn revoke(sub: &str) -> Input {
+    Input::Revoke { sub: sub.into() }
+}
+
+/// A subject written with an escape is filed exactly or not at all: a
+/// JSON reader would file `\u0061lice` (written as it came) under `alice`,
+/// `bob\\` under `bob\` and `carol\/` under `carol/`, and the JSON-escaped
+/// `\\u0061lice` under `\u0061lice`, which a logger that leaves backslashes
+/// alone writes for another subject. Such connections still end at their
+/// `exp`; no revoke reaches them, and none reaches another's.
+#[tokio::test]
+async fn a_subject_logged_with_an_escape_is_filed_exactly_or_without_subject() {
+    let ids = ["A1==", "E1==", "E2==", "E3==", "E4==", "Q1=="];
+    let fake = Fake::with_open(&ids);
+    let exp = NOW + 600;
+    let lines = [
+        connect_logged("A1==", "alice", exp),
+        // Written as it came: the subject `\u0061lice`, or (JSON) `alice`.
+        connect_logged("E1==", r"\u0061lice", exp),
+        // JSON-escaped: the subject `\u0061lice`, or (as it came) `\\u0061lice`.
+        connect_logged("E2==", r"\\u0061lice", exp),
+        connect_logged("E3==", r"bob\\", exp),
+        connect_logged("E4==", r"carol\/", exp),
+        // A quote, escaped by either kind of logger: read back exactly.
+        connect_logged("Q1==", r#"o\"hara"#, exp),
+    ];
+    let out = fake.guard().handle(delivery(&lines), NOW).await.unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 6, "scheduled": 6, "withoutSubject": 4, "unreadableSubject": 4}))
+    );
+    let mut names = fake.names();
+    names.sort();
+    let mut expected = vec![
+        schedule_name("alice", "A1==").unwrap(),
+        schedule_name(r#"o"hara"#, "Q1==").unwrap(),
+        "nosubject-E1..".to_owned(),
+        "nosubject-E2..".to_owned(),
+        "nosubject-E3..".to_owned(),
+        "nosubject-E4..".to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(names, expected);
+    assert_eq!(
+        fake.schedules.lock().unwrap()["nosubject-E1.."].1,
+        r#"{"disconnect":{"connectionId":"E1=="}}"#
+    );
+
+    // `revoke --sub alice` ends alice's connection, not the `\u0061lice` one;
+    // `carol/` reaches nothing either.
+    assert_eq!(
+        fake.guard().handle(revoke("alice"), NOW).await.unwrap(),
+        json!({"sub": "alice", "ended": ["A1=="], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 0})
+    );
+    assert_eq!(
+        fake.guard().handle(revoke("carol/"), NOW).await.unwrap(),
+        json!({"sub": "carol/", "ended": [], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 0})
+    );
+    // No subject with a backslash is ever filed: revoking one is refused,
+    // saying so, rather than answering that nothing was found.
+    for sub in [r"\u0061lice", r"\\u0061lice", r"bob\", r"bob\\", r"carol\/"] {
+        let refused = fake.guard().handle(revoke(sub), NOW).await;
+        let Err(error @ GuardError::NotASubject(_)) = refused else {
+            panic!("{sub}: {refused:?}");
+        };
+        assert!(error.to_string().contains("backslash"), "{error}");
+    }
+    assert_eq!(*fake.ended.lock().unwrap(), ["A1=="]);
+
+    // The escaped quote was read back: its revoke ends it.
+    assert_eq!(
+        fake.guard().handle(revoke(r#"o"hara"#), NOW).await.unwrap(),
+        json!({"sub": "o\"hara", "ended": ["Q1=="], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 0})
+    );
+
+    // The others end at exp, when their schedule fires.
+    let fired = fake.schedules.lock().unwrap()["nosubject-E1.."].1.clone();
+    let fired = session_guard::parse_input(serde_json::from_str(&fired).unwrap()).unwrap();
+    assert_eq!(
+        fake.guard().handle(fired, exp).await.unwrap(),
+        json!({"connectionId": "E1==", "outcome": "closed"})
+    );
+    // And a DISCONNECT, logged the same way, removes the same schedule.
+    let out = fake
+        .guard()
+        .handle(delivery(&[disconnect_logged("E2==", r"\\u0061lice")]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        report(json!({"lines": 1, "unscheduled": 1, "withoutSubject": 1, "unreadableSubject": 1}))
+    );
+    assert!(!fake.names().contains(&"nosubject-E2..".to_owned()));
 }

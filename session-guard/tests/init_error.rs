@@ -84,3 +84,37 @@ async fn a_lambda_without_its_schedule_target_is_reported_too_under_an_emulators
         "SESSION_GUARD_FUNCTION_ARN and SESSION_GUARD_SCHEDULER_ROLE_ARN are not set"
     );
 }
+
+/// `http://127.0.0.1:1@example.com/prod` begins like a loopback address
+/// but names example.com: the guard refuses it at start, without quoting
+/// it (user info may be a password), instead of calling example.com over
+/// plain http at each firing.
+#[tokio::test]
+async fn an_endpoint_with_user_info_before_its_host_is_refused_at_start() {
+    for endpoint in [
+        "http://127.0.0.1:1@example.com/prod",
+        "http://localhost:80@example.com/prod",
+        "http://[::1]:1@example.com/prod",
+    ] {
+        let api = RuntimeApi::start().await;
+        let (code, _) = cold_start(
+            &api.addr.to_string(),
+            &[
+                ("SESSION_GUARD_SCHEDULE_GROUP", "g"),
+                ("SESSION_GUARD_MANAGEMENT_ENDPOINT", endpoint),
+                ("SESSION_GUARD_FUNCTION_ARN", "arn:f"),
+                ("SESSION_GUARD_SCHEDULER_ROLE_ARN", "arn:r"),
+            ],
+        )
+        .await;
+        assert_eq!(code, Some(2), "{endpoint}");
+        let (_, body) = api.init_error().expect("no init error was posted");
+        assert_eq!(body["errorType"], "Runtime.InvalidConfiguration");
+        let message = body["errorMessage"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("SESSION_GUARD_MANAGEMENT_ENDPOINT must not carry user info"),
+            "{endpoint}: {message}"
+        );
+        assert!(!message.contains("example.com"), "{message}");
+    }
+}
