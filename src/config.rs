@@ -17,7 +17,7 @@ pub use crate::claims::{
     JWT_REQUIRED_CLAIMS, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
 };
 pub use crate::context::{ContextSpec, CONTEXT_CLAIMS, CONTEXT_MAX_BYTES};
-use crate::issuers::{parse_https_url, parse_issuers, redacted, shared_key_set, Issuer, KeySource};
+use crate::issuers::{parse_https_url, parse_issuers, shared_key_set, Issuer, KeySource};
 pub use crate::issuers::{JWT_AUTHORIZED_AUDIENCES, JWT_ISSUER, JWT_ISSUERS};
 pub use crate::jwks::{
     KeyStoreOptions, JWKS_CACHE_TTL_SECONDS, JWKS_FETCH_TIMEOUT_MS, JWKS_MAX_BACKOFF_SECONDS,
@@ -25,6 +25,7 @@ pub use crate::jwks::{
 };
 use crate::keys::KeySet;
 use crate::provider::{self, Preset, Provider};
+use crate::redact::{redact_urls_in, redact_urls_in_json, redacted};
 pub use crate::settings::ConfigError;
 use crate::settings::Env;
 pub use crate::token::{Transports, SUBPROTOCOL_TOKEN_PREFIX, TOKEN_COOKIE_NAME, TOKEN_SOURCES};
@@ -311,6 +312,8 @@ impl Config {
             .chain(self.access.settings())
             .chain(self.context.settings())
             .chain(self.transports.settings())
+            // A URL in any value (an issuer with user info, say) is shown redacted.
+            .map(|(variable, value)| (variable, redact_urls_in(&value)))
             .collect()
     }
 
@@ -331,20 +334,17 @@ impl Config {
     }
 }
 
-/// `JWT_ISSUERS` with each `jwks_uri` shown as [`redacted`] (the JSON as
-/// given when it cannot be read, which start-up has refused already).
+/// `JWT_ISSUERS` with every URL in its strings shown as [`redacted`],
+/// whichever member holds it (`\/` escapes read as `/`); the JSON as given,
+/// with its URLs redacted, when it cannot be read.
 fn redacted_issuers(json: &str) -> String {
-    let Ok(mut entries) = serde_json::from_str::<Vec<serde_json::Value>>(json) else {
-        return json.to_owned();
-    };
-    for entry in &mut entries {
-        if let Some(uri) = entry.get_mut("jwks_uri") {
-            if let Some(url) = uri.as_str().and_then(|uri| Url::parse(uri).ok()) {
-                *uri = serde_json::Value::String(redacted(&url));
-            }
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(mut value) => {
+            redact_urls_in_json(&mut value);
+            value.to_string()
         }
+        Err(_) => redact_urls_in(json),
     }
-    serde_json::Value::Array(entries).to_string()
 }
 
 fn parse_algorithms(value: &str) -> Result<AlgorithmSet, ConfigError> {

@@ -251,7 +251,7 @@ fn discovered_key_set_url(document: &Url, jwks_uri: &str) -> Result<Url, FetchEr
     if document.scheme() == "https" && url.scheme() != "https" {
         return Err(FetchError::Discovery(format!(
             "its jwks_uri {} is not https, as the issuer is",
-            crate::issuers::redacted(&url)
+            crate::redact::redacted(&url)
         )));
     }
     Ok(url)

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::algorithm::AlgorithmSet;
 use crate::keys::{KeySet, KeySetError};
+use crate::redact::{redact_urls_in, redacted};
 
 /// Comma list of accepted `iss` values.
 pub const JWT_ISSUER: &str = "JWT_ISSUER";
@@ -52,63 +53,6 @@ impl fmt::Display for KeySource {
             KeySource::Inline(_) => f.write_str("the inline key set"),
         }
     }
-}
-
-/// `url` with its user info and the values of its query and fragment
-/// replaced by `***`: what may be printed of a URL that can carry credentials.
-pub fn redacted(url: &Url) -> String {
-    const HIDDEN: &str = "***";
-    let mut shown = url.clone();
-    if !shown.username().is_empty() || shown.password().is_some() {
-        let _ = shown.set_username(HIDDEN);
-        let _ = shown.set_password(shown.password().map(|_| HIDDEN));
-    }
-    if shown.query().is_some() {
-        // A name without a value (`?s3cr3t-signature`) may be the secret itself.
-        let names: Vec<String> = url
-            .query_pairs()
-            .map(|(name, value)| {
-                if value.is_empty() {
-                    HIDDEN.to_owned()
-                } else {
-                    name.into_owned()
-                }
-            })
-            .collect();
-        shown
-            .query_pairs_mut()
-            .clear()
-            .extend_pairs(names.iter().map(|name| (name.as_str(), HIDDEN)));
-    }
-    if shown.fragment().is_some() {
-        shown.set_fragment(Some(HIDDEN));
-    }
-    shown.to_string()
-}
-
-/// `text` with every `http://` or `https://` URL in it shown as
-/// [`redacted`]: parser messages quote the values they could not use.
-pub fn redact_urls_in(text: &str) -> String {
-    let mut shown = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = ["https://", "http://"]
-        .iter()
-        .filter_map(|scheme| rest.find(scheme))
-        .min()
-    {
-        shown.push_str(&rest[..start]);
-        let candidate = &rest[start..];
-        let end = candidate
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ']' | '}'))
-            .unwrap_or(candidate.len());
-        match Url::parse(&candidate[..end]) {
-            Ok(url) => shown.push_str(&redacted(&url)),
-            Err(_) => shown.push_str("***"),
-        }
-        rest = &candidate[end..];
-    }
-    shown.push_str(rest);
-    shown
 }
 
 /// The provider whose key set at `url` signs for many tenants or projects,
@@ -213,20 +157,22 @@ pub fn parse_issuers(
         if name.is_empty() {
             return Err("has an empty issuer".to_owned());
         }
+        // How errors name it: an issuer URL may carry user info too.
+        let shown = redact_urls_in(&name);
         if issuers.iter().any(|issuer| issuer.accepts(Some(&name))) {
-            return Err(format!("lists {name:?} twice"));
+            return Err(format!("lists {shown:?} twice"));
         }
         let keys = match (entry.jwks_uri, entry.jwks) {
             (Some(_), Some(_)) => {
-                return Err(format!("{name}: give jwks_uri or jwks, not both"));
+                return Err(format!("{shown}: give jwks_uri or jwks, not both"));
             }
             (Some(uri), None) => {
-                KeySource::Url(parse_https_url(&uri).map_err(|error| format!("{name}: {error}"))?)
+                KeySource::Url(parse_https_url(&uri).map_err(|error| format!("{shown}: {error}"))?)
             }
             (None, Some(jwks)) => KeySource::inline(jwks.to_string().as_bytes(), algorithms)
-                .map_err(|error| format!("{name}: {error}"))?,
+                .map_err(|error| format!("{shown}: {error}"))?,
             (None, None) => {
-                KeySource::discovery(&name).map_err(|error| format!("{name}: {error}"))?
+                KeySource::discovery(&name).map_err(|error| format!("{shown}: {error}"))?
             }
         };
         let audiences: Vec<String> = entry
@@ -238,7 +184,7 @@ pub fn parse_issuers(
             .collect();
         if audiences.is_empty() {
             return Err(format!(
-                "{name}: no audiences (give \"audiences\" or JWT_AUTHORIZED_AUDIENCES)"
+                "{shown}: no audiences (give \"audiences\" or JWT_AUTHORIZED_AUDIENCES)"
             ));
         }
         issuers.push(Issuer {

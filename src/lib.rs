@@ -45,6 +45,7 @@ mod decision_cache;
 mod event;
 mod fetch;
 mod issuers;
+mod redact;
 mod rsa_verifier;
 mod settings;
 

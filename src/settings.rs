@@ -4,6 +4,8 @@
 
 use std::ops::RangeInclusive;
 
+use crate::redact::redact_urls_in;
+
 /// A variable is missing or has a value that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable}: {reason}")]
@@ -15,11 +17,13 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// The error of `variable`, for the reason given.
+    /// The error of `variable`, for the reason given. A URL quoted in the
+    /// reason is shown redacted, whoever wrote the reason: it is printed at
+    /// start-up, by `check-config` and in the init error Lambda shows.
     pub fn new(variable: &'static str, reason: impl Into<String>) -> Self {
         ConfigError {
             variable,
-            reason: reason.into(),
+            reason: redact_urls_in(&reason.into()),
         }
     }
 }

@@ -168,6 +168,59 @@ async fn key_set_urls_with_credentials_are_never_printed_whole() {
     }
 }
 
+/// #28.6: a URL with credentials is redacted in start-up errors and in
+/// `check-config` whatever the case of its scheme and whichever member of
+/// `JWT_ISSUERS` it was typed into, and an issuer with user info is never
+/// printed raw in its own error.
+#[tokio::test]
+async fn credentials_in_start_up_errors_are_redacted_whatever_the_case_of_the_scheme() {
+    let misplaced = r#"[{"issuer": "https://idp.example.com", "audiences": "HTTPS://alice:pa55word@idp.example.com/keys?api_key=k3y-s3cret"}]"#;
+    let twice = r#"[{"issuer": "Https://alice:pa55word@idp.example.com/?api_key=k3y-s3cret", "jwks_uri": "https://idp.example.com/keys"},
+                    {"issuer": "Https://alice:pa55word@idp.example.com/?api_key=k3y-s3cret", "jwks_uri": "https://idp.example.com/keys"}]"#;
+    let no_audience = r#"[{"issuer": "https://alice:pa55word@idp.example.com/?api_key=k3y-s3cret", "jwks_uri": "https://idp.example.com/keys"}]"#;
+    let cases = [
+        (
+            vec![("JWT_ISSUERS", misplaced), ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE)],
+            "JWT_ISSUERS: is not a JSON list of {\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}: invalid type: string \"https://***:***@idp.example.com/keys?api_key=***\", expected a sequence at line 1 column 116",
+        ),
+        (
+            vec![("JWT_ISSUERS", twice), ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE)],
+            "JWT_ISSUERS: lists \"https://***:***@idp.example.com/?api_key=***\" twice",
+        ),
+        (
+            vec![("JWT_ISSUERS", no_audience)],
+            "JWT_ISSUERS: https://***:***@idp.example.com/?api_key=***: no audiences (give \"audiences\" or JWT_AUTHORIZED_AUDIENCES)",
+        ),
+        (
+            vec![
+                ("JWT_ISSUER_JWKS_URI", "HTTP://alice:pa55word@idp.example.com/keys?api_key=k3y-s3cret"),
+                ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+            ],
+            "JWT_ISSUER_JWKS_URI: http://***:***@idp.example.com/keys?api_key=*** must use https:// (plain http:// is allowed only for loopback addresses)",
+        ),
+    ];
+    for (vars, expected) in &cases {
+        let (message, logs) = init_error(vars).await;
+        assert_eq!(message, *expected);
+        let check = tokio::process::Command::new(env!("CARGO_BIN_EXE_ws-jwt-authorizer"))
+            .arg("check-config")
+            .env_clear()
+            .envs(vars.iter().copied())
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(check.status.code(), Some(2), "{expected}");
+        let printed = String::from_utf8_lossy(&check.stdout).to_string()
+            + &String::from_utf8_lossy(&check.stderr);
+        assert!(printed.contains(*expected), "{printed}");
+        for output in [&message, &logs, &printed] {
+            for secret in ["pa55word", "k3y-s3cret"] {
+                assert!(!output.contains(secret), "{secret} printed: {output}");
+            }
+        }
+    }
+}
+
 /// #16.4: a key set that signs for every tenant or project needs an issuer;
 /// Entra's preset needs its tenant. Both stop the function at start.
 #[tokio::test]
