@@ -25,6 +25,7 @@ use session_guard::settings::{ScheduleTarget, Settings};
 use session_guard::Input;
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -96,6 +97,19 @@ impl Gateway {
     /// Connects as `sub` with a token valid `expires_in` seconds; returns
     /// the socket and the connection id.
     async fn connect(&self, sub: &str, expires_in: u64) -> (Socket, String) {
+        self.connect_offering(sub, expires_in, None)
+            .await
+            .unwrap_or_else(|error| panic!("{sub} could not connect: {error}"))
+    }
+
+    /// The same, offering `subprotocol` too (the token stays in the query);
+    /// the handshake's error if the gateway refuses it.
+    async fn connect_offering(
+        &self,
+        sub: &str,
+        expires_in: u64,
+        subprotocol: Option<&str>,
+    ) -> Result<(Socket, String), tokio_tungstenite::tungstenite::Error> {
         let body = json!({"sub": sub, "expires_in": expires_in}).to_string();
         let token: Value = serde_json::from_str(
             &reqwest::Client::new()
@@ -115,9 +129,15 @@ impl Gateway {
             self.websocket_url,
             token["access_token"].as_str().unwrap()
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let mut request = url.into_client_request().unwrap();
+        if let Some(subprotocol) = subprotocol {
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", subprotocol.parse().unwrap());
+        }
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
         let reply = whoami(&mut socket).await.expect("a whoami reply");
-        (socket, reply["connectionId"].as_str().unwrap().to_owned())
+        Ok((socket, reply["connectionId"].as_str().unwrap().to_owned()))
     }
 
     /// The HTTP status of `GET @connections/{id}`: 200 open, 410 gone.
@@ -476,6 +496,47 @@ async fn connections_end_at_exp_and_on_revoke_against_the_local_gateway_and_moto
     ];
     expected.sort_unstable();
     assert_eq!(left, expected);
+
+    // #28.3: a client padding its subprotocol cannot push its subject out
+    // of the context: at 3 KB the CONNECT line still carries `sub` and a
+    // revoke by subject ends the connection; past the context budget the
+    // authorizer refuses the handshake (403) instead of dropping `sub`.
+    let padded = format!("chat.{}", "p".repeat(3_000));
+    let (mut erin, erin_id) = gateway
+        .connect_offering("erin", 600, Some(&padded))
+        .await
+        .unwrap();
+    let line = gateway.line("CONNECT", &erin_id).await;
+    let logged: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(logged["sub"], "erin", "{line}");
+    let report = guard.handle(delivery(&[&line]), unix_now()).await.unwrap();
+    assert_eq!(
+        (
+            report["scheduled"].as_u64(),
+            report["withoutSubject"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    let output = guard_command(&moto, &dir, &settings)
+        .args(["revoke", "--sub", "erin"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&output.stdout).unwrap(),
+        json!({"sub": "erin", "ended": [erin_id], "alreadyGone": [], "leftAlone": 0,
+               "failed": 0, "deferred": 0}),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(closed(&mut erin).await, Some(1000));
+    let too_long = format!("chat.{}", "p".repeat(5_000));
+    match gateway.connect_offering("erin", 600, Some(&too_long)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!("a padded subprotocol past the budget must be refused: {other:?}"),
+    }
 
     // Clock skew: a token that had expired when its line is read is ended
     // at once, and no schedule is made for it.
