@@ -371,12 +371,23 @@ impl Authorizer {
     ) -> Result<VerifiedToken, Refusal> {
         let config = &self.config;
         let algorithms = config.algorithms;
-        let parsed = match jws::parse(token, algorithms) {
+        // #29.4, KMS: a token without kid (KMS signs without one) is verified
+        // with the one KMS key of its issuer that can verify its alg, if one can.
+        let parsed = jws::parse(token, algorithms);
+        let kid_chosen = matches!(parsed, Err(Refusal::MissingKid));
+        let parsed = match parsed {
+            Err(Refusal::MissingKid) => match self.issuer_of_token(token) {
+                Ok(index) => self.keys[index].parse_without_kid(token, algorithms).await,
+                Err(_) => Err(Refusal::MissingKid),
+            },
+            parsed => parsed,
+        };
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(refusal) => {
                 let name = match refusal {
                     Refusal::AlgorithmNotAllowed => "alg",
-                    Refusal::MissingKid => "kid",
+                    Refusal::MissingKid | Refusal::KmsUnavailable => "kid",
                     _ => "format",
                 };
                 observer.record(name, Err(refusal), || match refusal {
@@ -452,6 +463,7 @@ impl Authorizer {
             _ => String::new(),
         };
         observer.record("kid", key.as_ref().map(drop).map_err(|r| *r), || match &key {
+            Ok(_) if kid_chosen => format!("no kid: {kid:?} of {uri} is the one key for {alg}"),
             Ok(_) => format!("{kid:?} is in the key set at {uri}"),
             Err(Refusal::UnknownKid) if known.is_empty() => format!(
                 "{kid:?} is not in the key set at {uri}, which has no usable key (the provider answered with none, or that the key set is gone)"

@@ -324,14 +324,20 @@ pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
                     })
                     .collect();
                 let skipped = skipped_keys(set);
-                json!({
+                let mut report = json!({
                     "issuer": issuer_names,
                     "uri": source,
                     "fetch_ms": fetch_ms,
                     "max_age_s": fetched.max_age.map(|age| age.as_secs()),
                     "keys": keys,
                     "skipped": skipped,
-                })
+                });
+                // KMS keys: one could not be read, beside those shown.
+                if let Some(error) = &fetched.incomplete {
+                    code = EXIT_PROBLEM;
+                    report["error"] = json!(error.to_string());
+                }
+                report
             }
             Err(error) => {
                 code = EXIT_PROBLEM;

@@ -24,6 +24,8 @@ pub use crate::jwks::{
     JWKS_MAX_BYTES, JWKS_MAX_STALE_SECONDS, JWKS_MIN_TTL_SECONDS, JWKS_REFRESH_COOLDOWN_SECONDS,
 };
 use crate::keys::KeySet;
+pub use crate::kms::KMS_JWT_KEY_ID;
+use crate::kms::{KmsKeys, KmsSettings};
 use crate::provider::{self, Preset, Provider};
 use crate::redact::{redact_urls_in, redact_urls_in_json, redacted};
 pub use crate::settings::ConfigError;
@@ -50,8 +52,9 @@ pub const JWT_PROVIDER: &str = "JWT_PROVIDER";
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// The variables [`Config`] reads itself; its parts read their own.
-const OWN_VARIABLES: [&str; 11] = [
+const OWN_VARIABLES: [&str; 12] = [
     JWT_ISSUER_JWKS_URI,
+    KMS_JWT_KEY_ID,
     JWT_AUTHORIZED_AUDIENCES,
     JWT_ISSUER,
     JWT_ISSUERS,
@@ -90,6 +93,8 @@ pub struct Config {
     pub accepted_issuers: Option<Vec<String>>,
     /// `JWT_ISSUERS`, as given.
     pub issuers_json: Option<String>,
+    /// `KMS_JWT_KEY_ID`: the key ids or key ARNs of the issuer's KMS keys.
+    pub kms_key_ids: Option<Vec<String>>,
     /// `JWKS_JSON`, as given.
     pub jwks_json: Option<String>,
     /// `JWKS_FALLBACK_FILE`, the path.
@@ -144,6 +149,12 @@ impl Config {
                 let (provider, parameter) = Provider::parse(value)
                     .map_err(|reason| ConfigError::new(JWT_PROVIDER, reason))?;
                 entra_without_tenant = provider == Provider::Entra && parameter.is_none();
+                if get(KMS_JWT_KEY_ID).is_some() {
+                    return Err(ConfigError::new(
+                        KMS_JWT_KEY_ID,
+                        format!("names the issuer's keys, and so does {JWT_PROVIDER}: set one or the other"),
+                    ));
+                }
                 if parameter.is_some() && get(JWT_ISSUERS).is_some() {
                     return Err(ConfigError::new(
                         JWT_PROVIDER,
@@ -184,6 +195,13 @@ impl Config {
         let issuers_json = get(JWT_ISSUERS);
         let jwks_json = get(JWKS_JSON);
         let jwks_fallback_file = get(JWKS_FALLBACK_FILE);
+        let kms_key_ids = env.list(KMS_JWT_KEY_ID);
+        // The endpoint and region matter (and are checked) only with KMS keys.
+        let kms = match (&kms_key_ids, &issuers_json) {
+            (None, None) => KmsSettings::default(),
+            (None, Some(json)) if !json.contains("kms_key_ids") => KmsSettings::default(),
+            _ => kms_settings(&env)?,
+        };
         let issuers = trusted_issuers(
             jwks_uri.as_ref(),
             &audiences,
@@ -191,6 +209,7 @@ impl Config {
             issuers_json.as_deref(),
             jwks_json.as_deref(),
             algorithms,
+            (kms_key_ids.as_deref(), &kms),
         )?;
         for issuer in &issuers {
             if let (None, KeySource::Url(url)) = (&issuer.names, &issuer.keys) {
@@ -212,6 +231,16 @@ impl Config {
         }
         let jwks_fallback = match &jwks_fallback_file {
             None => None,
+            Some(_)
+                if issuers
+                    .iter()
+                    .any(|issuer| matches!(issuer.keys, KeySource::Kms(_))) =>
+            {
+                return Err(ConfigError::new(
+                    JWKS_FALLBACK_FILE,
+                    "applies to a key set, not to KMS keys (read once, then kept)",
+                ))
+            }
             Some(_) if issuers.len() > 1 => {
                 return Err(ConfigError::new(
                     JWKS_FALLBACK_FILE,
@@ -242,6 +271,7 @@ impl Config {
             audiences,
             accepted_issuers,
             issuers_json,
+            kms_key_ids,
             jwks_json,
             jwks_fallback_file,
             jwks_fallback,
@@ -273,6 +303,10 @@ impl Config {
             (
                 JWT_ISSUER_JWKS_URI,
                 self.jwks_uri.as_ref().map(redacted).unwrap_or_default(),
+            ),
+            (
+                KMS_JWT_KEY_ID,
+                self.kms_key_ids.as_deref().map(list).unwrap_or_default(),
             ),
             (JWT_AUTHORIZED_AUDIENCES, list(&self.audiences)),
             (
@@ -375,7 +409,23 @@ fn parse_algorithms(value: &str) -> Result<AlgorithmSet, ConfigError> {
     Ok(set)
 }
 
-/// The trusted issuers from the variables that name them.
+/// The endpoint (`AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`) and region
+/// (`AWS_REGION`, `AWS_DEFAULT_REGION`) KMS keys are read with.
+fn kms_settings(env: &Env) -> Result<KmsSettings, ConfigError> {
+    let endpoint = match crate::kms::endpoint_variable(|name| env.text(name)) {
+        None => None,
+        Some((variable, value)) => {
+            Some(parse_https_url(&value).map_err(|reason| ConfigError::new(variable, reason))?)
+        }
+    };
+    Ok(KmsSettings {
+        region: crate::kms::default_region(|name| env.text(name)),
+        endpoint,
+    })
+}
+
+/// The trusted issuers from the variables that name them; `kms`, the
+/// `KMS_JWT_KEY_ID` list and what KMS keys are read with.
 fn trusted_issuers(
     jwks_uri: Option<&Url>,
     audiences: &[String],
@@ -383,7 +433,22 @@ fn trusted_issuers(
     issuers_json: Option<&str>,
     jwks_json: Option<&str>,
     algorithms: AlgorithmSet,
+    (kms_key_ids, kms): (Option<&[String]>, &KmsSettings),
 ) -> Result<Vec<Issuer>, ConfigError> {
+    if kms_key_ids.is_some() {
+        for (variable, set) in [
+            (JWT_ISSUER_JWKS_URI, jwks_uri.is_some()),
+            (JWKS_JSON, jwks_json.is_some()),
+            (JWT_ISSUERS, issuers_json.is_some()),
+        ] {
+            if set {
+                return Err(ConfigError::new(
+                    KMS_JWT_KEY_ID,
+                    format!("names the issuer's keys, and so does {variable}: set one or the other (kms_key_ids for an entry of {JWT_ISSUERS})"),
+                ));
+            }
+        }
+    }
     if let Some(json) = issuers_json {
         for (variable, set) in [
             (JWT_ISSUER_JWKS_URI, jwks_uri.is_some()),
@@ -397,28 +462,32 @@ fn trusted_issuers(
                 ));
             }
         }
-        return parse_issuers(json, audiences, algorithms)
+        return parse_issuers(json, audiences, algorithms, kms)
             .map_err(|reason| ConfigError::new(JWT_ISSUERS, reason));
     }
-    let keys = match (jwks_json, jwks_uri, accepted_issuers.map(Vec::as_slice)) {
-        (Some(_), Some(_), _) => {
+    let keys = match (kms_key_ids, jwks_json, jwks_uri, accepted_issuers.map(Vec::as_slice)) {
+        // KMS keys, whatever JWT_ISSUER says: it checks `iss` and finds no keys.
+        (Some(ids), ..) => KmsKeys::parse(ids, kms)
+            .map(|keys| KeySource::Kms(Arc::new(keys)))
+            .map_err(|reason| ConfigError::new(KMS_JWT_KEY_ID, reason))?,
+        (None, Some(_), Some(_), _) => {
             return Err(ConfigError::new(
                 JWKS_JSON,
                 format!("replaces {JWT_ISSUER_JWKS_URI}: set one or the other"),
             ))
         }
-        (Some(json), None, _) => KeySource::inline(json.as_bytes(), algorithms)
+        (None, Some(json), None, _) => KeySource::inline(json.as_bytes(), algorithms)
             .map_err(|error| ConfigError::new(JWKS_JSON, error.to_string()))?,
-        (None, Some(url), _) => KeySource::Url(url.clone()),
-        (None, None, Some([issuer])) => KeySource::discovery(issuer)
+        (None, None, Some(url), _) => KeySource::Url(url.clone()),
+        (None, None, None, Some([issuer])) => KeySource::discovery(issuer)
             .map_err(|reason| ConfigError::new(JWT_ISSUER, format!("for OIDC discovery, {reason}")))?,
-        (None, None, Some(_)) => {
+        (None, None, None, Some(_)) => {
             return Err(ConfigError::new(
                 JWT_ISSUER_JWKS_URI,
                 format!("is required when {JWT_ISSUER} lists several issuers (or use {JWT_ISSUERS})"),
             ))
         }
-        (None, None, None) => {
+        (None, None, None, None) => {
             return Err(ConfigError::new(
                 JWT_ISSUER_JWKS_URI,
                 format!(
@@ -515,7 +584,13 @@ mod tests {
             ),
         ])
         .unwrap();
-        for source in [config(&MINIMAL).unwrap(), custom, several] {
+        let kms = config(&[
+            MINIMAL[1],
+            (KMS_JWT_KEY_ID, KMS_ARN),
+            (JWT_ISSUER, "https://issuer.example.com"),
+        ])
+        .unwrap();
+        for source in [config(&MINIMAL).unwrap(), custom, several, kms] {
             let settings = source.settings();
             let names: Vec<&str> = settings.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, variables());
@@ -634,9 +709,10 @@ mod tests {
                 "https://App.Example.com/, http://localhost:5173",
             ),
         ];
-        // JWT_ISSUERS replaces JWT_ISSUER; JWKS_JSON replaces the URI;
-        // JWKS_FALLBACK_FILE needs a file: read in `issuer_variables_are_read`.
-        assert_eq!(vars.len() + 3, variables().len());
+        // JWT_ISSUERS replaces JWT_ISSUER; JWKS_JSON and KMS_JWT_KEY_ID
+        // replace the URI; JWKS_FALLBACK_FILE needs a file: read in
+        // `issuer_variables_are_read` and `kms_keys_are_the_issuers_keys`.
+        assert_eq!(vars.len() + 4, variables().len());
         let config = config(&vars).unwrap();
         assert!(!config.claims.verify_expiration);
         assert_eq!(
@@ -743,6 +819,130 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.variable, JWKS_FALLBACK_FILE);
         std::fs::remove_file(&path).unwrap();
+    }
+
+    const KMS_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    const KMS_ARN: &str =
+        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn kms_keys_are_the_issuers_keys() {
+        let other = "mrk-1234abcd12ab34cd56ef1234567890ab";
+        let list = format!("{KMS_ARN}, {other}");
+        let vars = [
+            MINIMAL[1],
+            (KMS_JWT_KEY_ID, list.as_str()),
+            (JWT_ISSUER, "https://issuer.example.com"),
+            (crate::kms::AWS_REGION, "us-east-2"),
+        ];
+        let kms = config(&vars).unwrap();
+        assert_eq!(kms.issuers.len(), 1);
+        let issuer = &kms.issuers[0];
+        // JWT_ISSUER checks `iss` and finds no keys: no discovery.
+        assert_eq!(
+            issuer.names,
+            Some(vec!["https://issuer.example.com".to_owned()])
+        );
+        let KeySource::Kms(keys) = &issuer.keys else {
+            panic!("not KMS keys: {}", issuer.keys)
+        };
+        let regions: Vec<(&str, &str)> = keys
+            .keys()
+            .iter()
+            .map(|key| (key.id.as_str(), key.region.as_str()))
+            .collect();
+        assert_eq!(regions, vec![(KMS_ID, "eu-west-1"), (other, "us-east-2")]);
+        assert_eq!(
+            issuer.keys.to_string(),
+            format!("KMS keys {KMS_ID}, {other}")
+        );
+        let emulated = config(&[
+            vars[0],
+            vars[1],
+            (crate::kms::AWS_DEFAULT_REGION, "us-east-2"),
+            (crate::kms::AWS_ENDPOINT_URL, "http://127.0.0.1:1"),
+            (crate::kms::AWS_ENDPOINT_URL_KMS, "http://localhost:5000"),
+        ])
+        .unwrap();
+        let KeySource::Kms(keys) = &emulated.issuers[0].keys else {
+            panic!("not KMS keys")
+        };
+        assert_eq!(keys.keys()[1].endpoint.as_str(), "http://localhost:5000/");
+        assert_eq!(keys.keys()[1].region, "us-east-2");
+        let entry = format!(
+            r#"[{{"issuer": "https://a.example.com", "kms_key_ids": ["{KMS_ARN}"]}}, {{"issuer": "https://b.example.com"}}]"#
+        );
+        let listed = config(&[MINIMAL[1], (JWT_ISSUERS, &entry)]).unwrap();
+        assert!(matches!(&listed.issuers[0].keys, KeySource::Kms(keys) if keys.contains(KMS_ID)));
+        // Without KMS keys the endpoint variables are never read.
+        let unused = config(&[
+            MINIMAL[0],
+            MINIMAL[1],
+            (crate::kms::AWS_ENDPOINT_URL, "nonsense"),
+        ]);
+        assert!(unused.is_ok());
+    }
+
+    #[test]
+    fn kms_mistakes_name_their_variable() {
+        use crate::kms::{AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS};
+        let kms = (KMS_JWT_KEY_ID, KMS_ARN);
+        let issuers = format!(r#"[{{"issuer": "https://a", "kms_key_ids": ["{KMS_ID}"]}}]"#);
+        let path = std::env::temp_dir().join(format!("kms-fallback-{}.json", std::process::id()));
+        let path_text = path.to_string_lossy().into_owned();
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[MINIMAL[0], MINIMAL[1], kms], KMS_JWT_KEY_ID),
+            (
+                &[MINIMAL[1], kms, (JWKS_JSON, r#"{"keys":[]}"#)],
+                KMS_JWT_KEY_ID,
+            ),
+            (
+                &[
+                    MINIMAL[1],
+                    kms,
+                    (JWT_ISSUERS, r#"[{"issuer":"https://a"}]"#),
+                ],
+                KMS_JWT_KEY_ID,
+            ),
+            (&[MINIMAL[1], kms, (JWT_PROVIDER, "auth0")], KMS_JWT_KEY_ID),
+            (&[MINIMAL[1], (KMS_JWT_KEY_ID, "alias/jwt")], KMS_JWT_KEY_ID),
+            (&[MINIMAL[1], (KMS_JWT_KEY_ID, "not-a-key")], KMS_JWT_KEY_ID),
+            (&[MINIMAL[1], (KMS_JWT_KEY_ID, KMS_ID)], KMS_JWT_KEY_ID),
+            (&[MINIMAL[1], (KMS_JWT_KEY_ID, ",")], KMS_JWT_KEY_ID),
+            (&[kms], JWT_AUTHORIZED_AUDIENCES),
+            (
+                &[
+                    MINIMAL[1],
+                    kms,
+                    (AWS_ENDPOINT_URL_KMS, "http://kms.example.com"),
+                ],
+                AWS_ENDPOINT_URL_KMS,
+            ),
+            (
+                &[MINIMAL[1], kms, (AWS_ENDPOINT_URL, "not a url")],
+                AWS_ENDPOINT_URL,
+            ),
+            (&[MINIMAL[1], (JWT_ISSUERS, &issuers)], JWT_ISSUERS),
+            (
+                &[MINIMAL[1], kms, (JWKS_FALLBACK_FILE, &path_text)],
+                JWKS_FALLBACK_FILE,
+            ),
+        ];
+        std::fs::write(&path, r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#).unwrap();
+        for (vars, variable) in cases {
+            let error = config(vars).unwrap_err();
+            assert_eq!(error.variable, *variable, "{vars:?}: {error}");
+        }
+        std::fs::remove_file(&path).unwrap();
+        let contradiction = config(cases[0].0).unwrap_err();
+        assert!(
+            contradiction.reason.contains(JWT_ISSUER_JWKS_URI),
+            "{contradiction}"
+        );
+        let regionless = config(cases[6].0).unwrap_err();
+        assert!(regionless.reason.contains("AWS_REGION"), "{regionless}");
+        let in_entry = config(cases[11].0).unwrap_err();
+        assert!(in_entry.reason.contains("kms_key_ids"), "{in_entry}");
     }
 
     #[test]

@@ -122,6 +122,10 @@ refusals! {
     ResponseTooLarge => "response_too_large", Unauthorized, "the answer would exceed API Gateway's authorizer response limit";
     /// The key set could not be fetched or used and no cached key exists.
     JwksUnavailable => "jwks_unavailable", Error, "the key set is unavailable";
+    /// A KMS key's public key could not be read (`kms:GetPublicKey`
+    /// failed: KMS unreachable, the key disabled or unknown, a permission
+    /// missing) and the token names it, or, without `kid`, might.
+    KmsUnavailable => "kms_unavailable", Error, "a KMS public key could not be read";
 }
 
 impl fmt::Display for Refusal {

@@ -111,9 +111,11 @@ const TOKEN_STEPS: [Step; 10] = [
         name: "format",
         reasons: &[Refusal::UnsupportedHeader, Refusal::MalformedToken],
     },
+    // A header without kid, from an issuer with KMS keys, names the one
+    // key that can verify its alg, once every key has been read.
     Step {
         name: "kid",
-        reasons: &[Refusal::MissingKid],
+        reasons: &[Refusal::MissingKid, Refusal::KmsUnavailable],
     },
     // The signature's encoding; an empty one never verifies.
     Step {
@@ -130,7 +132,11 @@ const TOKEN_STEPS: [Step; 10] = [
     },
     Step {
         name: "kid",
-        reasons: &[Refusal::UnknownKid, Refusal::JwksUnavailable],
+        reasons: &[
+            Refusal::UnknownKid,
+            Refusal::JwksUnavailable,
+            Refusal::KmsUnavailable,
+        ],
     },
     Step {
         name: "signature",

@@ -2,14 +2,17 @@
 //! network edge, with a size cap, a total timeout, no redirects, and OIDC
 //! discovery. Caching is [`crate::jwks`]'s.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::{redirect, Client, StatusCode, Url};
 
 use crate::algorithm::AlgorithmSet;
 use crate::issuers::{parse_https_url, Issuer, KeySource};
-use crate::keys::{KeySet, KeySetError};
+use crate::keys::{KeySet, KeySetError, SkippedKey, VerificationKey};
+use crate::kms::{self, KmsError, KmsKeys};
+use crate::sigv4::Credentials;
 
 /// Why a key set fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +35,15 @@ pub enum FetchError {
     /// The OIDC discovery document is unusable.
     #[error("discovery: {0}")]
     Discovery(String),
+    /// `kms:GetPublicKey` failed for a KMS key: an outage, whatever KMS
+    /// answered (a key disabled or a permission missing can be restored).
+    #[error("KMS key {key}: GetPublicKey: {error}")]
+    Kms {
+        /// The key id.
+        key: String,
+        /// What went wrong.
+        error: KmsError,
+    },
 }
 
 impl FetchError {
@@ -52,6 +64,7 @@ impl FetchError {
             FetchError::Status(_) => "http_status",
             FetchError::TooLarge(_) => "too_large",
             FetchError::KeySet(_) | FetchError::Discovery(_) => "invalid",
+            FetchError::Kms { error, .. } => error.kind(),
         }
     }
 }
@@ -68,6 +81,9 @@ pub struct JwksFetcher {
     /// The `jwks_uri` discovery found, and when; reused for the cache TTL.
     discovered: Arc<Mutex<Option<(Url, Instant)>>>,
     discovery_ttl: Duration,
+    /// What `GetPublicKey` answered for each KMS key: kept for the life of
+    /// the process, as a key id's public key never changes.
+    kms_answers: Arc<Mutex<HashMap<String, Result<Arc<VerificationKey>, String>>>>,
 }
 
 /// A key set as fetched, with how long its server says it may be cached.
@@ -77,6 +93,8 @@ pub struct Fetched {
     pub set: KeySet,
     /// `Cache-Control: max-age`, when the server sent one.
     pub max_age: Option<Duration>,
+    /// For KMS keys: why one could not be read (the set holds the others).
+    pub incomplete: Option<FetchError>,
 }
 
 impl JwksFetcher {
@@ -105,6 +123,7 @@ impl JwksFetcher {
             algorithms,
             discovered: Arc::new(Mutex::new(None)),
             discovery_ttl,
+            kms_answers: Arc::default(),
         })
     }
 
@@ -122,8 +141,10 @@ impl JwksFetcher {
                 return Ok(Fetched {
                     set: KeySet::clone(set),
                     max_age: None,
+                    incomplete: None,
                 })
             }
+            KeySource::Kms(keys) => return self.fetch_kms(keys).await,
             KeySource::Url(url) => (url.clone(), None),
             KeySource::Discovery { document, issuer } => (document.clone(), Some(issuer)),
         };
@@ -147,6 +168,79 @@ impl JwksFetcher {
         Ok(Fetched {
             set: KeySet::parse_answer(&body, self.algorithms)?,
             max_age,
+            incomplete: None,
+        })
+    }
+
+    /// Reads, with `kms:GetPublicKey` and the function's credentials, each
+    /// KMS key not read yet, within the timeout; the set holds every key
+    /// read so far. A key KMS says can never verify a token (not a signing
+    /// key, no JWS algorithm allowed) is skipped for good; any other failure
+    /// leaves the key to the next fetch and is the fetch's error, or, when
+    /// other keys are at hand, `incomplete`.
+    async fn fetch_kms(&self, keys: &KmsKeys) -> Result<Fetched, FetchError> {
+        let deadline = Instant::now() + self.timeout;
+        let lock = || {
+            self.kms_answers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let mut failure = None;
+        for key in keys.keys() {
+            if lock().contains_key(&key.id) {
+                continue;
+            }
+            let read = async {
+                let credentials = Credentials::from_lookup(|name| std::env::var(name).ok())
+                    .map_err(KmsError::Credentials)?;
+                let limits = (self.timeout, self.max_bytes);
+                kms::get_public_key(&self.client, key, &credentials, unix_now(), limits).await
+            };
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let read = tokio::time::timeout(wait, read)
+                .await
+                .unwrap_or(Err(KmsError::Timeout(self.timeout)));
+            let answer = match read {
+                Ok(public) => VerificationKey::from_public_key(
+                    &key.id,
+                    &public.der,
+                    public.algorithms,
+                    self.algorithms,
+                )
+                .map(Arc::new),
+                Err(KmsError::Unusable(reason)) => Err(reason),
+                Err(error) => {
+                    failure.get_or_insert(FetchError::Kms {
+                        key: key.id.clone(),
+                        error,
+                    });
+                    continue;
+                }
+            };
+            // Kept at once: a fetch cut short by its caller's deadline loses nothing.
+            lock().insert(key.id.clone(), answer);
+        }
+        let answers = lock().clone();
+        if answers.is_empty() {
+            if let Some(failure) = failure {
+                return Err(failure);
+            }
+        }
+        let mut usable = Vec::with_capacity(answers.len());
+        let mut skipped = Vec::new();
+        for (kid, answer) in answers {
+            match answer {
+                Ok(key) => usable.push(key),
+                Err(reason) => skipped.push(SkippedKey {
+                    kid: Some(kid),
+                    reason,
+                }),
+            }
+        }
+        Ok(Fetched {
+            set: KeySet::from_keys(usable, skipped),
+            max_age: None,
+            incomplete: failure,
         })
     }
 
@@ -262,6 +356,13 @@ fn discovered_key_set_url(document: &Url, jwks_uri: &str) -> Result<Url, FetchEr
 struct DiscoveryDocument {
     issuer: String,
     jwks_uri: String,
+}
+
+/// Seconds since the epoch, for the signature's date.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// `max-age` of a `Cache-Control` value; `no-store`, `no-cache` and

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::algorithm::AlgorithmSet;
 use crate::keys::{KeySet, KeySetError};
+use crate::kms::{KmsKeys, KmsSettings};
 use crate::redact::{redact_urls_in, redacted};
 
 /// Comma list of accepted `iss` values.
@@ -40,6 +41,8 @@ pub enum KeySource {
     /// A key set given in the configuration (air-gapped deployments, tests),
     /// parsed once at start and shared by every refresh of the store.
     Inline(Arc<KeySet>),
+    /// AWS KMS keys, each public key read once with `kms:GetPublicKey`.
+    Kms(Arc<KmsKeys>),
 }
 
 /// Shown with any user info and query values redacted: a key set URL may
@@ -51,6 +54,7 @@ impl fmt::Display for KeySource {
             KeySource::Url(url) => f.write_str(&redacted(url)),
             KeySource::Discovery { document, .. } => write!(f, "discovery {}", redacted(document)),
             KeySource::Inline(_) => f.write_str("the inline key set"),
+            KeySource::Kms(keys) => write!(f, "{keys}"),
         }
     }
 }
@@ -131,20 +135,24 @@ struct IssuerEntry {
     jwks: Option<Value>,
     #[serde(default)]
     audiences: Option<Vec<String>>,
+    #[serde(default)]
+    kms_key_ids: Option<Vec<String>>,
 }
 
 /// Parses `JWT_ISSUERS`: a JSON list of `{"issuer", "jwks_uri"?, "jwks"?,
-/// "audiences"?}`. Without `jwks_uri` or `jwks` the keys are discovered;
-/// without `audiences`, `default_audiences` apply. An inline `jwks` is parsed
-/// here, keeping the keys that can verify one of `algorithms`.
+/// "kms_key_ids"?, "audiences"?}`. Without `jwks_uri`, `jwks` or
+/// `kms_key_ids` the keys are discovered; without `audiences`,
+/// `default_audiences` apply. An inline `jwks` is parsed here, keeping the
+/// keys that can verify one of `algorithms`; KMS keys are resolved with `kms`.
 pub fn parse_issuers(
     json: &str,
     default_audiences: &[String],
     algorithms: AlgorithmSet,
+    kms: &KmsSettings,
 ) -> Result<Vec<Issuer>, String> {
     let entries: Vec<IssuerEntry> = serde_json::from_str(json).map_err(|error| {
         format!(
-            "is not a JSON list of {{\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}}: {}",
+            "is not a JSON list of {{\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"kms_key_ids\"?, \"audiences\"?}}: {}",
             redact_urls_in(&error.to_string())
         )
     })?;
@@ -162,17 +170,22 @@ pub fn parse_issuers(
         if issuers.iter().any(|issuer| issuer.accepts(Some(&name))) {
             return Err(format!("lists {shown:?} twice"));
         }
-        let keys = match (entry.jwks_uri, entry.jwks) {
-            (Some(_), Some(_)) => {
-                return Err(format!("{shown}: give jwks_uri or jwks, not both"));
-            }
-            (Some(uri), None) => {
+        let keys = match (entry.jwks_uri, entry.jwks, entry.kms_key_ids) {
+            (Some(uri), None, None) => {
                 KeySource::Url(parse_https_url(&uri).map_err(|error| format!("{shown}: {error}"))?)
             }
-            (None, Some(jwks)) => KeySource::inline(jwks.to_string().as_bytes(), algorithms)
+            (None, Some(jwks), None) => KeySource::inline(jwks.to_string().as_bytes(), algorithms)
                 .map_err(|error| format!("{shown}: {error}"))?,
-            (None, None) => {
+            (None, None, Some(ids)) => KmsKeys::parse(&ids, kms)
+                .map(|keys| KeySource::Kms(Arc::new(keys)))
+                .map_err(|error| format!("{shown}: kms_key_ids: {error}"))?,
+            (None, None, None) => {
                 KeySource::discovery(&name).map_err(|error| format!("{shown}: {error}"))?
+            }
+            _ => {
+                return Err(format!(
+                    "{shown}: give one of jwks_uri, jwks and kms_key_ids, not several"
+                ));
             }
         };
         let audiences: Vec<String> = entry
@@ -240,12 +253,18 @@ mod tests {
             .replace("EC_KEY", EC_KEY);
         let rsa_only: AlgorithmSet = [crate::algorithm::Algorithm::Rs256].into_iter().collect();
         assert_eq!(
-            parse_issuers(&json, &defaults(), rsa_only).unwrap_err(),
+            parse_issuers(&json, &defaults(), rsa_only, &KmsSettings::default()).unwrap_err(),
             "https://b.example.com: no usable key in the key set (1 skipped)"
         );
         let empty = r#"[{"issuer": "https://b.example.com", "jwks": {"keys": []}}]"#;
         assert_eq!(
-            parse_issuers(empty, &defaults(), AlgorithmSet::all()).unwrap_err(),
+            parse_issuers(
+                empty,
+                &defaults(),
+                AlgorithmSet::all(),
+                &KmsSettings::default()
+            )
+            .unwrap_err(),
             "https://b.example.com: no usable key in the key set (0 skipped)"
         );
     }
@@ -262,6 +281,7 @@ mod tests {
             .as_str(),
             &defaults(),
             AlgorithmSet::all(),
+            &KmsSettings::default(),
         )
         .unwrap();
         assert_eq!(issuers.len(), 3);
@@ -332,7 +352,13 @@ mod tests {
             r#"[{"issuer": "https://a", "audiences": "https://u:S3CR3T@x/?k=S3CR3T"}]"#,
             r#"[{"issuer": 7, "jwks_uri": "https://u:S3CR3T@x"}]"#,
         ] {
-            let error = parse_issuers(json, &defaults(), AlgorithmSet::all()).unwrap_err();
+            let error = parse_issuers(
+                json,
+                &defaults(),
+                AlgorithmSet::all(),
+                &KmsSettings::default(),
+            )
+            .unwrap_err();
             assert!(!error.contains("S3CR3T"), "{error}");
         }
         assert_eq!(
@@ -386,7 +412,7 @@ mod tests {
             ),
             (
                 r#"[{"issuer": "https://a", "jwks_uri": "https://a/k", "jwks": {}}]"#,
-                "not both",
+                "not several",
             ),
             (
                 r#"[{"issuer": "https://a", "jwks_uri": "http://a/k"}]"#,
@@ -406,9 +432,21 @@ mod tests {
                 "unknown field",
             ),
         ] {
-            let error = parse_issuers(json, &defaults(), AlgorithmSet::all()).unwrap_err();
+            let error = parse_issuers(
+                json,
+                &defaults(),
+                AlgorithmSet::all(),
+                &KmsSettings::default(),
+            )
+            .unwrap_err();
             assert!(error.contains(expected), "{json}: {error}");
         }
-        assert!(parse_issuers(r#"[{"issuer": "https://a"}]"#, &[], AlgorithmSet::all()).is_err());
+        assert!(parse_issuers(
+            r#"[{"issuer": "https://a"}]"#,
+            &[],
+            AlgorithmSet::all(),
+            &KmsSettings::default()
+        )
+        .is_err());
     }
 }

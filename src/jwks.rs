@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use moka::future::Cache;
 
-use crate::algorithm::AlgorithmSet;
+use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::Refusal;
 use crate::fetch::{FetchError, Fetched, JwksFetcher};
 use crate::issuers::{Issuer, KeySource};
+use crate::jws::{self, UnverifiedToken};
 use crate::keys::{KeySet, VerificationKey};
 use crate::metrics::Metrics;
 use crate::settings::{ConfigError, Env};
@@ -253,6 +254,12 @@ impl KeyStore {
     /// the provider could not be asked (it failed, or is in backoff): a
     /// token signed with a key published during an outage is not bad.
     pub async fn with_kid(&self, kid: &str) -> Result<Arc<KeySet>, Refusal> {
+        if let KeySource::Kms(keys) = self.source() {
+            if !keys.contains(kid) {
+                return Err(Refusal::UnknownKid);
+            }
+            return self.kms_set(|set| set.answers_for(kid)).await;
+        }
         let started = Instant::now();
         let deadline = self.deadline();
         let current = self.current_until(deadline).await?;
@@ -336,6 +343,79 @@ impl KeyStore {
         self.fetcher.source()
     }
 
+    /// What a request gets when no key can be had: `kms_unavailable` for
+    /// KMS keys, `jwks_unavailable` for a key set.
+    fn unavailable(&self) -> Refusal {
+        match self.source() {
+            KeySource::Kms(_) => Refusal::KmsUnavailable,
+            _ => Refusal::JwksUnavailable,
+        }
+    }
+
+    /// Parses a token whose header has no `kid` (KMS signs without one) for
+    /// the one KMS key that can verify its `alg`: `missing_kid` when the
+    /// keys are not KMS keys or when none or several of them can, and
+    /// `kms_unavailable` when a key that might could not be read.
+    pub async fn parse_without_kid<'a>(
+        &self,
+        token: &'a str,
+        allowed: AlgorithmSet,
+    ) -> Result<UnverifiedToken<'a>, Refusal> {
+        let KeySource::Kms(keys) = self.source() else {
+            return Err(Refusal::MissingKid);
+        };
+        let set = self
+            .kms_set(|set| keys.keys().iter().all(|key| set.answers_for(&key.id)))
+            .await?;
+        jws::parse_choosing_kid(token, allowed, |alg: Algorithm| {
+            let fitting: Vec<&str> = set
+                .keys()
+                .into_iter()
+                .filter(|(_, key)| key.algorithms().contains(alg))
+                .map(|(kid, _)| kid)
+                .collect();
+            match fitting[..] {
+                [kid] => {
+                    tracing::debug!(kid, %alg, "a token without kid: the one KMS key that can verify its alg verifies it");
+                    Ok(kid.to_owned())
+                }
+                _ => Err(Refusal::MissingKid),
+            }
+        })
+    }
+
+    /// KMS keys: the set, once it answers for what `answers` asks. Each
+    /// key is read once and kept; one whose `GetPublicKey` failed is asked
+    /// again once the backoff after the failure has passed, and the
+    /// requests in between are answered `kms_unavailable` at once.
+    async fn kms_set(&self, answers: impl Fn(&KeySet) -> bool) -> Result<Arc<KeySet>, Refusal> {
+        let deadline = self.deadline();
+        let set = self.current_until(deadline).await?.set;
+        if answers(&set) {
+            return Ok(set);
+        }
+        if self.backoff_blocks(Instant::now()) {
+            return Err(Refusal::KmsUnavailable);
+        }
+        let Some(_fetching) = self.fetch_turn(deadline).await else {
+            return Err(Refusal::KmsUnavailable);
+        };
+        let set = match self.installed_set() {
+            // Read by the fetch this request waited for.
+            Some(set) if answers(&set) => set,
+            _ if self.backoff_blocks(Instant::now()) => return Err(Refusal::KmsUnavailable),
+            _ => self
+                .fetch(deadline)
+                .await
+                .map_err(|_| Refusal::KmsUnavailable)?,
+        };
+        if answers(&set) {
+            Ok(set)
+        } else {
+            Err(Refusal::KmsUnavailable)
+        }
+    }
+
     /// The latest a request that starts now may be answered by.
     fn deadline(&self) -> Instant {
         Instant::now() + self.fetch_timeout + DEADLINE_MARGIN
@@ -377,22 +457,19 @@ impl KeyStore {
         }
         // Nothing usable: wait for the fetch in flight, or make one.
         if self.backoff_blocks(started) {
-            return Err(Refusal::JwksUnavailable);
+            return Err(self.unavailable());
         }
         let Some(_fetching) = self.fetch_turn(deadline).await else {
-            return Err(Refusal::JwksUnavailable);
+            return Err(self.unavailable());
         };
         let now = Instant::now();
         if let Some(set) = self.usable(now) {
             return Ok(current(set));
         }
         if self.backoff_blocks(now) {
-            return Err(Refusal::JwksUnavailable);
+            return Err(self.unavailable());
         }
-        let set = self
-            .fetch(deadline)
-            .await
-            .map_err(|_| Refusal::JwksUnavailable)?;
+        let set = self.fetch(deadline).await.map_err(|_| self.unavailable())?;
         Ok(current(set))
     }
 
@@ -504,10 +581,16 @@ impl KeyStore {
             .await
             .unwrap_or(Err(FetchError::Timeout(wait)));
         let duration_ms = started.elapsed().as_millis() as u64;
-        let (set, kind) = match fetched {
-            Ok(Fetched { set, max_age }) => {
+        let (set, kind, incomplete) = match fetched {
+            // KMS keys are read once and kept: a key id's public key never changes.
+            Ok(Fetched {
+                set, incomplete, ..
+            }) if matches!(self.source(), KeySource::Kms(_)) => {
+                (set.fresh_for(Duration::MAX), "ok", incomplete)
+            }
+            Ok(Fetched { set, max_age, .. }) => {
                 let kind = if set.is_empty() { "empty" } else { "ok" };
-                (set.fresh_for(self.lifetime(max_age)), kind)
+                (set.fresh_for(self.lifetime(max_age)), kind, None)
             }
             // The provider says the key set is gone: no key is valid.
             Err(error) if error.is_authoritative() => {
@@ -517,37 +600,28 @@ impl KeyStore {
                     duration_ms,
                     "the key set server answered that the key set is gone: no key is trusted until it serves one"
                 );
-                (KeySet::empty().fresh_for(self.lifetime(None)), "gone")
+                (KeySet::empty().fresh_for(self.lifetime(None)), "gone", None)
             }
             Err(error) => {
-                self.metrics.key_set_fetch(error.kind(), duration_ms);
-                let retry_in = self
-                    .backoff
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .failed(
-                        Instant::now(),
-                        self.cooldown.max(MIN_BACKOFF),
-                        self.max_backoff,
-                    );
-                tracing::warn!(
-                    source = %self.fetcher.source(),
-                    error = %error,
-                    duration_ms,
-                    retry_in_ms = retry_in.as_millis() as u64,
-                    "key set fetch failed"
-                );
+                self.failed(&error, duration_ms);
                 return Err(error);
             }
         };
         // A set is the provider's word on the keys published before its
         // fetch began, not on a key published while it was on its way.
         let mut set = set.requested_at(started);
-        self.metrics.key_set_fetch(kind, duration_ms);
-        self.backoff
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .succeeded();
+        // KMS keys read, beside one that could not be: served, and the
+        // failure counted and backed off from as any other.
+        match &incomplete {
+            Some(error) => self.failed(error, duration_ms),
+            None => {
+                self.metrics.key_set_fetch(kind, duration_ms);
+                self.backoff
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .succeeded();
+            }
+        }
         if let Some(previous) = self.installed_set() {
             set.keep_unchanged_keys_of(&previous);
         }
@@ -558,6 +632,29 @@ impl KeyStore {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&set));
         Ok(set)
+    }
+}
+
+impl KeyStore {
+    /// Counts and logs a failed fetch, and starts or lengthens the backoff.
+    fn failed(&self, error: &FetchError, duration_ms: u64) {
+        self.metrics.key_set_fetch(error.kind(), duration_ms);
+        let retry_in = self
+            .backoff
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .failed(
+                Instant::now(),
+                self.cooldown.max(MIN_BACKOFF),
+                self.max_backoff,
+            );
+        tracing::warn!(
+            source = %self.fetcher.source(),
+            error = %error,
+            duration_ms,
+            retry_in_ms = retry_in.as_millis() as u64,
+            "key set fetch failed"
+        );
     }
 }
 

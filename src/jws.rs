@@ -103,6 +103,17 @@ pub mod dangerous {
 /// `x5u`, `x5c`, `jwk`) are never read: keys come only from the configured
 /// key set.
 pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, Refusal> {
+    parse_choosing_kid(token, allowed, |_| Err(Refusal::MissingKid))
+}
+
+/// [`parse`], except that a header without `kid` gets the one `choose`
+/// names for its `alg` (the one KMS key that can verify it), or is refused
+/// with `choose`'s refusal. A header with a `kid` keeps it.
+pub fn parse_choosing_kid(
+    token: &str,
+    allowed: AlgorithmSet,
+    choose: impl FnOnce(Algorithm) -> Result<String, Refusal>,
+) -> Result<UnverifiedToken<'_>, Refusal> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -120,7 +131,7 @@ pub fn parse(token: &str, allowed: AlgorithmSet) -> Result<UnverifiedToken<'_>, 
     let header_text = std::str::from_utf8(&header_bytes).map_err(|_| Refusal::MalformedToken)?;
     let header_members: HeaderMembers =
         serde_json::from_str(header_text).map_err(|_| Refusal::MalformedToken)?;
-    let header_checked = check_header(header_members, allowed)?;
+    let header_checked = check_header(header_members, allowed, choose)?;
     let signature = decode_base64url(signature)?;
     if signature.is_empty() {
         return Err(Refusal::BadSignature);
@@ -166,7 +177,11 @@ pub fn header_member_for_display(token: &str, name: &str) -> String {
     }
 }
 
-fn check_header(members: HeaderMembers, allowed: AlgorithmSet) -> Result<Header, Refusal> {
+fn check_header(
+    members: HeaderMembers,
+    allowed: AlgorithmSet,
+    choose: impl FnOnce(Algorithm) -> Result<String, Refusal>,
+) -> Result<Header, Refusal> {
     let alg = match &members.alg {
         Some(Value::String(name)) => name
             .parse::<Algorithm>()
@@ -188,7 +203,8 @@ fn check_header(members: HeaderMembers, allowed: AlgorithmSet) -> Result<Header,
     }
     let kid = match members.kid {
         Some(Value::String(kid)) if !kid.is_empty() => kid,
-        Some(Value::String(_)) | None => return Err(Refusal::MissingKid),
+        Some(Value::String(_)) => return Err(Refusal::MissingKid),
+        None => choose(alg)?,
         Some(_) => return Err(Refusal::MalformedToken),
     };
     let typ = match members.typ {
@@ -467,6 +483,48 @@ mod tests {
             parse(&numeric, AlgorithmSet::all()).unwrap_err(),
             Refusal::MalformedToken
         );
+    }
+
+    /// KMS: only a header without `kid` is given the one `choose` names,
+    /// for its alg; `choose`'s refusal stands when it names none.
+    #[test]
+    fn a_kid_is_chosen_only_for_a_header_without_one() {
+        let choose = |alg: Algorithm| match alg {
+            Algorithm::Es512 => Ok("kms-key".to_owned()),
+            _ => Err(Refusal::MissingKid),
+        };
+        let without = token(r#"{"alg":"ES512","typ":"JWT"}"#, "{}");
+        let parsed = parse_choosing_kid(&without, AlgorithmSet::all(), choose).unwrap();
+        assert_eq!(
+            (parsed.header.alg, parsed.header.kid.as_str()),
+            (Algorithm::Es512, "kms-key")
+        );
+        let other_alg = token(r#"{"alg":"RS256"}"#, "{}");
+        assert_eq!(
+            parse_choosing_kid(&other_alg, AlgorithmSet::all(), choose).unwrap_err(),
+            Refusal::MissingKid
+        );
+        let unavailable = |_| Err(Refusal::KmsUnavailable);
+        assert_eq!(
+            parse_choosing_kid(&without, AlgorithmSet::all(), unavailable).unwrap_err(),
+            Refusal::KmsUnavailable
+        );
+        let own = token(r#"{"alg":"ES512","kid":"its-own"}"#, "{}");
+        let parsed = parse_choosing_kid(&own, AlgorithmSet::all(), choose).unwrap();
+        assert_eq!(parsed.header.kid, "its-own");
+        // An empty kid is not an absent one; the header's other checks come first.
+        for (header, refusal) in [
+            (r#"{"alg":"ES512","kid":""}"#, Refusal::MissingKid),
+            (
+                r#"{"alg":"ES512","crit":["x"]}"#,
+                Refusal::UnsupportedHeader,
+            ),
+            (r#"{"alg":"HS256"}"#, Refusal::AlgorithmNotAllowed),
+        ] {
+            let token = token(header, "{}");
+            let chosen = parse_choosing_kid(&token, AlgorithmSet::all(), choose);
+            assert_eq!(chosen.unwrap_err(), refusal, "{header}");
+        }
     }
 
     #[test]

@@ -265,6 +265,28 @@ impl KeySet {
         })
     }
 
+    /// A set of keys built one by one (KMS keys), with those that could
+    /// not be used.
+    pub fn from_keys(
+        keys: impl IntoIterator<Item = Arc<VerificationKey>>,
+        skipped: Vec<SkippedKey>,
+    ) -> Self {
+        KeySet {
+            keys: keys.into_iter().map(|key| (key.kid.clone(), key)).collect(),
+            skipped,
+            ..KeySet::empty()
+        }
+    }
+
+    /// Whether the set says anything of `kid`: a usable key, or one skipped.
+    pub fn answers_for(&self, kid: &str) -> bool {
+        self.keys.contains_key(kid)
+            || self
+                .skipped
+                .iter()
+                .any(|skipped| skipped.kid.as_deref() == Some(kid))
+    }
+
     /// A set without keys: what a server that answers that the key set is
     /// gone (a 4xx such as 404 or 410) vouches for.
     pub fn empty() -> Self {
@@ -510,6 +532,34 @@ fn key_from_certificate(
         .public_key_to_der()
         .map_err(|_| "the certificate's public key cannot be encoded".to_owned())?;
     finish(kid.to_owned(), algorithms, allowed, Material::Spki(der))
+}
+
+impl VerificationKey {
+    /// The key `kid` of a DER SubjectPublicKeyInfo that its owner (KMS)
+    /// signs with `algorithms`: checked as a certificate's key is, for the
+    /// algorithms that fit both the key and `allowed`.
+    pub fn from_public_key(
+        kid: &str,
+        der: &[u8],
+        algorithms: AlgorithmSet,
+        allowed: AlgorithmSet,
+    ) -> Result<Self, String> {
+        let public_key = PKey::public_key_from_der(der)
+            .map_err(|_| "the public key cannot be read".to_owned())?;
+        let fitting: AlgorithmSet = certificate_algorithms(&public_key)?
+            .iter()
+            .filter(|alg| algorithms.contains(*alg))
+            .collect();
+        if fitting.is_empty() {
+            return Err(format!(
+                "none of its algorithms ({algorithms}) fits its key"
+            ));
+        }
+        let der = public_key
+            .public_key_to_der()
+            .map_err(|_| "the public key cannot be encoded".to_owned())?;
+        finish(kid.to_owned(), fitting, allowed, Material::Spki(der))
+    }
 }
 
 fn certificate_algorithms(public_key: &PKey<Public>) -> Result<AlgorithmSet, String> {
@@ -893,6 +943,74 @@ mod tests {
             .sign(&key, openssl::hash::MessageDigest::sha256())
             .unwrap();
         String::from_utf8(builder.build().to_pem().unwrap()).unwrap()
+    }
+
+    /// KMS keys: a DER public key with the algorithms KMS signs with, kept
+    /// to those its key fits and `JWT_ALGORITHMS` allows, checked as a
+    /// certificate's key is.
+    #[test]
+    fn a_kms_public_key_takes_the_algorithms_of_kms_its_key_and_the_allow_list() {
+        use openssl::ec::{EcGroup, EcKey};
+        let set = |names: &[&str]| -> AlgorithmSet {
+            names
+                .iter()
+                .map(|name| name.parse::<Algorithm>().unwrap())
+                .collect()
+        };
+        let p521 =
+            EcKey::generate(&EcGroup::from_curve_name(openssl::nid::Nid::SECP521R1).unwrap())
+                .unwrap();
+        let p521 = PKey::from_ec_key(p521)
+            .unwrap()
+            .public_key_to_der()
+            .unwrap();
+        let key =
+            VerificationKey::from_public_key("k", &p521, set(&["ES512"]), AlgorithmSet::all())
+                .unwrap();
+        assert_eq!(key.algorithms(), set(&["ES512"]));
+        let rsa = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap())
+            .unwrap()
+            .public_key_to_der()
+            .unwrap();
+        let both = set(&["RS256", "PS256", "ES256"]);
+        let key = VerificationKey::from_public_key("r", &rsa, both, AlgorithmSet::all()).unwrap();
+        assert_eq!(key.algorithms(), set(&["RS256", "PS256"]));
+        let key = VerificationKey::from_public_key("r", &rsa, both, set(&["PS256"])).unwrap();
+        assert_eq!(key.algorithms(), set(&["PS256"]));
+        let k1 = EcKey::generate(&EcGroup::from_curve_name(openssl::nid::Nid::SECP256K1).unwrap())
+            .unwrap();
+        let k1 = PKey::from_ec_key(k1).unwrap().public_key_to_der().unwrap();
+        for (der, algorithms, allowed, says) in [
+            (&p521, set(&["ES256"]), AlgorithmSet::all(), "fits its key"),
+            (&p521, set(&["ES512"]), set(&["RS256"]), "JWT_ALGORITHMS"),
+            (
+                &k1,
+                set(&["ES256"]),
+                AlgorithmSet::all(),
+                "unsupported EC curve",
+            ),
+            (
+                &vec![0x30, 0x00],
+                set(&["ES256"]),
+                AlgorithmSet::all(),
+                "cannot be read",
+            ),
+        ] {
+            let error =
+                VerificationKey::from_public_key("x", der, algorithms, allowed).unwrap_err();
+            assert!(error.contains(says), "{error}");
+        }
+        let keys = KeySet::from_keys(
+            [Arc::new(
+                VerificationKey::from_public_key("r", &rsa, both, AlgorithmSet::all()).unwrap(),
+            )],
+            vec![SkippedKey {
+                kid: Some("s".to_owned()),
+                reason: "not a signing key".to_owned(),
+            }],
+        );
+        assert!(keys.get("r").is_some() && keys.answers_for("r") && keys.answers_for("s"));
+        assert!(!keys.answers_for("t") && keys.get("s").is_none());
     }
 
     #[test]

@@ -45,9 +45,11 @@ mod decision_cache;
 mod event;
 mod fetch;
 mod issuers;
+mod kms;
 mod redact;
 mod rsa_verifier;
 mod settings;
+mod sigv4;
 
 pub use authorizer::Authorizer;
 pub use config::{Config, ConfigError};
