@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's test command; .ci/run runs it too):
 # every Rust test of the workspace, the session guard against moto and the
-# local gateway, every client example against a local gateway, then the
-# offline Terraform checks. Installs what it needs.
+# local gateway, KMS-signed tokens against moto, every client example
+# against a local gateway, then the offline Terraform checks. Installs what
+# it needs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
@@ -16,6 +17,9 @@ cargo test --workspace --color never 2>&1 | tee target/cargo-test.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 bash scripts/test-guard.sh 2>&1 | tee target/guard-test.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+bash scripts/test-kms.sh 2>&1 | tee target/kms-test.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 bash scripts/test-clients.sh 2>&1 | tee target/clients-test.log
@@ -33,5 +37,5 @@ awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
   /^(terraform|clients|logs): [0-9]+ passed/ { p += $2; f += $4; s += $6 }
   END { printf "all: %d passed, %d failed, %d skipped\n", p, f, s }
-' target/cargo-test.log target/guard-test.log target/clients-test.log target/terraform-test.log target/logs-test.log
+' target/cargo-test.log target/guard-test.log target/kms-test.log target/clients-test.log target/terraform-test.log target/logs-test.log
 exit "$status"

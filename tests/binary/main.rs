@@ -14,5 +14,6 @@ mod concurrency;
 mod differential_findings;
 mod fail_closed;
 mod key_set_edges;
+mod kms;
 mod lambda_binary;
 mod real_idp;
