@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 
 use moka::future::Cache;
 
-use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::algorithm::AlgorithmSet;
+use crate::backoff::Backoff;
 use crate::error::Refusal;
 use crate::fetch::{FetchError, Fetched, JwksFetcher};
 use crate::issuers::{Issuer, KeySource};
 use crate::jws::{self, UnverifiedToken};
 use crate::keys::{KeySet, VerificationKey};
+use crate::kms;
 use crate::metrics::Metrics;
 use crate::settings::{ConfigError, Env};
 
@@ -367,21 +369,7 @@ impl KeyStore {
         let set = self
             .kms_set(|set| keys.keys().iter().all(|key| set.answers_for(&key.id)))
             .await?;
-        jws::parse_choosing_kid(token, allowed, |alg: Algorithm| {
-            let fitting: Vec<&str> = set
-                .keys()
-                .into_iter()
-                .filter(|(_, key)| key.algorithms().contains(alg))
-                .map(|(kid, _)| kid)
-                .collect();
-            match fitting[..] {
-                [kid] => {
-                    tracing::debug!(kid, %alg, "a token without kid: the one KMS key that can verify its alg verifies it");
-                    Ok(kid.to_owned())
-                }
-                _ => Err(Refusal::MissingKid),
-            }
-        })
+        jws::parse_choosing_kid(token, allowed, |alg| kms::only_key_for(&set, alg))
     }
 
     /// KMS keys: the set, once it answers for what `answers` asks. Each
@@ -658,39 +646,6 @@ impl KeyStore {
     }
 }
 
-/// Failed fetches in a row and when the next may be made.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Backoff {
-    failures: u32,
-    retry_at: Option<Instant>,
-}
-
-impl Backoff {
-    /// Whether a fetch must not be made at `now`.
-    fn blocks(&self, now: Instant) -> bool {
-        self.retry_at.is_some_and(|retry_at| now < retry_at)
-    }
-
-    /// Whether the last fetch failed.
-    fn failing(&self) -> bool {
-        self.failures > 0
-    }
-
-    /// Records a failure at `now`; returns the wait before the next attempt:
-    /// `base`, doubled for each failure before, at most `cap`.
-    fn failed(&mut self, now: Instant, base: Duration, cap: Duration) -> Duration {
-        let doublings = self.failures.min(16);
-        self.failures = self.failures.saturating_add(1);
-        let wait = base.saturating_mul(1 << doublings).min(cap);
-        self.retry_at = Some(now + wait);
-        wait
-    }
-
-    fn succeeded(&mut self) {
-        *self = Backoff::default();
-    }
-}
-
 fn log_fetch(source: &KeySource, set: &KeySet, duration_ms: u64) {
     for skipped in set.skipped() {
         tracing::warn!(
@@ -708,38 +663,4 @@ fn log_fetch(source: &KeySource, set: &KeySet, duration_ms: u64) {
         duration_ms,
         "key set fetched"
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_from_the_base_up_to_the_cap_and_resets_on_success() {
-        let start = Instant::now();
-        let (base, cap) = (Duration::from_secs(10), Duration::from_secs(30));
-        let mut backoff = Backoff::default();
-        assert!(!backoff.blocks(start) && !backoff.failing());
-        let waits: Vec<u64> = (0..4)
-            .map(|_| backoff.failed(start, base, cap).as_secs())
-            .collect();
-        assert_eq!(waits, [10, 20, 30, 30]);
-        assert!(backoff.failing());
-        assert!(backoff.blocks(start + Duration::from_secs(29)));
-        assert!(!backoff.blocks(start + Duration::from_secs(30)));
-        backoff.succeeded();
-        assert_eq!(backoff, Backoff::default());
-        // A cap below the base wins: the cap is the longest wait.
-        assert_eq!(
-            backoff
-                .failed(start, base, Duration::from_secs(1))
-                .as_secs(),
-            1
-        );
-        // Many failures neither overflow nor pass the cap.
-        for _ in 0..100 {
-            backoff.failed(start, base, cap);
-        }
-        assert_eq!(backoff.failed(start, base, cap), cap);
-    }
 }

@@ -524,20 +524,18 @@ fn key_from_certificate(
 ) -> Result<VerificationKey, String> {
     let certificate = openssl::x509::X509::from_pem(pem.as_bytes())
         .map_err(|_| "not a PEM X.509 certificate".to_owned())?;
-    let public_key = certificate
+    let der = certificate
         .public_key()
+        .and_then(|public_key| public_key.public_key_to_der())
         .map_err(|_| "the certificate's public key cannot be read".to_owned())?;
-    let algorithms = certificate_algorithms(&public_key)?;
-    let der = public_key
-        .public_key_to_der()
-        .map_err(|_| "the certificate's public key cannot be encoded".to_owned())?;
-    finish(kid.to_owned(), algorithms, allowed, Material::Spki(der))
+    VerificationKey::from_public_key(kid, &der, AlgorithmSet::all(), allowed)
 }
 
 impl VerificationKey {
-    /// The key `kid` of a DER SubjectPublicKeyInfo that its owner (KMS)
-    /// signs with `algorithms`: checked as a certificate's key is, for the
-    /// algorithms that fit both the key and `allowed`.
+    /// The key `kid` of a DER SubjectPublicKeyInfo (a certificate's, or a
+    /// KMS key's) whose owner signs with `algorithms`: checked (RSA
+    /// exponent, ROCA, named curve), for the algorithms that fit the key,
+    /// `algorithms` and `allowed`.
     pub fn from_public_key(
         kid: &str,
         der: &[u8],

@@ -17,6 +17,8 @@ use reqwest::{Client, Url};
 use serde::Deserialize;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::error::Refusal;
+use crate::keys::KeySet;
 use crate::sigv4::{self, Credentials, Scope};
 
 /// Comma list of KMS key ids or key ARNs whose keys sign the tokens (the
@@ -231,6 +233,25 @@ pub fn jose_algorithm(kms: &str) -> Option<Algorithm> {
         "ED25519_SHA_512" => Algorithm::EdDsa,
         _ => return None,
     })
+}
+
+/// The kid of the one key of `set` that can verify `alg`, for a token
+/// without kid (KMS signs without one); `missing_kid` when none or several
+/// can, as the token then names no key.
+pub fn only_key_for(set: &KeySet, alg: Algorithm) -> Result<String, Refusal> {
+    let fitting: Vec<&str> = set
+        .keys()
+        .into_iter()
+        .filter(|(_, key)| key.algorithms().contains(alg))
+        .map(|(kid, _)| kid)
+        .collect();
+    match fitting[..] {
+        [kid] => {
+            tracing::debug!(kid, %alg, "a token without kid: verified with the one KMS key that can verify its alg");
+            Ok(kid.to_owned())
+        }
+        _ => Err(Refusal::MissingKid),
+    }
 }
 
 /// Why `GetPublicKey` gave no usable key.

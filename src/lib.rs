@@ -38,6 +38,7 @@ pub mod token;
 
 mod access;
 mod authorizer;
+mod backoff;
 mod checks;
 mod context;
 mod curve_verifier;

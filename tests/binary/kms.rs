@@ -59,7 +59,10 @@ struct Key {
 impl Key {
     fn p521(id: &str) -> Self {
         let group = EcGroup::from_curve_name(openssl::nid::Nid::SECP521R1).unwrap();
-        Key::new(id, PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap())
+        Key::new(
+            id,
+            PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap(),
+        )
     }
 
     fn rsa(id: &str) -> Self {
@@ -114,11 +117,7 @@ impl Key {
         if kid {
             header["kid"] = json!(self.id);
         }
-        let input = format!(
-            "{}.{}",
-            b64(header.to_string()),
-            b64(claims.to_string())
-        );
+        let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
         let digest = match alg {
             "ES512" => MessageDigest::sha512(),
             _ => MessageDigest::sha256(),
@@ -160,12 +159,15 @@ impl FakeKms {
                 .and_then(|body| body["KeyId"].as_str().map(str::to_owned))
                 .unwrap_or_default();
             kept.lock().unwrap().push(request);
-            let reply = known.lock().unwrap().get(&asked).cloned().unwrap_or_else(|| {
-                Reply {
+            let reply = known
+                .lock()
+                .unwrap()
+                .get(&asked)
+                .cloned()
+                .unwrap_or_else(|| Reply {
                     status: 400,
                     ..Reply::json(r#"{"__type":"NotFoundException","message":"no such key"}"#)
-                }
-            });
+                });
             Box::pin(async move { reply })
         }))
         .await;
@@ -177,7 +179,10 @@ impl FakeKms {
     }
 
     fn answer(&self, key_id: &str, reply: Reply) {
-        self.answers.lock().unwrap().insert(key_id.to_owned(), reply);
+        self.answers
+            .lock()
+            .unwrap()
+            .insert(key_id.to_owned(), reply);
     }
 
     fn hits(&self) -> usize {
@@ -193,7 +198,10 @@ fn kms_failure() -> Reply {
 }
 
 /// What Lambda gives the function, and the KMS endpoint of the test.
-fn lambda_environment<'a>(endpoint: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+fn lambda_environment<'a>(
+    endpoint: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
     let mut vars = vec![
         ("AWS_REGION", REGION),
         ("AWS_ACCESS_KEY_ID", "ASIAFAKEACCESSKEY001"),
@@ -233,15 +241,31 @@ async fn kms_keys_are_read_once_and_a_failed_one_again_after_the_backoff() {
     assert_eq!(invoke(&api, &es512).await, "Allow");
     // Both keys were asked for once, at start.
     assert_eq!(kms.hits(), 2);
-    assert_eq!(invoke(&api, &rsa.sign("RS256", true, &claims)).await, "kms_unavailable");
-    assert_eq!(invoke(&api, &p521.sign("ES512", false, &claims)).await, "kms_unavailable");
+    assert_eq!(
+        invoke(&api, &rsa.sign("RS256", true, &claims)).await,
+        "kms_unavailable"
+    );
+    assert_eq!(
+        invoke(&api, &p521.sign("ES512", false, &claims)).await,
+        "kms_unavailable"
+    );
     let stranger = Key::p521("11111111-2222-4333-8444-555555555555");
-    assert_eq!(invoke(&api, &stranger.sign("ES512", true, &claims)).await, "Unauthorized");
-    assert_eq!(kms.hits(), 2, "no request within the backoff, none for a kid not configured");
+    assert_eq!(
+        invoke(&api, &stranger.sign("ES512", true, &claims)).await,
+        "Unauthorized"
+    );
+    assert_eq!(
+        kms.hits(),
+        2,
+        "no request within the backoff, none for a kid not configured"
+    );
 
     kms.answer(&rsa.arn, rsa.answer());
     tokio::time::sleep(Duration::from_millis(2300)).await;
-    assert_eq!(invoke(&api, &rsa.sign("RS256", true, &claims)).await, "Allow");
+    assert_eq!(
+        invoke(&api, &rsa.sign("RS256", true, &claims)).await,
+        "Allow"
+    );
     assert_eq!(kms.hits(), 3, "the failed key asked for again, alone");
     for token in [
         p521.sign("ES512", false, &claims),
@@ -278,7 +302,12 @@ async fn kms_keys_are_read_once_and_a_failed_one_again_after_the_backoff() {
     // A token without kid is logged with the key that verified it.
     let kids: Vec<String> = decision_lines(&logs)
         .iter()
-        .map(|line| line["fields"]["kid"].as_str().unwrap_or_default().to_owned())
+        .map(|line| {
+            line["fields"]["kid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(kids[5], p521.id);
     assert_eq!(kids[6], rsa.id);
@@ -290,9 +319,18 @@ async fn kms_keys_are_read_once_and_a_failed_one_again_after_the_backoff() {
     let requests = kms.requests.lock().unwrap();
     let host = kms.url.trim_start_matches("http://");
     for request in requests.iter() {
-        assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/"));
-        assert_eq!(request.header("x-amz-target"), Some("TrentService.GetPublicKey"));
-        assert_eq!(request.header("content-type"), Some("application/x-amz-json-1.1"));
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", "/")
+        );
+        assert_eq!(
+            request.header("x-amz-target"),
+            Some("TrentService.GetPublicKey")
+        );
+        assert_eq!(
+            request.header("content-type"),
+            Some("application/x-amz-json-1.1")
+        );
         assert_eq!(request.header("host"), Some(host));
         assert_eq!(request.header("x-amz-security-token"), Some(SESSION));
         let authorization = request.header("authorization").unwrap_or_default();
@@ -326,11 +364,23 @@ async fn a_token_without_kid_needs_exactly_one_fitting_key_and_an_unreachable_km
     let vars = lambda_environment(&kms.url, &[("JWT_ISSUERS", &issuers), ("JWT_ISSUER", "")]);
     let child = start_function(AUTHORIZER, &api, &vars);
     let claims = valid_claims();
-    assert_eq!(invoke(&api, &first.sign("ES512", false, &claims)).await, "Unauthorized");
-    assert_eq!(invoke(&api, &first.sign("ES512", true, &claims)).await, "Allow");
-    assert_eq!(invoke(&api, &second.sign("ES512", true, &claims)).await, "Allow");
+    assert_eq!(
+        invoke(&api, &first.sign("ES512", false, &claims)).await,
+        "Unauthorized"
+    );
+    assert_eq!(
+        invoke(&api, &first.sign("ES512", true, &claims)).await,
+        "Allow"
+    );
+    assert_eq!(
+        invoke(&api, &second.sign("ES512", true, &claims)).await,
+        "Allow"
+    );
     let logs = stop_and_read_logs(child).await;
-    assert_eq!(decision_reasons(&logs), ["missing_kid", "allowed", "allowed"]);
+    assert_eq!(
+        decision_reasons(&logs),
+        ["missing_kid", "allowed", "allowed"]
+    );
 
     // Nothing listens on the endpoint.
     let closed = {
@@ -339,8 +389,14 @@ async fn a_token_without_kid_needs_exactly_one_fitting_key_and_an_unreachable_km
     };
     let api = RuntimeApi::start().await;
     let keys = first.id.clone();
-    let child = start_function(AUTHORIZER, &api, &lambda_environment(&closed, &[("KMS_JWT_KEY_ID", &keys)]));
-    let answer = api.invoke(&query_event_json(&first.sign("ES512", true, &claims))).await;
+    let child = start_function(
+        AUTHORIZER,
+        &api,
+        &lambda_environment(&closed, &[("KMS_JWT_KEY_ID", &keys)]),
+    );
+    let answer = api
+        .invoke(&query_event_json(&first.sign("ES512", true, &claims)))
+        .await;
     assert_eq!(
         answer,
         Answer::Error(json!({
@@ -348,9 +404,15 @@ async fn a_token_without_kid_needs_exactly_one_fitting_key_and_an_unreachable_km
             "errorMessage": "kms_unavailable: a KMS public key could not be read"
         }))
     );
-    assert_eq!(invoke(&api, &first.sign("ES512", false, &claims)).await, "kms_unavailable");
+    assert_eq!(
+        invoke(&api, &first.sign("ES512", false, &claims)).await,
+        "kms_unavailable"
+    );
     let logs = stop_and_read_logs(child).await;
-    assert_eq!(decision_reasons(&logs), ["kms_unavailable", "kms_unavailable"]);
+    assert_eq!(
+        decision_reasons(&logs),
+        ["kms_unavailable", "kms_unavailable"]
+    );
 }
 
 /// `check-config` reads the KMS keys once and lists them with their
@@ -378,7 +440,10 @@ async fn check_config_reads_the_kms_keys() {
     let (code, report) = check(p521.arn.clone()).await;
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["settings"]["KMS_JWT_KEY_ID"], json!(p521.arn));
-    assert_eq!(report["key_sets"][0]["uri"], json!(format!("KMS keys {}", p521.id)));
+    assert_eq!(
+        report["key_sets"][0]["uri"],
+        json!(format!("KMS keys {}", p521.id))
+    );
     assert_eq!(
         report["key_sets"][0]["keys"],
         json!([{"kid": p521.id, "algorithms": ["ES512"]}])
@@ -386,7 +451,10 @@ async fn check_config_reads_the_kms_keys() {
     let (code, report) = check(format!("{},{missing}", p521.arn)).await;
     assert_eq!(code, Some(2), "{report}");
     let error = report["key_sets"][0]["error"].as_str().unwrap_or_default();
-    assert!(error.contains(missing) && error.contains("NotFoundException"), "{error}");
+    assert!(
+        error.contains(missing) && error.contains("NotFoundException"),
+        "{error}"
+    );
     assert!(!report.to_string().contains(SECRET));
 }
 
@@ -448,12 +516,19 @@ impl Moto {
 
     /// The environment of a function with the role's credentials (the
     /// secret replaced by `secret` when given) and `extra`.
-    fn function<'a>(&'a self, secret: Option<&'a str>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    fn function<'a>(
+        &'a self,
+        secret: Option<&'a str>,
+        extra: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a str)> {
         let credential = |name: &str| self.credentials[name].as_str().unwrap();
         let mut vars = vec![
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", credential("access_key_id")),
-            ("AWS_SECRET_ACCESS_KEY", secret.unwrap_or(credential("secret_access_key"))),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                secret.unwrap_or(credential("secret_access_key")),
+            ),
             ("AWS_SESSION_TOKEN", credential("session_token")),
             // The endpoint of every service, as the AWS SDKs read it.
             ("AWS_ENDPOINT_URL", self.url.as_str()),
@@ -497,7 +572,9 @@ async fn kms_end_to_end_against_moto() {
     )
     .await;
     moto.authenticate_after("0").await;
-    let [es512, es512_without_kid, rs256, rs256_without_kid, rs512, rs256_of_rsa2] = &moto.tokens[..] else {
+    let [es512, es512_without_kid, rs256, rs256_without_kid, rs512, rs256_of_rsa2] =
+        &moto.tokens[..]
+    else {
         panic!("six tokens: {:?}", moto.tokens)
     };
     let (p521_arn, p521) = (moto.key("p521", "arn"), moto.key("p521", "id"));
@@ -506,7 +583,11 @@ async fn kms_end_to_end_against_moto() {
     // The P-521 key by its ARN, the RSA key by its id.
     let keys = format!("{p521_arn},{rsa}");
     let api = RuntimeApi::start().await;
-    let child = start_function(AUTHORIZER, &api, &moto.function(None, &[("KMS_JWT_KEY_ID", &keys)]));
+    let child = start_function(
+        AUTHORIZER,
+        &api,
+        &moto.function(None, &[("KMS_JWT_KEY_ID", &keys)]),
+    );
     let (signing_input, _) = es512.rsplit_once('.').unwrap();
     let (_, rs_signature) = rs256.rsplit_once('.').unwrap();
     let changed_payload = {
@@ -549,7 +630,12 @@ async fn kms_end_to_end_against_moto() {
     );
     let kids: Vec<String> = decision_lines(&logs)
         .iter()
-        .map(|line| line["fields"]["kid"].as_str().unwrap_or_default().to_owned())
+        .map(|line| {
+            line["fields"]["kid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(kids[1], p521, "a token without kid, logged with its key");
     assert_eq!(kids[3], rsa);
@@ -564,7 +650,11 @@ async fn kms_end_to_end_against_moto() {
     assert_eq!(invoke(&api, es512_without_kid).await, "Allow");
     assert_eq!(invoke(&api, rs256_of_rsa2).await, "Allow");
     let logs = stop_and_read_logs(child).await;
-    assert_eq!(decision_reasons(&logs), ["missing_kid", "allowed", "allowed"], "{logs}");
+    assert_eq!(
+        decision_reasons(&logs),
+        ["missing_kid", "allowed", "allowed"],
+        "{logs}"
+    );
 
     // GetPublicKey fails: a key that does not exist (NotFoundException),
     // and a secret moto does not accept (the signature does not match).
@@ -575,11 +665,18 @@ async fn kms_end_to_end_against_moto() {
         format!("{header}.{rest}")
     };
     let api = RuntimeApi::start().await;
-    let child = start_function(AUTHORIZER, &api, &moto.function(None, &[("KMS_JWT_KEY_ID", absent)]));
+    let child = start_function(
+        AUTHORIZER,
+        &api,
+        &moto.function(None, &[("KMS_JWT_KEY_ID", absent)]),
+    );
     assert_eq!(invoke(&api, &absent_token).await, "kms_unavailable");
     assert_eq!(invoke(&api, es512_without_kid).await, "kms_unavailable");
     let logs = stop_and_read_logs(child).await;
-    assert_eq!(decision_reasons(&logs), ["kms_unavailable", "kms_unavailable"]);
+    assert_eq!(
+        decision_reasons(&logs),
+        ["kms_unavailable", "kms_unavailable"]
+    );
     assert!(logs.contains("NotFoundException"), "{logs}");
 
     let api = RuntimeApi::start().await;
