@@ -330,6 +330,28 @@ impl Config {
                 "{JWT_VERIFY_EXPIRATION} is false: expired tokens are accepted"
             ));
         }
+        // Cognito signs ID tokens (aud: the app client) and access tokens
+        // (no aud, client_id: the app client) with the same keys, so an
+        // audience check alone accepts both. The authorizer this one replaces
+        // ran so, hence a warning, not a refusal.
+        let cognito = self.issuers.iter().any(|issuer| {
+            issuer.keys.to_string().contains("cognito-idp.")
+                || issuer
+                    .names
+                    .iter()
+                    .flatten()
+                    .any(|name| name.contains("cognito-idp."))
+        });
+        let token_use_checked = self
+            .claims
+            .required_claims
+            .iter()
+            .any(|claim| claim.name == "token_use");
+        if cognito && !token_use_checked {
+            warnings.push(format!(
+                "a Cognito user pool is trusted without {JWT_PROVIDER}=cognito:POOL_ID or a token_use rule in {JWT_REQUIRED_CLAIMS}: its ID tokens (aud: the app client id) are accepted as well as its access tokens"
+            ));
+        }
         warnings
     }
 }

@@ -120,6 +120,6 @@ check "expiration_verified" {
 check "cognito_token_use" {
   assert {
     condition     = local.refused_at_start || !local.cognito_without_token_use
-    error_message = "a Cognito user pool is trusted without JWT_PROVIDER=cognito:POOL_ID or a token_use rule in JWT_REQUIRED_CLAIMS: its ID tokens (aud: the app client id) are accepted as well as its access tokens (provider_preset = \"cognito:POOL_ID\" for access tokens only, required_claims = { token_use = \"id\" } for ID tokens)"
+    error_message = "a Cognito user pool is trusted without JWT_PROVIDER=cognito:POOL_ID or a token_use rule in JWT_REQUIRED_CLAIMS: its ID tokens (aud: the app client id) are accepted as well as its access tokens"
   }
 }
