@@ -37,15 +37,18 @@ pub mod runtime_api;
 pub mod token;
 
 mod access;
+mod answer;
 mod authorizer;
 mod checks;
 mod context;
 mod curve_verifier;
 mod decision_cache;
+mod decision_log;
 mod event;
 mod fetch;
 mod issuers;
 mod redact;
+mod route_scopes;
 mod rsa_verifier;
 mod settings;
 
