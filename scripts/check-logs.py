@@ -23,7 +23,7 @@ JOSE_SEGMENT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}")
 LONG_BASE64URL = re.compile(r"[A-Za-z0-9_-]{64,}")
 DECISION_FIELDS = {
     "message", "decision", "reason", "alg", "kid", "iss", "sub", "cached",
-    "cold_start", "connection_id", "request_id", "duration_us",
+    "cold_start", "api_type", "connection_id", "request_id", "duration_us",
 }
 DECISIONS = {"allow", "deny", "unauthorized", "error"}
 

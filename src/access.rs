@@ -1,15 +1,17 @@
 //! The rules that turn a valid token away with a Deny policy (403): the
-//! page's origin, the scopes the token grants, and the APIs it may connect
-//! to. A token that passes every check of [`crate::claims`] is genuine;
-//! these decide whether it has the rights.
+//! page's origin, the scopes the token grants (for every route, and for the
+//! route at hand), and the APIs it may call. A token that passes every
+//! check of [`crate::claims`] is genuine; these decide whether it has the
+//! rights.
 
 use serde_json::{Map, Value};
 
 use crate::checks::{Check, Use};
 use crate::error::Refusal;
-use crate::event::ConnectEvent;
+use crate::event::{ConnectEvent, Shape};
 use crate::policy::ArnPattern;
 use crate::provider::Preset;
+use crate::route_scopes::{RouteScopes, ROUTE_SCOPES};
 use crate::settings::{ConfigError, Env};
 
 /// Comma list of origins (`https://app.example.com`) browsers may connect from.
@@ -61,6 +63,8 @@ pub struct AccessRules {
     pub scope_claims: Vec<String>,
     /// API patterns a valid token may connect to; `None` grants exactly the `methodArn`.
     pub authorized_apis: Option<Vec<ArnPattern>>,
+    /// The scopes each listed route needs (`ROUTE_SCOPES`); empty: none.
+    pub route_scopes: RouteScopes,
 }
 
 impl AccessRules {
@@ -100,15 +104,35 @@ impl AccessRules {
                 .collect(),
             // Commas alone list no API: every token is denied, as written.
             authorized_apis: env.parsed_list(AUTHORIZED_APIS, ArnPattern::parse)?,
+            route_scopes: env
+                .text(ROUTE_SCOPES)
+                .map(|json| RouteScopes::parse(&json))
+                .transpose()
+                .map_err(|reason| ConfigError::new(ROUTE_SCOPES, reason))?
+                .unwrap_or_default(),
         })
+    }
+
+    /// Whether API Gateway may call `resource` on this token's behalf as far
+    /// as `AUTHORIZED_APIS` goes: a resource with wildcards only when every
+    /// ARN it reaches is authorized (a pattern matching its text does).
+    pub fn authorizes(&self, resource: &str) -> bool {
+        self.authorized_apis
+            .as_ref()
+            .is_none_or(|patterns| patterns.iter().any(|pattern| pattern.matches(resource)))
     }
 
     /// The first rule a valid token fails, in the order of [`access_rules`].
     pub fn denial(&self, claims: &Map<String, Value>, event: &ConnectEvent) -> Option<Refusal> {
+        let shape = match event.shape() {
+            Ok(shape) => shape,
+            Err(refusal) => return Some(refusal),
+        };
         let request = Request {
             claims,
             rules: self,
             event,
+            shape: &shape,
         };
         crate::checks::run(&access_rules(), &request, &mut ()).err()
     }
@@ -116,15 +140,16 @@ impl AccessRules {
 
 impl AccessRules {
     /// The variables these rules read.
-    pub const VARIABLES: [&'static str; 4] = [
+    pub const VARIABLES: [&'static str; 5] = [
         ALLOWED_ORIGINS,
         JWT_REQUIRED_SCOPES,
         JWT_REQUIRED_SCOPES_MODE,
         AUTHORIZED_APIS,
+        ROUTE_SCOPES,
     ];
 
     /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
-    pub fn settings(&self) -> [(&'static str, String); 4] {
+    pub fn settings(&self) -> [(&'static str, String); 5] {
         let scopes = self.required_scopes.as_ref();
         [
             (
@@ -157,6 +182,7 @@ impl AccessRules {
                     })
                     .unwrap_or_default(),
             ),
+            (ROUTE_SCOPES, self.route_scopes.to_json()),
         ]
     }
 }
@@ -167,12 +193,14 @@ pub struct Request<'a> {
     pub claims: &'a Map<String, Value>,
     /// The rules in effect.
     pub rules: &'a AccessRules,
-    /// The `$connect` request.
+    /// The request.
     pub event: &'a ConnectEvent,
+    /// Its kind, ARN and route.
+    pub shape: &'a Shape<'a>,
 }
 
 /// The rules in the order a `$connect` applies them; a failure is a Deny.
-pub fn access_rules<'a>() -> [Check<Request<'a>>; 3] {
+pub fn access_rules<'a>() -> [Check<Request<'a>>; 4] {
     [
         Check {
             name: "origin",
@@ -219,13 +247,13 @@ pub fn access_rules<'a>() -> [Check<Request<'a>>; 3] {
             reasons: &[Refusal::ApiNotAuthorized],
             applies: |on| use_if(on.rules.authorized_apis.is_some()),
             verdict: |on| match &on.rules.authorized_apis {
-                Some(patterns) if !patterns.iter().any(|p| p.matches(&on.event.method_arn)) => {
+                Some(patterns) if !patterns.iter().any(|p| p.matches(on.shape.arn)) => {
                     Err(Refusal::ApiNotAuthorized)
                 }
                 _ => Ok(()),
             },
             detail: |on| {
-                let method_arn = on.event.method_arn.as_str();
+                let method_arn = on.shape.arn;
                 let Some(patterns) = &on.rules.authorized_apis else {
                     return format!(
                         "{AUTHORIZED_APIS} is not set: every API using this authorizer is allowed"
@@ -240,6 +268,61 @@ pub fn access_rules<'a>() -> [Check<Request<'a>>; 3] {
                             patterns.join(", ")
                         )
                     }
+                }
+            },
+        },
+        Check {
+            name: "route",
+            setting: ROUTE_SCOPES,
+            reasons: &[Refusal::MissingRouteScope],
+            applies: |on| use_if(!on.rules.route_scopes.is_empty()),
+            verdict: |on| {
+                let granted = granted_scopes(on.claims, &on.rules.scope_claims);
+                let refusing = on.rules.route_scopes.refusing(
+                    on.shape.route.as_deref(),
+                    on.shape.arn,
+                    &granted,
+                );
+                if refusing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Refusal::MissingRouteScope)
+                }
+            },
+            detail: |on| {
+                if on.rules.route_scopes.is_empty() {
+                    return format!("{ROUTE_SCOPES} is not set");
+                }
+                let granted = granted_scopes(on.claims, &on.rules.scope_claims);
+                let route = on
+                    .shape
+                    .route
+                    .as_deref()
+                    .unwrap_or("(not named by the event)");
+                let refusing = on.rules.route_scopes.refusing(
+                    on.shape.route.as_deref(),
+                    on.shape.arn,
+                    &granted,
+                );
+                if refusing.is_empty() {
+                    format!(
+                        "route {route} on {}: granted [{}] covers every route of {ROUTE_SCOPES} that reaches it",
+                        on.shape.arn,
+                        granted.join(" ")
+                    )
+                } else {
+                    let needs: Vec<String> = refusing
+                        .iter()
+                        .map(|route| {
+                            format!("{} needs one of [{}]", route.key, route.scopes.join(" "))
+                        })
+                        .collect();
+                    format!(
+                        "route {route} on {}: granted [{}]; {}",
+                        on.shape.arn,
+                        granted.join(" "),
+                        needs.join("; ")
+                    )
                 }
             },
         },
@@ -357,8 +440,10 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
             .collect();
         serde_json::from_value(json!({
+            "type": "REQUEST",
             "headers": headers,
             "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/$connect",
+            "requestContext": {"routeKey": "$connect", "eventType": "CONNECT"},
         }))
         .unwrap()
     }

@@ -7,19 +7,21 @@ use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::access::{access_rules, Request};
+use crate::access::{access_rules, granted_scopes, Request};
+use crate::answer::Answering;
 use crate::checks::{self, Observer};
 use crate::claims::{self, claim_checks, Claims};
 use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN_SOURCES};
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
+use crate::decision_log::{self, Line, Trace};
 use crate::error::{Decision, HandlerError, Outcome, Refusal};
-use crate::event::{ConnectEvent, MAX_TOKEN_BYTES};
+use crate::event::{ConnectEvent, Shape, MAX_TOKEN_BYTES};
 use crate::invocation::NotAnEvent;
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
 use crate::jws;
-use crate::metrics::{DecisionMetric, Metrics};
-use crate::policy::{policy_response, AuthorizerResponse};
+use crate::metrics::Metrics;
+use crate::policy::AuthorizerResponse;
 use crate::token::{extract_token, TokenSource};
 
 /// A configured authorizer: the configuration and the cached key set, shared
@@ -41,35 +43,6 @@ pub struct Authorizer {
 struct Grant {
     response: AuthorizerResponse,
     denied: Option<Refusal>,
-}
-
-/// What the decision log line reports, filled in as the checks go.
-#[derive(Debug, Default)]
-struct Trace {
-    cached: bool,
-    alg: Option<&'static str>,
-    /// The header's kid, before a key verified the token.
-    kid: Option<String>,
-    /// The token, once verified or remembered: its kid, `iss` and `sub`.
-    verified: Option<Arc<VerifiedToken>>,
-}
-
-impl Trace {
-    fn kid(&self) -> &str {
-        match &self.verified {
-            Some(verified) => &verified.key.kid,
-            None => self.kid.as_deref().unwrap_or(""),
-        }
-    }
-
-    /// A claim of the verified token, if it is a string.
-    fn claim(&self, name: &str) -> &str {
-        self.verified
-            .as_ref()
-            .and_then(|verified| verified.claims.get(name))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    }
 }
 
 impl Authorizer {
@@ -174,34 +147,19 @@ impl Authorizer {
         request_id: &str,
         started: Instant,
     ) {
-        let duration_us = started.elapsed().as_micros() as u64;
         let (decision, reason) = verdict(result);
-        let cold_start = !self.decided_once.swap(true, Ordering::Relaxed);
-        tracing::info!(
-            decision = decision.name(),
-            reason,
-            alg = trace.alg.unwrap_or(""),
-            kid = trace.kid(),
-            iss = trace.claim("iss"),
-            sub = if decision == Decision::Allow {
-                trace.claim("sub")
-            } else {
-                ""
+        decision_log::write(
+            &self.metrics,
+            Line {
+                decision,
+                reason,
+                trace,
+                connection_id,
+                request_id,
+                cold_start: !self.decided_once.swap(true, Ordering::Relaxed),
+                duration_us: started.elapsed().as_micros() as u64,
             },
-            cached = trace.cached,
-            cold_start,
-            connection_id,
-            request_id,
-            duration_us,
-            "decision"
         );
-        self.metrics.decision(DecisionMetric {
-            decision,
-            reason,
-            duration_us,
-            cached: trace.cached,
-            cold_start,
-        });
     }
 
     /// Runs the whole pipeline for `event` with `observer` watching every
@@ -225,6 +183,50 @@ impl Authorizer {
     async fn evaluate<O: Observer>(
         &self,
         event: &ConnectEvent,
+        now: u64,
+        trace: &mut Trace,
+        observer: &mut O,
+    ) -> Result<Grant, Refusal> {
+        let shape = event.shape();
+        observer.record(
+            "event",
+            shape.as_ref().map(drop).map_err(|r| *r),
+            || match &shape {
+                Ok(shape) => format!(
+                    "{} API, {} on {}{}",
+                    shape.api.name(),
+                    shape.kind_name(),
+                    shape.arn,
+                    shape
+                        .route
+                        .as_deref()
+                        .map(|route| format!(", route {route}"))
+                        .unwrap_or_default()
+                ),
+                Err(_) => "not a TOKEN or REQUEST event with its methodArn or routeArn".to_owned(),
+            },
+        );
+        let shape = shape?;
+        trace.api = Some(shape.api);
+        let answering = Answering::new(&shape, self.config.simple_responses, &self.config.access);
+        match self
+            .decide(event, &shape, &answering, now, trace, observer)
+            .await
+        {
+            Err(refusal) if answering.answers_as_denial(refusal) => Ok(Grant {
+                response: answering.deny(None, refusal, &[])?,
+                denied: Some(refusal),
+            }),
+            decided => decided,
+        }
+    }
+
+    /// The pipeline after the event's kind is known.
+    async fn decide<O: Observer>(
+        &self,
+        event: &ConnectEvent,
+        shape: &Shape<'_>,
+        answering: &Answering<'_>,
         now: u64,
         trace: &mut Trace,
         observer: &mut O,
@@ -287,6 +289,7 @@ impl Authorizer {
             claims,
             rules: &config.access,
             event,
+            shape,
         };
         // Checked on every decision, cached or not: time passes.
         let claims_checked = checks::run(
@@ -318,12 +321,13 @@ impl Authorizer {
                 "the client offered no subprotocol besides the token's: the $connect integration has none to answer with, and browsers fail such a handshake"
             );
         }
-        let method_arn = event.method_arn.as_str();
-        if denied.is_some() {
-            let response = policy_response(principal_id, false, method_arn, &Map::new())?;
+        let arn = shape.arn;
+        let granted = granted_scopes(claims, &config.access.scope_claims);
+        if let Some(refusal) = denied {
+            let response = answering.deny(Some(principal_id), refusal, &granted)?;
             return Ok(Grant { response, denied });
         }
-        if let Some(allowed) = verified.allowed_on(method_arn, found.subprotocol) {
+        if let Some(allowed) = verified.allowed_on(arn, found.subprotocol) {
             self.warn_left_out(&allowed.left_out);
             let response = allowed.response.clone();
             return Ok(Grant { response, denied });
@@ -331,7 +335,7 @@ impl Authorizer {
         let context = match config.context.build(claims, found.subprotocol) {
             Ok(context) => context,
             Err(refusal) if refusal.outcome() == Outcome::Deny => {
-                let response = policy_response(principal_id, false, method_arn, &Map::new())?;
+                let response = answering.deny(Some(principal_id), refusal, &granted)?;
                 return Ok(Grant {
                     response,
                     denied: Some(refusal),
@@ -340,9 +344,9 @@ impl Authorizer {
             Err(refusal) => return Err(refusal),
         };
         self.warn_left_out(&context.left_out);
-        let response = policy_response(principal_id, true, method_arn, &context.entries)?;
+        let response = answering.allow(principal_id, &granted, &context.entries)?;
         if remembering {
-            verified.remember_allow(method_arn, found.subprotocol, &response, &context.left_out);
+            verified.remember_allow(arn, found.subprotocol, &response, &context.left_out);
         }
         Ok(Grant { response, denied })
     }

@@ -205,7 +205,7 @@ fn read_event(
             let text =
                 std::fs::read(path).map_err(|error| format!("cannot read {path}: {error}"))?;
             serde_json::from_slice::<ConnectEvent>(&text)
-                .map_err(|error| format!("{path} is not a $connect event: {error}"))?
+                .map_err(|error| format!("{path} is not an authorizer event: {error}"))?
         }
         Input::Token(token) => token_event(token)?,
         Input::Stdin => {
@@ -217,25 +217,36 @@ fn read_event(
             token_event(token.trim())?
         }
     };
-    if let Some(arn) = method_arn {
-        event.method_arn = arn.to_owned();
+    // Payload 2.0 names its resource `routeArn`; every other kind `methodArn`.
+    let arn = if event.version.as_deref() == Some("2.0") {
+        &mut event.route_arn
+    } else {
+        &mut event.method_arn
+    };
+    if let Some(given) = method_arn {
+        *arn = given.to_owned();
     }
-    if event.method_arn.is_empty() {
-        if config.access.authorized_apis.is_some() {
+    if arn.is_empty() {
+        if config.access.authorized_apis.is_some() || !config.access.route_scopes.is_empty() {
             return Err(
-                "AUTHORIZED_APIS is set: give --method-arn ARN (or an --event with a methodArn) to check it"
+                "AUTHORIZED_APIS or ROUTE_SCOPES is set: give --method-arn ARN (or an --event with its methodArn or routeArn) to check it"
                     .to_owned(),
             );
         }
-        event.method_arn = PLACEHOLDER_METHOD_ARN.to_owned();
+        *arn = PLACEHOLDER_METHOD_ARN.to_owned();
     }
     Ok(event)
 }
 
-/// A `$connect` event carrying `token` in the `authorization` query parameter.
+/// A WebSocket `$connect` event carrying `token` in the `authorization`
+/// query parameter.
 fn token_event(token: &str) -> Result<ConnectEvent, String> {
-    serde_json::from_value(json!({ "queryStringParameters": { "authorization": token } }))
-        .map_err(|error| error.to_string())
+    serde_json::from_value(json!({
+        "type": "REQUEST",
+        "queryStringParameters": { "authorization": token },
+        "requestContext": { "routeKey": "$connect", "eventType": "CONNECT" },
+    }))
+    .map_err(|error| error.to_string())
 }
 
 /// The explanation as text for a person.

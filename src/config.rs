@@ -12,6 +12,7 @@ pub use crate::access::{
     JWT_REQUIRED_SCOPES_MODE,
 };
 use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::answer::SIMPLE_RESPONSES;
 pub use crate::claims::{
     ClaimRules, JWT_LEEWAY_SECONDS, JWT_MAX_AGE_SECONDS, JWT_MIN_REMAINING_SECONDS,
     JWT_REQUIRED_CLAIMS, JWT_VERIFY_EXPIRATION, PRINCIPAL_ID_CLAIM,
@@ -28,6 +29,7 @@ pub use crate::kms::KMS_JWT_KEY_ID;
 use crate::kms::{KmsKeys, KmsSettings};
 use crate::provider::{self, Preset, Provider};
 use crate::redact::{redact_urls_in, redact_urls_in_json, redacted};
+use crate::route_scopes::ROUTE_SCOPES;
 pub use crate::settings::ConfigError;
 use crate::settings::Env;
 pub use crate::token::{Transports, SUBPROTOCOL_TOKEN_PREFIX, TOKEN_COOKIE_NAME, TOKEN_SOURCES};
@@ -65,6 +67,7 @@ const OWN_VARIABLES: [&str; 12] = [
     JWT_REQUIRED_TYP,
     DECISION_CACHE_MAX_ENTRIES,
     METRICS_ENABLED,
+    SIMPLE_RESPONSES,
 ];
 
 /// Every variable the configuration reads, in the order `check-config`
@@ -125,6 +128,9 @@ pub struct Config {
     pub claims: ClaimRules,
     /// The settings of the rules that deny a valid token.
     pub access: AccessRules,
+    /// `SIMPLE_RESPONSES`: answer an HTTP API's payload 2.0 with
+    /// `{"isAuthorized", "context"}`.
+    pub simple_responses: bool,
 }
 
 impl Config {
@@ -284,6 +290,7 @@ impl Config {
                 0..=1_000_000,
             )?,
             metrics: env.flag(METRICS_ENABLED)?,
+            simple_responses: env.flag_or(SIMPLE_RESPONSES, false)?,
             function_name: get(AWS_LAMBDA_FUNCTION_NAME)
                 .unwrap_or_else(|| "ws-jwt-authorizer".to_owned()),
             provider,
@@ -339,6 +346,7 @@ impl Config {
                 self.decision_cache_max_entries.to_string(),
             ),
             (METRICS_ENABLED, self.metrics.to_string()),
+            (SIMPLE_RESPONSES, self.simple_responses.to_string()),
         ];
         own.into_iter()
             .chain(self.key_store.settings())
@@ -362,6 +370,33 @@ impl Config {
         if !self.claims.verify_expiration {
             warnings.push(format!(
                 "{JWT_VERIFY_EXPIRATION} is false: expired tokens are accepted"
+            ));
+        }
+        // Cognito signs ID tokens (aud: the app client) and access tokens
+        // (no aud, client_id: the app client) with the same keys, so an
+        // audience check alone accepts both. The authorizer this one replaces
+        // ran so, hence a warning, not a refusal.
+        let cognito = self.issuers.iter().any(|issuer| {
+            issuer.keys.to_string().contains("cognito-idp.")
+                || issuer
+                    .names
+                    .iter()
+                    .flatten()
+                    .any(|name| name.contains("cognito-idp."))
+        });
+        let token_use_checked = self
+            .claims
+            .required_claims
+            .iter()
+            .any(|claim| claim.name == "token_use");
+        if self.simple_responses && !self.access.route_scopes.is_empty() {
+            warnings.push(format!(
+                "{SIMPLE_RESPONSES} with {ROUTE_SCOPES}: a simple response answers for one route only, so API Gateway's authorizer cache must be keyed by route ($context.routeKey among the identity sources) or off (TTL 0), or an answer given for one route is reused for the others"
+            ));
+        }
+        if cognito && !token_use_checked {
+            warnings.push(format!(
+                "a Cognito user pool is trusted without {JWT_PROVIDER}=cognito:POOL_ID or a token_use rule in {JWT_REQUIRED_CLAIMS}: its ID tokens (aud: the app client id) are accepted as well as its access tokens"
             ));
         }
         warnings
@@ -708,6 +743,8 @@ mod tests {
                 ALLOWED_ORIGINS,
                 "https://App.Example.com/, http://localhost:5173",
             ),
+            (SIMPLE_RESPONSES, "true"),
+            (ROUTE_SCOPES, r#"{"GET /orders/{id}": ["orders:read"]}"#),
         ];
         // JWT_ISSUERS replaces JWT_ISSUER; JWKS_JSON and KMS_JWT_KEY_ID
         // replace the URI; JWKS_FALLBACK_FILE needs a file: read in
@@ -736,6 +773,8 @@ mod tests {
         assert_eq!(config.claims.principal_id_claim, "email");
         assert_eq!(config.decision_cache_max_entries, 0);
         assert!(!config.metrics);
+        assert!(config.simple_responses);
+        assert_eq!(config.access.route_scopes.routes().len(), 1);
         assert_eq!(
             config.access.required_scopes,
             Some(RequiredScopes {
@@ -770,7 +809,9 @@ mod tests {
                 "http://localhost:5173".to_owned()
             ])
         );
-        assert_eq!(config.warnings().len(), 1, "{:?}", config.warnings());
+        // Expiry not verified; simple responses with route scopes.
+        assert_eq!(config.warnings().len(), 2, "{:?}", config.warnings());
+        assert!(config.warnings()[1].contains("$context.routeKey"));
     }
 
     #[test]

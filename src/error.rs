@@ -108,6 +108,9 @@ refusals! {
     OriginNotAllowed => "origin_not_allowed", Deny, "the request's Origin is not in ALLOWED_ORIGINS";
     /// The token is valid but lacks the scopes `JWT_REQUIRED_SCOPES` asks for.
     MissingScope => "missing_scope", Deny, "the token lacks a required scope";
+    /// The token is valid but lacks every scope `ROUTE_SCOPES` names for the
+    /// route at hand (or for a listed route whose resource reaches it).
+    MissingRouteScope => "missing_route_scope", Deny, "the token lacks the scopes ROUTE_SCOPES names for this route";
     /// The token is valid but the API being connected to is not in `AUTHORIZED_APIS`.
     ApiNotAuthorized => "api_not_authorized", Deny, "the API is not covered by AUTHORIZED_APIS";
     /// The client offered a subprotocol to echo that the context budget

@@ -1,7 +1,11 @@
-//! The REQUEST authorizer event API Gateway sends for a WebSocket `$connect`.
+//! The authorizer events API Gateway sends, of every kind: a REST API's
+//! `TOKEN` event, the `REQUEST` event of REST APIs, HTTP APIs (payload 1.0)
+//! and WebSocket `$connect`, and an HTTP API's payload 2.0. One type reads
+//! them all, and [`ConnectEvent::shape`] tells which kind it is and where
+//! its route is; an event of no known kind is refused there, never guessed.
 //!
-//! `aws_lambda_events`' request type drops `connectionId` from the request
-//! context (the decision log needs it) and parses every header and query
+//! `aws_lambda_events`' request types drop `connectionId` from the request
+//! context (the decision log needs it) and parse every header and query
 //! parameter into owned maps (the authorizer needs one entry of each), so
 //! the event is typed here.
 
@@ -10,9 +14,9 @@ use std::fmt;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-/// A WebSocket `$connect` REQUEST authorizer event (`type: REQUEST`), as
-/// much of it as the authorizer reads; serde skips the rest without
-/// allocating.
+/// An authorizer event of any kind (the name is the WebSocket one it began
+/// with), as much of it as the authorizer reads; serde skips the rest
+/// without allocating.
 ///
 /// Of the four header and query maps only the entries that can decide
 /// something are kept (`authorization`, and the `Sec-WebSocket-Protocol`,
@@ -21,9 +25,37 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectEvent {
-    /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`.
+    /// `TOKEN` or `REQUEST`.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    /// An HTTP API's payload format version (`1.0`, `2.0`); REST and
+    /// WebSocket events have none.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`, or
+    /// `…/{stage}/{METHOD}/{path}`: what the answer's policy is about
+    /// (`TOKEN`, `REQUEST` payload 1.0).
     #[serde(default)]
     pub method_arn: String,
+    /// The same for an HTTP API's payload 2.0.
+    #[serde(default)]
+    pub route_arn: String,
+    /// A `TOKEN` event's token: the value of the API's identity source.
+    #[serde(default, deserialize_with = "capped_value")]
+    pub authorization_token: Carried,
+    /// Payload 2.0: the route, as API Gateway writes it (`GET /orders/{id}`).
+    #[serde(default)]
+    pub route_key: Option<String>,
+    /// REST and payload 1.0: the resource, as its template (`/orders/{id}`).
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// REST and payload 1.0: the request's method.
+    #[serde(default)]
+    pub http_method: Option<String>,
+    /// Payload 2.0: the request's cookies (`name=value` each), which its
+    /// `headers` no longer carry.
+    #[serde(default, deserialize_with = "cookie_values")]
+    pub cookies: Carried,
     /// The headers that matter (names in any case) of `headers`.
     #[serde(default, rename = "headers", deserialize_with = "header_values")]
     pub headers: CarriedHeaders,
@@ -145,6 +177,18 @@ fn multi_header_values<'de, D: Deserializer<'de>>(
 }
 
 // Query parameter names are case-sensitive: `Authorization=` is another parameter.
+fn capped_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
+    let mut carried = Carried::default();
+    CappedValue(&mut carried, MAX_CARRIED_BYTES).deserialize(deserializer)?;
+    Ok(carried)
+}
+
+fn cookie_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
+    let mut carried = Carried::default();
+    CappedValues(&mut carried, MAX_COOKIE_HEADER_BYTES).deserialize(deserializer)?;
+    Ok(carried)
+}
+
 fn query_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Carried, D::Error> {
     deserializer
         .deserialize_option(Entries {
@@ -337,18 +381,141 @@ impl Visitor<'_> for NameIndex<'_> {
     }
 }
 
-/// The `requestContext` of a `$connect` event: the ids the decision log
-/// carries. (It also holds `routeKey`, `eventType`, `stage`, `apiId`,
-/// `domainName`, times and the caller's identity, which decide nothing.)
+/// The `requestContext` of an event: the ids the decision log carries and
+/// where the route is. (It also holds `stage`, `apiId`, `domainName`, times
+/// and the caller's identity, which decide nothing.)
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequestContext {
+    /// The route: `$connect` on a WebSocket API, `GET /orders/{id}` on an
+    /// HTTP API's payload 1.0.
+    #[serde(default)]
+    pub route_key: Option<String>,
+    /// `CONNECT` on a WebSocket API.
+    #[serde(default)]
+    pub event_type: Option<String>,
     /// The id the backend uses to post to this connection.
     #[serde(default)]
     pub connection_id: Option<String>,
     /// API Gateway's id for this request.
     #[serde(default)]
     pub request_id: Option<String>,
+}
+
+/// Which API sent the event: the dimension of the decision metrics, and
+/// what decides how a refusal is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiType {
+    /// A WebSocket API's `$connect`.
+    WebSocket,
+    /// A REST API (`TOKEN` or `REQUEST`).
+    Rest,
+    /// An HTTP API (payload 1.0 or 2.0).
+    Http,
+}
+
+impl ApiType {
+    /// The name in logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiType::WebSocket => "websocket",
+            ApiType::Rest => "rest",
+            ApiType::Http => "http",
+        }
+    }
+}
+
+/// The kind of an event and what the answer is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape<'a> {
+    /// The API that sent it.
+    pub api: ApiType,
+    /// An HTTP API's payload 2.0 (answered as such: `routeArn`, simple
+    /// responses).
+    pub payload_v2: bool,
+    /// A REST API's `TOKEN` event: its token is in `authorizationToken`.
+    pub token_event: bool,
+    /// The `methodArn` or `routeArn`: never empty.
+    pub arn: &'a str,
+    /// The route as API Gateway writes its key (`GET /orders/{id}`,
+    /// `$connect`), when the event says it; a `TOKEN` event does not.
+    pub route: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl Shape<'_> {
+    /// The event's kind, as `explain` names it.
+    pub fn kind_name(&self) -> &'static str {
+        match (self.token_event, self.payload_v2, self.api) {
+            (true, _, _) => "TOKEN event",
+            (_, true, _) => "REQUEST event, payload 2.0",
+            (_, _, ApiType::Http) => "REQUEST event, payload 1.0",
+            (_, _, ApiType::WebSocket) => "$connect REQUEST event",
+            (_, _, ApiType::Rest) => "REQUEST event",
+        }
+    }
+}
+
+impl ConnectEvent {
+    /// The event's kind, told from its members, or `not_an_event`: an
+    /// event of no known kind, or one without the ARN its answer must name
+    /// (an answer never names an empty resource).
+    pub fn shape(&self) -> Result<Shape<'_>, crate::error::Refusal> {
+        use std::borrow::Cow;
+        let not_an_event = crate::error::Refusal::NotAnEvent;
+        let named = |arn: &str| arn.starts_with("arn:") && arn.len() > "arn:".len();
+        let rest_route = || match (&self.http_method, &self.resource) {
+            (Some(method), Some(resource)) => Some(Cow::Owned(format!("{method} {resource}"))),
+            _ => None,
+        };
+        match (self.kind.as_str(), self.version.as_deref()) {
+            ("TOKEN", None) if named(&self.method_arn) => Ok(Shape {
+                api: ApiType::Rest,
+                payload_v2: false,
+                token_event: true,
+                arn: &self.method_arn,
+                route: None,
+            }),
+            ("REQUEST", Some("2.0")) if named(&self.route_arn) => Ok(Shape {
+                api: ApiType::Http,
+                payload_v2: true,
+                token_event: false,
+                arn: &self.route_arn,
+                route: self.route_key.as_deref().map(Cow::Borrowed),
+            }),
+            ("REQUEST", Some("1.0")) if named(&self.method_arn) => Ok(Shape {
+                api: ApiType::Http,
+                payload_v2: false,
+                token_event: false,
+                arn: &self.method_arn,
+                route: self
+                    .request_context
+                    .route_key
+                    .as_deref()
+                    .map(Cow::Borrowed)
+                    .or_else(rest_route),
+            }),
+            ("REQUEST", None) if named(&self.method_arn) => {
+                let websocket = self.request_context.connection_id.is_some()
+                    || self.request_context.event_type.is_some();
+                Ok(Shape {
+                    api: if websocket {
+                        ApiType::WebSocket
+                    } else {
+                        ApiType::Rest
+                    },
+                    payload_v2: false,
+                    token_event: false,
+                    arn: &self.method_arn,
+                    route: if websocket {
+                        self.request_context.route_key.as_deref().map(Cow::Borrowed)
+                    } else {
+                        rest_route()
+                    },
+                })
+            }
+            _ => Err(not_an_event),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -88,11 +88,14 @@ pub struct Step {
 
 /// The steps before the claims, in the order [`Authorizer::authorize`]
 /// takes them (the claim checks and access rules are lists of their own).
-const TOKEN_STEPS: [Step; 10] = [
+const TOKEN_STEPS: [Step; 11] = [
+    Step {
+        name: "event",
+        reasons: &[Refusal::NotAnEvent],
+    },
     Step {
         name: "token",
         reasons: &[
-            Refusal::NotAnEvent,
             Refusal::MissingToken,
             Refusal::ConflictingTokens,
             Refusal::TokenTooLarge,

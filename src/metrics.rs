@@ -30,6 +30,9 @@ pub struct DecisionMetric {
     pub decision: Decision,
     /// The reason code.
     pub reason: &'static str,
+    /// The API type (`websocket`, `rest`, `http`, or `unknown` for a body
+    /// that is not an event).
+    pub api_type: &'static str,
     /// Time spent deciding, in microseconds.
     pub duration_us: u64,
     /// Whether the decision cache answered.
@@ -95,14 +98,15 @@ fn decision_line(function: &str, timestamp: u128, metric: DecisionMetric) -> Str
     let DecisionMetric {
         decision,
         reason,
+        api_type,
         duration_us,
         cached,
         cold_start,
     } = metric;
     let decision = decision.name();
-    // Decision and reason are fixed snake_case codes: nothing to escape.
+    // Decision, reason and API type are fixed snake_case codes: nothing to escape.
     format!(
-        r#"{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":"{NAMESPACE}","Dimensions":[["FunctionName"],["FunctionName","Decision","Reason"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}},{{"Name":"DecisionLatency","Unit":"Microseconds"}},{{"Name":"DecisionCacheHits","Unit":"Count"}},{{"Name":"ColdStarts","Unit":"Count"}}]}}]}},"FunctionName":{function},"Decision":"{decision}","Reason":"{reason}","Decisions":1,"DecisionLatency":{duration_us},"DecisionCacheHits":{},"ColdStarts":{}}}"#,
+        r#"{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":"{NAMESPACE}","Dimensions":[["FunctionName"],["FunctionName","Decision","Reason"],["FunctionName","ApiType","Decision"]],"Metrics":[{{"Name":"Decisions","Unit":"Count"}},{{"Name":"DecisionLatency","Unit":"Microseconds"}},{{"Name":"DecisionCacheHits","Unit":"Count"}},{{"Name":"ColdStarts","Unit":"Count"}}]}}]}},"FunctionName":{function},"Decision":"{decision}","Reason":"{reason}","ApiType":"{api_type}","Decisions":1,"DecisionLatency":{duration_us},"DecisionCacheHits":{},"ColdStarts":{}}}"#,
         u8::from(cached),
         u8::from(cold_start),
     )
@@ -168,6 +172,7 @@ mod tests {
             DecisionMetric {
                 decision: Decision::Unauthorized,
                 reason: "expired",
+                api_type: "websocket",
                 duration_us: 42,
                 cached: false,
                 cold_start: true,
@@ -179,6 +184,7 @@ mod tests {
             (
                 &value["Decision"],
                 &value["Reason"],
+                &value["ApiType"],
                 &value["Decisions"],
                 &value["DecisionLatency"],
                 &value["DecisionCacheHits"],
@@ -187,6 +193,7 @@ mod tests {
             (
                 &json!("unauthorized"),
                 &json!("expired"),
+                &json!("websocket"),
                 &json!(1),
                 &json!(42),
                 &json!(0),

@@ -96,54 +96,114 @@ struct Answer<'a> {
     principal_id: &'a str,
     policy_document: PolicyDocument<'a>,
     context: &'a Map<String, Value>,
-    /// Always `null`: a WebSocket API has no usage plans.
-    usage_identifier_key: Option<&'a str>,
+    /// `null` for REST and WebSocket APIs (no usage plan is keyed by this
+    /// authorizer); HTTP APIs' answer has no such member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_identifier_key: Option<Option<&'a str>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct PolicyDocument<'a> {
     version: &'static str,
-    statement: [Statement<'a>; 1],
+    statement: &'a [Statement],
 }
 
-#[derive(Serialize)]
+/// One statement of the policy: `execute-api:Invoke` allowed or denied on
+/// these resources. An explicit Deny wins over any Allow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Statement<'a> {
+pub struct Statement {
     action: [&'static str; 1],
     effect: &'static str,
-    resource: [&'a str; 1],
+    resource: Vec<String>,
 }
 
-/// Writes the one-statement `execute-api:Invoke` policy for `method_arn`,
-/// or refuses with [`Refusal::ResponseTooLarge`] an answer over
-/// [`MAX_RESPONSE_BYTES`], which API Gateway would turn into a 500.
+impl Statement {
+    /// Allows `resources`.
+    pub fn allow(resources: Vec<String>) -> Self {
+        Statement {
+            action: ["execute-api:Invoke"],
+            effect: "Allow",
+            resource: resources,
+        }
+    }
+
+    /// Denies `resources`.
+    pub fn deny(resources: Vec<String>) -> Self {
+        Statement {
+            action: ["execute-api:Invoke"],
+            effect: "Deny",
+            resource: resources,
+        }
+    }
+}
+
+/// Writes the `execute-api:Invoke` policy of `statements` (those with no
+/// resource left out), or refuses with [`Refusal::ResponseTooLarge`] an
+/// answer over [`MAX_RESPONSE_BYTES`], which API Gateway would turn into a
+/// 500.
 ///
-/// The Allow policy names the `methodArn` itself rather than the
-/// `AUTHORIZED_APIS` patterns: API Gateway evaluates it only against this
-/// `$connect`, and a pattern such as `…/prod/*/*` would not cover it (403).
+/// An Allow names the `methodArn` itself rather than the `AUTHORIZED_APIS`
+/// patterns: a pattern such as `…/prod/*/*` would not cover a `$connect`
+/// (403). Only `ROUTE_SCOPES` adds the other routes a token may call, for
+/// API Gateway's cache.
 pub fn policy_response(
     principal_id: &str,
-    allow: bool,
-    method_arn: &str,
+    statements: &[Statement],
     context: &Map<String, Value>,
+    usage_identifier_key: bool,
 ) -> Result<AuthorizerResponse, Refusal> {
-    let answer = Answer {
+    let kept: Vec<Statement>;
+    let statement = if statements
+        .iter()
+        .any(|statement| statement.resource.is_empty())
+    {
+        kept = statements
+            .iter()
+            .filter(|statement| !statement.resource.is_empty())
+            .cloned()
+            .collect();
+        &kept[..]
+    } else {
+        statements
+    };
+    written(&Answer {
         principal_id,
         policy_document: PolicyDocument {
             version: "2012-10-17",
-            statement: [Statement {
-                action: ["execute-api:Invoke"],
-                effect: if allow { "Allow" } else { "Deny" },
-                resource: [method_arn],
-            }],
+            statement,
         },
         context,
-        usage_identifier_key: None,
-    };
-    // Strings and a map with string keys always serialize; were that ever
+        usage_identifier_key: usage_identifier_key.then_some(None),
+    })
+}
+
+/// An HTTP API's simple response (payload 2.0 with simple responses on):
+/// whether the request may go on, and the context for the route.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SimpleAnswer<'a> {
+    is_authorized: bool,
+    context: &'a Map<String, Value>,
+}
+
+/// Writes a simple response, within [`MAX_RESPONSE_BYTES`].
+pub fn simple_response(
+    authorized: bool,
+    context: &Map<String, Value>,
+) -> Result<AuthorizerResponse, Refusal> {
+    written(&SimpleAnswer {
+        is_authorized: authorized,
+        context,
+    })
+}
+
+/// The answer's JSON, measured against API Gateway's limit.
+fn written<T: Serialize>(answer: &T) -> Result<AuthorizerResponse, Refusal> {
+    // Strings and maps with string keys always serialize; were that ever
     // to fail, no answer is given rather than a partial one.
-    let json = serde_json::value::to_raw_value(&answer).map_err(|_| Refusal::ResponseTooLarge)?;
+    let json = serde_json::value::to_raw_value(answer).map_err(|_| Refusal::ResponseTooLarge)?;
     if json.get().len() > MAX_RESPONSE_BYTES {
         return Err(Refusal::ResponseTooLarge);
     }
@@ -165,7 +225,8 @@ mod tests {
 
     #[test]
     fn the_answer_limit_counts_the_whole_json() {
-        let answer = |principal: &str| policy_response(principal, true, CONNECT, &Map::new());
+        let allow = [Statement::allow(vec![CONNECT.to_owned()])];
+        let answer = |principal: &str| policy_response(principal, &allow, &Map::new(), true);
         let overhead = answer("user").unwrap().json().len() - "user".len();
         let longest = "u".repeat(MAX_RESPONSE_BYTES - overhead);
         assert_eq!(answer(&longest).unwrap().json().len(), MAX_RESPONSE_BYTES);
@@ -227,7 +288,8 @@ mod tests {
     fn response_shape_is_what_api_gateway_reads() {
         let mut context = Map::new();
         context.insert("sub".into(), json!("user-1"));
-        let response = policy_response("user-1", true, CONNECT, &context).unwrap();
+        let allow = [Statement::allow(vec![CONNECT.to_owned()])];
+        let response = policy_response("user-1", &allow, &context, true).unwrap();
         assert_eq!(
             serde_json::to_value(&response).unwrap(),
             json!({
@@ -246,10 +308,27 @@ mod tests {
         );
         // Written as it is held, byte for byte, not as a string of JSON.
         assert_eq!(serde_json::to_string(&response).unwrap(), response.json());
-        let deny = policy_response("user-1", false, CONNECT, &Map::new()).unwrap();
+        let deny = [Statement::deny(vec![CONNECT.to_owned()])];
+        let deny = policy_response("user-1", &deny, &Map::new(), true).unwrap();
         let value = serde_json::to_value(&deny).unwrap();
         assert_eq!(value["policyDocument"]["Statement"][0]["Effect"], "Deny");
         assert_eq!(value["context"], json!({}));
+        // An HTTP API's answer has no usageIdentifierKey; a statement
+        // without resources is left out.
+        let http = [
+            Statement::allow(vec![CONNECT.to_owned()]),
+            Statement::deny(Vec::new()),
+        ];
+        let http = policy_response("user-1", &http, &Map::new(), false).unwrap();
+        let value = serde_json::to_value(&http).unwrap();
+        assert_eq!(value.get("usageIdentifierKey"), None);
+        assert_eq!(
+            value["policyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     /// The answer is byte for byte the one `aws_lambda_events`' response
@@ -287,7 +366,12 @@ mod tests {
                     expected.principal_id = Some(principal.to_owned());
                     expected.policy_document = policy;
                     expected.context = context.clone();
-                    let ours = policy_response(principal, allow, CONNECT, &context).unwrap();
+                    let statement = if allow {
+                        Statement::allow(vec![CONNECT.to_owned()])
+                    } else {
+                        Statement::deny(vec![CONNECT.to_owned()])
+                    };
+                    let ours = policy_response(principal, &[statement], &context, true).unwrap();
                     assert_eq!(ours.json(), serde_json::to_string(&expected).unwrap());
                 }
             }

@@ -24,11 +24,13 @@ pub enum Provider {
     Okta,
     /// Zitadel.
     Zitadel,
+    /// WSO2 Identity Server (and Asgardeo, its hosted form).
+    Wso2,
 }
 
 impl Provider {
     /// Every preset, for documentation and tests.
-    pub const ALL: [Provider; 7] = [
+    pub const ALL: [Provider; 8] = [
         Provider::Cognito,
         Provider::Auth0,
         Provider::Firebase,
@@ -36,6 +38,7 @@ impl Provider {
         Provider::Entra,
         Provider::Okta,
         Provider::Zitadel,
+        Provider::Wso2,
     ];
 
     /// The name `JWT_PROVIDER` uses.
@@ -48,6 +51,7 @@ impl Provider {
             Provider::Entra => "entra",
             Provider::Okta => "okta",
             Provider::Zitadel => "zitadel",
+            Provider::Wso2 => "wso2",
         }
     }
 
@@ -256,6 +260,38 @@ pub fn preset(provider: Provider, parameter: Option<&str>) -> Result<Preset, Str
             context_claims: &["urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:user:resourceowner:id"],
             ..Preset::default()
         },
+        // wso2:is.example.com (the server, its port if not 443), or the URL
+        // of a tenant or organization, https://is.example.com/t/acme or
+        // Asgardeo's https://api.asgardeo.io/t/acme; the issuer itself
+        // (…/oauth2/token) names the same. WSO2 IS 5.x to 7.x sign with the
+        // keys of `{server}/oauth2/jwks` and name `{server}/oauth2/token` as
+        // issuer; the key set is named directly because the discovery
+        // document's place changed across versions (5.x served it at
+        // /oauth2/oidcdiscovery/…). Access tokens name the client in `aud`
+        // (beside the API resources of IS 7) and `azp`, scopes in `scope`
+        // (space-separated, or an array when the server is told so), the
+        // kind of subject in `aut` (APPLICATION_USER, APPLICATION), the
+        // organization in `org_id`, and roles and groups, when the
+        // application adds them, in `roles` and `groups`.
+        Provider::Wso2 => {
+            let server = parameter.map(|server| {
+                let url = https(server);
+                let url = url.trim_end_matches('/');
+                url.strip_suffix("/oauth2/token")
+                    .unwrap_or(url)
+                    .trim_end_matches('/')
+                    .to_owned()
+            });
+            Preset {
+                issuers: server
+                    .iter()
+                    .map(|server| format!("{server}/oauth2/token"))
+                    .collect(),
+                jwks_uri: server.map(|server| format!("{server}/oauth2/jwks")),
+                context_claims: &["aut", "azp", "org_id", "roles", "groups"],
+                ..Preset::default()
+            }
+        }
     };
     Ok(preset)
 }
@@ -320,6 +356,43 @@ mod tests {
             issuers(Provider::Okta, "dev-1.okta.com/oauth2/default/"),
             vec!["https://dev-1.okta.com/oauth2/default"]
         );
+        // WSO2: the server, a tenant, Asgardeo, or the issuer itself.
+        let wso2 = |parameter| {
+            let preset = preset(Provider::Wso2, Some(parameter)).unwrap();
+            (preset.issuers, preset.jwks_uri.unwrap())
+        };
+        for (parameter, server) in [
+            ("is.example.com", "https://is.example.com"),
+            ("is.example.com:9443/", "https://is.example.com:9443"),
+            ("https://is.example.com:9443", "https://is.example.com:9443"),
+            (
+                "https://is.example.com/oauth2/token",
+                "https://is.example.com",
+            ),
+            (
+                "https://is.example.com/t/acme",
+                "https://is.example.com/t/acme",
+            ),
+            (
+                "https://is.example.com/t/acme/oauth2/token/",
+                "https://is.example.com/t/acme",
+            ),
+            (
+                "https://api.asgardeo.io/t/acme",
+                "https://api.asgardeo.io/t/acme",
+            ),
+        ] {
+            assert_eq!(
+                wso2(parameter),
+                (
+                    vec![format!("{server}/oauth2/token")],
+                    format!("{server}/oauth2/jwks")
+                ),
+                "{parameter}"
+            );
+        }
+        let bare = preset(Provider::Wso2, None).unwrap();
+        assert!(bare.issuers.is_empty() && bare.jwks_uri.is_none());
         let entra = preset(Provider::Entra, Some("t1,t2")).unwrap();
         assert_eq!(
             entra.required_claims,

@@ -72,8 +72,13 @@ impl<'a> Env<'a> {
 
     /// A true/false variable that is on unless set otherwise.
     pub fn flag(&self, variable: &'static str) -> Result<bool, ConfigError> {
+        self.flag_or(variable, true)
+    }
+
+    /// A true/false variable, `default` when unset.
+    pub fn flag_or(&self, variable: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self.text(variable) {
-            None => Ok(true),
+            None => Ok(default),
             Some(value) => parse_bool(&value).ok_or_else(|| {
                 ConfigError::new(
                     variable,

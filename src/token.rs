@@ -36,6 +36,10 @@ pub enum TokenSource {
     Protocol,
     /// A cookie (only with an `Origin` allow-list).
     Cookie,
+    /// A REST API `TOKEN` event's `authorizationToken`: the value of the
+    /// header its authorizer names, the only one such an event carries
+    /// (read whatever `TOKEN_SOURCES` says).
+    AuthorizationToken,
 }
 
 impl TokenSource {
@@ -46,6 +50,7 @@ impl TokenSource {
             TokenSource::Header => "header",
             TokenSource::Protocol => "protocol",
             TokenSource::Cookie => "cookie",
+            TokenSource::AuthorizationToken => "authorizationToken",
         }
     }
 }
@@ -112,6 +117,14 @@ pub fn extract_token<'a>(
     event: &'a ConnectEvent,
     transports: &Transports,
 ) -> Result<Found<'a>, Refusal> {
+    if event.kind == "TOKEN" {
+        let token = from_values(&[&event.authorization_token])?.ok_or(Refusal::MissingToken)?;
+        return Ok(Found {
+            token,
+            source: TokenSource::AuthorizationToken,
+            subprotocol: None,
+        });
+    }
     let mut found: Option<(&str, TokenSource)> = None;
     let mut echo_candidates = Vec::new();
     for &source in &transports.sources {
@@ -130,6 +143,7 @@ pub fn extract_token<'a>(
                 token
             }
             TokenSource::Cookie => from_cookies(event, &transports.cookie_name)?,
+            TokenSource::AuthorizationToken => None,
         };
         match (found, token) {
             (Some((previous, _)), Some(token)) if previous != token => {
@@ -239,7 +253,12 @@ fn from_protocols<'a>(
 
 /// The one token in the cookies named `name`, if any.
 fn from_cookies<'a>(event: &'a ConnectEvent, name: &str) -> Result<Option<&'a str>, Refusal> {
-    let headers = [&event.multi_value_headers.cookie, &event.headers.cookie];
+    // Payload 2.0 moves the `Cookie` header into `cookies`.
+    let headers = [
+        &event.multi_value_headers.cookie,
+        &event.headers.cookie,
+        &event.cookies,
+    ];
     oversize(&headers)?;
     agreed(
         headers

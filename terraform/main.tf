@@ -161,10 +161,6 @@ resource "aws_lambda_function" "this" {
       condition     = !local.multi_tenant_without_issuer
       error_message = "issuers: the key set signs tokens for every tenant or project of its provider (Entra's common keys, Google's, Firebase's), so set issuers, or a provider_preset with its parameter, or any of them would pass (the Lambda refuses to start: JWT_ISSUER)."
     }
-    precondition {
-      condition     = !local.cognito_without_token_use
-      error_message = "provider_preset: a Cognito user pool without the cognito preset accepts its ID tokens too (their aud is the app client id); set provider_preset = \"cognito:POOL_ID\", or required_claims = { token_use = \"id\" } if ID tokens are what you want."
-    }
   }
 }
 

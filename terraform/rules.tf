@@ -71,6 +71,8 @@ locals {
   # Cognito signs ID tokens (aud: the app client) and access tokens (no aud,
   # client_id: the app client) with the same keys, so an audience check alone
   # accepts both; the cognito preset (or a token_use rule) tells them apart.
+  # The Lambda starts without either (the configuration of the authorizer it
+  # replaces), so this is a warning below, not a refusal.
   cognito_issuers = concat([var.jwks_uri], var.issuers, [for entry in var.trusted_issuers : entry.issuer])
   cognito_without_token_use = (
     anytrue([for value in local.cognito_issuers : strcontains(value, "cognito-idp.")])
@@ -78,8 +80,46 @@ locals {
     && !contains(try(keys(var.required_claims), []), "token_use")
   )
 
+  # Whether the Lambda starts at all: the preconditions of
+  # aws_lambda_function.this (main.tf). It warns only when it does.
+  refused_at_start = (
+    !local.keys_named || !local.discovery_url || local.preset_http_issuer
+    || local.context_least_bytes > var.context_max_bytes || local.multi_tenant_without_issuer
+  )
+
+  # Config::warnings (src/config.rs): a key set with no issuer to check, from
+  # JWT_ISSUER or the preset's parameter (JWT_ISSUERS always names them).
+  issuer_unchecked = !local.several_issuers && local.effective_issuer_count == 0
+
   # TOKEN_SOURCES follows the identity source unless set: API Gateway calls
   # the authorizer only when the identity source is present, so a source
   # read besides it never decides alone.
   token_sources = var.token_sources == null ? [var.token_source] : var.token_sources
+}
+
+# What the Lambda starts with but warns about (Config::warnings in
+# src/config.rs, logged at cold start and printed by check-config) is a
+# warning at plan, with the Lambda's own text: the module refuses only what
+# the function would refuse. A drop-in replacement of the authorizer whose
+# variables it takes (a Cognito key set, audiences, no issuer) must plan.
+# Like the Lambda, which exits before its warnings, no warning with a refusal.
+check "issuer_checked" {
+  assert {
+    condition     = local.refused_at_start || !local.issuer_unchecked
+    error_message = "JWT_ISSUER is not set: tokens from any issuer signed by the key set are accepted"
+  }
+}
+
+check "expiration_verified" {
+  assert {
+    condition     = local.refused_at_start || var.verify_expiration
+    error_message = "JWT_VERIFY_EXPIRATION is false: expired tokens are accepted"
+  }
+}
+
+check "cognito_token_use" {
+  assert {
+    condition     = local.refused_at_start || !local.cognito_without_token_use
+    error_message = "a Cognito user pool is trusted without JWT_PROVIDER=cognito:POOL_ID or a token_use rule in JWT_REQUIRED_CLAIMS: its ID tokens (aud: the app client id) are accepted as well as its access tokens"
+  }
 }

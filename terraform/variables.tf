@@ -564,9 +564,12 @@ variable "provider_preset" {
     error_message = "provider_preset must start with cognito, auth0, firebase, keycloak, entra, okta or zitadel."
   }
 
+  # Only with Entra's key set, the preset's: with jwks_uri or jwks_json the
+  # Lambda refuses a shared key set (a precondition in main.tf) and starts
+  # with any other, warning that no issuer is checked.
   validation {
-    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "entra" || can(regex("^[^:]*:[\\s,]*[^\\s,]", var.provider_preset)) || length(var.issuers) > 0 || length(var.trusted_issuers) > 0
-    error_message = "provider_preset entra needs its tenant, entra:TENANT_ID[,TENANT_ID], or issuers or trusted_issuers naming the tenants' issuers: Entra's key set signs for every tenant (the Lambda refuses to start: JWT_PROVIDER)."
+    condition     = lower(trimspace(split(":", var.provider_preset)[0])) != "entra" || can(regex("^[^:]*:[\\s,]*[^\\s,]", var.provider_preset)) || length(var.issuers) > 0 || length(var.trusted_issuers) > 0 || var.jwks_uri != "" || var.jwks_json != ""
+    error_message = "provider_preset entra with the preset's key set needs its tenant, entra:TENANT_ID[,TENANT_ID], or issuers or trusted_issuers naming the tenants' issuers: Entra's key set signs for every tenant (the Lambda refuses to start: JWT_PROVIDER)."
   }
 
   validation {

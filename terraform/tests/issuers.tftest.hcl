@@ -1,6 +1,7 @@
 # Issuers reach the Lambda whole (issue #20, defect 5: an inline key set was
-# dropped), and a Cognito pool without the cognito preset is refused
-# (defect 9: its ID tokens would pass the audience check).
+# dropped), and a Cognito pool without the cognito preset is a warning at plan
+# (defect 9: its ID tokens would pass the audience check; issue #28: the
+# Lambda starts with it, so the plan must not refuse it).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -37,7 +38,8 @@ run "inline_key_sets_survive_the_module" {
   }
 }
 
-run "cognito_without_the_preset_is_refused" {
+# The Lambda starts with this (issue #28, point 7), so the plan warns only.
+run "cognito_without_the_preset_is_a_warning" {
   command = plan
 
   variables {
@@ -45,7 +47,7 @@ run "cognito_without_the_preset_is_refused" {
     issuers  = ["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"]
   }
 
-  expect_failures = [aws_lambda_function.this]
+  expect_failures = [check.cognito_token_use]
 }
 
 run "cognito_id_tokens_when_asked_for" {

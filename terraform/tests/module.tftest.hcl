@@ -14,8 +14,13 @@ variables {
   authorized_audiences = ["app-client-1", "app-client-2"]
 }
 
+# The defaults with a key set and audiences alone (the configuration of the
+# authorizer this one replaces): the Lambda starts, warning that no issuer is
+# checked, and so does the plan.
 run "defaults" {
   command = apply
+
+  expect_failures = [check.issuer_checked]
 
   assert {
     condition     = aws_apigatewayv2_authorizer.this.authorizer_type == "REQUEST"
@@ -132,6 +137,8 @@ run "every_variable_reaches_the_environment" {
     required_claims               = { token_use = "id" }
   }
 
+  expect_failures = [check.expiration_verified]
+
   assert {
     condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.header.Authorization"])
     error_message = "token_source = header uses the Authorization header"
@@ -182,6 +189,7 @@ run "plain_http_key_sets_are_refused" {
   command = plan
 
   variables {
+    issuers  = ["https://idp.example.com"]
     jwks_uri = "http://idp.example.com/jwks"
   }
 
@@ -192,6 +200,7 @@ run "hmac_is_not_an_algorithm" {
   command = plan
 
   variables {
+    issuers    = ["https://idp.example.com"]
     algorithms = ["HS256"]
   }
 
@@ -202,6 +211,7 @@ run "timeouts_stay_under_api_gateway_limit" {
   command = plan
 
   variables {
+    issuers         = ["https://idp.example.com"]
     timeout_seconds = 30
   }
 
@@ -212,6 +222,7 @@ run "audiences_are_required" {
   command = plan
 
   variables {
+    issuers              = ["https://idp.example.com"]
     authorized_audiences = []
   }
 

@@ -10,6 +10,9 @@ variables {
   package_path         = "tests/fixtures/bootstrap.zip"
   jwks_uri             = "https://idp.example.com/.well-known/jwks.json"
   authorized_audiences = ["chat-api"]
+  # With its issuer: a configuration the Lambda starts without a warning
+  # (terraform test fails a run on any check warning it does not expect).
+  issuers = ["https://idp.example.com"]
 }
 
 run "nothing_extra_by_default" {

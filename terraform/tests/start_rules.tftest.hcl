@@ -177,6 +177,7 @@ run "inline_keys_replace_the_url" {
 
   variables {
     jwks_json = "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k\"}]}"
+    issuers   = ["https://idp.example.com"]
   }
 
   expect_failures = [var.jwks_uri]
@@ -188,6 +189,7 @@ run "inline_keys_need_keys" {
   variables {
     jwks_uri  = ""
     jwks_json = "{\"keys\":[]}"
+    issuers   = ["https://idp.example.com"]
   }
 
   expect_failures = [var.jwks_json]
@@ -199,6 +201,7 @@ run "inline_keys_are_json" {
   variables {
     jwks_uri  = ""
     jwks_json = "not json"
+    issuers   = ["https://idp.example.com"]
   }
 
   expect_failures = [var.jwks_json]
@@ -320,6 +323,7 @@ run "fetches_end_before_the_function" {
   variables {
     timeout_seconds       = 2
     jwks_fetch_timeout_ms = 2000
+    issuers               = ["https://idp.example.com"]
   }
 
   expect_failures = [var.jwks_fetch_timeout_ms]
@@ -330,6 +334,7 @@ run "context_claims_are_paths" {
 
   variables {
     context_claims = ["a..b"]
+    issuers        = ["https://idp.example.com"]
   }
 
   expect_failures = [var.context_claims]
@@ -340,6 +345,7 @@ run "required_claims_accept_something" {
 
   variables {
     required_claims = { tid = [] }
+    issuers         = ["https://idp.example.com"]
   }
 
   expect_failures = [var.required_claims]
@@ -350,6 +356,7 @@ run "required_claims_are_not_objects" {
 
   variables {
     required_claims = { tid = { a = 1 } }
+    issuers         = ["https://idp.example.com"]
   }
 
   expect_failures = [var.required_claims]
@@ -361,6 +368,7 @@ run "the_key_set_floor_stays_under_the_ttl" {
   variables {
     jwks_cache_ttl_seconds = 30
     jwks_min_ttl_seconds   = 60
+    issuers                = ["https://idp.example.com"]
   }
 
   expect_failures = [var.jwks_min_ttl_seconds]
@@ -442,6 +450,7 @@ run "context_claims_that_fit_plan" {
   variables {
     context_max_bytes = 512
     context_claims    = ["https://example.com/claims/roles", "https://example.com/claims/group", "https://example.com/claims/email", "https://example.com/claims/plans"]
+    issuers           = ["https://idp.example.com"]
   }
 }
 

@@ -248,3 +248,152 @@ async fn okta_and_zitadel_context_claims() {
         "{\"admin\":{\"1357\":\"chat.zitadel.cloud\"}}"
     );
 }
+
+/// An access token as WSO2 Identity Server 7 issues it (its documentation's
+/// decoded example): the client in `aud`, `azp` and `client_id`, the kind of
+/// subject in `aut`, the organization in `org_id` and `org_name`, scopes
+/// space-separated in `scope`, the issuer `{server}/oauth2/token`.
+fn wso2_access_token(iss: &str, scope: Value) -> Value {
+    json!({
+        "sub": "32bc4697-ed0f-4546-8387-dcd6403e7caa", "aut": "APPLICATION_USER",
+        "iss": iss, "client_id": "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a",
+        "aud": "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a", "azp": "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a",
+        "nbf": now() - 5, "org_id": "10084a8d-113f-4211-a0d5-efe36b082211", "org_name": "Super",
+        "scope": scope, "roles": ["orders-admin"], "jti": "0728d517-7968-474f-bd7d-12537ccbe436"
+    })
+}
+
+#[tokio::test]
+async fn wso2_takes_the_client_from_aud_and_scopes_from_scope() {
+    let wso2 = setup(&[
+        ("JWT_PROVIDER", "wso2:is.example.com"),
+        ("JWT_AUTHORIZED_AUDIENCES", "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a"),
+        ("JWT_REQUIRED_SCOPES", "orders:read"),
+    ])
+    .await;
+    let token = |scope: Value| wso2_access_token("https://is.example.com/oauth2/token", scope);
+    let (principal, context) = wso2
+        .decide(token(json!("openid orders:read")))
+        .await
+        .unwrap();
+    assert_eq!(principal, "32bc4697-ed0f-4546-8387-dcd6403e7caa");
+    assert_eq!(
+        (
+            &context["aut"],
+            &context["azp"],
+            &context["org_id"],
+            &context["roles"]
+        ),
+        (
+            &json!("APPLICATION_USER"),
+            &json!("jVcW4oLn1Jjb2T94H4gtPV9z5Y0a"),
+            &json!("10084a8d-113f-4211-a0d5-efe36b082211"),
+            &json!("[\"orders-admin\"]")
+        )
+    );
+    // Scopes as an array (enableJwtScopeAsArray) count the same.
+    assert!(wso2
+        .decide(token(json!(["openid", "orders:read"])))
+        .await
+        .is_ok());
+    // Without the scope: a Deny (403), not a refusal.
+    let mut claims = token(json!("openid"));
+    claims["exp"] = json!(now() + 600);
+    let denied = wso2
+        .authorizer
+        .authorize(&query_event(&wso2.key.sign(&claims)))
+        .await
+        .unwrap();
+    let denied = serde_json::to_value(denied).unwrap();
+    assert_eq!(denied["policyDocument"]["Statement"][0]["Effect"], "Deny");
+    // Another client of the same server, and a tenant's token: not ours.
+    let mut other_client = token(json!("orders:read"));
+    other_client["aud"] = json!("another-client");
+    assert_eq!(wso2.decide(other_client).await, Err(Refusal::WrongAudience));
+    assert_eq!(
+        wso2.decide(wso2_access_token(
+            "https://is.example.com/t/acme/oauth2/token",
+            json!("orders:read")
+        ))
+        .await,
+        Err(Refusal::WrongIssuer)
+    );
+}
+
+#[tokio::test]
+async fn wso2_tenants_and_asgardeo_organizations_are_their_own_issuers() {
+    for (parameter, iss) in [
+        (
+            "wso2:https://is.example.com/t/acme",
+            "https://is.example.com/t/acme/oauth2/token",
+        ),
+        (
+            "wso2:https://api.asgardeo.io/t/acme",
+            "https://api.asgardeo.io/t/acme/oauth2/token",
+        ),
+        (
+            "wso2:https://is.example.com:9443/oauth2/token",
+            "https://is.example.com:9443/oauth2/token",
+        ),
+    ] {
+        let wso2 = setup(&[
+            ("JWT_PROVIDER", parameter),
+            ("JWT_AUTHORIZED_AUDIENCES", "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a"),
+        ])
+        .await;
+        assert!(
+            wso2.decide(wso2_access_token(iss, json!("openid")))
+                .await
+                .is_ok(),
+            "{parameter}"
+        );
+        assert_eq!(
+            wso2.decide(wso2_access_token(
+                "https://is.example.com/oauth2/token",
+                json!("openid")
+            ))
+            .await,
+            Err(Refusal::WrongIssuer),
+            "{parameter}: the super tenant's token"
+        );
+    }
+}
+
+/// WSO2's ID tokens name the client in `aud` too, so the preset alone takes
+/// them; `aut`, which only access tokens carry, tells them apart when asked.
+#[tokio::test]
+async fn wso2_id_tokens_are_refused_with_an_aut_rule() {
+    let id_token = json!({
+        "iss": "https://is.example.com/oauth2/token", "sub": "32bc4697-ed0f-4546-8387-dcd6403e7caa",
+        "aud": "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a", "azp": "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a",
+        "at_hash": "CXohr-OdgZHI1zTIo4qzrg", "amr": ["BasicAuthenticator"],
+        "sid": "9173438d-41e7-42aa-afe7-69d43769554e"
+    });
+    let preset_alone = setup(&[
+        ("JWT_PROVIDER", "wso2:is.example.com"),
+        ("JWT_AUTHORIZED_AUDIENCES", "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a"),
+    ])
+    .await;
+    assert!(preset_alone.decide(id_token.clone()).await.is_ok());
+
+    let access_only = setup(&[
+        ("JWT_PROVIDER", "wso2:is.example.com"),
+        ("JWT_AUTHORIZED_AUDIENCES", "jVcW4oLn1Jjb2T94H4gtPV9z5Y0a"),
+        (
+            "JWT_REQUIRED_CLAIMS",
+            r#"{"aut": ["APPLICATION_USER", "APPLICATION"]}"#,
+        ),
+    ])
+    .await;
+    assert_eq!(
+        access_only.decide(id_token).await,
+        Err(Refusal::ClaimMismatch)
+    );
+    assert!(access_only
+        .decide(wso2_access_token(
+            "https://is.example.com/oauth2/token",
+            json!("openid")
+        ))
+        .await
+        .is_ok());
+}

@@ -126,6 +126,7 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
         fields,
         [
             "alg",
+            "api_type",
             "cached",
             "cold_start",
             "connection_id",

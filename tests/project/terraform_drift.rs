@@ -348,3 +348,38 @@ fn the_plans_preset_context_claims_are_the_lambdas() {
         .collect();
     assert_eq!(terraform, rust);
 }
+
+/// #28.7: each warning the module gives at plan (a `check` block of
+/// terraform/rules.tf) is one the function gives at start, word for word,
+/// for the configuration that raises it (here the replaced authorizer's:
+/// a Cognito key set URL, audiences, no issuer, expiry not verified).
+#[test]
+fn the_modules_plan_warnings_are_the_functions_start_warnings() {
+    let rules = read("terraform/rules.tf");
+    let planned: Vec<String> = rules
+        .split("check \"")
+        .skip(1)
+        .map(|block| {
+            let (_, message) = block
+                .split_once("error_message = \"")
+                .expect("a check block has an error_message");
+            message[..message.find("\"\n").expect("on one line")].replace("\\\"", "\"")
+        })
+        .collect();
+    assert_eq!(planned.len(), 3, "{planned:?}");
+    let config = testkit::config_from(&[
+        (
+            "JWT_ISSUER_JWKS_URI",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12/.well-known/jwks.json",
+        ),
+        ("JWT_AUTHORIZED_AUDIENCES", "app-client-1"),
+        ("JWT_VERIFY_EXPIRATION", "false"),
+    ]);
+    assert_eq!(config.warnings(), planned);
+    // With the issuer, the preset's token_use rule and expiry: none.
+    let checked = testkit::config_from(&[
+        ("JWT_PROVIDER", "cognito:eu-west-1_Ab12"),
+        ("JWT_AUTHORIZED_AUDIENCES", "app-client-1"),
+    ]);
+    assert!(checked.warnings().is_empty(), "{:?}", checked.warnings());
+}

@@ -36,9 +36,17 @@ variable "management_endpoint" {
   type        = string
   default     = null
 
+  # As the guard judges SESSION_GUARD_MANAGEMENT_ENDPOINT at start: by the
+  # URL's host, not a text prefix. The authority (up to the first /, ? or #)
+  # holds no user info, so http://127.0.0.1:1@example.com/ (whose host is
+  # example.com) is refused, plain http only reaches a loopback host, and
+  # there is no query or fragment (a stage's URL has none).
   validation {
-    condition     = var.management_endpoint == null || can(regex("^https://", var.management_endpoint))
-    error_message = "management_endpoint must be an https:// URL (the guard refuses anything else at start): the Management API, not the wss:// WebSocket URL."
+    condition = var.management_endpoint == null || (
+      can(regex("^https://[^/?#@\\s:][^/?#@\\s]*(/[^?#\\s]*)?$", var.management_endpoint))
+      || can(regex("^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]*)?(/[^?#\\s]*)?$", var.management_endpoint))
+    )
+    error_message = "management_endpoint must be the stage's https:// URL, without user info, query or fragment, or http:// on loopback (127.0.0.1, localhost or [::1]); the guard refuses anything else at start. It is the Management API, not the wss:// WebSocket URL."
   }
 }
 

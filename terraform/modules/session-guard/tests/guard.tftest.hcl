@@ -196,3 +196,128 @@ run "a_management_endpoint_the_guard_refuses_is_refused" {
 
   expect_failures = [var.management_endpoint]
 }
+
+# Issue #28, point 8: plain http only on loopback, judged by the URL's host.
+# User info before a loopback name hides the real host (example.com here),
+# and no endpoint carries user info.
+run "user_info_after_127_0_0_1_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://127.0.0.1:1@example.com/prod"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "user_info_after_localhost_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://localhost:80@example.com/"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "user_info_after_ipv6_loopback_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://[::1]:1@example.com/"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "user_info_in_an_https_endpoint_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "https://user:pw@abcdef1234.execute-api.eu-west-1.amazonaws.com/prod"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "plain_http_to_another_host_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://127.0.0.1.example.com:8080/prod"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "a_query_after_a_loopback_host_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://127.0.0.1:8080?@example.com/prod"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "an_endpoint_with_a_query_is_refused" {
+  command = plan
+
+  variables {
+    management_endpoint = "https://abc.execute-api.eu-west-1.amazonaws.com/prod?stage=dev"
+  }
+
+  expect_failures = [var.management_endpoint]
+}
+
+run "an_https_endpoint_reaches_the_guard" {
+  command = plan
+
+  variables {
+    management_endpoint = "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
+  }
+
+  assert {
+    condition     = aws_lambda_function.guard.environment[0].variables["SESSION_GUARD_MANAGEMENT_ENDPOINT"] == "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
+    error_message = "an https:// endpoint is the guard's as given"
+  }
+}
+
+run "plain_http_on_127_0_0_1_is_accepted" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://127.0.0.1:8080/local"
+  }
+
+  assert {
+    condition     = aws_lambda_function.guard.environment[0].variables["SESSION_GUARD_MANAGEMENT_ENDPOINT"] == "http://127.0.0.1:8080/local"
+    error_message = "plain http on 127.0.0.1 (the local gateway) is accepted"
+  }
+}
+
+run "plain_http_on_localhost_is_accepted" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://localhost:3001/x"
+  }
+
+  assert {
+    condition     = aws_lambda_function.guard.environment[0].variables["SESSION_GUARD_MANAGEMENT_ENDPOINT"] == "http://localhost:3001/x"
+    error_message = "plain http on localhost is accepted"
+  }
+}
+
+run "plain_http_on_ipv6_loopback_is_accepted" {
+  command = plan
+
+  variables {
+    management_endpoint = "http://[::1]:9/x"
+  }
+
+  assert {
+    condition     = aws_lambda_function.guard.environment[0].variables["SESSION_GUARD_MANAGEMENT_ENDPOINT"] == "http://[::1]:9/x"
+    error_message = "plain http on [::1] is accepted"
+  }
+}
