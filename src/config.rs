@@ -54,7 +54,7 @@ pub const JWT_PROVIDER: &str = "JWT_PROVIDER";
 const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// The variables [`Config`] reads itself; its parts read their own.
-const OWN_VARIABLES: [&str; 12] = [
+const OWN_VARIABLES: [&str; 13] = [
     JWT_ISSUER_JWKS_URI,
     KMS_JWT_KEY_ID,
     JWT_AUTHORIZED_AUDIENCES,
