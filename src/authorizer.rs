@@ -467,7 +467,9 @@ impl Authorizer {
             _ => String::new(),
         };
         observer.record("kid", key.as_ref().map(drop).map_err(|r| *r), || match &key {
-            Ok(_) if kid_chosen => format!("no kid: {kid:?} of {uri} is the one key for {alg}"),
+            Ok(_) if kid_chosen => {
+                format!("no kid in the header: {kid:?} is the one key of {uri} that can verify {alg}")
+            }
             Ok(_) => format!("{kid:?} is in the key set at {uri}"),
             Err(Refusal::UnknownKid) if known.is_empty() => format!(
                 "{kid:?} is not in the key set at {uri}, which has no usable key (the provider answered with none, or that the key set is gone)"

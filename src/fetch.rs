@@ -69,6 +69,9 @@ impl FetchError {
     }
 }
 
+/// By KMS key id: the key, or why it can never verify a token.
+type KmsAnswers = HashMap<String, Result<Arc<VerificationKey>, String>>;
+
 /// Downloads (or, for an inline key set, reads) and parses one issuer's key
 /// set, with a size cap and a total timeout.
 #[derive(Debug, Clone)]
@@ -83,7 +86,7 @@ pub struct JwksFetcher {
     discovery_ttl: Duration,
     /// What `GetPublicKey` answered for each KMS key: kept for the life of
     /// the process, as a key id's public key never changes.
-    kms_answers: Arc<Mutex<HashMap<String, Result<Arc<VerificationKey>, String>>>>,
+    kms_answers: Arc<Mutex<KmsAnswers>>,
 }
 
 /// A key set as fetched, with how long its server says it may be cached.

@@ -417,8 +417,9 @@ async fn a_token_without_kid_needs_exactly_one_fitting_key_and_an_unreachable_km
 
 /// `check-config` reads the KMS keys once and lists them with their
 /// algorithms; a key KMS cannot give makes the configuration unusable.
+/// `explain` says which key a token without kid was verified with.
 #[tokio::test]
-async fn check_config_reads_the_kms_keys() {
+async fn check_config_reads_the_kms_keys_and_explain_names_the_chosen_one() {
     let p521 = Key::p521("cccccccc-1111-4222-8333-444444444444");
     let missing = "dddddddd-1111-4222-8333-444444444444";
     let kms = FakeKms::start().await;
@@ -447,6 +448,32 @@ async fn check_config_reads_the_kms_keys() {
     assert_eq!(
         report["key_sets"][0]["keys"],
         json!([{"kid": p521.id, "algorithms": ["ES512"]}])
+    );
+    let token = p521.sign("ES512", false, &valid_claims());
+    let output = tokio::process::Command::new(AUTHORIZER)
+        .args(["explain", "--token", &token, "--json"])
+        .env_clear()
+        .envs(lambda_environment(
+            &kms.url,
+            &[("KMS_JWT_KEY_ID", &p521.arn)],
+        ))
+        .output()
+        .await
+        .unwrap();
+    let explanation: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(explanation["decision"], "allow", "{explanation}");
+    let kid = explanation["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "kid")
+        .unwrap();
+    assert_eq!(
+        kid["detail"],
+        json!(format!(
+            "no kid in the header: {:?} is the one key of KMS keys {} that can verify ES512",
+            p521.id, p521.id
+        ))
     );
     let (code, report) = check(format!("{},{missing}", p521.arn)).await;
     assert_eq!(code, Some(2), "{report}");
