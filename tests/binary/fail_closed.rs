@@ -181,7 +181,7 @@ async fn credentials_in_start_up_errors_are_redacted_whatever_the_case_of_the_sc
     let cases = [
         (
             vec![("JWT_ISSUERS", misplaced), ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE)],
-            "JWT_ISSUERS: is not a JSON list of {\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"audiences\"?}: invalid type: string \"https://***:***@idp.example.com/keys?api_key=***\", expected a sequence at line 1 column 116",
+            "JWT_ISSUERS: is not a JSON list of {\"issuer\", \"jwks_uri\"?, \"jwks\"?, \"kms_key_ids\"?, \"audiences\"?}: invalid type: string \"https://***:***@idp.example.com/keys?api_key=***\", expected a sequence at line 1 column 116",
         ),
         (
             vec![("JWT_ISSUERS", twice), ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE)],
