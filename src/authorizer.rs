@@ -327,7 +327,7 @@ impl Authorizer {
             let response = answering.deny(Some(principal_id), refusal, &granted)?;
             return Ok(Grant { response, denied });
         }
-        if let Some(allowed) = verified.allowed_on(arn, found.subprotocol) {
+        if let Some(allowed) = verified.allowed_on(arn, found.subprotocol, answering.form()) {
             self.warn_left_out(&allowed.left_out);
             let response = allowed.response.clone();
             return Ok(Grant { response, denied });
@@ -346,7 +346,13 @@ impl Authorizer {
         self.warn_left_out(&context.left_out);
         let response = answering.allow(principal_id, &granted, &context.entries)?;
         if remembering {
-            verified.remember_allow(arn, found.subprotocol, &response, &context.left_out);
+            verified.remember_allow(
+                arn,
+                found.subprotocol,
+                answering.form(),
+                &response,
+                &context.left_out,
+            );
         }
         Ok(Grant { response, denied })
     }
