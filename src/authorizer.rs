@@ -15,7 +15,7 @@ use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::decision_log::{self, Line, Trace};
 use crate::error::{Decision, HandlerError, Outcome, Refusal};
-use crate::event::{ConnectEvent, Shape, MAX_TOKEN_BYTES};
+use crate::event::{ApiType, ConnectEvent, Shape, MAX_TOKEN_BYTES};
 use crate::invocation::NotAnEvent;
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
@@ -169,12 +169,11 @@ impl Authorizer {
         &self,
         event: &ConnectEvent,
         observer: &mut O,
-    ) -> (Decision, &'static str) {
-        verdict(
-            &self
-                .evaluate(event, unix_now(), &mut Trace::default(), observer)
-                .await,
-        )
+    ) -> (Decision, &'static str, Option<ApiType>) {
+        let mut trace = Trace::default();
+        let (decision, reason) =
+            verdict(&self.evaluate(event, unix_now(), &mut trace, observer).await);
+        (decision, reason, trace.api)
     }
 
     /// The pipeline: token, JOSE header, key, signature, claim checks,

@@ -23,7 +23,7 @@ pub const EXIT_PROBLEM: i32 = 2;
 
 /// The usage text.
 pub const USAGE: &str = "\
-ws-jwt-authorizer: a JWT authorizer for API Gateway WebSocket APIs.
+ws-jwt-authorizer: a JWT authorizer for API Gateway (WebSocket, HTTP and REST APIs).
 
 Without arguments it runs as a Lambda function. With one of these commands
 it runs locally, configured by the same environment variables:

@@ -336,8 +336,12 @@ async fn explain_takes_an_event_of_every_kind() {
         );
         let explanation = allowed.json();
         assert_eq!(
-            (&explanation["decision"], &explanation["reason"]),
-            (&json!("allow"), &json!("allowed")),
+            (
+                &explanation["decision"],
+                &explanation["reason"],
+                &explanation["status"]
+            ),
+            (&json!("allow"), &json!("allowed"), &json!(200)),
             "{fixture_name}"
         );
         assert_eq!(event_check(&explanation), json!(kind), "{fixture_name}");
