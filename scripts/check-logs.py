@@ -104,7 +104,7 @@ def self_test():
     good = {"level": "INFO", "fields": {
         "message": "decision", "decision": "allow", "reason": "allowed", "alg": "RS256",
         "kid": "k1", "iss": "https://issuer", "sub": "user", "cached": False,
-        "cold_start": True, "connection_id": "Dzl8bdcnDoECJZQ=", "request_id": "r",
+        "cold_start": True, "api_type": "websocket", "connection_id": "Dzl8bdcnDoECJZQ=", "request_id": "r",
         "duration_us": 40}}
     assert check_line(json.dumps(good), reasons) == []
     token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0." + "A" * 342

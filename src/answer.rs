@@ -24,6 +24,20 @@ pub const SIMPLE_RESPONSES: &str = "SIMPLE_RESPONSES";
 /// answer must name one.
 const NO_PRINCIPAL: &str = "anonymous";
 
+/// The form of an answer: what a remembered one must match besides its
+/// ARN and subprotocol to be given again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// An IAM policy, with `usageIdentifierKey` (REST, WebSocket) or
+    /// without (HTTP APIs).
+    Policy {
+        /// Whether it carries `usageIdentifierKey`.
+        usage_identifier_key: bool,
+    },
+    /// An HTTP API's simple response.
+    Simple,
+}
+
 /// How one request is answered.
 pub struct Answering<'a> {
     /// The event's kind, ARN and route.
@@ -108,6 +122,17 @@ impl<'a> Answering<'a> {
             &Map::new(),
             self.usage_identifier_key(),
         )
+    }
+
+    /// The form of this request's answers.
+    pub fn form(&self) -> Form {
+        if self.simple {
+            Form::Simple
+        } else {
+            Form::Policy {
+                usage_identifier_key: self.usage_identifier_key(),
+            }
+        }
     }
 
     /// Whether the policy answer carries `usageIdentifierKey` (REST and

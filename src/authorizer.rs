@@ -15,7 +15,7 @@ use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::decision_log::{self, Line, Trace};
 use crate::error::{Decision, HandlerError, Outcome, Refusal};
-use crate::event::{ConnectEvent, Shape, MAX_TOKEN_BYTES};
+use crate::event::{ApiType, ConnectEvent, Shape, MAX_TOKEN_BYTES};
 use crate::invocation::NotAnEvent;
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
@@ -169,12 +169,11 @@ impl Authorizer {
         &self,
         event: &ConnectEvent,
         observer: &mut O,
-    ) -> (Decision, &'static str) {
-        verdict(
-            &self
-                .evaluate(event, unix_now(), &mut Trace::default(), observer)
-                .await,
-        )
+    ) -> (Decision, &'static str, Option<ApiType>) {
+        let mut trace = Trace::default();
+        let (decision, reason) =
+            verdict(&self.evaluate(event, unix_now(), &mut trace, observer).await);
+        (decision, reason, trace.api)
     }
 
     /// The pipeline: token, JOSE header, key, signature, claim checks,
@@ -327,7 +326,7 @@ impl Authorizer {
             let response = answering.deny(Some(principal_id), refusal, &granted)?;
             return Ok(Grant { response, denied });
         }
-        if let Some(allowed) = verified.allowed_on(arn, found.subprotocol) {
+        if let Some(allowed) = verified.allowed_on(arn, found.subprotocol, answering.form()) {
             self.warn_left_out(&allowed.left_out);
             let response = allowed.response.clone();
             return Ok(Grant { response, denied });
@@ -346,7 +345,13 @@ impl Authorizer {
         self.warn_left_out(&context.left_out);
         let response = answering.allow(principal_id, &granted, &context.entries)?;
         if remembering {
-            verified.remember_allow(arn, found.subprotocol, &response, &context.left_out);
+            verified.remember_allow(
+                arn,
+                found.subprotocol,
+                answering.form(),
+                &response,
+                &context.left_out,
+            );
         }
         Ok(Grant { response, denied })
     }

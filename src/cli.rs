@@ -23,7 +23,7 @@ pub const EXIT_PROBLEM: i32 = 2;
 
 /// The usage text.
 pub const USAGE: &str = "\
-ws-jwt-authorizer: a JWT authorizer for API Gateway WebSocket APIs.
+ws-jwt-authorizer: a JWT authorizer for API Gateway (WebSocket, HTTP and REST APIs).
 
 Without arguments it runs as a Lambda function. With one of these commands
 it runs locally, configured by the same environment variables:
@@ -32,7 +32,10 @@ it runs locally, configured by the same environment variables:
       Shows the token's header and claims (never its signature), each check
       with the values compared, the decision and what API Gateway answers.
       The token is read from stdin when neither --token nor --event is given.
-      --event FILE reads a $connect event as API Gateway sends it.
+      --event FILE reads an authorizer event as API Gateway sends it, of any
+      kind: a REST API's TOKEN or REQUEST event, an HTTP API's payload 1.0 or
+      2.0, or a WebSocket $connect; --method-arn replaces its methodArn (its
+      routeArn for payload 2.0).
       Exit code: 0 allow, 1 refused, 2 configuration or key set problem.
 
   check-config [--json]
@@ -47,7 +50,8 @@ pub enum Command {
     Explain {
         /// Where the request comes from.
         input: Input,
-        /// The methodArn to check `AUTHORIZED_APIS` against.
+        /// The methodArn (or payload 2.0's routeArn) to check
+        /// `AUTHORIZED_APIS` and `ROUTE_SCOPES` against.
         method_arn: Option<String>,
         /// JSON output instead of text.
         json: bool,
@@ -68,7 +72,7 @@ pub enum Input {
     Token(String),
     /// A token read from stdin.
     Stdin,
-    /// A `$connect` event read from a file.
+    /// An authorizer event of any kind, read from a file.
     Event(String),
 }
 
@@ -194,7 +198,8 @@ fn json_text(value: &impl serde::Serialize) -> String {
 const PLACEHOLDER_METHOD_ARN: &str =
     "arn:aws:execute-api:local:000000000000:explain/$default/$connect";
 
-/// Builds the `$connect` event to explain.
+/// Reads the event to explain (of any kind, from a file), or builds a
+/// `$connect` event around a token.
 fn read_event(
     input: &Input,
     method_arn: Option<&str>,

@@ -9,6 +9,7 @@
 //! remembered decisions at once); every time-based claim, the issuer, the
 //! audience and `AUTHORIZED_APIS` are checked again on each hit.
 
+use crate::answer::Form;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -36,7 +37,8 @@ pub struct VerifiedToken {
 }
 
 /// An Allow answered for a remembered token, given again to the next
-/// `$connect` with the same token, `methodArn` and subprotocol once its
+/// `$connect` with the same token, `methodArn`, subprotocol and answer form
+/// (an HTTP API's payload 1.0 and 2.0 may share an ARN) once its
 /// claims and rights have been checked again: besides those two, the answer
 /// depends only on the claims and the configuration, which a remembered
 /// token and its authorizer keep.
@@ -44,6 +46,7 @@ pub struct VerifiedToken {
 pub struct RememberedAllow {
     method_arn: String,
     subprotocol: Option<String>,
+    form: Form,
     /// The answer.
     pub response: AuthorizerResponse,
     /// The context claims left out of it for its size, logged each time.
@@ -88,9 +91,12 @@ impl VerifiedToken {
         &self,
         method_arn: &str,
         subprotocol: Option<&str>,
+        form: Form,
     ) -> Option<&RememberedAllow> {
         self.allowed.get().filter(|allowed| {
-            allowed.method_arn == method_arn && allowed.subprotocol.as_deref() == subprotocol
+            allowed.method_arn == method_arn
+                && allowed.subprotocol.as_deref() == subprotocol
+                && allowed.form == form
         })
     }
 
@@ -100,12 +106,14 @@ impl VerifiedToken {
         &self,
         method_arn: &str,
         subprotocol: Option<&str>,
+        form: Form,
         response: &AuthorizerResponse,
         left_out: &[String],
     ) {
         let _ = self.allowed.set(RememberedAllow {
             method_arn: method_arn.to_owned(),
             subprotocol: subprotocol.map(str::to_owned),
+            form,
             response: response.clone(),
             left_out: left_out.to_vec(),
         });

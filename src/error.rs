@@ -175,26 +175,6 @@ impl Decision {
             Decision::Error => "error",
         }
     }
-
-    /// The HTTP status the client gets from API Gateway (101: the socket opens).
-    pub fn http_status(self) -> u16 {
-        match self {
-            Decision::Allow => 101,
-            Decision::Deny => 403,
-            Decision::Unauthorized => 401,
-            Decision::Error => 500,
-        }
-    }
-
-    /// What API Gateway does, in words.
-    pub fn answer(self) -> &'static str {
-        match self {
-            Decision::Allow => "Allow policy: the connection opens",
-            Decision::Deny => "Deny policy: 403 Forbidden",
-            Decision::Unauthorized => "error Unauthorized: 401 Unauthorized",
-            Decision::Error => "an error other than Unauthorized: 500 Internal Server Error",
-        }
-    }
 }
 
 impl fmt::Display for Decision {

@@ -494,7 +494,9 @@ impl ConnectEvent {
                     .map(Cow::Borrowed)
                     .or_else(rest_route),
             }),
-            ("REQUEST", None) if named(&self.method_arn) => {
+            // REST and WebSocket events carry no version (a serialised
+            // test event may carry the function's, `$LATEST`).
+            ("REQUEST", _) if named(&self.method_arn) => {
                 let websocket = self.request_context.connection_id.is_some()
                     || self.request_context.event_type.is_some();
                 Ok(Shape {

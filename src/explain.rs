@@ -13,7 +13,7 @@ use crate::authorizer::Authorizer;
 use crate::checks::Observer;
 use crate::claims::claim_checks;
 use crate::error::{Decision, Refusal};
-use crate::event::ConnectEvent;
+use crate::event::{ApiType, ConnectEvent};
 use crate::jws;
 
 /// The result of one check.
@@ -236,16 +236,43 @@ impl Authorizer {
     /// Explains the decision for `event`, fetching the key set if needed.
     pub async fn explain(&self, event: &ConnectEvent) -> Explanation {
         let mut recorder = Recorder::default();
-        let (decision, reason) = self.observe(event, &mut recorder).await;
+        let (decision, reason, api) = self.observe(event, &mut recorder).await;
+        let (status, answer) = seen_by_the_client(decision, api);
         Explanation {
             decision,
             reason,
-            status: decision.http_status(),
-            answer: decision.answer(),
+            status,
+            answer,
             header: recorder.header,
             claims: recorder.claims.map(Value::Object),
             claims_verified: recorder.claims_verified,
             checks: recorder.checks,
         }
+    }
+}
+
+/// The status the client gets from API Gateway for `decision` on `api`
+/// (unknown when the event is not one), and what API Gateway does, in words.
+fn seen_by_the_client(decision: Decision, api: Option<ApiType>) -> (u16, &'static str) {
+    match (decision, api) {
+        (Decision::Allow, Some(ApiType::WebSocket) | None) => {
+            (101, "Allow policy: the connection opens")
+        }
+        (Decision::Allow, Some(ApiType::Rest)) => {
+            (200, "Allow policy: the request goes on to the integration")
+        }
+        (Decision::Allow, Some(ApiType::Http)) => (
+            200,
+            "Allow policy or isAuthorized true: the request goes on to the integration",
+        ),
+        (Decision::Deny, Some(ApiType::Http)) => {
+            (403, "Deny policy or isAuthorized false: 403 Forbidden")
+        }
+        (Decision::Deny, _) => (403, "Deny policy: 403 Forbidden"),
+        (Decision::Unauthorized, _) => (401, "error Unauthorized: 401 Unauthorized"),
+        (Decision::Error, _) => (
+            500,
+            "an error other than Unauthorized: 500 Internal Server Error",
+        ),
     }
 }

@@ -1,12 +1,15 @@
 //! The README's main command, driven from the outside: the local-gateway
-//! example is started as a process and a real WebSocket client connects.
+//! example is started as a process, a real WebSocket client connects, and
+//! an HTTP client calls the HTTP API beside it.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::process::Child;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -43,25 +46,93 @@ fn example_binary() -> PathBuf {
 struct LocalGateway {
     _process: Child,
     websocket_url: String,
+    http_url: String,
     idp_url: String,
+    /// Its standard output after the ready line: the authorizer's decision
+    /// lines and the HTTP API's line for each request.
+    output: Arc<Mutex<Vec<String>>>,
+}
+
+/// What the HTTP API answered one request, and what the gateway wrote
+/// about it.
+#[derive(Debug)]
+struct Called {
+    status: u16,
+    body: Value,
+    /// The `fields` of the authorizer's decision line for this request
+    /// (by its `request_id`), if the authorizer was called.
+    decision: Option<Value>,
+    /// The gateway's own line for it.
+    line: String,
 }
 
 impl LocalGateway {
     async fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
         let started = testkit::local_gateway::start(example_binary(), args, envs).await;
         let mut lines = started.stdout;
-        // Its decision lines go to the suite-wide log check.
-        if let Some(mut file) = testkit::archive::log_file("local-gateway") {
-            tokio::spawn(async move {
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let _ = std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes());
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let collected = output.clone();
+        // Its decision lines go to the suite-wide log check too.
+        let mut archive = testkit::archive::log_file("local-gateway");
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(file) = &mut archive {
+                    let _ = std::io::Write::write_all(file, format!("{line}\n").as_bytes());
                 }
-            });
-        }
+                collected.lock().unwrap().push(line);
+            }
+        });
         LocalGateway {
             websocket_url: started.websocket_url,
+            http_url: started.http_url,
             idp_url: started.idp_url,
             _process: started.process,
+            output,
+        }
+    }
+
+    /// Calls the HTTP API, `Authorization: Bearer {token}` when a token is
+    /// given, and reads the gateway's output up to its line for the
+    /// request (which follows the authorizer's decision line).
+    async fn call(&self, method: &str, path: &str, token: Option<&str>) -> Called {
+        let mut request = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("{}{path}", self.http_url));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let request_id = response.headers()["apigw-requestid"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        let ours = format!("request_id {request_id})");
+        let output = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                {
+                    let output = self.output.lock().unwrap();
+                    if let Some(end) = output.iter().position(|line| line.ends_with(&ours)) {
+                        break output[..=end].to_vec();
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no line of the gateway for {method} {path} ({request_id})"));
+        let decisions: Vec<Value> = output
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .map(|record| record["fields"].clone())
+            .filter(|fields| fields["message"] == "decision" && fields["request_id"] == request_id)
+            .collect();
+        assert!(decisions.len() <= 1, "{decisions:?}");
+        Called {
+            status,
+            body,
+            decision: decisions.into_iter().next(),
+            line: output.last().unwrap().clone(),
         }
     }
 
@@ -426,4 +497,262 @@ async fn the_management_api_and_the_access_log() {
     assert_ne!(field(&lines[2], "status"), "200");
     assert_eq!(field(&lines[2], "sub"), "-");
     assert_eq!(field(&lines[2], "exp"), "-");
+}
+
+/// The claims of `token`, unverified.
+fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// `token` with its claims changed and its signature kept.
+fn forged(token: &str, change: impl FnOnce(&mut Value)) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut payload = claims(token);
+    change(&mut payload);
+    parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+    parts.join(".")
+}
+
+/// A refusal of the authorizer on the HTTP API: 403 (an HTTP API has no 401
+/// from its authorizer), with the reason in its decision line, and the
+/// gateway's line saying it refused.
+fn assert_refused(called: &Called, reason: &str, what: &str) {
+    assert_eq!(called.status, 403, "{what}: {}", called.line);
+    assert_eq!(called.body, json!({"message": "Forbidden"}), "{what}");
+    let decision = called
+        .decision
+        .as_ref()
+        .unwrap_or_else(|| panic!("{what}: no decision line"));
+    assert_eq!(
+        (
+            &decision["decision"],
+            &decision["reason"],
+            &decision["api_type"]
+        ),
+        (&json!("deny"), &json!(reason), &json!("http")),
+        "{what}"
+    );
+    assert!(
+        called
+            .line
+            .contains(": 403 Forbidden: the authorizer refused"),
+        "{what}: {}",
+        called.line
+    );
+}
+
+/// A 401 of the gateway itself: no identity source, no authorizer call.
+fn assert_not_authorized_without_the_authorizer(called: &Called, what: &str) {
+    assert_eq!(called.status, 401, "{what}: {}", called.line);
+    assert_eq!(called.body, json!({"message": "Unauthorized"}), "{what}");
+    assert_eq!(called.decision, None, "{what}: the authorizer was called");
+    assert!(
+        called.line.contains(
+            ": 401 Unauthorized: no Authorization header, the authorizer's identity source ($request.header.Authorization); the authorizer was not called"
+        ),
+        "{what}: {}",
+        called.line
+    );
+}
+
+/// The HTTP API beside the WebSocket API, as the README's walkthrough
+/// shows it with curl: the same authorizer, called with a payload 2.0
+/// event, answering with IAM policies; `GET /orders/{id}` needs the scope
+/// `orders:read` (the demo's `ROUTE_SCOPES`).
+#[tokio::test]
+async fn the_http_api_answers_like_api_gateway_and_says_why() {
+    let gateway = LocalGateway::start(
+        &[],
+        &[
+            ("JWT_LEEWAY_SECONDS", "0"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ],
+    )
+    .await;
+    let reader = gateway
+        .token("sub=alice&scope=orders:read&expires_in=600")
+        .await;
+    let chatter = gateway
+        .token("sub=bob&scope=chat:read&expires_in=600")
+        .await;
+
+    let order = gateway.call("GET", "/orders/42", Some(&reader)).await;
+    assert_eq!(order.status, 200, "{}", order.line);
+    assert_eq!(
+        order.body,
+        json!({
+            "routeKey": "GET /orders/{id}",
+            "pathParameters": {"id": "42"},
+            "principalId": "alice",
+            "authorizer": {"lambda": {
+                "sub": "alice",
+                "iss": gateway.idp_url,
+                "aud": "ws-local-api",
+                "exp": claims(&reader)["exp"],
+                "scope": "orders:read",
+                "client_id": "demo-client",
+            }},
+        })
+    );
+    let decision = order.decision.unwrap();
+    assert_eq!(
+        (
+            &decision["decision"],
+            &decision["reason"],
+            &decision["api_type"],
+            &decision["sub"]
+        ),
+        (
+            &json!("allow"),
+            &json!("allowed"),
+            &json!("http"),
+            &json!("alice")
+        )
+    );
+    assert!(
+        order
+            .line
+            .contains(": 200 OK: allowed principal alice, the route's integration answers"),
+        "{}",
+        order.line
+    );
+
+    // A route no scope guards: any valid token.
+    let whoami = gateway.call("GET", "/whoami", Some(&chatter)).await;
+    assert_eq!(whoami.status, 200, "{}", whoami.line);
+    assert_eq!(whoami.body["principalId"], "bob");
+    assert_eq!(whoami.body["routeKey"], "GET /whoami");
+    assert_eq!(whoami.body["pathParameters"], json!({}));
+    assert_eq!(whoami.body["authorizer"]["lambda"]["sub"], "bob");
+
+    // No identity source: 401 from API Gateway itself; a token in the query
+    // string is not the identity source.
+    let bare = gateway.call("GET", "/orders/42", None).await;
+    assert_not_authorized_without_the_authorizer(&bare, "no Authorization header");
+    let in_query = gateway
+        .call("GET", &format!("/whoami?authorization={reader}"), None)
+        .await;
+    assert_not_authorized_without_the_authorizer(&in_query, "a token in the query string");
+
+    assert_refused(
+        &gateway.call("GET", "/orders/42", Some(&chatter)).await,
+        "missing_route_scope",
+        "a token without the route's scope",
+    );
+    let escalated = forged(&chatter, |claims| {
+        claims["scope"] = json!("orders:read");
+    });
+    assert_refused(
+        &gateway.call("GET", "/orders/42", Some(&escalated)).await,
+        "bad_signature",
+        "a forged token (the scope added, the signature kept)",
+    );
+    assert_refused(
+        &gateway.call("GET", "/whoami", Some("not-a-token")).await,
+        "malformed_token",
+        "not a token",
+    );
+    let short = gateway.token("sub=carol&expires_in=1").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_refused(
+        &gateway.call("GET", "/whoami", Some(&short)).await,
+        "expired",
+        "an expired token",
+    );
+
+    // No route: 404, whatever the token; the authorizer is not called.
+    for (method, path) in [("GET", "/orders"), ("POST", "/orders/42")] {
+        let missing = gateway.call(method, path, Some(&reader)).await;
+        assert_eq!(missing.status, 404, "{method} {path}");
+        assert_eq!(missing.body, json!({"message": "Not Found"}));
+        assert_eq!(missing.decision, None, "{method} {path}");
+    }
+}
+
+/// The same HTTP API with simple responses (`SIMPLE_RESPONSES=true`, the
+/// API's `enableSimpleResponses`), decided by the compiled Lambda binary;
+/// the WebSocket API beside it still gets IAM policies from it.
+#[tokio::test]
+async fn the_http_api_with_simple_responses_from_the_lambda_binary() {
+    let binary = env!("CARGO_BIN_EXE_ws-jwt-authorizer");
+    let gateway = LocalGateway::start(
+        &["--lambda-binary", binary],
+        &[
+            ("SIMPLE_RESPONSES", "true"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ],
+    )
+    .await;
+    let reader = gateway
+        .token("sub=dave&scope=orders:read&expires_in=600")
+        .await;
+    let chatter = gateway
+        .token("sub=erin&scope=chat:read&expires_in=600")
+        .await;
+
+    let order = gateway.call("GET", "/orders/7", Some(&reader)).await;
+    assert_eq!(order.status, 200, "{}", order.line);
+    assert_eq!(order.body["routeKey"], "GET /orders/{id}");
+    assert_eq!(order.body["pathParameters"], json!({"id": "7"}));
+    assert_eq!(
+        order.body.get("principalId"),
+        None,
+        "a simple response has no principal"
+    );
+    assert_eq!(order.body["authorizer"]["lambda"]["sub"], "dave");
+    assert_eq!(order.decision.unwrap()["reason"], "allowed");
+
+    assert_refused(
+        &gateway.call("GET", "/orders/7", Some(&chatter)).await,
+        "missing_route_scope",
+        "a token without the route's scope",
+    );
+    assert_refused(
+        &gateway.call("GET", "/whoami", Some("not-a-token")).await,
+        "malformed_token",
+        "not a token",
+    );
+    assert_not_authorized_without_the_authorizer(
+        &gateway.call("GET", "/whoami", None).await,
+        "no Authorization header",
+    );
+
+    let reply = whoami(&gateway.websocket_url, Some(&reader), None)
+        .await
+        .unwrap();
+    assert_eq!(reply["principalId"], "dave");
+}
+
+/// Keys that cannot be had are an outage: a 500, never a refusal that
+/// tells the client to drop its token.
+#[tokio::test]
+async fn an_outage_is_a_500_on_the_http_api() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let jwks_uri = format!("{issuer}/jwks");
+    let gateway = LocalGateway::start(
+        &["--issuer", &issuer, "--jwks-uri", &jwks_uri],
+        &[("AWS_LAMBDA_LOG_FORMAT", "JSON")],
+    )
+    .await;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(json!({"sub": "frank", "iss": issuer}).to_string());
+    let token = format!("{header}.{payload}.c2lnbmF0dXJl");
+    let called = gateway.call("GET", "/whoami", Some(&token)).await;
+    assert_eq!(called.status, 500, "{}", called.line);
+    assert_eq!(called.body, json!({"message": "Internal Server Error"}));
+    let decision = called.decision.unwrap();
+    assert_eq!(
+        (&decision["decision"], &decision["reason"]),
+        (&json!("error"), &json!("jwks_unavailable"))
+    );
+    assert!(
+        called
+            .line
+            .contains(": 500 Internal Server Error: the authorizer failed"),
+        "{}",
+        called.line
+    );
 }

@@ -1,4 +1,6 @@
-//! The REQUEST authorizer event API Gateway builds for a WebSocket `$connect`.
+//! The REQUEST authorizer events API Gateway builds: for a WebSocket
+//! `$connect` (payload 1.0 shape, `methodArn`), and for an HTTP API's route
+//! (payload format 2.0, `routeArn`).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +27,16 @@ impl ApiIdentity {
     pub fn connect_arn(&self) -> String {
         format!(
             "arn:aws:execute-api:{}:{}:{}/{}/$connect",
+            self.region, self.account, self.api_id, self.stage
+        )
+    }
+
+    /// An HTTP API's `routeArn`: the request's actual method and path (the
+    /// path without the stage), never the route's template:
+    /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/GET/orders/42`.
+    pub fn route_arn(&self, method: &str, path: &str) -> String {
+        format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/{method}{path}",
             self.region, self.account, self.api_id, self.stage
         )
     }
@@ -124,6 +136,117 @@ pub fn connect_event(api: &ApiIdentity, request: &UpgradeRequest, ids: &Connecti
     })
 }
 
+/// What a client sent to the HTTP API.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path as sent, the stage's segment included (`/local/orders/42`).
+    pub raw_path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// Header (name, value) pairs in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The client's address.
+    pub source_ip: String,
+}
+
+/// The route an HTTP API request matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedRoute {
+    /// The route key, its template (`GET /orders/{id}`).
+    pub key: String,
+    /// The request's path without the stage (`/orders/42`).
+    pub path: String,
+    /// The values of the template's parameters (`id` → `42`).
+    pub path_parameters: BTreeMap<String, String>,
+}
+
+/// Builds the payload 2.0 authorizer event an HTTP API sends for `request`
+/// on `route`, as API Gateway shapes it: lower-case header names, repeated
+/// headers and query parameters comma-joined, cookies in their own array
+/// (and out of `headers`), `identitySource` the values of the authorizer's
+/// identity sources, members without a value left out.
+pub fn http_event(
+    api: &ApiIdentity,
+    request: &HttpRequest,
+    route: &MatchedRoute,
+    identity_source: &[String],
+    request_id: &str,
+    now_ms: u64,
+) -> Value {
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut cookies = Vec::new();
+    for (name, value) in &request.headers {
+        let name = name.to_ascii_lowercase();
+        if name == "cookie" {
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|cookie| !cookie.is_empty())
+                    .map(str::to_owned),
+            );
+        } else {
+            headers.entry(name).or_default().push(value.clone());
+        }
+    }
+    let header = |name: &str| headers.get(name).map(|values| values.join(","));
+    let user_agent = header("user-agent").unwrap_or_default();
+    let raw_query = request.query.clone().unwrap_or_default();
+    let mut query: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
+        query
+            .entry(name.into_owned())
+            .or_default()
+            .push(value.into_owned());
+    }
+    let joined = |map: &BTreeMap<String, Vec<String>>| -> Map<String, Value> {
+        map.iter()
+            .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
+            .collect()
+    };
+
+    let mut event = json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": api.route_arn(&request.method, &route.path),
+        "identitySource": identity_source,
+        "routeKey": route.key,
+        "rawPath": request.raw_path,
+        "rawQueryString": raw_query,
+        "headers": joined(&headers),
+        "requestContext": {
+            "accountId": api.account,
+            "apiId": api.api_id,
+            "domainName": api.domain_name,
+            "domainPrefix": api.domain_name.split(['.', ':']).next().unwrap_or_default(),
+            "http": {
+                "method": request.method,
+                "path": request.raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.source_ip,
+                "userAgent": user_agent,
+            },
+            "requestId": request_id,
+            "routeKey": route.key,
+            "stage": api.stage,
+            "time": clf_time(now_ms / 1000),
+            "timeEpoch": now_ms,
+        },
+    });
+    if !cookies.is_empty() {
+        event["cookies"] = json!(cookies);
+    }
+    if !query.is_empty() {
+        event["queryStringParameters"] = Value::Object(joined(&query));
+    }
+    if !route.path_parameters.is_empty() {
+        event["pathParameters"] = json!(route.path_parameters);
+    }
+    event
+}
+
 /// `23/Nov/2026:08:54:02 +0000`, the Common Log Format time API Gateway uses.
 fn clf_time(epoch_seconds: u64) -> String {
     const MONTHS: [&str; 12] = [
@@ -172,6 +295,8 @@ mod tests {
                         | "multiValueHeaders"
                         | "queryStringParameters"
                         | "multiValueQueryStringParameters"
+                        | "pathParameters"
+                        | "stageVariables"
                 ) {
                     shape(member, &format!("{path}."), out);
                 }
@@ -258,5 +383,115 @@ mod tests {
         let bare = connect_event(&api(), &UpgradeRequest::default(), &ids);
         assert_eq!(bare["queryStringParameters"], Value::Null);
         assert_eq!(bare["multiValueQueryStringParameters"], Value::Null);
+    }
+
+    fn order_request() -> (HttpRequest, MatchedRoute) {
+        let request = HttpRequest {
+            method: "GET".into(),
+            raw_path: "/prod/orders/42".into(),
+            query: Some("expand=items&expand=customer&q=a%2Bb".into()),
+            headers: vec![
+                (
+                    "Host".into(),
+                    "abcdef1234.execute-api.eu-west-1.amazonaws.com".into(),
+                ),
+                ("User-Agent".into(), "curl/8.5.0".into()),
+                ("Authorization".into(), "Bearer a.b.c".into()),
+                ("Cookie".into(), "theme=dark; session=s1".into()),
+                ("X-Trace".into(), "1".into()),
+                ("x-trace".into(), "2".into()),
+            ],
+            source_ip: "203.0.113.7".into(),
+        };
+        let route = MatchedRoute {
+            key: "GET /orders/{id}".into(),
+            path: "/orders/42".into(),
+            path_parameters: [("id".to_owned(), "42".to_owned())].into(),
+        };
+        (request, route)
+    }
+
+    #[test]
+    fn the_payload_2_0_event_has_the_members_of_the_documented_one() {
+        let (request, route) = order_request();
+        let built = http_event(
+            &api(),
+            &request,
+            &route,
+            &["Bearer a.b.c".to_owned()],
+            "JnHqXgGBIAMEJpA=",
+            1_795_423_442_123,
+        );
+        let mut documented: Value =
+            serde_json::from_str(&testkit::fixture("aws-docs/httpapi-v2-request.json")).unwrap();
+        // Only with mutual TLS, and with stage variables.
+        documented["requestContext"]
+            .as_object_mut()
+            .unwrap()
+            .remove("authentication");
+        documented.as_object_mut().unwrap().remove("stageVariables");
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        shape(&built, "", &mut ours);
+        shape(&documented, "", &mut theirs);
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs);
+
+        assert_eq!(
+            built["routeArn"],
+            "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/orders/42"
+        );
+        assert_eq!(built["routeKey"], "GET /orders/{id}");
+        assert_eq!(built["requestContext"]["routeKey"], "GET /orders/{id}");
+        assert_eq!(built["identitySource"], json!(["Bearer a.b.c"]));
+        assert_eq!(built["rawPath"], "/prod/orders/42");
+        assert_eq!(built["requestContext"]["http"]["path"], "/prod/orders/42");
+        assert_eq!(built["requestContext"]["http"]["method"], "GET");
+        assert_eq!(built["requestContext"]["http"]["userAgent"], "curl/8.5.0");
+        assert_eq!(built["requestContext"]["requestId"], "JnHqXgGBIAMEJpA=");
+        assert_eq!(built["requestContext"]["stage"], "prod");
+        assert_eq!(built["requestContext"]["domainPrefix"], "abcdef1234");
+        assert_eq!(
+            built["requestContext"]["time"],
+            fixture()["requestContext"]["requestTime"]
+        );
+        assert_eq!(
+            built["headers"],
+            json!({
+                "authorization": "Bearer a.b.c",
+                "host": "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+                "user-agent": "curl/8.5.0",
+                "x-trace": "1,2",
+            })
+        );
+        assert_eq!(built["cookies"], json!(["theme=dark", "session=s1"]));
+        assert_eq!(
+            built["queryStringParameters"],
+            json!({"expand": "items,customer", "q": "a+b"})
+        );
+        assert_eq!(built["pathParameters"], json!({"id": "42"}));
+
+        // The authorizer reads it as API Gateway means it.
+        let parsed: ConnectEvent = serde_json::from_value(built).unwrap();
+        let shape = parsed.shape().unwrap();
+        assert!(shape.payload_v2);
+        assert_eq!(shape.api.name(), "http");
+        assert_eq!(shape.route.as_deref(), Some("GET /orders/{id}"));
+        assert_eq!(parsed.headers.authorization.values, vec!["Bearer a.b.c"]);
+        assert_eq!(parsed.cookies.values, vec!["theme=dark", "session=s1"]);
+    }
+
+    #[test]
+    fn members_without_a_value_are_left_out() {
+        let (mut request, mut route) = order_request();
+        request.query = None;
+        request.headers.retain(|(name, _)| name != "Cookie");
+        route.path_parameters.clear();
+        let built = http_event(&api(), &request, &route, &[], "r", 0);
+        for absent in ["cookies", "queryStringParameters", "pathParameters"] {
+            assert!(built.get(absent).is_none(), "{absent}");
+        }
+        assert_eq!(built["rawQueryString"], "");
+        assert_eq!(built["identitySource"], json!([]));
     }
 }

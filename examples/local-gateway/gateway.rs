@@ -19,6 +19,7 @@ use ws_jwt_authorizer::policy::ArnPattern;
 use ws_jwt_authorizer::{Authorizer, ConnectEvent};
 
 use crate::event::{connect_event, ApiIdentity, ConnectionIds, UpgradeRequest};
+use crate::http_api::{self, HttpApi};
 use crate::idp::{rand_id, unix_now};
 use crate::management::{self, AccessLog, Command, LogEvent, Registry};
 use testkit::runtime_api::{Answer, RuntimeApi};
@@ -67,12 +68,13 @@ impl Verdict {
     }
 }
 
-/// Reads an authorizer response as API Gateway does: a Deny statement that
-/// covers the `methodArn` wins, then an Allow that covers it; anything else
-/// is a 403. Context values must be strings, numbers or booleans (500 if not).
-pub fn verdict_from_response(response: &Value, method_arn: &str) -> Verdict {
+/// Whether an IAM answer's policy lets the request on `arn` through, read
+/// as API Gateway reads it: a Deny statement that covers `arn` wins, then an
+/// Allow that covers it; anything else (no statement for it) is a refusal.
+/// `Err` when the answer has no policy to read.
+pub fn policy_allows(response: &Value, arn: &str) -> Result<bool, String> {
     let Some(statements) = response["policyDocument"]["Statement"].as_array() else {
-        return Verdict::Error("the answer has no policyDocument.Statement".into());
+        return Err("the answer has no policyDocument.Statement".into());
     };
     let strings = |value: &Value| -> Vec<String> {
         match value {
@@ -91,7 +93,7 @@ pub fn verdict_from_response(response: &Value, method_arn: &str) -> Verdict {
         });
         invoke
             && strings(&statement["Resource"]).iter().any(|resource| {
-                ArnPattern::parse(resource).is_ok_and(|pattern| pattern.matches(method_arn))
+                ArnPattern::parse(resource).is_ok_and(|pattern| pattern.matches(arn))
             })
     };
     let effect_covers = |effect: &str| {
@@ -99,8 +101,18 @@ pub fn verdict_from_response(response: &Value, method_arn: &str) -> Verdict {
             .iter()
             .any(|s| s["Effect"] == effect && covers(s))
     };
-    if effect_covers("Deny") || !effect_covers("Allow") {
-        return Verdict::Deny;
+    Ok(!effect_covers("Deny") && effect_covers("Allow"))
+}
+
+/// Reads an authorizer response as API Gateway does for a WebSocket (or
+/// REST) API: the policy must allow the `methodArn` ([`policy_allows`]),
+/// else 403; context values must be strings, numbers or booleans (500 if
+/// not).
+pub fn verdict_from_response(response: &Value, method_arn: &str) -> Verdict {
+    match policy_allows(response, method_arn) {
+        Err(error) => return Verdict::Error(error),
+        Ok(false) => return Verdict::Deny,
+        Ok(true) => {}
     }
     let context = match &response["context"] {
         Value::Object(context) => context.clone(),
@@ -125,31 +137,35 @@ pub fn verdict_from_response(response: &Value, method_arn: &str) -> Verdict {
 }
 
 impl Backend {
-    /// Asks the authorizer about `event`.
-    pub async fn decide(&self, event: Value) -> Verdict {
-        let method_arn = event["methodArn"].as_str().unwrap_or_default().to_owned();
+    /// Invokes the authorizer with `event`: its answer, or the message of
+    /// the error it failed with (`Unauthorized`, …).
+    pub async fn invoke(&self, event: Value) -> Result<Value, String> {
         match self {
             Backend::InProcess(authorizer) => {
-                let parsed: ConnectEvent = match serde_json::from_value(event) {
-                    Ok(parsed) => parsed,
-                    Err(error) => return Verdict::Error(error.to_string()),
-                };
-                match authorizer.authorize(&parsed).await {
-                    Ok(response) => match serde_json::to_value(response) {
-                        Ok(response) => verdict_from_response(&response, &method_arn),
-                        Err(error) => Verdict::Error(error.to_string()),
-                    },
-                    Err(error) if error.to_string() == "Unauthorized" => Verdict::Unauthorized,
-                    Err(error) => Verdict::Error(error.to_string()),
-                }
+                let parsed: ConnectEvent =
+                    serde_json::from_value(event).map_err(|error| error.to_string())?;
+                let response = authorizer
+                    .authorize(&parsed)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                serde_json::to_value(response).map_err(|error| error.to_string())
             }
             Backend::Lambda { api, .. } => match api.invoke(&event).await {
-                Answer::Response(response) => verdict_from_response(&response, &method_arn),
-                Answer::Error(error) if error["errorMessage"] == "Unauthorized" => {
-                    Verdict::Unauthorized
-                }
-                Answer::Error(error) => Verdict::Error(error.to_string()),
+                Answer::Response(response) => Ok(response),
+                Answer::Error(error) => Err(error["errorMessage"]
+                    .as_str()
+                    .map_or_else(|| error.to_string(), str::to_owned)),
             },
+        }
+    }
+
+    /// Asks the authorizer about a `$connect` `event`.
+    pub async fn decide(&self, event: Value) -> Verdict {
+        let method_arn = event["methodArn"].as_str().unwrap_or_default().to_owned();
+        match self.invoke(event).await {
+            Ok(response) => verdict_from_response(&response, &method_arn),
+            Err(message) if message == "Unauthorized" => Verdict::Unauthorized,
+            Err(message) => Verdict::Error(message),
         }
     }
 }
@@ -170,6 +186,9 @@ pub struct Gateway {
     pub connections: Registry,
     /// The stage's access log, when one is configured.
     pub access_log: Option<AccessLog>,
+    /// The HTTP API served beside the WebSocket API, behind the same
+    /// authorizer.
+    pub http_api: HttpApi,
 }
 
 impl Gateway {
@@ -181,7 +200,9 @@ impl Gateway {
 }
 
 impl Gateway {
-    /// The routes: the browser example at `/`, the WebSocket API at `/{stage}`.
+    /// The routes: the browser example at `/`, the WebSocket API at
+    /// `/{stage}` (and its Management API), and every other request to the
+    /// HTTP API (`/{stage}/orders/42`).
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/", get(browser_page))
@@ -193,6 +214,7 @@ impl Gateway {
                     .post(management::post_to_connection)
                     .delete(management::delete_connection),
             )
+            .fallback(http_api::serve)
             .with_state(self)
     }
 }
@@ -410,7 +432,7 @@ async fn default_route(
 }
 
 /// An id shaped like API Gateway's (`Dzl8bdcnDoECJZQ=`).
-fn short_id() -> String {
+pub fn short_id() -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(&rand_id().to_le_bytes()[..10])
 }

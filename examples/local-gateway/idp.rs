@@ -171,7 +171,8 @@ async fn preflight() -> Response {
     cors(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Form or JSON fields `sub`, `scope`, `aud`, `expires_in`; with
+/// Form or JSON fields `sub`, `scope`, `aud`, `expires_in`, answered with
+/// the token response's JSON, or the token alone for `Accept: text/plain`; with
 /// `grant_type=client_credentials` the demo client must authenticate
 /// (HTTP Basic or form fields), and the token's subject is the client.
 async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, body: String) -> Response {
@@ -233,7 +234,20 @@ async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, body: String
         .unwrap_or_else(|| "chat:read chat:write".to_owned());
     let aud = request.aud.unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
     let expires_in = request.expires_in.unwrap_or(3600).min(86_400);
+    // `Accept: text/plain` (for a shell: `TOKEN=$(curl -H 'Accept: text/plain' …)`)
+    // answers with the token alone.
+    let plain = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/plain"));
     match idp.mint(&sub, &scope, &aud, expires_in) {
+        Ok(token) if plain => cors(
+            (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("{token}\n"),
+            )
+                .into_response(),
+        ),
         Ok(token) => cors(
             Json(json!({
                 "access_token": token,

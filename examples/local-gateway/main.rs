@@ -1,4 +1,5 @@
-//! A local API Gateway WebSocket API with the authorizer on `$connect`, and a
+//! A local API Gateway WebSocket API with the authorizer on `$connect`, an
+//! HTTP API beside it behind the same authorizer (payload format 2.0), and a
 //! demo identity provider: try the authorizer with no AWS account.
 //!
 //! ```text
@@ -22,14 +23,19 @@ use ws_jwt_authorizer::{Authorizer, Config};
 
 use local_gateway::event::ApiIdentity;
 use local_gateway::gateway::{Backend, Gateway};
+use local_gateway::http_api::{HttpApi, Route, DEMO_ROUTES, DEMO_ROUTE_SCOPES};
 use local_gateway::idp::{DemoIdp, DEFAULT_AUDIENCE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use local_gateway::management;
 
 const HELP: &str = "\
-local-gateway: an API Gateway WebSocket API on 127.0.0.1 with the JWT authorizer on $connect
+local-gateway: an API Gateway WebSocket API on 127.0.0.1 with the JWT authorizer on $connect,
+and an HTTP API on the same port behind the same authorizer (payload format 2.0; routes
+GET /orders/{id} and GET /whoami at http://HOST:PORT/{stage}/...; identity source
+$request.header.Authorization; IAM policy answers, simple ones with SIMPLE_RESPONSES=true)
 
 Options (each also as an environment variable):
-  --port N               WebSocket API port (LOCAL_GATEWAY_PORT, default 8080; 0 picks a free one)
+  --port N               the WebSocket and HTTP APIs' port (LOCAL_GATEWAY_PORT, default 8080;
+                         0 picks a free one)
   --idp-port N           demo identity provider port (LOCAL_IDP_PORT, default 8081; 0 picks a free one)
   --alg RS256|ES256      demo provider's signing algorithm (LOCAL_IDP_ALG, default RS256)
   --stage NAME           stage, the URL's path (LOCAL_GATEWAY_STAGE, default local)
@@ -38,14 +44,16 @@ Options (each also as an environment variable):
   --issuer URL           use an external identity provider: its issuer (JWT_ISSUER)
   --jwks-uri URL         ... and its key set (JWT_ISSUER_JWKS_URI)
   --audience LIST        accepted audiences (JWT_AUTHORIZED_AUDIENCES, default ws-local-api)
-  --authorized-apis LIST AUTHORIZED_APIS (default: this local API)
+  --authorized-apis LIST AUTHORIZED_APIS (default: these two local APIs)
   --disconnect-on-expiry close connections when the token expires (API Gateway does not)
   --access-log PATH      write the stage's access log there, one line a CONNECT and
                          DISCONNECT, `-` for stdout (LOCAL_ACCESS_LOG)
   --access-log-format F  its format, of $context.* variables (LOCAL_ACCESS_LOG_FORMAT,
                          default the session guard's: terraform/modules/session-guard/access-log-format.json)
 The Management API is served at http://HOST:PORT/{stage}/@connections/{connectionId}.
-Other authorizer variables (JWT_*, JWKS_*, PRINCIPAL_ID_CLAIM) are passed through.";
+Other authorizer variables (JWT_*, JWKS_*, PRINCIPAL_ID_CLAIM, ROUTE_SCOPES, SIMPLE_RESPONSES)
+are passed through; with the demo provider ROUTE_SCOPES defaults to
+{\"GET /orders/{id}\":[\"orders:read\"]}.";
 
 /// The format the Terraform module gives the stage when the session guard
 /// is on.
@@ -163,6 +171,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         stage: options.stage.clone(),
         domain_name: gateway_address.to_string(),
     };
+    // The HTTP API is an API of its own (its own id in the routeArn), served
+    // on the same port.
+    let http_identity = ApiIdentity {
+        api_id: "localhttp1".into(),
+        ..api.clone()
+    };
 
     // The configuration the Lambda would get, from Terraform.
     let read = variables();
@@ -182,15 +196,28 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(issuer) = &issuer {
         variables.insert("JWT_ISSUER".into(), issuer.clone());
     }
+    // A demo token can have any scope: reading an order needs one.
+    if demo.is_some() {
+        variables
+            .entry("ROUTE_SCOPES".into())
+            .or_insert_with(|| DEMO_ROUTE_SCOPES.into());
+    }
     variables.insert(
         "AUTHORIZED_APIS".into(),
         options.authorized_apis.clone().unwrap_or_else(|| {
-            format!(
-                "arn:aws:execute-api:{}:{}:{}/*",
-                api.region, api.account, api.api_id
-            )
+            [&api, &http_identity]
+                .map(|api| {
+                    format!(
+                        "arn:aws:execute-api:{}:{}:{}/*",
+                        api.region, api.account, api.api_id
+                    )
+                })
+                .join(",")
         }),
     );
+    // The HTTP API's authorizer answers as the function is configured.
+    let simple_responses = Config::from_lookup(|name| variables.get(name).cloned())
+        .is_ok_and(|config| config.simple_responses);
 
     let backend = match &options.lambda_binary {
         None => {
@@ -227,6 +254,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         ),
     };
 
+    let http_api = HttpApi {
+        api: http_identity,
+        routes: DEMO_ROUTES
+            .iter()
+            .map(|key| Route::parse(key))
+            .collect::<Result<_, _>>()?,
+        simple_responses,
+    };
+    let http_url = http_api.url();
     let websocket_url = format!("ws://{gateway_address}/{}", options.stage);
     let token_url = demo.as_ref().map(|demo| format!("{}/token", demo.issuer()));
     let gateway = Arc::new(Gateway {
@@ -236,6 +272,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         browser_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("client-examples/browser"),
         browser_config: json!({ "websocketUrl": websocket_url, "tokenUrl": token_url }),
         connections: management::Registry::default(),
+        http_api,
         access_log: match &options.access_log {
             Some(path) => Some(
                 management::AccessLog::open(options.access_log_format.clone(), path)
@@ -248,25 +285,49 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .router()
         .into_make_service_with_connect_info::<SocketAddr>();
 
+    let answers = if simple_responses {
+        "simple responses"
+    } else {
+        "IAM policy answers"
+    };
     println!("WebSocket API:  {websocket_url}   ($connect authorized by {backend_name})");
+    println!(
+        "HTTP API:       {http_url}   ({}; payload 2.0, {answers}, the same authorizer)",
+        DEMO_ROUTES.join(", ")
+    );
+    if let Some(route_scopes) = variables.get("ROUTE_SCOPES") {
+        println!("  ROUTE_SCOPES {route_scopes}");
+    }
     match &demo {
         Some(demo) => {
-            let token = demo.mint("demo-user", "chat:read chat:write", &options.audience, 3600)?;
+            let scope = "chat:read chat:write orders:read";
+            let token = demo.mint("demo-user", scope, &options.audience, 3600)?;
+            let token_url = format!("{}/token", demo.issuer());
             println!(
-                "Identity provider (demo): {}   token endpoint {}/token",
+                "Identity provider (demo): {}   token endpoint {token_url}",
                 demo.issuer(),
-                demo.issuer()
             );
             println!("  client_credentials: client_id {DEMO_CLIENT_ID}, client_secret {DEMO_CLIENT_SECRET}");
-            println!("\nA token for demo-user, valid one hour:\n{token}\n");
+            println!("\nA token for demo-user ({scope}), valid one hour:\n{token}\n");
             println!("Connect with wscat (then type whoami):");
             println!("  npx wscat -c \"{websocket_url}?authorization={token}\"");
+            println!("\nCall the HTTP API with curl (each answer's reason is in the lines printed here):");
+            println!("  TOKEN={token}");
+            println!("  curl -i -H \"Authorization: Bearer $TOKEN\" {http_url}/orders/42      # 200, the principal and the authorizer's context");
+            println!("  curl -i {http_url}/orders/42                                          # 401, no Authorization header: the authorizer is not called");
+            println!("  curl -i -H \"Authorization: Bearer $(curl -s -H 'Accept: text/plain' -d scope=chat:read {token_url})\" {http_url}/orders/42   # 403, missing_route_scope");
+            println!("  curl -i -H \"Authorization: Bearer not.a.token\" {http_url}/whoami      # 403, malformed_token (an HTTP API has no 401 from its authorizer)");
         }
-        None => println!("Identity provider: {}", jwks_uri),
+        None => {
+            println!("Identity provider: {}", jwks_uri);
+            println!("Call the HTTP API with curl:");
+            println!("  curl -i -H \"Authorization: Bearer $TOKEN\" {http_url}/whoami");
+        }
     }
     println!("Browser example: http://{gateway_address}/");
+    // `ws` first and `idp` last: scripts read them with sed.
     println!(
-        "ready ws={websocket_url} idp={}",
+        "ready ws={websocket_url} http={http_url} idp={}",
         issuer.unwrap_or_default()
     );
 

@@ -14,6 +14,8 @@ pub struct LocalGateway {
     pub process: Child,
     /// `ws://127.0.0.1:{port}/{stage}`.
     pub websocket_url: String,
+    /// `http://127.0.0.1:{port}/{stage}`: the HTTP API beside it.
+    pub http_url: String,
     /// The demo identity provider's base URL.
     pub idp_url: String,
     /// The rest of its standard output (its decision lines).
@@ -21,7 +23,7 @@ pub struct LocalGateway {
 }
 
 /// Starts `binary` on free ports with `args` and `envs` added, and waits
-/// (30 s at most) for its `ready ws=… idp=…` line.
+/// (30 s at most) for its `ready ws=… http=… idp=…` line.
 pub async fn start<A: AsRef<OsStr>>(
     binary: impl AsRef<OsStr>,
     args: &[A],
@@ -56,6 +58,7 @@ pub async fn start<A: AsRef<OsStr>>(
     };
     LocalGateway {
         websocket_url: field("ws"),
+        http_url: field("http"),
         idp_url: field("idp"),
         process,
         stdout,

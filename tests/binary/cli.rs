@@ -269,6 +269,156 @@ async fn explain_an_event_file_against_authorized_apis() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `explain --event` takes an event of every kind, AWS's documented
+/// examples (`testkit/fixtures/aws-docs/`) with the token where each kind
+/// carries it, and names the kind, its ARN and route; a refused token is
+/// what each API answers it with: 401 on a REST API, 403 on an HTTP API,
+/// which has no 401 from its authorizer.
+#[tokio::test]
+async fn explain_takes_an_event_of_every_kind() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let dir = std::env::temp_dir().join(format!("explain-kinds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    type Carry = fn(&mut Value, String);
+    let kinds: [(&str, Carry, &str, u16); 3] = [
+        (
+            "httpapi-v2-request.json",
+            |event, value| event["headers"]["authorization"] = json!(value),
+            "http API, REQUEST event, payload 2.0 on arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/GET/request, route $default",
+            403,
+        ),
+        (
+            "rest-token-request.json",
+            |event, value| event["authorizationToken"] = json!(value),
+            "rest API, TOKEN event on arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/",
+            401,
+        ),
+        (
+            "rest-request-request.json",
+            |event, value| event["headers"]["Authorization"] = json!(value),
+            "rest API, REQUEST event on arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/GET/request, route GET /request",
+            401,
+        ),
+    ];
+    let event_check = |explanation: &Value| {
+        explanation["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|check| check["name"] == "event")
+            .unwrap()["detail"]
+            .clone()
+    };
+    for (fixture_name, carry, kind, refused_status) in kinds {
+        let documented: Value =
+            serde_json::from_str(&fixture(&format!("aws-docs/{fixture_name}"))).unwrap();
+        let write = |token: &str| {
+            let mut event = documented.clone();
+            carry(&mut event, format!("Bearer {token}"));
+            let path = dir.join(format!("{token:.8}-{fixture_name}"));
+            std::fs::write(&path, event.to_string()).unwrap();
+            path.to_str().unwrap().to_owned()
+        };
+
+        let valid = write(&token);
+        let allowed = run(
+            &["explain", "--event", &valid, "--json"],
+            &vars(&keys, &[]),
+            "",
+        )
+        .await;
+        assert_eq!(
+            allowed.code, 0,
+            "{fixture_name}: {}{}",
+            allowed.stdout, allowed.stderr
+        );
+        let explanation = allowed.json();
+        assert_eq!(
+            (
+                &explanation["decision"],
+                &explanation["reason"],
+                &explanation["status"]
+            ),
+            (&json!("allow"), &json!("allowed"), &json!(200)),
+            "{fixture_name}"
+        );
+        assert_eq!(event_check(&explanation), json!(kind), "{fixture_name}");
+
+        let forged = write("not-a-token");
+        let refused = run(
+            &["explain", "--event", &forged, "--json"],
+            &vars(&keys, &[]),
+            "",
+        )
+        .await;
+        assert_eq!(refused.code, 1, "{fixture_name}: {}", refused.stdout);
+        let explanation = refused.json();
+        let decision = if refused_status == 403 {
+            "deny"
+        } else {
+            "unauthorized"
+        };
+        assert_eq!(
+            (
+                &explanation["decision"],
+                &explanation["reason"],
+                &explanation["status"]
+            ),
+            (
+                &json!(decision),
+                &json!("malformed_token"),
+                &json!(refused_status)
+            ),
+            "{fixture_name}"
+        );
+    }
+
+    // Payload 2.0 with ROUTE_SCOPES: the route of the event decides, and
+    // --method-arn replaces its routeArn.
+    let mut event: Value =
+        serde_json::from_str(&fixture("aws-docs/httpapi-v2-request.json")).unwrap();
+    event["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    event["routeKey"] = json!("GET /orders/{id}");
+    let path = dir.join("route-scopes.json");
+    std::fs::write(&path, event.to_string()).unwrap();
+    let route_arn = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/orders/42";
+    let refused = run(
+        &[
+            "explain",
+            "--event",
+            path.to_str().unwrap(),
+            "--method-arn",
+            route_arn,
+            "--json",
+        ],
+        &vars(
+            &keys,
+            &[("ROUTE_SCOPES", r#"{"GET /orders/{id}": ["orders:read"]}"#)],
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    let explanation = refused.json();
+    assert_eq!(
+        (
+            &explanation["decision"],
+            &explanation["reason"],
+            &explanation["status"]
+        ),
+        (&json!("deny"), &json!("missing_route_scope"), &json!(403))
+    );
+    assert_eq!(
+        event_check(&explanation),
+        json!(format!(
+            "http API, REQUEST event, payload 2.0 on {route_arn}, route GET /orders/{{id}}"
+        ))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[tokio::test]
 async fn explain_exits_2_when_the_key_set_or_configuration_is_unusable() {
     let key = SigningKey::shared("RS256");

@@ -9,6 +9,7 @@
 /// The compiled authorizer, which Cargo builds for the package's tests.
 const AUTHORIZER: &str = env!("CARGO_BIN_EXE_ws-jwt-authorizer");
 
+mod api_types;
 mod cli;
 mod concurrency;
 mod differential_findings;
