@@ -1,6 +1,6 @@
 //! The decision for one `$connect`: token, key, signature, claims, policy.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -12,6 +12,7 @@ use crate::answer::Answering;
 use crate::checks::{self, Observer};
 use crate::claims::{self, claim_checks, Claims};
 use crate::config::{Config, JWT_ALGORITHMS, JWT_ISSUERS, JWT_REQUIRED_TYP, TOKEN_SOURCES};
+use crate::date::unix_now;
 use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::decision_log::{self, Line, Trace};
 use crate::error::{Decision, HandlerError, Outcome, Refusal};
@@ -380,11 +381,9 @@ impl Authorizer {
     ) -> Result<VerifiedToken, Refusal> {
         let config = &self.config;
         let algorithms = config.algorithms;
-        // #29.4, KMS: a token without kid (KMS signs without one) is verified
-        // with the one KMS key of its issuer that can verify its alg, if one can.
-        let parsed = jws::parse(token, algorithms);
-        let kid_chosen = matches!(parsed, Err(Refusal::MissingKid));
-        let parsed = match parsed {
+        let parsed = match jws::parse(token, algorithms) {
+            // #29.4, KMS: a token without kid (KMS signs without one) is verified
+            // with the one KMS key of its issuer that can verify its alg, if one can.
             Err(Refusal::MissingKid) => match self.issuer_of_token(token) {
                 Ok(index) => self.keys[index].parse_without_kid(token, algorithms).await,
                 Err(_) => Err(Refusal::MissingKid),
@@ -472,7 +471,7 @@ impl Authorizer {
             _ => String::new(),
         };
         observer.record("kid", key.as_ref().map(drop).map_err(|r| *r), || match &key {
-            Ok(_) if kid_chosen => {
+            Ok(_) if jws::header_member_for_display(token, "kid") == "no kid" => {
                 format!("no kid in the header: {kid:?} is the one key of {uri} that can verify {alg}")
             }
             Ok(_) => format!("{kid:?} is in the key set at {uri}"),
@@ -565,13 +564,4 @@ fn verdict(result: &Result<Grant, Refusal>) -> (Decision, &'static str) {
         Ok(_) => (Decision::Allow, "allowed"),
         Err(refusal) => (refusal.outcome().into(), refusal.code()),
     }
-}
-
-/// Seconds since the epoch; a clock before 1970 reads as the far future, so
-/// that every token with an expiry is refused rather than accepted.
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(u64::MAX)
 }

@@ -1,5 +1,16 @@
-//! Calendar dates from Unix time, for what people read (explanations, the
-//! local gateway's event times), without a date crate.
+//! The clock, and calendar dates from Unix time for what people read
+//! (explanations, the local gateway's event times, SigV4), without a date crate.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the epoch; a clock before 1970 reads as the far future, so
+/// that every token with an expiry is refused rather than accepted.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(u64::MAX)
+}
 
 /// A UTC date and time of day, proleptic Gregorian.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use reqwest::{redirect, Client, StatusCode, Url};
 
 use crate::algorithm::AlgorithmSet;
+use crate::date::unix_now;
 use crate::issuers::{parse_https_url, Issuer, KeySource};
 use crate::keys::{KeySet, KeySetError, SkippedKey, VerificationKey};
 use crate::kms::{self, KmsError, KmsKeys};
@@ -359,13 +360,6 @@ fn discovered_key_set_url(document: &Url, jwks_uri: &str) -> Result<Url, FetchEr
 struct DiscoveryDocument {
     issuer: String,
     jwks_uri: String,
-}
-
-/// Seconds since the epoch, for the signature's date.
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// `max-age` of a `Cache-Control` value; `no-store`, `no-cache` and
