@@ -450,7 +450,12 @@ fn kms_settings(env: &Env) -> Result<KmsSettings, ConfigError> {
     let endpoint = match crate::kms::endpoint_variable(|name| env.text(name)) {
         None => None,
         Some((variable, value)) => {
-            Some(parse_https_url(&value).map_err(|reason| ConfigError::new(variable, reason))?)
+            let url =
+                parse_https_url(&value).map_err(|reason| ConfigError::new(variable, reason))?;
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(ConfigError::new(variable, "must have no query or fragment"));
+            }
+            Some(url)
         }
     };
     Ok(KmsSettings {
@@ -967,6 +972,14 @@ mod tests {
             (
                 &[MINIMAL[1], kms, (JWKS_FALLBACK_FILE, &path_text)],
                 JWKS_FALLBACK_FILE,
+            ),
+            (
+                &[
+                    MINIMAL[1],
+                    kms,
+                    (AWS_ENDPOINT_URL, "http://127.0.0.1:1/?a=b"),
+                ],
+                AWS_ENDPOINT_URL,
             ),
         ];
         std::fs::write(&path, r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#).unwrap();

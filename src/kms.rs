@@ -344,6 +344,7 @@ pub async fn get_public_key(
     ];
     let request = sigv4::Request {
         host: &host,
+        path: key.endpoint.path(),
         headers: &headers,
         body: body.as_bytes(),
     };

@@ -50,12 +50,14 @@ impl Credentials {
     }
 }
 
-/// One request to sign: `POST /` with no query string.
+/// One request to sign: a `POST` with no query string.
 #[derive(Debug)]
 pub struct Request<'a> {
     /// The `Host` header as sent: the host, and the port when not the
     /// scheme's default.
     pub host: &'a str,
+    /// The path, as sent (already URI-encoded): `/` for AWS's endpoints.
+    pub path: &'a str,
     /// The other headers to sign, names in lower case.
     pub headers: &'a [(&'a str, &'a str)],
     /// The body.
@@ -88,7 +90,8 @@ pub fn sign(
     let mut headers: Vec<(&str, &str)> = vec![("host", request.host)];
     headers.extend(request.headers.iter().copied());
     headers.extend(added.iter().map(|(name, value)| (*name, value.as_str())));
-    let (canonical, signed_headers) = canonical_request("POST", "/", "", &headers, request.body);
+    let (canonical, signed_headers) =
+        canonical_request("POST", request.path, "", &headers, request.body);
     let day = &amz_date[..8];
     let credential_scope = format!("{day}/{}/{}/aws4_request", scope.region, scope.service);
     let to_sign = string_to_sign(&amz_date, &credential_scope, &canonical);
@@ -245,6 +248,7 @@ mod tests {
         );
         let request = Request {
             host: "example.amazonaws.com",
+            path: "/",
             headers: &[],
             body: b"",
         };
@@ -263,6 +267,7 @@ mod tests {
     fn post_with_a_session_token() {
         let request = Request {
             host: "example.amazonaws.com",
+            path: "/",
             headers: &[],
             body: b"",
         };
@@ -283,6 +288,7 @@ mod tests {
         let body = br#"{"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}"#;
         let request = Request {
             host: "127.0.0.1:4566",
+            path: "/",
             headers: &[
                 ("content-type", "application/x-amz-json-1.1"),
                 ("x-amz-target", "TrentService.GetPublicKey"),
