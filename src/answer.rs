@@ -69,7 +69,11 @@ impl<'a> Answering<'a> {
             return simple_response(true, context);
         }
         let arn = self.shape.arn;
-        let reach = self.access.route_scopes.reach(arn, granted);
+        let reach = self
+            .access
+            .route_scopes
+            .reach(arn, granted, true)
+            .unwrap_or_default();
         let mut allow = vec![arn.to_owned()];
         allow.extend(
             reach
@@ -77,12 +81,33 @@ impl<'a> Answering<'a> {
                 .into_iter()
                 .filter(|resource| resource != arn && self.access.authorizes(resource)),
         );
-        policy_response(
-            principal_id,
-            &[Statement::allow(allow), Statement::deny(reach.deny)],
-            context,
-            self.usage_identifier_key(),
-        )
+        let whole = [Statement::allow(allow), Statement::deny(reach.deny)];
+        let request_alone = [Statement::allow(vec![arn.to_owned()])];
+        self.policy_within_limit(principal_id, &whole, &request_alone, context)
+    }
+
+    /// The policy of `whole`, or, when the routes it lists take it past API
+    /// Gateway's limit, `request_alone` (a cached one then refuses the other
+    /// routes, never admits one): a configuration of many routes must not
+    /// turn valid tokens into refusals.
+    fn policy_within_limit(
+        &self,
+        principal_id: &str,
+        whole: &[Statement],
+        request_alone: &[Statement],
+        context: &Map<String, Value>,
+    ) -> Result<AuthorizerResponse, Refusal> {
+        let usage_identifier_key = self.usage_identifier_key();
+        match policy_response(principal_id, whole, context, usage_identifier_key) {
+            Err(Refusal::ResponseTooLarge) if !self.access.route_scopes.is_empty() => {
+                tracing::warn!(
+                    routes = self.access.route_scopes.routes().len(),
+                    "the answer naming every route of ROUTE_SCOPES is over API Gateway's limit: it names the request alone"
+                );
+                policy_response(principal_id, request_alone, context, usage_identifier_key)
+            }
+            answered => answered,
+        }
     }
 
     /// The request is refused with `refusal`, a Deny (403) for the token of
@@ -107,8 +132,12 @@ impl<'a> Answering<'a> {
             );
         }
         // Only this route is out of reach: a cached answer still lets the
-        // token call the routes it may.
-        let reach = self.access.route_scopes.reach(arn, granted);
+        // token call the routes it may, where the listed routes allow it.
+        let reach = self
+            .access
+            .route_scopes
+            .reach(arn, granted, false)
+            .unwrap_or_default();
         let allow: Vec<String> = reach
             .allow
             .into_iter()
@@ -116,12 +145,9 @@ impl<'a> Answering<'a> {
             .collect();
         let mut deny = vec![arn.to_owned()];
         deny.extend(reach.deny.into_iter().filter(|resource| resource != arn));
-        policy_response(
-            principal_id,
-            &[Statement::allow(allow), Statement::deny(deny)],
-            &Map::new(),
-            self.usage_identifier_key(),
-        )
+        let whole = [Statement::allow(allow), Statement::deny(deny)];
+        let request_alone = [Statement::deny(vec![arn.to_owned()])];
+        self.policy_within_limit(principal_id, &whole, &request_alone, &Map::new())
     }
 
     /// The form of this request's answers.
@@ -144,10 +170,15 @@ impl<'a> Answering<'a> {
     /// What `refusal`, an error of the handler on other APIs, is on this
     /// one: an HTTP API has no answer that gives its client a 401 (an
     /// `Unauthorized` error is a 500 there), so a token it would refuse
-    /// with 401 elsewhere is denied (403) instead. An outage stays an error
-    /// (500) on every API: the client keeps its token and retries.
+    /// with 401 elsewhere is denied (403) instead. Except `unknown_kid`,
+    /// the one refusal a key rotation turns into an Allow moments later:
+    /// a Deny would be cached for the authorizer's TTL, an error is not.
+    /// An outage stays an error (500) on every API: the client keeps its
+    /// token and retries.
     pub fn answers_as_denial(&self, refusal: Refusal) -> bool {
-        self.shape.api == ApiType::Http && refusal.outcome() == Outcome::Unauthorized
+        self.shape.api == ApiType::Http
+            && refusal.outcome() == Outcome::Unauthorized
+            && refusal != Refusal::UnknownKid
     }
 }
 
@@ -257,6 +288,34 @@ mod tests {
     }
 
     #[test]
+    fn routes_past_the_answer_limit_leave_the_answer_to_the_request_alone() {
+        let arn = format!("{STAGE}GET/r0/1");
+        let many: serde_json::Map<String, Value> = (0..200)
+            .map(|n| (format!("GET /r{n}/{{id}}"), json!([])))
+            .collect();
+        let access = rules(&Value::Object(many).to_string(), None);
+        let shape = shape(&arn, ApiType::Rest, false);
+        let answering = Answering::new(&shape, false, &access);
+        let allowed = json(answering.allow("alice", &[], &Map::new()));
+        assert_eq!(
+            allowed["policyDocument"]["Statement"],
+            json!([{"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": [arn]}])
+        );
+        let denied = json(answering.deny(Some("alice"), Refusal::MissingRouteScope, &[]));
+        assert_eq!(
+            denied["policyDocument"]["Statement"],
+            json!([{"Action": ["execute-api:Invoke"], "Effect": "Deny", "Resource": [arn]}])
+        );
+        // A principal over the limit is refused still.
+        assert_eq!(
+            answering
+                .allow(&"p".repeat(9000), &[], &Map::new())
+                .unwrap_err(),
+            Refusal::ResponseTooLarge
+        );
+    }
+
+    #[test]
     fn simple_responses_answer_payload_2_0_with_a_yes_or_no() {
         let arn = format!("{STAGE}GET/orders/1");
         let access = rules("{}", None);
@@ -287,6 +346,7 @@ mod tests {
             let answering = Answering::new(&shape, false, &access);
             assert_eq!(answering.answers_as_denial(Refusal::Expired), denied);
             assert!(!answering.answers_as_denial(Refusal::JwksUnavailable));
+            assert!(!answering.answers_as_denial(Refusal::UnknownKid));
         }
     }
 }

@@ -209,8 +209,15 @@ fn read_event(
         Input::Event(path) => {
             let text =
                 std::fs::read(path).map_err(|error| format!("cannot read {path}: {error}"))?;
-            serde_json::from_slice::<ConnectEvent>(&text)
-                .map_err(|error| format!("{path} is not an authorizer event: {error}"))?
+            // serde's message quotes the value it could not read, which
+            // may be a token: say where, not what.
+            serde_json::from_slice::<ConnectEvent>(&text).map_err(|error| {
+                format!(
+                    "{path} is not an authorizer event (line {}, column {})",
+                    error.line(),
+                    error.column()
+                )
+            })?
         }
         Input::Token(token) => token_event(token)?,
         Input::Stdin => {
@@ -231,7 +238,10 @@ fn read_event(
     if let Some(given) = method_arn {
         *arn = given.to_owned();
     }
-    if arn.is_empty() {
+    // An event file is explained as the Lambda would answer it (an event
+    // without its ARN is `not_an_event`); only a bare token is given the
+    // `$connect` of a placeholder API.
+    if arn.is_empty() && !matches!(input, Input::Event(_)) {
         if config.access.authorized_apis.is_some() || !config.access.route_scopes.is_empty() {
             return Err(
                 "AUTHORIZED_APIS or ROUTE_SCOPES is set: give --method-arn ARN (or an --event with its methodArn or routeArn) to check it"

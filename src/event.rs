@@ -462,8 +462,10 @@ impl ConnectEvent {
     pub fn shape(&self) -> Result<Shape<'_>, crate::error::Refusal> {
         use std::borrow::Cow;
         let not_an_event = crate::error::Refusal::NotAnEvent;
-        let named = |arn: &str| arn.starts_with("arn:") && arn.len() > "arn:".len();
-        let rest_route = || match (&self.http_method, &self.resource) {
+        let named = |arn: &str| arn.starts_with("arn:") && arn.contains(":execute-api:");
+        let rest_route = || match (&self.http_method, self.resource.as_deref()) {
+            // An HTTP API's payload 1.0 names its `$default` route so.
+            (_, Some("$default")) => Some(Cow::Borrowed("$default")),
             (Some(method), Some(resource)) => Some(Cow::Owned(format!("{method} {resource}"))),
             _ => None,
         };
@@ -491,6 +493,7 @@ impl ConnectEvent {
                     .request_context
                     .route_key
                     .as_deref()
+                    .filter(|key| !key.is_empty())
                     .map(Cow::Borrowed)
                     .or_else(rest_route),
             }),

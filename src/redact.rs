@@ -39,36 +39,85 @@ pub fn redacted(url: &Url) -> String {
 }
 
 /// `text` with every URL in it (`scheme://…`, any scheme in any case:
-/// `HTTPS://` is as much a URL as `https://`) shown as [`redacted`], and
-/// what only looks like one as `***`: parser messages and configuration
-/// errors quote the values they could not use.
+/// `HTTPS://` is as much a URL as `https://`) shown as [`redacted`], what
+/// only looks like one as `***`, and any other user info (`user:pw@host`,
+/// `https:user:pw@host`, written without `//`) as `***@`: parser messages
+/// and configuration errors quote the values they could not use.
 pub fn redact_urls_in(text: &str) -> String {
+    hide_user_info(&redact_schemed_urls(text))
+}
+
+/// The `scheme://…` URLs of `text`, redacted. A URL runs to whitespace, a
+/// double quote or backquote, or the next URL's scheme: a comma, quote or
+/// bracket may be part of a password or a query value.
+fn redact_schemed_urls(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(separator) = rest.find("://") {
-        // The scheme: letters, digits, `+`, `-` and `.` before the `://`.
-        let start = rest[..separator]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(0, |before| before + 1);
+        let start = scheme_start(&rest[..separator]);
         shown.push_str(&rest[..start]);
         let candidate = &rest[start..];
-        let end = candidate
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ']' | '}'))
+        let after_scheme = separator - start + 3;
+        let mut end = candidate
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '`'))
             .unwrap_or(candidate.len());
+        if let Some(next) = candidate[after_scheme..end].find("://") {
+            let next = after_scheme + next;
+            end = scheme_start(&candidate[..next]).max(after_scheme);
+        }
         // Prose punctuation after a URL (`https://a/k: not found`) is not its own.
         let end = candidate[..end]
-            .trim_end_matches([':', ';', '.', ')'])
-            .len();
+            .trim_end_matches([':', ';', '.', ')', ',', ']', '}', '\''])
+            .len()
+            .max(after_scheme.min(end));
         let written = &candidate[..end];
         match Url::parse(written) {
             // Nothing to hide: shown as written, not as the parser would write it.
-            Ok(url) if !carries_secrets(&url) => shown.push_str(written),
+            Ok(url) if !carries_secrets(&url) && !written.contains('@') => shown.push_str(written),
             Ok(url) => shown.push_str(&redacted(&url)),
             // A scheme alone (`https://`, as advice in a message) hides nothing.
             Err(_) if written.ends_with("://") => shown.push_str(written),
             Err(_) => shown.push_str(HIDDEN),
         }
         rest = &candidate[end..];
+    }
+    shown.push_str(rest);
+    shown
+}
+
+/// Where the scheme ending `before` begins: letters, digits, `+`, `-` and
+/// `.` before a `://`.
+fn scheme_start(before: &str) -> usize {
+    before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .map_or(0, |at| at + 1)
+}
+
+/// `text` with what comes before any `@` (back to whitespace, a quote or a
+/// `/`) shown as `***` when it holds a `:` and is not hidden already: user
+/// info written
+/// without `//`, which no URL parser reads as such but a browser or a
+/// typo's author may mean.
+fn hide_user_info(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let start = rest[..at]
+            .rfind(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '/' | '(' | '[' | ',')
+            })
+            .map_or(0, |before| before + 1);
+        let user_info = &rest[start..at];
+        shown.push_str(&rest[..start]);
+        // `name:secret@`; a bare `name@` is an address, or a path such as
+        // Firebase's `…/x509/securetoken@system.gserviceaccount.com`.
+        if !user_info.contains(':') || user_info.chars().all(|c| c == '*' || c == ':') {
+            shown.push_str(user_info);
+        } else {
+            shown.push_str(HIDDEN);
+        }
+        shown.push('@');
+        rest = &rest[at + 1..];
     }
     shown.push_str(rest);
     shown
@@ -125,6 +174,37 @@ mod tests {
             ),
             ("bad ://u:pw@h", "bad ***"),
             ("no url at all", "no url at all"),
+            (
+                "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+                "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+            ),
+            ("mail alice@example.com", "mail alice@example.com"),
+            // Commas and quotes may be part of a password or a query value.
+            (
+                "\"https://user:S3C,R3T@idp.example.com/k?api_key=K3Y,PART2\"",
+                "\"https://***:***@idp.example.com/k?api_key=***\"",
+            ),
+            (
+                "string \"https://user:S3C'R3T@h/\", expected",
+                "string \"https://***:***@h/\", expected",
+            ),
+            (
+                "https://a.example/k,https://u:pw@b.example/",
+                "https://a.example/k,https://***:***@b.example/",
+            ),
+            // User info without `//`, or without a scheme at all.
+            (
+                "https:user:S3CR3T@idp.example.com/k",
+                "***@idp.example.com/k",
+            ),
+            (
+                "HTTPS:/user:S3CR3T@idp.example.com/k",
+                "HTTPS:/***@idp.example.com/k",
+            ),
+            (
+                "user:S3CR3T@idp.example.com/keys must use https://",
+                "***@idp.example.com/keys must use https://",
+            ),
             (
                 "HTTPS://idp.example.com must use https:// or http://",
                 "HTTPS://idp.example.com must use https:// or http://",

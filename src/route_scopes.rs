@@ -99,48 +99,58 @@ impl RouteScopes {
         self.routes.is_empty()
     }
 
-    /// The routes whose scopes `granted` lacks and that decide the request
-    /// on `arn` (the route of `route_key` when the event names it, and every
-    /// route whose resource reaches the ARN, as a cached answer's Deny
-    /// would): empty when the request may go on.
+    /// The routes whose scopes `granted` lacks and that refuse the request
+    /// on `arn`: its own route when the event names one (`route_key`),
+    /// listed or not; else (a `TOKEN` event) every listed route whose
+    /// resource reaches the ARN. Empty when the request may go on.
     pub fn refusing<'r>(
         &'r self,
         route_key: Option<&str>,
         arn: &str,
         granted: &[&str],
     ) -> Vec<&'r Route> {
-        let stage = stage_prefix(arn);
-        self.routes
-            .iter()
-            .filter(|route| !route.granted(granted))
-            .filter(|route| {
-                Some(route.key.as_str()) == route_key
-                    || match (&route.resource, stage) {
-                        (Some(resource), Some(stage)) => {
-                            ArnPattern::parse(&format!("{stage}{resource}"))
-                                .is_ok_and(|pattern| pattern.matches(arn))
-                        }
-                        _ => false,
-                    }
-            })
-            .collect()
+        let refused = self.routes.iter().filter(|route| !route.granted(granted));
+        match (route_key, stage_prefix(arn)) {
+            (Some(key), _) => refused.filter(|route| route.key == key).collect(),
+            (None, Some(stage)) => refused
+                .filter(|route| {
+                    route
+                        .resource
+                        .as_ref()
+                        .is_some_and(|resource| reaches(&format!("{stage}{resource}"), arn))
+                })
+                .collect(),
+            (None, None) => Vec::new(),
+        }
     }
 
-    /// The resources of the listed routes on the API and stage of `arn`,
-    /// split by whether `granted` lets the token call them. `$default`
-    /// granted allows the whole stage (the Denies still hold); refused, it
-    /// denies nothing beyond the request at hand. An ARN that is not an
-    /// execute-api ARN reaches nothing.
-    pub fn reach(&self, arn: &str, granted: &[&str]) -> Reach {
+    /// What an IAM answer for the request on `arn` (allowed or not) may say
+    /// of the listed routes besides it, for API Gateway's cache: their
+    /// resources on the request's API and stage, split by whether `granted`
+    /// lets the token call them. `None` when no answer can say it safely,
+    /// because a route the token may not call reaches the allowed request
+    /// or a route it may (a
+    /// refused `ANY /{proxy+}` beside a granted `GET /orders/{id}`): the
+    /// answer then names the request alone, and a cached one refuses the
+    /// other routes rather than admit one it should not.
+    ///
+    /// `$default` granted allows the whole stage (the Denies still hold);
+    /// refused, it takes every path no other route serves, which a
+    /// wildcard Allow would reach too: only exact resources are allowed.
+    pub fn reach(&self, arn: &str, granted: &[&str], request_allowed: bool) -> Option<Reach> {
         let mut reach = Reach::default();
         let Some(stage) = stage_prefix(arn) else {
-            return reach;
+            return Some(reach);
         };
+        let mut default_refused = false;
         for route in &self.routes {
             let resource = match &route.resource {
                 Some(resource) => format!("{stage}{resource}"),
                 None if route.granted(granted) => format!("{stage}*"),
-                None => continue,
+                None => {
+                    default_refused = true;
+                    continue;
+                }
             };
             if route.granted(granted) {
                 reach.allow.push(resource);
@@ -148,8 +158,21 @@ impl RouteScopes {
                 reach.deny.push(resource);
             }
         }
-        reach
+        if default_refused {
+            reach.allow.retain(|resource| !resource.contains('*'));
+        }
+        let overlaps = reach.deny.iter().any(|denied| {
+            (request_allowed && reaches(denied, arn))
+                || reach.allow.iter().any(|allowed| reaches(denied, allowed))
+        });
+        (!overlaps).then_some(reach)
     }
+}
+
+/// Whether the resource `pattern` (IAM's `*`) reaches `resource`, read as
+/// text: a pattern that reaches a pattern's text reaches every ARN it does.
+fn reaches(pattern: &str, resource: &str) -> bool {
+    ArnPattern::parse(pattern).is_ok_and(|pattern| pattern.matches(resource))
 }
 
 impl Route {
@@ -289,24 +312,50 @@ mod tests {
             r#"{"GET /orders/{id}": ["orders:read"], "DELETE /orders/{id}": ["orders:admin"],
                 "GET /health": [], "$default": ["misc"]}"#,
         );
+        // `$default` refused: wildcard Allows would reach the paths it serves.
         assert_eq!(
-            routes.reach(ARN, &["orders:read"]),
-            Reach {
-                allow: vec![format!("{STAGE}GET/health"), format!("{STAGE}GET/orders/*")],
+            routes.reach(ARN, &["orders:read"], true),
+            Some(Reach {
+                allow: vec![format!("{STAGE}GET/health")],
                 deny: vec![format!("{STAGE}DELETE/orders/*")],
-            }
+            })
         );
-        let everything = routes.reach(ARN, &["orders:read", "orders:admin", "misc"]);
+        let everything = routes
+            .reach(ARN, &["orders:read", "orders:admin", "misc"], true)
+            .unwrap();
         assert!(everything.deny.is_empty());
         assert!(everything.allow.contains(&format!("{STAGE}*")));
+        assert!(everything.allow.contains(&format!("{STAGE}GET/orders/*")));
         assert_eq!(
-            routes.reach("not an arn", &["orders:read"]),
-            Reach::default()
+            routes.reach("not an arn", &["orders:read"], true),
+            Some(Reach::default())
         );
     }
 
     #[test]
-    fn the_request_is_refused_by_its_own_route_and_by_any_route_reaching_it() {
+    fn overlapping_routes_leave_the_answer_to_the_request_alone() {
+        let routes = scopes(
+            r#"{"GET /orders/{id}": ["orders:read"], "GET /health": [], "ANY /{proxy+}": ["api"]}"#,
+        );
+        // The refused catch-all reaches the request and the granted routes.
+        assert_eq!(routes.reach(ARN, &["orders:read"], true), None);
+        assert!(routes.reach(ARN, &["orders:read", "api"], true).is_some());
+        let nested = scopes(
+            r#"{"GET /orders/{id}": ["orders:read"], "GET /orders/{id}/items": ["items:read"]}"#,
+        );
+        assert_eq!(nested.reach(ARN, &["items:read"], true), None);
+        // The other way round the Deny is narrower than the Allow: it holds.
+        assert_eq!(
+            nested.reach(ARN, &["orders:read"], true),
+            Some(Reach {
+                allow: vec![format!("{STAGE}GET/orders/*")],
+                deny: vec![format!("{STAGE}GET/orders/*/items")],
+            })
+        );
+    }
+
+    #[test]
+    fn the_request_is_refused_by_its_own_route_or_without_one_by_its_arn() {
         let routes = scopes(
             r#"{"GET /orders/{id}": ["orders:read"], "GET /orders/{id}/items": ["items:read"],
                 "$default": ["misc"]}"#,
@@ -321,18 +370,22 @@ mod tests {
             keys(routes.refusing(Some("GET /orders/{id}"), ARN, &["items:read"])),
             ["GET /orders/{id}"]
         );
-        // Without a route key (a TOKEN event), the ARN decides.
-        assert_eq!(keys(routes.refusing(None, ARN, &[])), ["GET /orders/{id}"]);
-        // A Deny for /orders/* reaches /orders/42/items too: refused, as a
-        // cached answer would be.
+        // A named route decides alone, listed or not.
         let items = format!("{STAGE}GET/orders/42/items");
-        assert_eq!(
-            keys(routes.refusing(Some("GET /orders/{id}/items"), &items, &["items:read"])),
-            ["GET /orders/{id}"]
-        );
+        assert!(routes
+            .refusing(Some("GET /orders/{id}/items"), &items, &["items:read"])
+            .is_empty());
+        assert!(routes.refusing(Some("GET /other"), &items, &[]).is_empty());
         assert_eq!(
             keys(routes.refusing(Some("$default"), &format!("{STAGE}GET/other"), &[])),
             ["$default"]
+        );
+        // Without a route key (a TOKEN event), the ARN decides: every
+        // refused route that reaches it.
+        assert_eq!(keys(routes.refusing(None, ARN, &[])), ["GET /orders/{id}"]);
+        assert_eq!(
+            keys(routes.refusing(None, &items, &["items:read"])),
+            ["GET /orders/{id}"]
         );
         assert!(routes
             .refusing(None, &format!("{STAGE}GET/other"), &[])

@@ -428,3 +428,126 @@ async fn an_answer_reused_for_every_route_admits_exactly_the_routes_the_scopes_g
         .iter()
         .all(|reason| reason == "allowed" || reason == "missing_route_scope"));
 }
+
+/// Overlapping routes and a `$default` the token may not call, where no
+/// answer can speak for every route: a reused answer still never admits a
+/// request the token's scopes do not grant (it may refuse more, until the
+/// cache lets the request through to a fresh decision), and a fresh one
+/// decides by the request's own route. HTTP API payload 2.0 names it by
+/// `routeKey`, payload 1.0's `$default` by its `resource`.
+#[tokio::test]
+async fn overlapping_routes_and_default_never_admit_from_the_cache() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let route_scopes = r#"{"GET /orders/{id}": ["orders:read"], "GET /orders/{id}/items": ["items:read"],
+        "GET /health": [], "$default": ["misc"], "ANY /admin/{proxy+}": ["admin"]}"#;
+    let (api, child) = start_function_for(
+        AUTHORIZER,
+        &server,
+        &[
+            ("ROUTE_SCOPES", route_scopes),
+            ("DECISION_CACHE_MAX_ENTRIES", "0"),
+        ],
+    )
+    .await;
+    // (route API Gateway picks, method, path, scopes of that route)
+    let requests: [(&str, &str, &str, &[&str]); 6] = [
+        ("GET /orders/{id}", "GET", "/orders/42", &["orders:read"]),
+        (
+            "GET /orders/{id}/items",
+            "GET",
+            "/orders/42/items",
+            &["items:read"],
+        ),
+        ("GET /health", "GET", "/health", &[]),
+        ("$default", "GET", "/orders/42/secret", &["misc"]),
+        ("$default", "POST", "/anything", &["misc"]),
+        (
+            "ANY /admin/{proxy+}",
+            "DELETE",
+            "/admin/users/7",
+            &["admin"],
+        ),
+    ];
+    let mut fresh = Vec::new();
+    for scope in [
+        "",
+        "orders:read",
+        "items:read",
+        "misc",
+        "orders:read misc",
+        "admin",
+    ] {
+        let token = key.sign(&claims_with(json!({"scope": scope})));
+        let granted: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+        let may_call =
+            |scopes: &[&str]| scopes.is_empty() || scopes.iter().any(|s| granted.contains(s));
+        for (first_route, method, path, scopes) in requests {
+            let answer = policy(
+                api.invoke(&route_event("2.0", first_route, method, path, &token))
+                    .await,
+            );
+            let decided = verdict_from_response(&answer, &format!("{STAGE}{method}{path}"));
+            assert_eq!(
+                matches!(decided, Verdict::Allow { .. }),
+                may_call(scopes),
+                "[{scope}] on {first_route}: {answer}"
+            );
+            fresh.push(may_call(scopes));
+            for (route, method, path, scopes) in requests {
+                let reused = verdict_from_response(&answer, &format!("{STAGE}{method}{path}"));
+                assert!(
+                    !matches!(reused, Verdict::Allow { .. }) || may_call(scopes),
+                    "[{scope}]: the answer for {first_route} reused for {route} admits it: {answer}"
+                );
+            }
+        }
+    }
+    // Payload 1.0 names `$default` by its resource.
+    let token = key.sign(&claims_with(json!({"scope": "orders:read"})));
+    let mut v1 = with_token(event("awsdocs-httpapi-v1-request.json"), &token);
+    v1["methodArn"] = json!(format!("{STAGE}POST/anything"));
+    v1["resource"] = json!("$default");
+    let answer = policy(api.invoke(&v1).await);
+    assert_eq!(
+        verdict_from_response(&answer, &format!("{STAGE}POST/anything")),
+        Verdict::Deny,
+        "{answer}"
+    );
+    let logs = stop_and_read_logs(child).await;
+    let mut expected: Vec<&str> = fresh
+        .iter()
+        .map(|allowed| {
+            if *allowed {
+                "allowed"
+            } else {
+                "missing_route_scope"
+            }
+        })
+        .collect();
+    expected.push("missing_route_scope");
+    assert_eq!(decision_reasons(&logs), expected);
+}
+
+/// On an HTTP API, `unknown_kid` stays an error rather than a Deny: a key
+/// published a moment ago makes the same token good at the next refetch,
+/// and a Deny would be cached for the authorizer's TTL, an error is not.
+#[tokio::test]
+async fn an_unknown_kid_on_an_http_api_is_not_a_cacheable_deny() {
+    let key = SigningKey::shared("ES256");
+    let server = KeyServer::start(&jwks(&[key])).await;
+    let (api, child) = start_function_for(AUTHORIZER, &server, &[]).await;
+    let unpublished = SigningKey::generate("ES256", "published-later").sign(&valid_claims());
+    for name in [
+        "awsdocs-httpapi-v2-request.json",
+        "awsdocs-httpapi-v1-request.json",
+    ] {
+        assert_eq!(
+            api.invoke(&with_token(event(name), &unpublished)).await,
+            unauthorized(),
+            "{name}"
+        );
+    }
+    let logs = stop_and_read_logs(child).await;
+    assert_eq!(decision_reasons(&logs), ["unknown_kid", "unknown_kid"]);
+}

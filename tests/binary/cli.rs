@@ -526,3 +526,59 @@ async fn check_config_reports_settings_keys_and_skipped_keys() {
         .stdout
         .contains("error: JWT_ISSUER_JWKS_URI: is required"));
 }
+
+/// An event file is explained as the Lambda answers it: one without its ARN
+/// is `not_an_event` (no placeholder ARN), and one that does not parse is
+/// named by where, never by the value serde could not read (a token).
+#[tokio::test]
+async fn explain_answers_an_event_file_as_the_lambda_does() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let dir = std::env::temp_dir().join(format!("explain-as-lambda-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let without_arn = dir.join("without-arn.json");
+    let mut event = query_event_json(&token);
+    event.as_object_mut().unwrap().remove("methodArn");
+    std::fs::write(&without_arn, event.to_string()).unwrap();
+    let explained = run(
+        &[
+            "explain",
+            "--event",
+            without_arn.to_str().unwrap(),
+            "--json",
+        ],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(
+        explained.code, 2,
+        "{}{}",
+        explained.stdout, explained.stderr
+    );
+    assert_eq!(
+        (&explained.json()["decision"], &explained.json()["reason"]),
+        (&json!("error"), &json!("not_an_event"))
+    );
+
+    let malformed = dir.join("malformed.json");
+    let mut event = query_event_json(&token);
+    event["multiValueHeaders"]["Authorization"] = json!(format!("Bearer {token}"));
+    std::fs::write(&malformed, event.to_string()).unwrap();
+    let refused = run(
+        &["explain", "--event", malformed.to_str().unwrap()],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(refused.code, 2);
+    let printed = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        printed.contains("is not an authorizer event (line 1, column"),
+        "{printed}"
+    );
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!printed.contains(signature), "{printed}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
