@@ -29,8 +29,8 @@ DECISIONS = {"allow", "deny", "unauthorized", "error"}
 
 
 def reason_codes():
-    """The reason codes of src/error.rs, plus `allowed`."""
-    source = (ROOT / "src/error.rs").read_text()
+    """The reason codes of src/base/error.rs, plus `allowed`."""
+    source = (ROOT / "src/base/error.rs").read_text()
     # One row per refusal in the `refusals!` table: `Variant => "code", Outcome, "message";`
     codes = set(re.findall(r'^\s*[A-Z]\w* => "([a-z_]+)", [A-Z]\w*,', source, re.M))
     assert len(codes) >= 20, codes

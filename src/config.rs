@@ -32,6 +32,7 @@ use crate::redact::{redact_urls_in, redact_urls_in_json, redacted};
 use crate::route_scopes::ROUTE_SCOPES;
 pub use crate::settings::ConfigError;
 use crate::settings::Env;
+use crate::token::TokenSource;
 pub use crate::token::{Transports, SUBPROTOCOL_TOKEN_PREFIX, TOKEN_COOKIE_NAME, TOKEN_SOURCES};
 
 /// The key set URL (JWKS, or a map of kid to X.509 PEM certificate).
@@ -270,7 +271,17 @@ impl Config {
         let context = ContextSpec::read(&env, &preset)?;
 
         let access = AccessRules::read(&env, &preset)?;
-        let transports = Transports::read(&env, access.allowed_origins.is_some())?;
+        let transports = Transports::read(&env)?;
+        if transports.sources.contains(&TokenSource::Cookie) && access.allowed_origins.is_none() {
+            return Err(ConfigError::new(
+                TOKEN_SOURCES,
+                format!(
+                    "cookie needs {ALLOWED_ORIGINS}: a browser sends the cookie from any site's page, \
+                     so without an origin check any site could open a connection as the user \
+                     (cross-site WebSocket hijacking)"
+                ),
+            ));
+        }
 
         Ok(Config {
             jwks_uri,

@@ -13,47 +13,50 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The layout is the pipeline, top to bottom (`tests/project/architecture.rs`
+// holds every import to point down): the face (`cli`, `explain`), the
+// decision (`authorizer`, `decision_cache`, `decision_log`), `config`, which
+// assembles every part's settings, then the parts: `answer/`, `rules/`,
+// `key_sources/`, `verify/` and `request/`, over `ops/`, `settings/` and
+// `base/`.
+//
 // The surface: the Lambda (`handle`, `Authorizer`, `Config`, the event and
 // the answer); the pipeline's pure parts, which the fuzz targets, the
 // published vectors and the benches drive directly; and what `main.rs`
-// wires. The rest is how the authorizer does its work, free to change.
+// wires, each re-exported under its own name. The rest is how the
+// authorizer does its work, free to change.
 
-pub mod algorithm;
-pub mod claims;
 pub mod cli;
 pub mod config;
-pub mod date;
-pub mod error;
 pub mod explain;
-pub mod invocation;
-pub mod jwks;
-pub mod jws;
-pub mod keys;
-pub mod logging;
-pub mod metrics;
-pub mod policy;
-pub mod provider;
-pub mod runtime_api;
-pub mod token;
 
-mod access;
 mod answer;
 mod authorizer;
-mod backoff;
-mod checks;
-mod context;
-mod curve_verifier;
+mod base;
 mod decision_cache;
 mod decision_log;
-mod event;
-mod fetch;
-mod issuers;
-mod kms;
-mod redact;
-mod route_scopes;
-mod rsa_verifier;
+mod key_sources;
+mod ops;
+mod request;
+mod rules;
 mod settings;
-mod sigv4;
+mod verify;
+
+pub use answer::policy;
+pub use base::{date, error};
+pub use key_sources::jwks;
+pub use ops::{logging, metrics, runtime_api};
+pub use request::{invocation, token};
+pub use rules::claims;
+pub use settings::provider;
+pub use verify::{algorithm, jws, keys};
+
+// The other parts, by name, for the crate's own paths.
+use base::redact;
+use key_sources::{backoff, fetch, issuers, kms, sigv4};
+use request::event;
+use rules::{access, arn, checks, context, route_scopes};
+use verify::{curve_verifier, rsa_verifier};
 
 pub use authorizer::Authorizer;
 pub use config::{Config, ConfigError};

@@ -19,18 +19,68 @@ fn code_of(text: &str) -> String {
 /// tests) a module of `src/` may have.
 const MAX_CODE_LINES: usize = 500;
 
-/// Every module of `src/`, by name, with its text.
+/// Every module of `src/`, by name (a folder's `mod.rs` by the folder's),
+/// with its text.
 fn modules() -> BTreeMap<String, String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut texts = BTreeMap::new();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "rs") {
+    modules_with_folders()
+        .into_iter()
+        .map(|(name, (_, text))| (name, text))
+        .collect()
+}
+
+/// Every module of `src/` with its folder (`""` at the top) and its text.
+fn modules_with_folders() -> BTreeMap<String, (String, String)> {
+    fn walk(dir: &Path, folder: &str, texts: &mut BTreeMap<String, (String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            texts.insert(name, std::fs::read_to_string(&path).unwrap());
+            if path.is_dir() {
+                walk(&path, &name, texts);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let module = if name == "mod" {
+                    folder.to_owned()
+                } else {
+                    name
+                };
+                let text = std::fs::read_to_string(&path).unwrap();
+                texts.insert(module, (folder.to_owned(), text));
+            }
         }
     }
+    let mut texts = BTreeMap::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        "",
+        &mut texts,
+    );
     texts
+}
+
+/// The layers of `src/`, top first: a module may use its own layer's and
+/// those below. Folders are parts of the pipeline; the files at the top
+/// are the face, the decision and the configuration, which assembles every
+/// part's settings and so sits above the parts, not among them.
+const LAYERS: [&[&str]; 10] = [
+    &["lib", "main", "cli", "explain"],
+    &["authorizer", "decision_cache", "decision_log"],
+    &["config"],
+    &["answer"],
+    &["rules"],
+    &["key_sources"],
+    &["verify", "request"],
+    &["ops"],
+    &["settings"],
+    &["base"],
+];
+
+/// The layer of `module` in `folder`: its folder's, or its own name's at
+/// the top.
+fn layer_of(module: &str, folder: &str) -> usize {
+    let name = if folder.is_empty() { module } else { folder };
+    LAYERS
+        .iter()
+        .position(|layer| layer.contains(&name))
+        .unwrap_or_else(|| panic!("src/{folder}/{module} is in no layer of LAYERS"))
 }
 
 /// Every `src/` module and the other modules its code names as `crate::x`.
@@ -109,6 +159,41 @@ fn the_modules_import_no_circle() {
         graph["token"]
     );
     assert_eq!(find_circle(&graph), None);
+}
+
+/// #29.7: the folders are the pipeline's steps, and every import points
+/// down (or within its layer): a new event or answer kind lands in its
+/// folder without reaching up into the others.
+#[test]
+fn every_import_points_down_the_layers() {
+    let modules = modules_with_folders();
+    let graph = module_graph();
+    assert!(
+        modules.len() > 30,
+        "read the modules of src/: {:?}",
+        modules.keys()
+    );
+    let mut upward = Vec::new();
+    for (module, uses) in &graph {
+        let below = layer_of(module, &modules[module].0);
+        for used in uses {
+            let used_layer = layer_of(used, &modules[used].0);
+            if used_layer < below {
+                upward.push(format!("{module} -> {used}"));
+            }
+        }
+    }
+    assert!(upward.is_empty(), "imports that point up: {upward:?}");
+    // The folders hold what their names say.
+    for (module, folder) in [
+        ("event", "request"),
+        ("jws", "verify"),
+        ("jwks", "key_sources"),
+        ("route_scopes", "rules"),
+        ("policy", "answer"),
+    ] {
+        assert_eq!(modules[module].0, folder, "{module}");
+    }
 }
 
 #[test]

@@ -197,12 +197,12 @@ fn the_terraform_version_accepts_the_modules_own_validations() {
 /// Terraform silently drops object attributes its type does not declare.
 #[test]
 fn trusted_issuers_carries_every_field_the_lambda_reads() {
-    let issuers = read("src/issuers.rs");
+    let issuers = read("src/key_sources/issuers.rs");
     let entry = issuers
         .split_once("struct IssuerEntry {")
         .and_then(|(_, rest)| rest.split_once('}'))
         .map(|(body, _)| body)
-        .expect("src/issuers.rs has struct IssuerEntry");
+        .expect("src/key_sources/issuers.rs has struct IssuerEntry");
     let rust: BTreeSet<String> = entry
         .lines()
         .map(str::trim)

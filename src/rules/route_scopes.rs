@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::policy::ArnPattern;
+use crate::arn::ArnPattern;
 
 /// JSON object from route key to the scopes it needs (one of them suffices).
 pub const ROUTE_SCOPES: &str = "ROUTE_SCOPES";

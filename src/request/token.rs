@@ -7,7 +7,6 @@
 
 use std::str::FromStr;
 
-use crate::access::ALLOWED_ORIGINS;
 use crate::error::Refusal;
 pub use crate::event::MAX_TOKEN_BYTES;
 use crate::event::{Carried, ConnectEvent};
@@ -332,9 +331,9 @@ impl Transports {
 }
 
 impl Transports {
-    /// Reads where tokens come from. A cookie needs the origin check
-    /// (`origins_checked`): browsers send it from any site's page.
-    pub fn read(env: &Env, origins_checked: bool) -> Result<Self, ConfigError> {
+    /// Reads where tokens come from. (That a cookie needs the origin check
+    /// is the configuration's rule: it joins two parts' settings.)
+    pub fn read(env: &Env) -> Result<Self, ConfigError> {
         let mut transports = Transports::default();
         if let Some(names) = env.list(TOKEN_SOURCES) {
             let mut sources = Vec::new();
@@ -353,16 +352,6 @@ impl Transports {
                 return Err(ConfigError::new(TOKEN_SOURCES, "names no source"));
             }
             transports.sources = sources;
-        }
-        if transports.sources.contains(&TokenSource::Cookie) && !origins_checked {
-            return Err(ConfigError::new(
-                TOKEN_SOURCES,
-                format!(
-                "cookie needs {ALLOWED_ORIGINS}: a browser sends the cookie from any site's page, \
-                 so without an origin check any site could open a connection as the user \
-                 (cross-site WebSocket hijacking)"
-            ),
-            ));
         }
         let is_token_text = |text: &str| {
             !text.is_empty()

@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::arn::ArnPattern;
 use crate::checks::{Check, Use};
 use crate::error::Refusal;
 use crate::event::{ConnectEvent, Shape};
-use crate::policy::ArnPattern;
 use crate::provider::Preset;
 use crate::route_scopes::{RouteScopes, ROUTE_SCOPES};
 use crate::settings::{ConfigError, Env};

@@ -9,6 +9,8 @@
 //! own API and stage. A simple response is only a yes or no for this
 //! request; the Terraform module keys the cache by route when the two meet.
 
+pub mod policy;
+
 use serde_json::{Map, Value};
 
 use crate::access::AccessRules;
@@ -206,7 +208,7 @@ mod tests {
             required_scopes: None,
             scope_claims: vec!["scope".into()],
             authorized_apis: authorized_apis
-                .map(|pattern| vec![crate::policy::ArnPattern::parse(pattern).unwrap()]),
+                .map(|pattern| vec![crate::arn::ArnPattern::parse(pattern).unwrap()]),
             route_scopes: RouteScopes::parse(route_scopes).unwrap(),
         }
     }

@@ -2,6 +2,8 @@
 //! unset and validates, so each group of rules reads its own settings the
 //! same way and every refusal names its variable.
 
+pub mod provider;
+
 use std::ops::RangeInclusive;
 
 use crate::redact::redact_urls_in;
