@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""A real `terraform apply` of the example against moto, offline.
+"""A real `terraform apply` of an example against moto, offline.
 
 Mocked `terraform test` sees neither computed values nor apply-time wiring.
-This runs the whole life of the example (terraform/examples/websocket-api)
-against moto's AWS API emulator in server mode on 127.0.0.1: apply, read back
-through the AWS API (boto3) what was created, an in-place update (the token
-transport changes from query to header), a plan that must show no change,
-and destroy, after which nothing may be left.
+This runs the whole life of one example (terraform/examples/EXAMPLE) against
+moto's AWS API emulator in server mode on 127.0.0.1: apply, read back
+through the AWS API (boto3) what was created, an in-place update, a plan
+that must show no change, and destroy, after which nothing may be left.
+
+- websocket-api: the $connect authorizer and the session guard; the update
+  moves the token from the query string to the header.
+- http-api: an HTTP API with payload 2.0, simple responses and a scope per
+  route (the route in the cache key); the update moves the keys to a KMS
+  key (ECC_NIST_P521) with IAM answers, and the role may read that key's
+  public key only.
+- rest-api: a REST API with a TOKEN authorizer on its methods; the update
+  makes it a REQUEST authorizer on the query string, with route scopes, in
+  place, and redeploys the API.
 
 moto accepts much that AWS refuses, never invokes the Lambda and ignores
 logging_config: this proves the wiring, not AWS's acceptance.
 
-Usage: moto-cycle.py PYTHON_WITH_MOTO PLUGIN_DIR WORK_DIR
+Usage: moto-cycle.py PYTHON_WITH_MOTO PLUGIN_DIR WORK_DIR [EXAMPLE]
+(EXAMPLE: websocket-api, the default, http-api or rest-api).
 Prints one line per check; exits non-zero on the first failure.
 """
 
@@ -31,8 +41,8 @@ import boto3
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
-# The AWS services the example touches, each pointed at moto.
-SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "lambda", "logs", "scheduler", "sqs", "sts"]
+# The AWS services the examples touch, each pointed at moto.
+SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "kms", "lambda", "logs", "scheduler", "sqs", "sts"]
 GUARD = "ws-jwt-demo-session-guard"
 
 
@@ -49,6 +59,11 @@ def check(condition, what):
 
 
 class Cycle:
+    """What every example's cycle shares: moto, the copied tree, terraform
+    and boto3 pointed at moto."""
+
+    EXAMPLE = None
+
     def __init__(self, python, plugin_dir, work):
         self.python = python
         self.plugin_dir = plugin_dir
@@ -100,7 +115,7 @@ class Cycle:
             info = zipfile.ZipInfo("bootstrap")
             info.external_attr = 0o755 << 16
             archive.writestr(info, "#!/bin/sh\necho 'stand-in package: moto never invokes it'\n")
-        self.example = tree / "examples" / "websocket-api"
+        self.example = tree / "examples" / self.EXAMPLE
         endpoints = "\n".join(f'    {name} = "{self.endpoint}"' for name in SERVICES)
         # skip_requesting_account_id stays unset, so ARNs carry the account.
         (self.example / "moto_override.tf").write_text(
@@ -116,18 +131,7 @@ class Cycle:
 }}
 """
         )
-        self.variables = {
-            "region": REGION,
-            "package_path": str(package),
-            "jwks_uri": "https://idp.example.com/.well-known/jwks.json",
-            "issuers": ["https://idp.example.com"],
-            "authorized_audiences": ["chat-api"],
-            "access_logs": True,
-            # session_guard and api_gateway_cloudwatch_role are left at
-            # their defaults (on): the example applies the first time on
-            # this fresh account.
-            "session_guard_package_path": str(package),
-        }
+        self.variables = self.initial_variables(package)
         self.env = dict(
             os.environ,
             TF_DATA_DIR=str(self.work / "data"),
@@ -174,6 +178,92 @@ class Cycle:
         result = self.terraform("output", "-json")
         return {name: value["value"] for name, value in json.loads(result.stdout).items()}
 
+    def function(self, name):
+        return self.client("lambda").get_function_configuration(FunctionName=name)
+
+    def check_permission(self, function_name, api_id):
+        """API Gateway alone may invoke the function, from this API's authorizers."""
+        policy = json.loads(self.client("lambda").get_policy(FunctionName=function_name)["Policy"])
+        statements = policy["Statement"]
+        check(len(statements) == 1, "one permission")
+        statement = statements[0]
+        check(statement["Principal"] == {"Service": "apigateway.amazonaws.com"}, "only API Gateway may invoke")
+        check(
+            statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/authorizers/*",
+            "the permission is scoped to this API's authorizers",
+        )
+
+    def role_policies(self, function):
+        """The inline policies of the function's role, by name."""
+        iam = self.client("iam")
+        role = function["Role"].rsplit("/", 1)[1]
+        return {
+            name: iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        }
+
+    def changes_after_apply(self):
+        """A plan after apply: what it would change, by address."""
+        self.terraform("plan", "-input=false", f"-out={self.work / 'after.tfplan'}")
+        shown = self.terraform("show", "-json", str(self.work / "after.tfplan"))
+        return [
+            change
+            for change in json.loads(shown.stdout)["resource_changes"]
+            if change["change"]["actions"] != ["no-op"]
+        ]
+
+    def check_nothing_left_to_change(self):
+        # moto stores no logging_config, so the function alone differs
+        # from the configuration there, and only in that block.
+        changes = self.changes_after_apply()
+        check(
+            [change["address"] for change in changes] == ["module.authorizer.aws_lambda_function.this"]
+            and changes[0]["change"]["actions"] == ["update"]
+            and {
+                key
+                for key in changes[0]["change"]["after"]
+                if changes[0]["change"]["after"][key] != changes[0]["change"]["before"].get(key)
+            }
+            == {"logging_config"},
+            "a plan after apply changes nothing but logging_config, which moto does not store",
+        )
+
+    def check_roles_removed(self, prefix):
+        roles = [role["RoleName"] for role in self.client("iam").list_roles()["Roles"]]
+        check(not any(name.startswith(prefix) for name in roles), "destroy removes the roles")
+
+    def run(self):
+        self.work.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        self.prepare()
+        self.start_moto()
+        try:
+            self.cycle()
+        finally:
+            self.stop_moto()
+        print(f"moto cycle ({self.EXAMPLE}): {time.monotonic() - started:.0f} s", flush=True)
+
+
+class WebSocketCycle(Cycle):
+    """terraform/examples/websocket-api with the session guard."""
+
+    EXAMPLE = "websocket-api"
+
+    def initial_variables(self, package):
+        return {
+            "region": REGION,
+            "package_path": str(package),
+            "jwks_uri": "https://idp.example.com/.well-known/jwks.json",
+            "issuers": ["https://idp.example.com"],
+            "authorized_audiences": ["chat-api"],
+            "access_logs": True,
+            # session_guard and api_gateway_cloudwatch_role are left at
+            # their defaults (on): the example applies the first time on
+            # this fresh account.
+            "session_guard_package_path": str(package),
+        }
+
     def read_back(self, token_source):
         """What AWS holds, through its API, not through Terraform's state."""
         apis = self.client("apigatewayv2").get_apis()["Items"]
@@ -205,16 +295,7 @@ class Cycle:
             == f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
             "the authorizer invokes the function",
         )
-        policy = json.loads(lambda_client.get_policy(FunctionName="ws-jwt-demo-authorizer")["Policy"])
-        statements = policy["Statement"]
-        check(len(statements) == 1, "one permission")
-        statement = statements[0]
-        check(statement["Principal"] == {"Service": "apigateway.amazonaws.com"}, "only API Gateway may invoke")
-        check(
-            statement["Condition"]["ArnLike"]["AWS:SourceArn"]
-            == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/authorizers/*",
-            "the permission is scoped to this API's authorizers",
-        )
+        self.check_permission("ws-jwt-demo-authorizer", api_id)
         environment = function["Environment"]["Variables"]
         check(
             environment
@@ -393,68 +474,333 @@ class Cycle:
             "revoke_invoke_command waits longer than the CLI's default 60 s for a long revoke",
         )
 
-    def run(self):
-        self.work.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
-        self.prepare()
-        self.start_moto()
-        try:
-            self.write_variables(token_source="query")
-            self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
-            self.terraform("apply", "-auto-approve", "-input=false")
-            first = self.read_back("query")
-            self.read_back_guard()
+    def cycle(self):
+        self.write_variables(token_source="query")
+        self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
+        self.terraform("apply", "-auto-approve", "-input=false")
+        first = self.read_back("query")
+        self.read_back_guard()
 
-            self.write_variables(token_source="header")
-            plan = self.terraform("plan", "-input=false")
-            check(
-                "0 to add, 2 to change, 0 to destroy" in plan.stdout,
-                "changing the transport updates the authorizer and the function in place",
-            )
-            self.terraform("apply", "-auto-approve", "-input=false")
-            second = self.read_back("header")
-            self.read_back_guard()
-            check(second == first, "the authorizer kept its id")
+        self.write_variables(token_source="header")
+        plan = self.terraform("plan", "-input=false")
+        check(
+            "0 to add, 2 to change, 0 to destroy" in plan.stdout,
+            "changing the transport updates the authorizer and the function in place",
+        )
+        self.terraform("apply", "-auto-approve", "-input=false")
+        second = self.read_back("header")
+        self.read_back_guard()
+        check(second == first, "the authorizer kept its id")
 
-            self.terraform("plan", "-input=false", f"-out={self.work / 'after.tfplan'}")
-            shown = self.terraform("show", "-json", str(self.work / "after.tfplan"))
-            changes = [
-                change
-                for change in json.loads(shown.stdout)["resource_changes"]
-                if change["change"]["actions"] != ["no-op"]
-            ]
-            # moto stores no logging_config, so the function alone differs
-            # from the configuration there, and only in that block.
-            check(
-                [change["address"] for change in changes] == ["module.authorizer.aws_lambda_function.this"]
-                and changes[0]["change"]["actions"] == ["update"]
-                and {
-                    key
-                    for key in changes[0]["change"]["after"]
-                    if changes[0]["change"]["after"][key] != changes[0]["change"]["before"].get(key)
-                }
-                == {"logging_config"},
-                "a plan after apply changes nothing but logging_config, which moto does not store",
-            )
+        self.check_nothing_left_to_change()
 
-            self.terraform("destroy", "-auto-approve", "-input=false")
-            groups = [group["Name"] for group in self.client("scheduler").list_schedule_groups()["ScheduleGroups"]]
-            check(GUARD not in groups, "destroy removes the guard's schedule group")
+        self.terraform("destroy", "-auto-approve", "-input=false")
+        groups = [group["Name"] for group in self.client("scheduler").list_schedule_groups()["ScheduleGroups"]]
+        check(GUARD not in groups, "destroy removes the guard's schedule group")
+        check(
+            all(f["FunctionName"] != GUARD for f in self.client("lambda").list_functions()["Functions"]),
+            "destroy removes the guard",
+        )
+        check(
+            not self.client("sqs").list_queues().get("QueueUrls"),
+            "destroy removes the failure queue",
+        )
+        check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
+        check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
+        self.check_roles_removed("ws-jwt-demo")
+
+
+HTTP_NAME = "orders-http-demo"
+HTTP_FUNCTION = f"{HTTP_NAME}-authorizer"
+ROUTE_SCOPES = {
+    "GET /orders": ["orders:read"],
+    "GET /orders/{id}": ["orders:read"],
+    "POST /orders": ["orders:write"],
+}
+
+
+class HttpCycle(Cycle):
+    """terraform/examples/http-api: payload 2.0, simple answers and a scope
+    per route, then the tokens of a KMS key with IAM answers."""
+
+    EXAMPLE = "http-api"
+
+    def initial_variables(self, package):
+        return {
+            "region": REGION,
+            "package_path": str(package),
+            "backend_url": "https://backend.example.com/orders-service",
+            "jwks_uri": "https://idp.example.com/.well-known/jwks.json",
+            "issuers": ["https://idp.example.com"],
+            "authorized_audiences": ["orders-api"],
+            # route_scopes, simple_responses (true), the TTL (300) and
+            # access_logs (on) are the example's defaults.
+        }
+
+    def read_back(self, kms):
+        gateway = self.client("apigatewayv2")
+        apis = gateway.get_apis()["Items"]
+        check(len(apis) == 1 and apis[0]["ProtocolType"] == "HTTP", "one HTTP API")
+        api_id = apis[0]["ApiId"]
+        routes = {route["RouteKey"]: route for route in gateway.get_routes(ApiId=api_id)["Items"]}
+        check(sorted(routes) == sorted(ROUTE_SCOPES), "a route for each key of route_scopes")
+        authorizer_ids = {route["AuthorizerId"] for route in routes.values()}
+        check(
+            all(route["AuthorizationType"] == "CUSTOM" for route in routes.values()) and len(authorizer_ids) == 1,
+            "every route is behind the one authorizer",
+        )
+        integrations = gateway.get_integrations(ApiId=api_id)["Items"]
+        check(
+            len(integrations) == 1
+            and integrations[0]["IntegrationType"] == "HTTP_PROXY"
+            and integrations[0]["IntegrationUri"] == "https://backend.example.com/orders-service"
+            and all(route["Target"] == f"integrations/{integrations[0]['IntegrationId']}" for route in routes.values()),
+            "every route proxies to the backend",
+        )
+        authorizer = gateway.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_ids.pop())
+        check(
+            authorizer["AuthorizerType"] == "REQUEST" and authorizer["AuthorizerPayloadFormatVersion"] == "2.0",
+            "a REQUEST authorizer, payload format 2.0",
+        )
+        check(authorizer["AuthorizerResultTtlInSeconds"] == 300, "answers cached 300 s")
+        if kms:
+            check(authorizer["EnableSimpleResponses"] is False, "IAM answers")
             check(
-                all(f["FunctionName"] != GUARD for f in self.client("lambda").list_functions()["Functions"]),
-                "destroy removes the guard",
+                authorizer["IdentitySource"] == ["$request.header.Authorization"],
+                "IAM answers list every route: the token alone keys the cache",
+            )
+        else:
+            check(authorizer["EnableSimpleResponses"] is True, "simple answers")
+            check(
+                sorted(authorizer["IdentitySource"]) == ["$context.routeKey", "$request.header.Authorization"],
+                "simple answers with route scopes: the route joins the cache key",
+            )
+        function = self.function(HTTP_FUNCTION)
+        function_arn = function["FunctionArn"]
+        check(
+            authorizer["AuthorizerUri"]
+            == f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+            "the authorizer invokes the function",
+        )
+        self.check_permission(HTTP_FUNCTION, api_id)
+        keys = {}
+        if kms:
+            key_id = self.outputs()["kms_key_id"]
+            keys = {"KMS_JWT_KEY_ID": key_id}
+        else:
+            keys = {
+                "JWT_ISSUER_JWKS_URI": "https://idp.example.com/.well-known/jwks.json",
+                "SIMPLE_RESPONSES": "true",
+            }
+        check(
+            function["Environment"]["Variables"]
+            == {
+                **keys,
+                "JWT_AUTHORIZED_AUDIENCES": "orders-api",
+                "JWT_ISSUER": "https://idp.example.com",
+                "AUTHORIZED_APIS": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*",
+                "TOKEN_SOURCES": "header",
+                "ROUTE_SCOPES": json.dumps(ROUTE_SCOPES, sort_keys=True, separators=(",", ":")),
+                **DEFAULTS,
+            },
+            "the function's environment (" + ("KMS_JWT_KEY_ID, IAM answers" if kms else "the key set URL, SIMPLE_RESPONSES") + ", ROUTE_SCOPES)",
+        )
+        check(
+            function["Description"]
+            == ("JWT authorizer for an HTTP API (payload format 2.0)" if kms else "JWT authorizer for an HTTP API (payload format 2.0, simple responses)"),
+            "the function says what it serves",
+        )
+        policies = self.role_policies(function)
+        if kms:
+            key = self.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
+            check(
+                key["KeySpec"] == "ECC_NIST_P521" and key["KeyUsage"] == "SIGN_VERIFY" and key["Enabled"],
+                "the signing key is ECC_NIST_P521, SIGN_VERIFY",
             )
             check(
-                not self.client("sqs").list_queues().get("QueueUrls"),
-                "destroy removes the failure queue",
+                sorted(policies) == ["read-kms-public-keys", "write-logs"]
+                and policies["read-kms-public-keys"]["Statement"]
+                == [{"Sid": "ReadSigningKeys", "Effect": "Allow", "Action": "kms:GetPublicKey", "Resource": [key["Arn"]]}],
+                "the role may call kms:GetPublicKey on that key, by its ARN, and nothing else",
             )
-            check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
-            check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
-            roles = [role["RoleName"] for role in self.client("iam").list_roles()["Roles"]]
-            check(not any(name.startswith("ws-jwt-demo") for name in roles), "destroy removes the roles")
-        finally:
-            self.stop_moto()
-        print(f"moto cycle: {time.monotonic() - started:.0f} s", flush=True)
+            public = self.client("kms").get_public_key(KeyId=key_id)
+            # (moto 5.2.5 answers the deprecated CustomerMasterKeySpec alone;
+            # AWS answers KeySpec beside it.)
+            check(
+                public.get("KeySpec", public.get("CustomerMasterKeySpec")) == "ECC_NIST_P521"
+                and public["SigningAlgorithms"] == ["ECDSA_SHA_512"],
+                "GetPublicKey answers what the function reads: an ES512 key",
+            )
+        else:
+            check(sorted(policies) == ["write-logs"], "without KMS keys the role reads none")
+        stage = gateway.get_stages(ApiId=api_id)["Items"]
+        check(
+            len(stage) == 1
+            and stage[0]["StageName"] == "$default"
+            and stage[0]["AccessLogSettings"]["DestinationArn"]
+            == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/apigateway/{HTTP_NAME}/access",
+            "the $default stage writes access logs",
+        )
+        outputs = self.outputs()
+        check(outputs["authorizer_id"] == authorizer["AuthorizerId"], "the output authorizer_id")
+        return authorizer["AuthorizerId"]
+
+    def cycle(self):
+        self.write_variables()
+        self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
+        self.terraform("apply", "-auto-approve", "-input=false")
+        first = self.read_back(kms=False)
+
+        # The Go authorizer's setup: a KMS key signs, the authorizer answers
+        # with IAM policies.
+        self.write_variables(kms_signing_key=True, jwks_uri="", simple_responses=False)
+        plan = self.terraform("plan", "-input=false")
+        check(
+            "2 to add, 2 to change, 0 to destroy" in plan.stdout,
+            "moving to a KMS key adds the key and the role's right to it, and updates the authorizer and the function in place",
+        )
+        self.terraform("apply", "-auto-approve", "-input=false")
+        second = self.read_back(kms=True)
+        check(second == first, "the authorizer kept its id")
+
+        self.check_nothing_left_to_change()
+
+        key_id = self.outputs()["kms_key_id"]
+        self.terraform("destroy", "-auto-approve", "-input=false")
+        check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
+        check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
+        check(
+            self.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion",
+            "destroy schedules the KMS key's deletion",
+        )
+        self.check_roles_removed(HTTP_NAME)
+
+
+REST_NAME = "orders-rest-demo"
+REST_FUNCTION = f"{REST_NAME}-authorizer"
+
+
+class RestCycle(Cycle):
+    """terraform/examples/rest-api: a TOKEN authorizer, then a REQUEST one."""
+
+    EXAMPLE = "rest-api"
+
+    def initial_variables(self, package):
+        return {
+            "region": REGION,
+            "package_path": str(package),
+            "jwks_uri": "https://idp.example.com/.well-known/jwks.json",
+            "issuers": ["https://idp.example.com"],
+            "authorized_audiences": ["orders-api"],
+        }
+
+    def read_back(self, request):
+        gateway = self.client("apigateway")
+        apis = gateway.get_rest_apis()["items"]
+        check(len(apis) == 1 and apis[0]["name"] == REST_NAME, "one REST API")
+        api_id = apis[0]["id"]
+        authorizers = gateway.get_authorizers(restApiId=api_id)["items"]
+        check(len(authorizers) == 1, "one authorizer")
+        authorizer = authorizers[0]
+        if request:
+            check(
+                authorizer["type"] == "REQUEST" and authorizer["identitySource"] == "method.request.querystring.authorization",
+                "a REQUEST authorizer on the query string",
+            )
+        else:
+            check(
+                authorizer["type"] == "TOKEN" and authorizer["identitySource"] == "method.request.header.Authorization",
+                "a TOKEN authorizer on the Authorization header",
+            )
+        if request:
+            check(authorizer.get("authorizerResultTtlInSeconds") == 300, "with route scopes answers are cached 300 s")
+        else:
+            check(
+                authorizer.get("authorizerResultTtlInSeconds") == 0,
+                "without route scopes an IAM answer (for one method) is not cached",
+            )
+        function = self.function(REST_FUNCTION)
+        function_arn = function["FunctionArn"]
+        check(
+            authorizer["authorizerUri"]
+            == f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+            "the authorizer invokes the function",
+        )
+        resources = {resource["path"]: resource for resource in gateway.get_resources(restApiId=api_id)["items"]}
+        check({"/orders", "/orders/{id}"} <= set(resources), "the resources /orders and /orders/{id}")
+        for path in ("/orders", "/orders/{id}"):
+            method = gateway.get_method(restApiId=api_id, resourceId=resources[path]["id"], httpMethod="GET")
+            check(
+                method["authorizationType"] == "CUSTOM" and method["authorizerId"] == authorizer["id"],
+                f"GET {path} uses the authorizer",
+            )
+            check(method["methodIntegration"]["type"] == "MOCK", f"GET {path} answers from a MOCK integration")
+        stages = gateway.get_stages(restApiId=api_id)["item"]
+        check(len(stages) == 1 and stages[0]["stageName"] == "prod", "the stage prod")
+        deployments = {deployment["id"] for deployment in gateway.get_deployments(restApiId=api_id)["items"]}
+        check(stages[0]["deploymentId"] in deployments, "the stage serves a deployment of the API")
+        self.check_permission(REST_FUNCTION, api_id)
+        extra = (
+            {"TOKEN_SOURCES": "query", "ROUTE_SCOPES": '{"GET /orders":[],"GET /orders/{id}":["orders:read"]}'}
+            if request
+            else {"TOKEN_SOURCES": "header"}
+        )
+        check(
+            function["Environment"]["Variables"]
+            == {
+                "JWT_ISSUER_JWKS_URI": "https://idp.example.com/.well-known/jwks.json",
+                "JWT_AUTHORIZED_AUDIENCES": "orders-api",
+                "JWT_ISSUER": "https://idp.example.com",
+                "AUTHORIZED_APIS": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*",
+                **extra,
+                **DEFAULTS,
+            },
+            "the function's environment (" + ", ".join(f"{k}={v}" for k, v in extra.items()) + ")",
+        )
+        check(
+            function["Description"] == f"JWT authorizer for a REST API ({'REQUEST' if request else 'TOKEN'} authorizer)",
+            "the function says what it serves",
+        )
+        check(sorted(self.role_policies(function)) == ["write-logs"], "the role writes logs, nothing else")
+        outputs = self.outputs()
+        check(outputs["authorizer_id"] == authorizer["id"], "the output authorizer_id")
+        check(
+            outputs["api_url"] == f"https://{api_id}.execute-api.{REGION}.amazonaws.com/prod",
+            "the output api_url",
+        )
+        return authorizer["id"], stages[0]["deploymentId"]
+
+    def cycle(self):
+        self.write_variables()
+        self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
+        self.terraform("apply", "-auto-approve", "-input=false")
+        first, first_deployment = self.read_back(request=False)
+
+        self.write_variables(
+            rest_authorizer_type="REQUEST",
+            token_source="query",
+            # Both methods listed, so a cached answer speaks for both.
+            route_scopes={"GET /orders": [], "GET /orders/{id}": ["orders:read"]},
+        )
+        plan = self.terraform("plan", "-input=false")
+        check(
+            "1 to add, 3 to change, 1 to destroy" in plan.stdout,
+            "a REQUEST authorizer with route scopes (cached now): the authorizer, the function and the stage change in place, the API is deployed anew",
+        )
+        self.terraform("apply", "-auto-approve", "-input=false")
+        second, second_deployment = self.read_back(request=True)
+        check(second == first, "the authorizer kept its id")
+        check(second_deployment != first_deployment, "the stage serves the new deployment")
+
+        self.check_nothing_left_to_change()
+
+        self.terraform("destroy", "-auto-approve", "-input=false")
+        check(self.client("apigateway").get_rest_apis()["items"] == [], "destroy removes the API")
+        check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
+        self.check_roles_removed(REST_NAME)
+
+
+CYCLES = {cycle.EXAMPLE: cycle for cycle in (WebSocketCycle, HttpCycle, RestCycle)}
 
 
 # What the module writes when a variable is left alone (the Lambda's defaults).
@@ -478,8 +824,9 @@ DEFAULTS = {
 }
 
 if __name__ == "__main__":
+    example = sys.argv[4] if len(sys.argv) > 4 else "websocket-api"
     try:
-        Cycle(*sys.argv[1:4]).run()
+        CYCLES[example](*sys.argv[1:4]).run()
     except AssertionError as error:
         print(f"FAILED: {error}", flush=True)
         sys.exit(1)

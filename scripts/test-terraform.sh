@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Offline infrastructure tests: terraform fmt, init (from the local provider
-# mirror), validate and test (mocked AWS provider) for the module and the
-# example, a real apply/update/plan/destroy of the example against moto
+# mirror), validate and test (mocked AWS provider) for the module and each
+# example (websocket-api, http-api, rest-api), a real
+# apply/update/plan/destroy of each example against moto
 # (scripts/moto-cycle.py), then checkov. Prints "terraform: N passed, N
 # failed, N skipped".
 #
@@ -31,7 +32,7 @@ offline hashicorp/aws provider mirror in $plugin_dir
 (set TF_PLUGIN_DIR to use another). Nothing was checked.
 ================================================================
 MSG
-  echo "terraform: 0 passed, 0 failed, 5 skipped"
+  echo "terraform: 0 passed, 0 failed, 10 skipped"
   exit 0
 fi
 
@@ -65,15 +66,20 @@ check_dir() {
 step "fmt -check -recursive" terraform fmt -check -recursive -diff terraform/
 step "module: init, validate, test" check_dir terraform module
 step "session-guard submodule: init, validate, test" check_dir terraform/modules/session-guard session-guard
-step "example: init, validate, test" check_dir terraform/examples/websocket-api example
+step "websocket-api example: init, validate, test" check_dir terraform/examples/websocket-api example
+step "http-api example: init, validate, test" check_dir terraform/examples/http-api http-example
+step "rest-api example: init, validate, test" check_dir terraform/examples/rest-api rest-example
 
-# A real apply, update, plan and destroy of the example against moto's AWS
-# API emulator on 127.0.0.1 (installed pinned from PyPI into target/tools/).
+# A real apply, update, plan and destroy of each example against moto's AWS
+# API emulator on 127.0.0.1 (installed pinned from PyPI into target/tools/),
+# each on a fresh moto of its own.
 moto_venv="target/tools/moto"
 bash scripts/install-moto.sh
 unset TF_DATA_DIR
-step "example: apply, update, plan, destroy against moto" \
-  "$moto_venv/bin/python" scripts/moto-cycle.py "$moto_venv/bin/python" "$plugin_dir" "$work/moto"
+for example in websocket-api http-api rest-api; do
+  step "$example example: apply, update, plan, destroy against moto" \
+    "$moto_venv/bin/python" scripts/moto-cycle.py "$moto_venv/bin/python" "$plugin_dir" "$work/moto-$example" "$example"
+done
 
 checkov_venv="target/tools/checkov"
 if [ ! -x "$checkov_venv/bin/checkov" ]; then

@@ -1,11 +1,11 @@
 # Alarms on what goes wrong without any client noticing at first: the
 # function failing or throttled (API Gateway then answers 500) and the key
 # set unreachable (stale keys serving, then jwks_unavailable refusals). The
-# key set metrics are the authorizer's own EMF lines (src/metrics.rs):
+# key set metrics are the authorizer's own EMF lines (src/ops/metrics.rs):
 # KeySetFetches by FunctionName and Result, StaleKeysServed by FunctionName.
 locals {
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
-  # Every Result of a failed fetch (src/metrics.rs, Metrics::key_set_fetch).
+  # Every Result of a failed fetch (src/ops/metrics.rs, Metrics::key_set_fetch).
   # Outages, and answers with no usable key (empty, gone): every token refused.
   fetch_failures = ["unreachable", "timeout", "http_status", "too_large", "invalid", "empty", "gone"]
   # One metric each, by FunctionName; the authorizer's own only with metrics on.

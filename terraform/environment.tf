@@ -37,19 +37,23 @@ locals {
     JWKS_MIN_TTL_SECONDS          = var.jwks_min_ttl_seconds == null ? "" : tostring(var.jwks_min_ttl_seconds)
     JWT_PROVIDER                  = var.provider_preset
     JWT_REQUIRED_CLAIMS           = length(var.required_claims) == 0 ? "" : jsonencode(var.required_claims)
+    ROUTE_SCOPES                  = length(var.route_scopes) == 0 ? "" : jsonencode(var.route_scopes)
+    SIMPLE_RESPONSES              = var.simple_responses ? "true" : ""
+    KMS_JWT_KEY_ID                = join(",", var.kms_key_ids)
   }
 }
 
-# JWT_ISSUERS as the Lambda reads it (src/issuers.rs, IssuerEntry): unset
+# JWT_ISSUERS as the Lambda reads it (src/key_sources/issuers.rs, IssuerEntry): unset
 # fields left out, an inline key set as JSON rather than as a string.
 locals {
   trusted_issuers = [
     for entry in var.trusted_issuers : {
       for field, value in {
-        issuer    = entry.issuer
-        jwks_uri  = entry.jwks_uri
-        jwks      = entry.jwks == null ? null : jsondecode(entry.jwks)
-        audiences = entry.audiences
+        issuer      = entry.issuer
+        jwks_uri    = entry.jwks_uri
+        jwks        = entry.jwks == null ? null : jsondecode(entry.jwks)
+        kms_key_ids = entry.kms_key_ids
+        audiences   = entry.audiences
       } : field => value if value != null
     }
   ]

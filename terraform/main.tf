@@ -6,12 +6,103 @@ locals {
   # provisioned concurrency (which applies to a version or alias only).
   publish = var.publish || var.provisioned_concurrency > 0
 
+  # Where API Gateway looks for the token, in each API type's syntax.
   identity_sources = {
-    query    = ["route.request.querystring.authorization"]
-    header   = ["route.request.header.Authorization"]
-    protocol = ["route.request.header.Sec-WebSocket-Protocol"]
-    cookie   = ["route.request.header.Cookie"]
+    websocket = {
+      query    = ["route.request.querystring.authorization"]
+      header   = ["route.request.header.Authorization"]
+      protocol = ["route.request.header.Sec-WebSocket-Protocol"]
+      cookie   = ["route.request.header.Cookie"]
+    }
+    http = {
+      query  = ["$request.querystring.authorization"]
+      header = ["$request.header.Authorization"]
+      cookie = ["$request.header.Cookie"]
+    }
+    rest = {
+      query  = ["method.request.querystring.authorization"]
+      header = ["method.request.header.Authorization"]
+      cookie = ["method.request.header.Cookie"]
+    }
   }
+  token_source = coalesce(var.token_source, var.api_type == "websocket" ? "query" : "header")
+
+  # A simple answer holds for the route it was asked about only, while API
+  # Gateway caches answers by identity sources for every route of the API:
+  # with route scopes the route joins the cache key, so a token allowed on
+  # one route is never let through another by a cached answer.
+  route_keyed_cache = var.api_type == "http" && var.simple_responses && length(var.route_scopes) > 0
+  # With allowed_origins the answer depends on the request's Origin too: in
+  # the cache key, or an answer given to your own page would admit another
+  # site's request with the same token. (A request without Origin is refused
+  # by the Lambda anyway; API Gateway now refuses it first, 401.) WebSocket
+  # APIs cache nothing.
+  origin_keyed_cache = var.api_type != "websocket" && length(var.allowed_origins) > 0
+  origin_source      = { websocket = [], http = ["$request.header.Origin"], rest = ["method.request.header.Origin"] }[var.api_type]
+  identity_source_list = concat(
+    lookup(local.identity_sources[var.api_type], local.token_source, []),
+    local.origin_keyed_cache ? local.origin_source : [],
+    local.route_keyed_cache ? ["$context.routeKey"] : [],
+  )
+
+  rest_authorizer_type   = coalesce(var.rest_authorizer_type, "TOKEN")
+  payload_format_version = coalesce(var.payload_format_version, "2.0")
+  # API Gateway caches an answer by the identity sources and reuses it on
+  # every route of the API. An IAM answer names the request's own resource
+  # (…/GET/orders/1), so reused on another route, or another id, it refuses:
+  # it may be cached only when it speaks for the other routes, which it does
+  # with route scopes (every listed route, parameters as wildcards). A simple
+  # answer without route scopes holds for every route. So by default: API
+  # Gateway's 300 s when the answer covers the routes, no caching otherwise.
+  # WebSocket APIs cache nothing.
+  answers_cover_routes = length(var.route_scopes) > 0 || (var.api_type == "http" && var.simple_responses)
+  result_ttl_seconds   = var.api_type == "websocket" ? null : coalesce(var.authorizer_result_ttl_seconds, local.answers_cover_routes ? 300 : 0)
+
+  description = {
+    websocket = "JWT authorizer for the $connect route of a WebSocket API"
+    http      = "JWT authorizer for an HTTP API (payload format ${local.payload_format_version}${var.simple_responses ? ", simple responses" : ""})"
+    rest      = "JWT authorizer for a REST API (${local.rest_authorizer_type} authorizer)"
+  }[var.api_type]
+}
+
+# KMS keys whose tokens the function verifies: it reads each public key once
+# (kms:GetPublicKey), and may read those keys only. A bare key id is a key of
+# the function's own account and region, so it becomes an ARN through them.
+# Whether there are keys is known at plan even when the keys are not (a key
+# created in the same apply), so counts depend on that alone.
+locals {
+  kms_key_ids = distinct(concat(var.kms_key_ids, flatten([
+    for entry in var.trusted_issuers : entry.kms_key_ids == null ? [] : entry.kms_key_ids
+  ])))
+  kms_configured = length(var.kms_key_ids) + length(flatten([for entry in var.trusted_issuers : entry.kms_key_ids == null ? [] : entry.kms_key_ids])) > 0
+  api_partition  = split(":", var.api_execution_arn)[1]
+  kms_key_arns = sort(distinct([
+    for key in local.kms_key_ids : startswith(key, "arn:") ? key : "arn:${local.api_partition}:kms:${data.aws_region.current[0].name}:${data.aws_caller_identity.current[0].account_id}:key/${key}"
+  ]))
+}
+
+data "aws_region" "current" {
+  count = local.kms_configured ? 1 : 0
+}
+
+data "aws_caller_identity" "current" {
+  count = local.kms_configured ? 1 : 0
+}
+
+resource "aws_iam_role_policy" "kms" {
+  count = var.create_role && local.kms_configured ? 1 : 0
+
+  name = "read-kms-public-keys"
+  role = aws_iam_role.this[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ReadSigningKeys"
+      Effect   = "Allow"
+      Action   = "kms:GetPublicKey"
+      Resource = local.kms_key_arns
+    }]
+  })
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -87,7 +178,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile that this module cannot create for you; the package hash is pinned instead.
   #checkov:skip=CKV_AWS_50:Your choice: tracing_mode (the decision log line carries the request id for correlation).
   function_name     = var.name
-  description       = "JWT authorizer for the $connect route of a WebSocket API"
+  description       = local.description
   role              = local.role_arn
   runtime           = "provided.al2023"
   handler           = "bootstrap"
@@ -135,7 +226,7 @@ resource "aws_lambda_function" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.logs, aws_iam_role_policy_attachment.tracing, aws_iam_role_policy_attachment.vpc]
+  depends_on = [aws_iam_role_policy.logs, aws_iam_role_policy.kms, aws_iam_role_policy_attachment.tracing, aws_iam_role_policy_attachment.vpc]
 
   # Start-up rules of the Lambda that span several variables (rules.tf):
   # checked here because a variable's validation cannot use a local that
@@ -143,7 +234,7 @@ resource "aws_lambda_function" "this" {
   lifecycle {
     precondition {
       condition     = local.keys_named
-      error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), trusted_issuers, or provider_preset with its parameter (the Lambda refuses to start otherwise: JWT_ISSUER_JWKS_URI)."
+      error_message = "Name the keys: jwks_uri, jwks_json, a single issuer (OIDC discovery), trusted_issuers, kms_key_ids, or provider_preset with its parameter (the Lambda refuses to start otherwise: JWT_ISSUER_JWKS_URI)."
     }
     precondition {
       condition     = local.discovery_url
@@ -152,6 +243,10 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = !local.preset_http_issuer
       error_message = "provider_preset: the preset's issuer is read by OIDC discovery, which needs an https:// URL (the Lambda refuses to start: JWT_ISSUER)."
+    }
+    precondition {
+      condition     = !local.wso2_http_server
+      error_message = "provider_preset: wso2's key set URL ({server}/oauth2/jwks) must use https:// (plain http:// only on loopback) (the Lambda refuses to start: JWT_ISSUER_JWKS_URI)."
     }
     precondition {
       condition     = local.context_least_bytes <= var.context_max_bytes
@@ -208,10 +303,43 @@ resource "aws_lambda_permission" "api_gateway" {
   source_arn    = "${var.api_execution_arn}/authorizers/*"
 }
 
+# WebSocket and HTTP APIs (API Gateway v2): a REQUEST authorizer; an HTTP
+# API's takes a payload format, simple responses and a result TTL.
 resource "aws_apigatewayv2_authorizer" "this" {
+  count = var.api_type == "rest" ? 0 : 1
+
   api_id           = var.api_id
   name             = var.name
   authorizer_type  = "REQUEST"
   authorizer_uri   = local.invoke_arn
-  identity_sources = local.identity_sources[var.token_source]
+  identity_sources = local.identity_source_list
+
+  authorizer_payload_format_version = var.api_type == "http" ? local.payload_format_version : null
+  enable_simple_responses           = var.api_type == "http" ? var.simple_responses : null
+  authorizer_result_ttl_in_seconds  = local.result_ttl_seconds
+}
+
+# A REST API: a TOKEN authorizer (the Authorization header's value) or a
+# REQUEST one. Methods name it in aws_api_gateway_method.authorizer_id, and
+# the API needs a new deployment to use it.
+resource "aws_api_gateway_authorizer" "this" {
+  count = var.api_type == "rest" ? 1 : 0
+
+  rest_api_id                      = var.api_id
+  name                             = var.name
+  type                             = local.rest_authorizer_type
+  authorizer_uri                   = local.invoke_arn
+  identity_source                  = join(",", local.identity_source_list)
+  authorizer_result_ttl_in_seconds = local.result_ttl_seconds
+}
+
+# The WebSocket authorizer became one of two (api_type); state from before
+# keeps its place.
+moved {
+  from = aws_apigatewayv2_authorizer.this
+  to   = aws_apigatewayv2_authorizer.this[0]
+}
+
+locals {
+  authorizer_id = one(concat(aws_apigatewayv2_authorizer.this[*].id, aws_api_gateway_authorizer.this[*].id))
 }

@@ -29,13 +29,18 @@ output "alias_arn" {
 }
 
 output "authorizer_id" {
-  description = "Id of the API Gateway authorizer, for aws_apigatewayv2_route.authorizer_id on $connect."
-  value       = aws_apigatewayv2_authorizer.this.id
+  description = "Id of the API Gateway authorizer: for aws_apigatewayv2_route.authorizer_id ($connect of a WebSocket API, the routes of an HTTP API) or aws_api_gateway_method.authorizer_id (REST)."
+  value       = local.authorizer_id
 }
 
 output "identity_sources" {
-  description = "The authorizer's identity sources: the request part every client must send (API Gateway answers 401 without it)."
-  value       = aws_apigatewayv2_authorizer.this.identity_sources
+  description = "The authorizer's identity sources: the request part every client must send (API Gateway answers 401 without it), and with route_scopes and simple_responses the route ($context.routeKey)."
+  value       = toset(local.identity_source_list)
+}
+
+output "kms_key_arns" {
+  description = "The KMS keys whose public keys the function's role may read (kms:GetPublicKey), as ARNs; empty without kms_key_ids."
+  value       = local.kms_key_arns
 }
 
 output "token_sources" {
@@ -69,4 +74,10 @@ output "alarm_arns" {
     { for key, alarm in aws_cloudwatch_metric_alarm.single_metric : key => alarm.arn },
     { for alarm in aws_cloudwatch_metric_alarm.key_set_fetch_failures : "key-set-fetch-failures" => alarm.arn },
   )
+}
+
+output "environment" {
+  description = "The function's environment as the module sets it (unset variables left out): what the authorizer starts with. Sensitive, as a key set URL may carry credentials."
+  value       = aws_lambda_function.this.environment[0].variables
+  sensitive   = true
 }

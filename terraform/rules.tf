@@ -1,8 +1,8 @@
 # The Lambda's start-up rules, computed at plan so that a configuration the
 # function would refuse at cold start (a 500 on every $connect) fails
 # `terraform plan` instead, naming the variable. Each local mirrors a step of
-# Config::from_lookup in src/config.rs (presets: src/provider.rs, JWT_ISSUERS:
-# src/issuers.rs); the validations in variables.tf use them.
+# Config::from_lookup in src/config.rs (presets: src/settings/provider.rs, JWT_ISSUERS:
+# src/key_sources/issuers.rs); the validations in variables.tf use them.
 locals {
   # JWT_PROVIDER is name[:parameter], split at the first colon; an empty
   # parameter counts as none.
@@ -10,9 +10,15 @@ locals {
   preset_parameter = try(trimspace(regex("^[^:]*:(.*)$", var.provider_preset)[0]), "")
   entra_tenants    = [for tenant in split(",", local.preset_parameter) : trimspace(tenant) if trimspace(tenant) != ""]
 
+  # wso2:SERVER names the server (https:// added when no scheme is given)
+  # or a tenant's URL, or the issuer itself (…/oauth2/token): the issuer is
+  # {server}/oauth2/token and the keys {server}/oauth2/jwks (src/settings/provider.rs).
+  wso2_url    = startswith(local.preset_parameter, "https://") || startswith(local.preset_parameter, "http://") ? local.preset_parameter : "https://${local.preset_parameter}"
+  wso2_server = replace(trimsuffix(replace(local.wso2_url, "/[/]+$/", ""), "/oauth2/token"), "/[/]+$/", "")
+
   # The issuers and key set URL a preset fills in where none is configured.
   preset_issuer_count = local.preset_name == "entra" ? 2 * length(local.entra_tenants) : (local.preset_parameter == "" ? 0 : 1)
-  preset_jwks_uri = lookup({
+  preset_jwks_uri = local.preset_name == "wso2" ? (local.preset_parameter == "" ? "" : "${local.wso2_server}/oauth2/jwks") : lookup({
     firebase = "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
     entra    = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
   }, local.preset_name, "")
@@ -20,19 +26,20 @@ locals {
   # What the Lambda ends up with: JWT_ISSUER and the key set URL, the
   # preset's where nothing explicit is set.
   several_issuers        = length(var.trusted_issuers) > 0
+  kms_keys               = length(var.kms_key_ids) > 0
   effective_issuer_count = length(var.issuers) > 0 ? length(var.issuers) : (local.several_issuers ? 0 : local.preset_issuer_count)
-  explicit_keys          = var.jwks_uri != "" || var.jwks_json != "" || local.several_issuers
+  explicit_keys          = var.jwks_uri != "" || var.jwks_json != "" || local.several_issuers || local.kms_keys
   effective_jwks_uri     = local.explicit_keys ? var.jwks_uri : local.preset_jwks_uri
 
-  # One issuer needs a key source: a URL, inline keys, or OIDC discovery
-  # from exactly one issuer (which must then be an https:// URL).
-  discovery     = !local.several_issuers && var.jwks_json == "" && local.effective_jwks_uri == ""
+  # One issuer needs a key source: a URL, inline keys, KMS keys, or OIDC
+  # discovery from exactly one issuer (which must then be an https:// URL).
+  discovery     = !local.several_issuers && !local.kms_keys && var.jwks_json == "" && local.effective_jwks_uri == ""
   keys_named    = local.several_issuers || !local.discovery || local.effective_issuer_count == 1
   discovery_url = !local.discovery || length(var.issuers) != 1 || can(regex("^https://[^/\\s]+", try(var.issuers[0], "")))
 
   # Key sets that sign for every tenant or project of their provider:
   # without an issuer check any tenant's token would pass (issue #16). By host,
-  # whatever the path, as src/issuers.rs (shared_key_set) decides: Entra ID's
+  # whatever the path, as src/key_sources/issuers.rs (shared_key_set) decides: Entra ID's
   # public and national clouds, Google's and Firebase's.
   multi_tenant_hosts          = "login\\.microsoftonline\\.com|login\\.microsoft\\.com|login\\.windows\\.net|sts\\.windows\\.net|login\\.microsoftonline\\.us|login\\.partner\\.microsoftonline\\.cn|login\\.chinacloudapi\\.cn|login\\.microsoftonline\\.de|www\\.googleapis\\.com|securetoken\\.googleapis\\.com"
   multi_tenant_key_set        = can(regex("^https?://([^/@]*@)?(${local.multi_tenant_hosts})\\.?(:[0-9]+)?(/|$)", lower(local.effective_jwks_uri)))
@@ -46,11 +53,15 @@ locals {
     && can(regex("^(?i)http://", local.preset_parameter))
     && !local.explicit_keys && length(var.issuers) == 0
   )
+  # wso2's key set URL is built from its parameter, which the Lambda takes
+  # as it is: plain http:// only on loopback (src/key_sources/issuers.rs, parse_https_url).
+  wso2_loopback    = can(regex("^http://([^/@]*@)?(?i:localhost|127\\.[0-9.]+|\\[::1\\])(:[0-9]+)?(/|$)", local.preset_parameter))
+  wso2_http_server = local.preset_name == "wso2" && startswith(local.preset_parameter, "http://") && !local.wso2_loopback && !local.explicit_keys
 
   # The context budget must hold every configured claim with its shortest
-  # value: src/context.rs (ContextSpec::new) reserves 292 bytes (`exp` and
+  # value: src/rules/context.rs (ContextSpec::new) reserves 292 bytes (`exp` and
   # room for a subprotocol) and counts `"name":0,` per claim, the preset's
-  # claims (src/provider.rs) included, the standard ones (sub, iss, scope,
+  # claims (src/settings/provider.rs) included, the standard ones (sub, iss, scope,
   # client_id, aud, exp) not. jsonencode escapes <, > and & more than
   # serde_json does, so names with them are counted a little high.
   preset_context_claims = lookup({
@@ -61,6 +72,7 @@ locals {
     entra    = ["roles", "scp", "tid", "oid"]
     okta     = ["cid", "uid", "scp"]
     zitadel  = ["urn:zitadel:iam:org:project:roles", "urn:zitadel:iam:user:resourceowner:id"]
+    wso2     = ["aut", "azp", "org_id", "roles", "groups"]
   }, local.preset_name, [])
   context_claims_counted = distinct([
     for claim in concat([for claim in var.context_claims : trimspace(claim)], local.preset_context_claims) : claim
@@ -83,7 +95,7 @@ locals {
   # Whether the Lambda starts at all: the preconditions of
   # aws_lambda_function.this (main.tf). It warns only when it does.
   refused_at_start = (
-    !local.keys_named || !local.discovery_url || local.preset_http_issuer
+    !local.keys_named || !local.discovery_url || local.preset_http_issuer || local.wso2_http_server
     || local.context_least_bytes > var.context_max_bytes || local.multi_tenant_without_issuer
   )
 
@@ -94,7 +106,7 @@ locals {
   # TOKEN_SOURCES follows the identity source unless set: API Gateway calls
   # the authorizer only when the identity source is present, so a source
   # read besides it never decides alone.
-  token_sources = var.token_sources == null ? [var.token_source] : var.token_sources
+  token_sources = var.token_sources == null ? [local.token_source] : var.token_sources
 }
 
 # What the Lambda starts with but warns about (Config::warnings in

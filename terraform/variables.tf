@@ -2,13 +2,29 @@
 # Where the authorizer is attached
 # ---------------------------------------------------------------------------
 
+variable "api_type" {
+  description = <<-EOT
+    The kind of API the authorizer serves: "websocket" (a REQUEST authorizer on $connect, the
+    default), "http" (an HTTP API's Lambda authorizer, payload format 2.0 by default, IAM or simple
+    answers) or "rest" (a REST API's TOKEN or REQUEST authorizer). The function is the same for all
+    three: it tells the event kinds apart itself.
+  EOT
+  type        = string
+  default     = "websocket"
+
+  validation {
+    condition     = contains(["websocket", "http", "rest"], var.api_type)
+    error_message = "api_type must be \"websocket\", \"http\" or \"rest\"."
+  }
+}
+
 variable "api_id" {
-  description = "Id of the API Gateway WebSocket API (aws_apigatewayv2_api.id) the authorizer is created in."
+  description = "Id of the API the authorizer is created in: aws_apigatewayv2_api.id for a WebSocket or HTTP API, aws_api_gateway_rest_api.id for a REST API."
   type        = string
 }
 
 variable "api_execution_arn" {
-  description = "Execution ARN of that API (aws_apigatewayv2_api.execution_arn); the Lambda permission is scoped to its authorizers."
+  description = "Execution ARN of that API (execution_arn of aws_apigatewayv2_api or aws_api_gateway_rest_api); the Lambda permission is scoped to its authorizers."
   type        = string
 
   validation {
@@ -32,18 +48,135 @@ variable "token_source" {
   description = <<-EOT
     The authorizer's identity source, the request part API Gateway requires before it calls the
     Lambda: "query" (the authorization query parameter), "header" (the Authorization header),
-    "protocol" (the Sec-WebSocket-Protocol header) or "cookie" (the Cookie header). API Gateway
-    calls a WebSocket authorizer only when every identity source is present and answers 401 itself
-    otherwise, so on AWS this is the one transport every client must use: with "query", a client
-    sending the token in the header (the repo's Rust client) is refused before the Lambda runs.
-    TOKEN_SOURCES follows it unless token_sources is set.
+    "protocol" (the Sec-WebSocket-Protocol header, WebSocket APIs only) or "cookie" (the Cookie
+    header). API Gateway calls the authorizer only when every identity source is present and
+    answers 401 itself otherwise, so on AWS this is the one transport every client must use: with
+    "query", a client sending the token in the header (the repo's Rust client) is refused before
+    the Lambda runs. null (the default) is "query" for a WebSocket API, "header" for HTTP and REST
+    APIs; a REST TOKEN authorizer reads the Authorization header only. TOKEN_SOURCES follows it
+    unless token_sources is set.
   EOT
   type        = string
-  default     = "query"
+  default     = null
 
   validation {
-    condition     = contains(["query", "header", "protocol", "cookie"], var.token_source)
-    error_message = "token_source must be \"query\", \"header\", \"protocol\" or \"cookie\"."
+    condition     = var.token_source == null || contains(["query", "header", "protocol", "cookie"], coalesce(var.token_source, "-"))
+    error_message = "token_source must be null, \"query\", \"header\", \"protocol\" or \"cookie\"."
+  }
+
+  validation {
+    condition     = var.token_source != "protocol" || var.api_type == "websocket"
+    error_message = "token_source = \"protocol\" (Sec-WebSocket-Protocol) exists on WebSocket APIs only."
+  }
+
+  validation {
+    condition     = var.api_type != "rest" || coalesce(var.rest_authorizer_type, "TOKEN") != "TOKEN" || var.token_source == null || var.token_source == "header"
+    error_message = "A REST TOKEN authorizer reads one header, Authorization (token_source = \"header\"): set rest_authorizer_type = \"REQUEST\" for the query string or a cookie."
+  }
+}
+
+variable "rest_authorizer_type" {
+  description = "For api_type = \"rest\": TOKEN (the Authorization header alone, the default when null) or REQUEST (headers, query string, cookies)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rest_authorizer_type == null || (var.api_type == "rest" && contains(["TOKEN", "REQUEST"], coalesce(var.rest_authorizer_type, "-")))
+    error_message = "rest_authorizer_type is TOKEN or REQUEST, and only with api_type = \"rest\"."
+  }
+}
+
+variable "payload_format_version" {
+  description = "For api_type = \"http\": the authorizer's payload format, \"2.0\" (the default when null) or \"1.0\" (IAM answers only)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.payload_format_version == null || (var.api_type == "http" && contains(["1.0", "2.0"], coalesce(var.payload_format_version, "-")))
+    error_message = "payload_format_version is \"1.0\" or \"2.0\", and only with api_type = \"http\" (WebSocket and REST authorizers have no choice)."
+  }
+}
+
+variable "simple_responses" {
+  description = <<-EOT
+    SIMPLE_RESPONSES: for an HTTP API with payload format 2.0, answer {"isAuthorized", "context"}
+    instead of an IAM policy (the authorizer's enable_simple_responses). A simple answer is for the
+    route it was asked about only, so with route_scopes the module adds $context.routeKey to the
+    identity sources: API Gateway then caches one answer per token and route.
+  EOT
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.simple_responses || (var.api_type == "http" && coalesce(var.payload_format_version, "2.0") == "2.0")
+    error_message = "simple_responses needs api_type = \"http\" and payload_format_version 2.0: WebSocket, REST and payload 1.0 authorizers answer with an IAM policy only."
+  }
+}
+
+variable "authorizer_result_ttl_seconds" {
+  description = <<-EOT
+    For HTTP and REST APIs: how long API Gateway caches an answer, keyed by the identity sources
+    (the token), and reuses it on every route of the API; 0 to 3600, 0 turns caching off. null is
+    300 (API Gateway's default) when the answer holds for the other routes (with route_scopes, which
+    should then list every route of the API, [] for those without scopes; or simple answers without
+    route scopes), and 0 otherwise: an IAM answer names the request's own resource, which a cached
+    copy would refuse on the API's other routes and path parameters. A cached Allow is reused until
+    the TTL ends, even past the token's exp: min_remaining_seconds at least this long keeps it
+    within its token's life. WebSocket authorizers run once per connection and take no TTL.
+  EOT
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.authorizer_result_ttl_seconds == null || try(var.authorizer_result_ttl_seconds >= 0 && var.authorizer_result_ttl_seconds <= 3600 && floor(var.authorizer_result_ttl_seconds) == var.authorizer_result_ttl_seconds, false)
+    error_message = "authorizer_result_ttl_seconds must be null or a whole number from 0 to 3600."
+  }
+
+  validation {
+    condition     = var.authorizer_result_ttl_seconds == null || var.api_type != "websocket"
+    error_message = "authorizer_result_ttl_seconds applies to HTTP and REST APIs: API Gateway caches no WebSocket authorizer answer (the authorizer runs once, on $connect)."
+  }
+}
+
+variable "route_scopes" {
+  description = <<-EOT
+    ROUTE_SCOPES: for each route key, written as API Gateway writes it ("GET /orders",
+    "GET /orders/{id}", "ANY /{proxy+}", "$default" on HTTP APIs, "$connect" on WebSocket APIs),
+    the scopes of which the token must hold at least one; [] for a route that needs none of its own
+    but should be covered by a cached IAM answer. required_scopes still apply to every route. IAM
+    answers allow every listed route the token may call and deny the others, so caching stays
+    safe (and is on by default: authorizer_result_ttl_seconds); with simple_responses the module
+    keys the cache by route ($context.routeKey).
+  EOT
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition = alltrue([for key in keys(var.route_scopes) : (
+      key == "$default" || key == "$connect"
+      || can(regex("^(ANY|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/|(/([^/{}*\\s]+|\\{[A-Za-z0-9_.-]+\\}))*/([^/{}*\\s]+|\\{[A-Za-z0-9_.-]+\\+?\\}))$", key))
+    )])
+    error_message = "route_scopes keys must be route keys as API Gateway writes them: \"$default\", \"$connect\", or a method (ANY, GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS), one space and a path such as /orders/{id} or /{proxy+} (a greedy {name+} last only; no trailing slash, no empty segment, no *) (the Lambda refuses others: ROUTE_SCOPES)."
+  }
+
+  validation {
+    condition     = alltrue([for scopes in values(var.route_scopes) : alltrue([for scope in scopes : can(regex("^\\S+$", scope))])])
+    error_message = "route_scopes values must be lists of scopes, none empty or with a space (an empty list is allowed: the route needs no scope of its own) (the Lambda refuses others: ROUTE_SCOPES)."
+  }
+
+  validation {
+    condition     = var.api_type != "websocket" || alltrue([for key in keys(var.route_scopes) : key == "$connect"])
+    error_message = "On a WebSocket API the authorizer runs on $connect only: route_scopes can name \"$connect\" alone."
+  }
+
+  validation {
+    condition     = var.api_type != "http" || !contains(keys(var.route_scopes), "$connect")
+    error_message = "An HTTP API has no $connect route: name its routes (\"GET /orders\", \"$default\")."
+  }
+
+  validation {
+    condition     = var.api_type != "rest" || alltrue([for key in keys(var.route_scopes) : !startswith(key, "$")])
+    error_message = "A REST API has neither $default nor $connect: name its methods and resources (\"GET /orders/{id}\", \"ANY /{proxy+}\")."
   }
 }
 
@@ -219,7 +352,7 @@ variable "authorized_apis" {
 }
 
 variable "issuers" {
-  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended). One issuer alone, without jwks_uri or jwks_json, turns on OIDC discovery."
+  description = "JWT_ISSUER: accepted iss values, matched exactly; empty skips the issuer check (not recommended). One issuer alone, without jwks_uri, jwks_json or kms_key_ids, turns on OIDC discovery; with kms_key_ids it is the iss the KMS-signed tokens must carry."
   type        = list(string)
   default     = []
 
@@ -428,6 +561,7 @@ variable "token_sources" {
     (Sec-WebSocket-Protocol), cookie. null (the default) reads token_source only. Must include
     token_source; the others are read only from requests that also carry token_source (API Gateway
     refuses the rest before the Lambda runs), so they are no fallback. cookie needs allowed_origins.
+    A REST TOKEN event carries the Authorization header's value alone, whatever this says.
   EOT
   type        = list(string)
   default     = null
@@ -438,12 +572,12 @@ variable "token_sources" {
   }
 
   validation {
-    condition     = var.token_sources == null || contains(coalesce(var.token_sources, []), var.token_source)
+    condition     = var.token_sources == null || contains(coalesce(var.token_sources, []), coalesce(var.token_source, var.api_type == "websocket" ? "query" : "header"))
     error_message = "token_sources must include token_source: API Gateway calls the authorizer only with the identity source present, and the Lambda would not read it (every client would get 401 missing_token)."
   }
 
   validation {
-    condition     = !contains(var.token_sources == null ? [var.token_source] : var.token_sources, "cookie") || length(var.allowed_origins) > 0
+    condition     = !contains(var.token_sources == null ? [coalesce(var.token_source, var.api_type == "websocket" ? "query" : "header")] : var.token_sources, "cookie") || length(var.allowed_origins) > 0
     error_message = "The cookie transport (token_source or token_sources) needs allowed_origins: the Lambda refuses to start without them (TOKEN_SOURCES: cross-site WebSocket hijacking)."
   }
 }
@@ -471,9 +605,14 @@ variable "token_cookie_name" {
 }
 
 variable "allowed_origins" {
-  description = "ALLOWED_ORIGINS: origins (https://app.example.com) browsers may connect from; when set, every connection must come with one of them (403 origin_not_allowed otherwise)."
+  description = "ALLOWED_ORIGINS: origins (https://app.example.com) browsers may connect from; when set, every connection must come with one of them (403 origin_not_allowed otherwise). On HTTP and REST APIs the module adds the Origin header to the identity sources, so that a cached answer is reused for the same origin only (a request without Origin then gets 401 from API Gateway); a REST TOKEN authorizer sees no Origin, so it is refused with them."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = length(var.allowed_origins) == 0 || var.api_type != "rest" || coalesce(var.rest_authorizer_type, "TOKEN") != "TOKEN"
+    error_message = "A REST TOKEN authorizer hands the Lambda the token alone, no Origin header: with allowed_origins every request would be refused (origin_not_allowed). Use rest_authorizer_type = \"REQUEST\"."
+  }
 
   validation {
     condition     = alltrue([for origin in var.allowed_origins : can(regex("^https?://[^/?#,\\s]+/?$", origin))])
@@ -484,14 +623,17 @@ variable "allowed_origins" {
 variable "trusted_issuers" {
   description = <<-EOT
     JWT_ISSUERS: several issuers, each with its key set (jwks_uri; jwks, the key set itself as JSON
-    text, for air-gapped deployments; or OIDC discovery without either) and audiences
-    (authorized_audiences without them). Replaces jwks_uri, jwks_json and issuers.
+    text, for air-gapped deployments; kms_key_ids, AWS KMS keys that sign its tokens; or OIDC
+    discovery without any) and audiences (authorized_audiences without them). Replaces jwks_uri,
+    jwks_json, issuers and kms_key_ids. The function's role may read the public key of each
+    kms_key_ids key (kms:GetPublicKey), of those keys only.
   EOT
   type = list(object({
-    issuer    = string
-    jwks_uri  = optional(string)
-    jwks      = optional(string)
-    audiences = optional(list(string))
+    issuer      = string
+    jwks_uri    = optional(string)
+    jwks        = optional(string)
+    kms_key_ids = optional(list(string))
+    audiences   = optional(list(string))
   }))
   default = []
 
@@ -505,9 +647,18 @@ variable "trusted_issuers" {
       entry.jwks_uri == null || entry.jwks == null) && (
       entry.jwks_uri == null ? true : can(regex("^https://[^/\\s]+(/\\S*)?$", entry.jwks_uri))) && (
       entry.jwks == null ? true : (try(anytrue([for key in jsondecode(entry.jwks).keys : try(key.kid != "" && contains(["RSA", "EC", "OKP"], key.kty), false)]), false) || try(length(jsondecode(entry.jwks)) > 0 && alltrue([for kid, pem in jsondecode(entry.jwks) : can(regex("-----BEGIN CERTIFICATE-----", pem))]), false))) && (
-      entry.jwks_uri != null || entry.jwks != null || can(regex("^https://[^/\\s]+", entry.issuer)))
+      entry.jwks_uri != null || entry.jwks != null || entry.kms_key_ids != null || can(regex("^https://[^/\\s]+", entry.issuer)))
     ])
     error_message = "Each trusted_issuers entry takes jwks_uri (https://) or jwks (a JWKS with a key that has a kid and kty RSA, EC or OKP, or a map of kid to X.509 certificate), not both; without either its issuer must be an https:// URL for OIDC discovery (the Lambda refuses to start: JWT_ISSUERS)."
+  }
+
+  validation {
+    condition = alltrue([for entry in var.trusted_issuers : entry.kms_key_ids == null ? true : (
+      entry.jwks_uri == null && entry.jwks == null && length(coalesce(entry.kms_key_ids, [])) > 0
+      && alltrue([for key in coalesce(entry.kms_key_ids, []) : can(regex("^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$", key))])
+      && length(distinct([for key in coalesce(entry.kms_key_ids, []) : reverse(split("/", key))[0]])) == length(coalesce(entry.kms_key_ids, []))
+    )])
+    error_message = "A trusted_issuers entry's kms_key_ids are its keys (no jwks_uri, no jwks beside them): at least one, each a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab, mrk-…) or key ARN, not an alias, each key once (the Lambda refuses others: JWT_ISSUERS)."
   }
 
   validation {
@@ -518,6 +669,34 @@ variable "trusted_issuers" {
   validation {
     condition     = length(var.trusted_issuers) == 0 || (var.jwks_uri == "" && var.jwks_json == "")
     error_message = "trusted_issuers replaces jwks_uri and jwks_json: set one or the other (the Lambda refuses both: JWT_ISSUERS)."
+  }
+}
+
+variable "kms_key_ids" {
+  description = <<-EOT
+    KMS_JWT_KEY_ID: AWS KMS asymmetric keys (SIGN_VERIFY: RSA, ECC_NIST_P256/P384/P521) whose
+    signatures the authorizer accepts, by key id or key ARN (not alias); a token's kid names the
+    key id. The public keys are read once with kms:GetPublicKey, which the module grants the
+    function's role on exactly these keys (a bare key id is a key of the provider's account and
+    region). Replaces jwks_uri, jwks_json, provider_preset and trusted_issuers (a trusted_issuers
+    entry takes its own kms_key_ids); issuers still checks iss.
+  EOT
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for key in var.kms_key_ids : can(regex("^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$", key))])
+    error_message = "kms_key_ids must be KMS key ids (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-… for a multi-Region key) or key ARNs (arn:aws:kms:REGION:ACCOUNT:key/ID), not aliases: the role is granted kms:GetPublicKey on exactly those keys."
+  }
+
+  validation {
+    condition     = length(distinct([for key in var.kms_key_ids : reverse(split("/", key))[0]])) == length(var.kms_key_ids)
+    error_message = "kms_key_ids must name each key once (a key id and its key ARN are the same key) (the Lambda refuses to start: KMS_JWT_KEY_ID)."
+  }
+
+  validation {
+    condition     = length(var.kms_key_ids) == 0 || (var.jwks_uri == "" && var.jwks_json == "" && var.provider_preset == "" && length(var.trusted_issuers) == 0)
+    error_message = "kms_key_ids are the keys: not with jwks_uri, jwks_json, provider_preset or trusted_issuers (the Lambda refuses them together: KMS_JWT_KEY_ID). With several issuers give each trusted_issuers entry its kms_key_ids."
   }
 }
 
@@ -555,13 +734,13 @@ variable "jwks_min_ttl_seconds" {
 }
 
 variable "provider_preset" {
-  description = "JWT_PROVIDER: a preset, name[:parameter]: cognito:USER_POOL_ID, auth0:DOMAIN, firebase:PROJECT_ID, keycloak:REALM_URL, entra:TENANT_ID[,TENANT_ID], okta:AUTH_SERVER_URL, zitadel:INSTANCE_URL. It fills in the issuer, key set, audience and context rules of that provider; explicit settings win."
+  description = "JWT_PROVIDER: a preset, name[:parameter]: cognito:USER_POOL_ID, auth0:DOMAIN, firebase:PROJECT_ID, keycloak:REALM_URL, entra:TENANT_ID[,TENANT_ID], okta:AUTH_SERVER_URL, zitadel:INSTANCE_URL, wso2:SERVER_OR_TENANT_URL. It fills in the issuer, key set, audience and context rules of that provider; explicit settings win."
   type        = string
   default     = ""
 
   validation {
-    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel"], lower(trimspace(split(":", var.provider_preset)[0])))
-    error_message = "provider_preset must start with cognito, auth0, firebase, keycloak, entra, okta or zitadel."
+    condition     = var.provider_preset == "" || contains(["cognito", "auth0", "firebase", "keycloak", "entra", "okta", "zitadel", "wso2"], lower(trimspace(split(":", var.provider_preset)[0])))
+    error_message = "provider_preset must start with cognito, auth0, firebase, keycloak, entra, okta, zitadel or wso2."
   }
 
   # Only with Entra's key set, the preset's: with jwks_uri or jwks_json the

@@ -23,15 +23,15 @@ run "defaults" {
   expect_failures = [check.issuer_checked]
 
   assert {
-    condition     = aws_apigatewayv2_authorizer.this.authorizer_type == "REQUEST"
+    condition     = aws_apigatewayv2_authorizer.this[0].authorizer_type == "REQUEST"
     error_message = "the authorizer must be a REQUEST authorizer"
   }
   assert {
-    condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.querystring.authorization"])
+    condition     = tolist(aws_apigatewayv2_authorizer.this[0].identity_sources) == tolist(["route.request.querystring.authorization"])
     error_message = "the default identity source is the authorization query parameter"
   }
   assert {
-    condition     = aws_apigatewayv2_authorizer.this.authorizer_uri == aws_lambda_function.this.invoke_arn
+    condition     = aws_apigatewayv2_authorizer.this[0].authorizer_uri == aws_lambda_function.this.invoke_arn
     error_message = "the authorizer must invoke the function"
   }
   assert {
@@ -95,7 +95,7 @@ run "defaults" {
     error_message = "unset lists and jwks_min_ttl_seconds must not reach the environment; TOKEN_SOURCES must follow the identity source"
   }
   assert {
-    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this.id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this[0].arn
+    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.this[0].id && output.function_arn == aws_lambda_function.this.arn && output.role_arn == aws_iam_role.this[0].arn
     error_message = "outputs must expose the authorizer, function and role"
   }
 }
@@ -140,7 +140,7 @@ run "every_variable_reaches_the_environment" {
   expect_failures = [check.expiration_verified]
 
   assert {
-    condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.header.Authorization"])
+    condition     = tolist(aws_apigatewayv2_authorizer.this[0].identity_sources) == tolist(["route.request.header.Authorization"])
     error_message = "token_source = header uses the Authorization header"
   }
   assert {

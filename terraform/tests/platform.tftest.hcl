@@ -19,7 +19,7 @@ run "nothing_extra_by_default" {
   command = apply
 
   assert {
-    condition     = !aws_lambda_function.this.publish && length(aws_lambda_alias.this) == 0 && length(aws_lambda_provisioned_concurrency_config.this) == 0 && aws_apigatewayv2_authorizer.this.authorizer_uri == aws_lambda_function.this.invoke_arn
+    condition     = !aws_lambda_function.this.publish && length(aws_lambda_alias.this) == 0 && length(aws_lambda_provisioned_concurrency_config.this) == 0 && aws_apigatewayv2_authorizer.this[0].authorizer_uri == aws_lambda_function.this.invoke_arn
     error_message = "without publish the authorizer invokes the function itself"
   }
   assert {
@@ -68,7 +68,7 @@ run "every_platform_option" {
     error_message = "provisioned concurrency publishes a version behind the alias"
   }
   assert {
-    condition     = aws_apigatewayv2_authorizer.this.authorizer_uri == aws_lambda_alias.this[0].invoke_arn && aws_lambda_permission.api_gateway.qualifier == "live" && output.alias_arn == aws_lambda_alias.this[0].arn
+    condition     = aws_apigatewayv2_authorizer.this[0].authorizer_uri == aws_lambda_alias.this[0].invoke_arn && aws_lambda_permission.api_gateway.qualifier == "live" && output.alias_arn == aws_lambda_alias.this[0].arn
     error_message = "the authorizer invokes the alias, which the permission covers"
   }
   assert {
@@ -93,7 +93,7 @@ run "every_platform_option" {
   }
   assert {
     condition     = aws_cloudwatch_metric_alarm.single_metric["stale-keys-served"].namespace == "WsJwtAuthorizer" && aws_cloudwatch_metric_alarm.single_metric["stale-keys-served"].metric_name == "StaleKeysServed" && aws_cloudwatch_metric_alarm.single_metric["stale-keys-served"].dimensions == tomap({ FunctionName = "ws-jwt-authorizer" })
-    error_message = "the stale keys alarm uses the metric src/metrics.rs emits"
+    error_message = "the stale keys alarm uses the metric src/ops/metrics.rs emits"
   }
   assert {
     condition     = toset([for query in aws_cloudwatch_metric_alarm.key_set_fetch_failures[0].metric_query : query.metric[0].dimensions["Result"] if length(query.metric) > 0]) == toset(["unreachable", "timeout", "http_status", "too_large", "invalid", "empty", "gone"]) && alltrue([for query in aws_cloudwatch_metric_alarm.key_set_fetch_failures[0].metric_query : query.metric[0].metric_name == "KeySetFetches" && query.metric[0].namespace == "WsJwtAuthorizer" if length(query.metric) > 0])

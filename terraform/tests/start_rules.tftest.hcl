@@ -1,5 +1,5 @@
-# Every start-up rule of the Lambda (src/config.rs, src/provider.rs,
-# src/issuers.rs) that can be checked at plan: a configuration the function
+# Every start-up rule of the Lambda (src/config.rs, src/settings/provider.rs,
+# src/key_sources/issuers.rs) that can be checked at plan: a configuration the function
 # would refuse at cold start (a 500 on every $connect) must fail the plan,
 # naming the variable (issue #20, defect 3; issue #16's Entra and
 # multi-tenant key set rules).

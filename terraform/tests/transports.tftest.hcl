@@ -25,7 +25,7 @@ run "token_sources_follow_the_identity_source" {
   }
 
   assert {
-    condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.header.Sec-WebSocket-Protocol"])
+    condition     = tolist(aws_apigatewayv2_authorizer.this[0].identity_sources) == tolist(["route.request.header.Sec-WebSocket-Protocol"])
     error_message = "token_source = protocol makes Sec-WebSocket-Protocol the identity source"
   }
   assert {
@@ -51,7 +51,7 @@ run "header_clients_with_the_header_identity_source" {
   }
 
   assert {
-    condition     = tolist(aws_apigatewayv2_authorizer.this.identity_sources) == tolist(["route.request.header.Authorization"]) && aws_lambda_function.this.environment[0].variables["TOKEN_SOURCES"] == "header"
+    condition     = tolist(aws_apigatewayv2_authorizer.this[0].identity_sources) == tolist(["route.request.header.Authorization"]) && aws_lambda_function.this.environment[0].variables["TOKEN_SOURCES"] == "header"
     error_message = "token_source = header must be the Authorization header, read by the Lambda"
   }
 }

@@ -41,3 +41,29 @@ mock_resource "aws_cloudwatch_metric_alarm" {
     arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:ws-jwt-authorizer"
   }
 }
+
+mock_resource "aws_apigatewayv2_authorizer" {
+  defaults = {
+    id = "auth123"
+  }
+}
+
+mock_resource "aws_api_gateway_authorizer" {
+  defaults = {
+    id = "rauth1"
+  }
+}
+
+# The account and region a bare KMS key id belongs to.
+mock_data "aws_caller_identity" {
+  defaults = {
+    account_id = "123456789012"
+    arn        = "arn:aws:iam::123456789012:user/terraform"
+  }
+}
+
+mock_data "aws_region" {
+  defaults = {
+    name = "eu-west-1"
+  }
+}
