@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::access::{access_rules, granted_scopes, Request};
+use crate::access::{access_rules, Request};
 use crate::answer::Answering;
 use crate::checks::{self, Observer};
 use crate::claims::{self, claim_checks, Claims};
@@ -322,7 +322,7 @@ impl Authorizer {
             );
         }
         let arn = shape.arn;
-        let granted = granted_scopes(claims, &config.access.scope_claims);
+        let granted = config.access.scopes_for_routes(claims);
         if let Some(refusal) = denied {
             let response = answering.deny(Some(principal_id), refusal, &granted)?;
             return Ok(Grant { response, denied });

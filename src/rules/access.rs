@@ -113,6 +113,15 @@ impl AccessRules {
         })
     }
 
+    /// The scopes `claims` grant, as the answers of `ROUTE_SCOPES` need them:
+    /// empty, and not read, when no route is listed.
+    pub fn scopes_for_routes<'c>(&self, claims: &'c Map<String, Value>) -> Vec<&'c str> {
+        if self.route_scopes.is_empty() {
+            return Vec::new();
+        }
+        granted_scopes(claims, &self.scope_claims)
+    }
+
     /// Whether API Gateway may call `resource` on this token's behalf as far
     /// as `AUTHORIZED_APIS` goes: a resource with wildcards only when every
     /// ARN it reaches is authorized (a pattern matching its text does).
