@@ -1,7 +1,7 @@
 //! The Rust side of `benches/compare/compare.sh`: writes one key set and
 //! token for every peer to verify, then measures, in this process and on
 //! one thread, our whole handler per decision (for RS256 in turns with
-//! OpenSSL's bare RS256 verification, for a ratio that holds), decisions per
+//! AWS-LC's bare RS256 verification, for a ratio that holds), decisions per
 //! second with 1 and 8 concurrent workers, and the compiled binary's cold
 //! start to its first Allow through the Lambda Runtime API emulator. Prints
 //! one JSON object.
@@ -83,7 +83,7 @@ fn throughput(
     })
 }
 
-/// Rounds of the handler against OpenSSL's bare verification, each short
+/// Rounds of the handler against AWS-LC's bare verification, each short
 /// (tens of milliseconds): the host's bursts of slowness then spoil a few
 /// rounds, which the median leaves out, rather than every one.
 const ROUNDS: usize = 31;
@@ -192,20 +192,20 @@ fn main() {
         (server, authorizer, cached)
     });
     let event = serde_json::to_vec(&query_event_json(&token)).unwrap();
-    // OpenSSL's bare verification, to take turns with, exists for RS256.
-    let mut bare = (alg == "RS256").then(|| BareRsaVerify::new(key, &token));
+    // AWS-LC's bare verification, to take turns with, exists for RS256.
+    let bare = (alg == "RS256").then(|| BareRsaVerify::new(key, &token));
     let (rounds, cache_hit_us) = runtime.block_on(async {
         // Warm-up, and the length of a round: RS256's, in time.
         let one = per_decision(&authorizer, &event, 20, 3).await;
         let rs256_round_us = 30.0 * f64::from(ROUND_ITERATIONS);
         let iterations = ((rs256_round_us / one) as u32).clamp(5, ROUND_ITERATIONS);
-        // The handler and OpenSSL's bare verification take turns, so that
+        // The handler and AWS-LC's bare verification take turns, so that
         // each ratio is of two timings taken at the same machine speed: on
         // a shared host that speed drifts by a third within minutes.
         let mut rounds = Vec::with_capacity(ROUNDS);
         for _ in 0..ROUNDS {
             let handler = per_decision(&authorizer, &event, iterations, 1).await;
-            let verify = bare.as_mut().map(|bare| {
+            let verify = bare.as_ref().map(|bare| {
                 let started = Instant::now();
                 for _ in 0..iterations {
                     assert!(bare.verify());

@@ -11,8 +11,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use josekit::jws::{JwsSigner, RS256};
 use serde_json::{json, Value};
+use testkit::PrivateKey;
 use ws_jwt_authorizer::error::Outcome;
 use ws_jwt_authorizer::{Authorizer, Config, ConnectEvent};
 
@@ -22,14 +22,14 @@ const METHOD_ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:demo123456/
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let key_pair = RS256.generate_key_pair(2048)?;
-    let mut public = serde_json::to_value(key_pair.to_jwk_public_key())?;
+    let generate = || PrivateKey::generate("RS256").map_err(|_| "could not generate a key");
+    let signer = generate()?;
+    let mut public = signer.public_jwk();
     public["kid"] = json!("demo-key-1");
     public["use"] = json!("sig");
     public["alg"] = json!("RS256");
     let key_set = json!({ "keys": [public] }).to_string();
-    let signer = RS256.signer_from_jwk(&key_pair.to_jwk_private_key())?;
-    let forger = RS256.signer_from_jwk(&RS256.generate_key_pair(2048)?.to_jwk_private_key())?;
+    let forger = generate()?;
 
     let variables = [
         ("JWKS_JSON", key_set.as_str()),
@@ -165,14 +165,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn mint(signer: &dyn JwsSigner, kid: &str, claims: &Value) -> Result<String, josekit::JoseError> {
+fn mint(
+    signer: &PrivateKey,
+    kid: &str,
+    claims: &Value,
+) -> Result<String, Box<dyn std::error::Error>> {
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signature = signer.sign(input.as_bytes())?;
+    let signature = signer
+        .sign("RS256", input.as_bytes())
+        .map_err(|_| "could not sign")?;
     Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
 }
 

@@ -19,12 +19,12 @@ case "$arch" in
   x86_64 | amd64) arch_flag=--x86-64 target=x86_64-unknown-linux-gnu ;;
   *) echo "usage: $0 [arm64|x86_64] [ws-jwt-authorizer|session-guard]" >&2; exit 2 ;;
 esac
-# The authorizer builds OpenSSL in (the lambda feature, for josekit); the
-# guard links no OpenSSL (the AWS SDK's rustls with aws-lc), and is built on
-# its own, so that no feature of one reaches the other.
+# Each binary is built on its own, so that no feature of one reaches the
+# other; both link AWS-LC as their one crypto library (C, built by cc/cmake
+# from aws-lc-sys: no OpenSSL, no perl).
 package="${2:-ws-jwt-authorizer}"
 case "$package" in
-  ws-jwt-authorizer) build_flags=(--features lambda) ;;
+  ws-jwt-authorizer) build_flags=(-p ws-jwt-authorizer) ;;
   session-guard) build_flags=(-p session-guard) ;;
   *) echo "usage: $0 [arm64|x86_64] [ws-jwt-authorizer|session-guard]" >&2; exit 2 ;;
 esac

@@ -3,10 +3,10 @@
 # scripts/package-lambda.sh (arm64, the module's default, or x86_64) and
 # checks that it holds `bootstrap` at the zip's root with its run bit (Lambda
 # runs exactly that file, and refuses a package without it), built for the
-# architecture, needing nothing but glibc (OpenSSL is built in, with the
-# 64-bit NIST curve code), and verifying a token of every algorithm (under
-# qemu-user when built for another architecture). With session-guard, the same for the session
-# guard's package (no OpenSSL there: the last check is the authorizer's).
+# architecture, needing nothing but glibc (AWS-LC, its one crypto library,
+# is built in), and verifying a token of every algorithm (under qemu-user
+# when built for another architecture). With session-guard, the same for the
+# session guard's package (the last two checks are the authorizer's).
 #
 #   scripts/test-package.sh [arm64|x86_64] [ws-jwt-authorizer|session-guard]
 #
@@ -67,8 +67,8 @@ runs_as_lambda() {
 }
 check "the guard's binary runs here (--help)" runs_as_lambda
 verifies_every_algorithm() {
-  # The packaged binary itself verifies a token of each algorithm (AWS-LC and
-  # the built-in OpenSSL, as shipped) and refuses it with one character of its
+  # The packaged binary itself verifies a token of each algorithm (AWS-LC,
+  # as shipped) and refuses it with one character of its
   # signature changed: natively, or for arm64 on another machine under
   # qemu-user (installed from Debian when missing).
   local fixtures=testkit/fixtures/package run=() alg token tampered index output
@@ -104,14 +104,18 @@ verifies_every_algorithm() {
 }
 [ "$package" = ws-jwt-authorizer ] &&
   check "it verifies every algorithm and refuses a changed signature" verifies_every_algorithm
-nist_curve_code() {
-  # scripts/openssl-configure-perl.sh adds it: without it ES512 is 3.4x slower.
+one_crypto_library() {
+  # Every crate leaves its source paths (panic locations) in the binary:
+  # none of OpenSSL's, josekit's or ring's may be there, AWS-LC's must.
   # grep -c reads to the end: grep -q would stop early, and `strings`,
   # killed by SIGPIPE, would fail the pipeline under pipefail.
-  [ "$(strings "$binary" | grep -c ossl_ec_GFp_nistp521_points_mul)" -gt 0 ]
+  local text
+  text=$(strings "$binary")
+  [ "$(grep -cE '/(openssl|openssl-sys|josekit|ring)-[0-9]' <<<"$text")" -eq 0 ] &&
+    [ "$(grep -c '/aws-lc-rs-[0-9]' <<<"$text")" -gt 0 ]
 }
 [ "$package" = ws-jwt-authorizer ] &&
-  check "its OpenSSL has the 64-bit NIST curve code (enable-ec_nistp_64_gcc_128)" nist_curve_code
+  check "AWS-LC is its one crypto library (no OpenSSL, josekit or ring)" one_crypto_library
 
 echo "package: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -564,6 +564,7 @@ fn trusted_issuers(
 mod tests {
     use super::*;
     use crate::context::ClaimPath;
+    use crate::tls::JWKS_TRUST_WEB_ROOTS;
     use crate::token::TokenSource;
     use std::collections::HashMap;
     use std::time::Duration;
@@ -742,6 +743,7 @@ mod tests {
             (JWKS_FETCH_TIMEOUT_MS, "500"),
             (JWKS_MAX_BACKOFF_SECONDS, "5"),
             (JWKS_MAX_BYTES, "4096"),
+            (JWKS_TRUST_WEB_ROOTS, "true"),
             (PRINCIPAL_ID_CLAIM, "email"),
             (DECISION_CACHE_MAX_ENTRIES, "0"),
             (METRICS_ENABLED, "false"),
@@ -764,8 +766,9 @@ mod tests {
         ];
         // JWT_ISSUERS replaces JWT_ISSUER; JWKS_JSON and KMS_JWT_KEY_ID
         // replace the URI; JWKS_FALLBACK_FILE needs a file: read in
-        // `issuer_variables_are_read` and `kms_keys_are_the_issuers_keys`.
-        assert_eq!(vars.len() + 4, variables().len());
+        // `issuer_variables_are_read` and `kms_keys_are_the_issuers_keys`;
+        // JWKS_CA_BUNDLE needs one too (read in `tls`'s tests).
+        assert_eq!(vars.len() + 5, variables().len());
         let config = config(&vars).unwrap();
         assert!(!config.claims.verify_expiration);
         assert_eq!(
@@ -786,6 +789,7 @@ mod tests {
         assert_eq!(config.key_store.max_stale, Duration::ZERO);
         assert_eq!(config.key_store.fetch_timeout, Duration::from_millis(500));
         assert_eq!(config.key_store.max_bytes, 4096);
+        assert!(config.key_store.trust.web_roots);
         assert_eq!(config.claims.principal_id_claim, "email");
         assert_eq!(config.decision_cache_max_entries, 0);
         assert!(!config.metrics);

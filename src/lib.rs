@@ -45,7 +45,7 @@ mod verify;
 pub use answer::policy;
 pub use base::{date, error};
 pub use key_sources::jwks;
-pub use ops::{logging, metrics, runtime_api};
+pub use ops::{logging, metrics, runtime_api, tls};
 pub use request::{invocation, token};
 pub use rules::claims;
 pub use settings::provider;
@@ -56,7 +56,7 @@ use base::redact;
 use key_sources::{backoff, fetch, issuers, kms, sigv4};
 use request::event;
 use rules::{access, arn, checks, context, route_scopes};
-use verify::{curve_verifier, rsa_verifier};
+use verify::{curve_verifier, der, public_key, rsa_verifier};
 
 pub use authorizer::Authorizer;
 pub use config::{Config, ConfigError};

@@ -28,7 +28,6 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use josekit::jws::JwsSigner;
 use serde_json::{json, Value};
 use testkit::http::{self, Reply, Request};
 use testkit::runtime_api::{Answer, RuntimeApi, Timed};

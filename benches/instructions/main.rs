@@ -28,7 +28,7 @@ use ws_jwt_authorizer::{jws, Authorizer, ConnectEvent};
 
 /// Every case, in the order the script prints them.
 const CASES: [&str; 12] = [
-    "openssl_rsa2048_verify",
+    "aws_lc_rs256_verify",
     "allow_rs256",
     "allow_rs256_cache_hit",
     "event_json",
@@ -118,8 +118,8 @@ fn main() {
     let event_for = |token: &str| serde_json::to_vec(&query_event_json(token)).unwrap();
     let valid = event_for(&token);
 
-    if case == "openssl_rsa2048_verify" {
-        let mut bare = BareRsaVerify::new(key, &token);
+    if case == "aws_lc_rs256_verify" {
+        let bare = BareRsaVerify::new(key, &token);
         let mut verify = || assert!(bare.verify());
         verify();
         measured(iterations, &mut verify);

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use josekit::jws::{JwsSigner, ES256, RS256};
 use serde_json::{json, Value};
+use testkit::PrivateKey;
 
 /// The demo client for the OAuth client_credentials grant.
 pub const DEMO_CLIENT_ID: &str = "demo-client";
@@ -22,12 +22,24 @@ pub const DEMO_CLIENT_SECRET: &str = "demo-secret";
 /// The audience tokens get unless the request names one.
 pub const DEFAULT_AUDIENCE: &str = "ws-local-api";
 
+/// AWS-LC could not sign (it does not happen with a key it generated).
+#[derive(Debug)]
+pub struct SignError;
+
+impl std::fmt::Display for SignError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("the token could not be signed")
+    }
+}
+
+impl std::error::Error for SignError {}
+
 /// A running demo provider's signing key and identity.
 pub struct DemoIdp {
     issuer: String,
     alg: &'static str,
     kid: String,
-    signer: Box<dyn JwsSigner>,
+    key: PrivateKey,
     jwks: Value,
 }
 
@@ -47,27 +59,14 @@ impl DemoIdp {
     /// Generates a key for `alg` (`RS256` or `ES256`) for the issuer `issuer`.
     pub fn new(issuer: String, alg: &str) -> Result<Self, Box<dyn std::error::Error>> {
         let kid = format!("demo-{}-{}", alg.to_lowercase(), unix_now());
-        let (alg, signer, mut public): (&'static str, Box<dyn JwsSigner>, Value) = match alg {
-            "RS256" => {
-                let pair = RS256.generate_key_pair(2048)?;
-                let signer = RS256.signer_from_jwk(&pair.to_jwk_private_key())?;
-                (
-                    "RS256",
-                    Box::new(signer),
-                    serde_json::to_value(pair.to_jwk_public_key())?,
-                )
-            }
-            "ES256" => {
-                let pair = ES256.generate_key_pair()?;
-                let signer = ES256.signer_from_jwk(&pair.to_jwk_private_key())?;
-                (
-                    "ES256",
-                    Box::new(signer),
-                    serde_json::to_value(pair.to_jwk_public_key())?,
-                )
-            }
+        let alg = match alg {
+            "RS256" => "RS256",
+            "ES256" => "ES256",
             other => return Err(format!("--alg must be RS256 or ES256, got {other}").into()),
         };
+        let key =
+            PrivateKey::generate(alg).map_err(|_| format!("could not generate an {alg} key"))?;
+        let mut public = key.public_jwk();
         public["kid"] = json!(kid);
         public["alg"] = json!(alg);
         public["use"] = json!("sig");
@@ -75,7 +74,7 @@ impl DemoIdp {
             issuer,
             alg,
             kid,
-            signer,
+            key,
             jwks: json!({ "keys": [public] }),
         })
     }
@@ -91,14 +90,17 @@ impl DemoIdp {
     }
 
     /// Signs `claims` as a JWT.
-    pub fn sign(&self, claims: &Value) -> Result<String, josekit::JoseError> {
+    pub fn sign(&self, claims: &Value) -> Result<String, SignError> {
         let header = json!({"alg": self.alg, "typ": "JWT", "kid": self.kid});
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let signature = self.signer.sign(input.as_bytes())?;
+        let signature = self
+            .key
+            .sign(self.alg, input.as_bytes())
+            .map_err(|_| SignError)?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
@@ -109,7 +111,7 @@ impl DemoIdp {
         scope: &str,
         aud: &str,
         expires_in: u64,
-    ) -> Result<String, josekit::JoseError> {
+    ) -> Result<String, SignError> {
         let now = unix_now();
         self.sign(&json!({
             "iss": self.issuer,
@@ -282,8 +284,7 @@ pub fn unix_now() -> u64 {
 /// A random-enough id for demo tokens and connection ids.
 pub fn rand_id() -> u128 {
     let mut bytes = [0u8; 16];
-    // OpenSSL is already linked for the keys; its RNG is the simplest source here.
-    if openssl::rand::rand_bytes(&mut bytes).is_err() {
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
         return u128::from(unix_now());
     }
     u128::from_le_bytes(bytes)

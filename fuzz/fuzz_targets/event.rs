@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use josekit::jws::ES256;
 use libfuzzer_sys::fuzz_target;
+use testkit::PrivateKey;
 use ws_jwt_authorizer::{Authorizer, Config, ConnectEvent};
 
 struct Fixture {
@@ -36,8 +36,8 @@ fn serve(body: String) -> String {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let pair = ES256.generate_key_pair().expect("key pair");
-        let mut public = serde_json::to_value(pair.to_jwk_public_key()).expect("jwk");
+        let pair = PrivateKey::generate("ES256").expect("key pair");
+        let mut public = pair.public_jwk();
         public["kid"] = "fuzz".into();
         let url = serve(serde_json::json!({ "keys": [public] }).to_string());
         let config = Config::from_lookup(|name| match name {

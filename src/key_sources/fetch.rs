@@ -14,6 +14,18 @@ use crate::issuers::{parse_https_url, Issuer, KeySource};
 use crate::keys::{KeySet, KeySetError, SkippedKey, VerificationKey};
 use crate::kms::{self, KmsError, KmsKeys};
 use crate::sigv4::Credentials;
+use crate::tls::Trust;
+
+/// The HTTP client of a key source could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// reqwest refused its settings.
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// rustls refused its settings.
+    #[error("TLS: {0}")]
+    Tls(#[from] rustls::Error),
+}
 
 /// Why a key set fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,8 +123,13 @@ impl JwksFetcher {
         timeout: Duration,
         max_bytes: usize,
         discovery_ttl: Duration,
-    ) -> Result<Self, reqwest::Error> {
+        trust: &Trust,
+    ) -> Result<Self, ClientError> {
+        // KMS is AWS's own endpoint: the web's roots certify it whatever
+        // JWKS_TRUST_WEB_ROOTS says.
+        let kms = matches!(issuer.keys, KeySource::Kms(_));
         let client = Client::builder()
+            .use_preconfigured_tls(trust.client_config(kms)?)
             .timeout(timeout)
             .connect_timeout(timeout)
             // A redirect could move the key set to a host nobody configured.
@@ -478,6 +495,7 @@ mod tests {
             Duration::from_secs(1),
             1024,
             Duration::from_secs(60),
+            &Trust::default(),
         )
         .unwrap();
         for _ in 0..2 {

@@ -9,13 +9,14 @@ use moka::future::Cache;
 use crate::algorithm::AlgorithmSet;
 use crate::backoff::Backoff;
 use crate::error::Refusal;
-use crate::fetch::{FetchError, Fetched, JwksFetcher};
+use crate::fetch::{ClientError, FetchError, Fetched, JwksFetcher};
 use crate::issuers::{Issuer, KeySource};
 use crate::jws::{self, UnverifiedToken};
 use crate::keys::{KeySet, VerificationKey};
 use crate::kms;
 use crate::metrics::Metrics;
 use crate::settings::{ConfigError, Env};
+use crate::tls::{Trust, JWKS_CA_BUNDLE, JWKS_TRUST_WEB_ROOTS};
 
 /// How long fetched keys are used before a refetch.
 pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
@@ -52,6 +53,8 @@ pub struct KeyStoreOptions {
     pub max_backoff: Duration,
     /// Largest key set body read.
     pub max_bytes: usize,
+    /// The certificate authorities fetches trust.
+    pub trust: Trust,
 }
 
 impl KeyStoreOptions {
@@ -60,13 +63,14 @@ impl KeyStoreOptions {
         &self,
         algorithms: AlgorithmSet,
         issuer: &Issuer,
-    ) -> Result<JwksFetcher, reqwest::Error> {
+    ) -> Result<JwksFetcher, ClientError> {
         JwksFetcher::new(
             issuer,
             algorithms,
             self.fetch_timeout,
             self.max_bytes,
             self.cache_ttl,
+            &self.trust,
         )
     }
 
@@ -108,13 +112,14 @@ impl KeyStoreOptions {
                 .number(JWKS_MAX_BYTES, 262_144, 1024..=16 * 1024 * 1024)?
                 .try_into()
                 .map_err(|_| ConfigError::new(JWKS_MAX_BYTES, "does not fit this platform"))?,
+            trust: Trust::read(env)?,
         })
     }
 }
 
 impl KeyStoreOptions {
     /// The variables these options come from.
-    pub const VARIABLES: [&'static str; 7] = [
+    pub const VARIABLES: [&'static str; 9] = [
         JWKS_CACHE_TTL_SECONDS,
         JWKS_MIN_TTL_SECONDS,
         JWKS_REFRESH_COOLDOWN_SECONDS,
@@ -122,10 +127,12 @@ impl KeyStoreOptions {
         JWKS_FETCH_TIMEOUT_MS,
         JWKS_MAX_BACKOFF_SECONDS,
         JWKS_MAX_BYTES,
+        JWKS_CA_BUNDLE,
+        JWKS_TRUST_WEB_ROOTS,
     ];
 
     /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
-    pub fn settings(&self) -> [(&'static str, String); 7] {
+    pub fn settings(&self) -> [(&'static str, String); 9] {
         let seconds = |duration: Duration| duration.as_secs().to_string();
         [
             (JWKS_CACHE_TTL_SECONDS, seconds(self.cache_ttl)),
@@ -141,6 +148,8 @@ impl KeyStoreOptions {
             ),
             (JWKS_MAX_BACKOFF_SECONDS, seconds(self.max_backoff)),
             (JWKS_MAX_BYTES, self.max_bytes.to_string()),
+            (JWKS_CA_BUNDLE, self.trust.bundles.join(",")),
+            (JWKS_TRUST_WEB_ROOTS, self.trust.web_roots.to_string()),
         ]
     }
 }

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::tls::Trust;
+
 /// Posts `message` to `/runtime/init/error` of the Runtime API named by
 /// `AWS_LAMBDA_RUNTIME_API`; does nothing outside Lambda.
 pub async fn report_init_error(error_type: &str, message: &str) {
@@ -13,7 +15,10 @@ pub async fn report_init_error(error_type: &str, message: &str) {
     let url = format!("{}/2018-06-01/runtime/init/error", runtime_api_base(&api));
     let body = serde_json::json!({ "errorMessage": message, "errorType": error_type });
     let sent = async {
+        // Plain HTTP to the Runtime API; reqwest still wants a TLS setting.
+        let tls = Trust::default().client_config(true)?;
         reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             .timeout(Duration::from_secs(2))
             .build()?
             .post(url)
@@ -22,6 +27,7 @@ pub async fn report_init_error(error_type: &str, message: &str) {
             .body(body.to_string())
             .send()
             .await
+            .map_err(Box::<dyn std::error::Error>::from)
     };
     if let Err(error) = sent.await {
         tracing::error!(error = %error, "could not report the init error to the Runtime API");

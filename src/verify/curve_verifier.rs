@@ -6,13 +6,12 @@
 //! faster than OpenSSL through josekit and than `ring`: ES384 3.7 times
 //! faster than OpenSSL 3.0 (which has no fast P-384 code), ES512 1.5 times,
 //! ES256 and Ed25519 a little faster than ring, which verified them before.
-//! It does not depend on the OpenSSL the binary links, so the Lambda package
-//! verifies as fast as the development build.
 //!
 //! Keys are checked when the key set is read. An EC key's coordinates must
 //! each be exactly as long as the curve's field (RFC 7518 §6.2.1.2: 32, 48
-//! and 66 bytes) and name a point on the curve (OpenSSL checks that, and
-//! AWS-LC again when it parses the point). An Ed25519 key must be 32 bytes
+//! and 66 bytes, checked by `public_key`), each below the field's prime and
+//! together a point on the curve (AWS-LC checks both when it parses the
+//! point). An Ed25519 key must be 32 bytes
 //! with a canonical `y` below the field prime, and not one of the
 //! small-order points, for which one signature verifies every message
 //! (libsodium refuses the same list). AWS-LC checks each signature's
@@ -20,12 +19,9 @@
 //! and `s` in range, and for Ed25519 a canonical `S` (RFC 8032 §5.1.7).
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
-use openssl::bn::BigNumContext;
-use openssl::ec::{EcGroup, EcPoint, PointConversionForm};
-use openssl::nid::Nid;
-use openssl::pkey::{Id, PKey, Public};
 
 use crate::algorithm::Algorithm;
+use crate::public_key::PublicKey;
 
 /// A public key parsed for one of AWS-LC's verification algorithms.
 pub struct CurveVerifier {
@@ -45,9 +41,6 @@ impl std::fmt::Debug for CurveVerifier {
 struct Curve {
     /// Its JWK `crv`.
     name: &'static str,
-    nid: Nid,
-    /// The length of each coordinate, in bytes.
-    coordinate_bytes: usize,
     algorithm: &'static dyn VerificationAlgorithm,
 }
 
@@ -55,20 +48,14 @@ fn ecdsa_curve(alg: Algorithm) -> Option<Curve> {
     match alg {
         Algorithm::Es256 => Some(Curve {
             name: "P-256",
-            nid: Nid::X9_62_PRIME256V1,
-            coordinate_bytes: 32,
             algorithm: &signature::ECDSA_P256_SHA256_FIXED,
         }),
         Algorithm::Es384 => Some(Curve {
             name: "P-384",
-            nid: Nid::SECP384R1,
-            coordinate_bytes: 48,
             algorithm: &signature::ECDSA_P384_SHA384_FIXED,
         }),
         Algorithm::Es512 => Some(Curve {
             name: "P-521",
-            nid: Nid::SECP521R1,
-            coordinate_bytes: 66,
             algorithm: &signature::ECDSA_P521_SHA512_FIXED,
         }),
         _ => None,
@@ -119,64 +106,26 @@ fn is_weak_ed25519_key(x: &[u8; 32]) -> bool {
 }
 
 impl CurveVerifier {
-    fn parsed(algorithm: &'static dyn VerificationAlgorithm, public_key: &[u8]) -> Option<Self> {
-        Some(CurveVerifier {
-            public_key: ParsedPublicKey::new(algorithm, public_key).ok()?,
-        })
-    }
-
-    /// An ECDSA key from a JWK's `crv`, `x` and `y` (already decoded),
-    /// if they name a point on the algorithm's curve, each coordinate at its
-    /// full length (RFC 7518 §6.2.1.2).
-    pub fn ecdsa_from_coordinates(alg: Algorithm, crv: &str, x: &[u8], y: &[u8]) -> Option<Self> {
-        let curve = ecdsa_curve(alg)?;
-        if crv != curve.name
-            || x.len() != curve.coordinate_bytes
-            || y.len() != curve.coordinate_bytes
-        {
-            return None;
-        }
-        let mut point = Vec::with_capacity(1 + x.len() + y.len());
-        point.push(0x04);
-        point.extend_from_slice(x);
-        point.extend_from_slice(y);
-        // OpenSSL refuses a point of the wrong length, a coordinate not below
-        // the field prime, and a point off the curve.
-        let group = EcGroup::from_curve_name(curve.nid).ok()?;
-        let mut context = BigNumContext::new().ok()?;
-        EcPoint::from_bytes(&group, &point, &mut context).ok()?;
-        Self::parsed(curve.algorithm, &point)
-    }
-
-    /// An Ed25519 key from a JWK's decoded `x`.
-    pub fn ed25519_from_x(crv: &str, x: &[u8]) -> Option<Self> {
-        let encoded: &[u8; 32] = x.try_into().ok()?;
-        if crv != "Ed25519" || is_weak_ed25519_key(encoded) {
-            return None;
-        }
-        Self::parsed(&signature::ED25519, x)
-    }
-
-    /// A key for `alg` from an X.509 certificate's public key.
-    pub fn from_public_key(alg: Algorithm, public_key: &PKey<Public>) -> Option<Self> {
-        if alg == Algorithm::EdDsa {
-            if public_key.id() != Id::ED25519 {
-                return None;
+    /// A verifier for `alg` (an ECDSA algorithm, or EdDSA) of `key`, or
+    /// `None` when the key is not on the algorithm's curve, not a point of
+    /// it, or a weak Ed25519 key.
+    pub fn new(key: &PublicKey, alg: Algorithm) -> Option<Self> {
+        let (algorithm, bytes): (&'static dyn VerificationAlgorithm, &[u8]) = match key {
+            PublicKey::Ed25519(x) if alg == Algorithm::EdDsa && !is_weak_ed25519_key(x) => {
+                (&signature::ED25519, x)
             }
-            let x = public_key.raw_public_key().ok()?;
-            return Self::ed25519_from_x("Ed25519", &x);
-        }
-        let curve = ecdsa_curve(alg)?;
-        let ec = public_key.ec_key().ok()?;
-        if ec.group().curve_name() != Some(curve.nid) {
-            return None;
-        }
-        let mut context = BigNumContext::new().ok()?;
-        let point = ec
-            .public_key()
-            .to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut context)
-            .ok()?;
-        Self::parsed(curve.algorithm, &point)
+            PublicKey::Ec { curve, point } => {
+                let expected = ecdsa_curve(alg)?;
+                if expected.name != *curve {
+                    return None;
+                }
+                (expected.algorithm, point)
+            }
+            _ => return None,
+        };
+        Some(CurveVerifier {
+            public_key: ParsedPublicKey::new(algorithm, bytes).ok()?,
+        })
     }
 
     /// True when `signature` is valid for `message`.
@@ -188,84 +137,87 @@ impl CurveVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openssl::ec::EcKey;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, EcdsaSigningAlgorithm, KeyPair};
 
-    /// Each ECDSA algorithm with its JWK `crv` and OpenSSL's curve.
-    const CURVES: [(Algorithm, &str, Nid); 3] = [
-        (Algorithm::Es256, "P-256", Nid::X9_62_PRIME256V1),
-        (Algorithm::Es384, "P-384", Nid::SECP384R1),
-        (Algorithm::Es512, "P-521", Nid::SECP521R1),
+    /// Each ECDSA algorithm with its JWK `crv` and its signing algorithm.
+    const CURVES: [(Algorithm, &str, &EcdsaSigningAlgorithm); 3] = [
+        (
+            Algorithm::Es256,
+            "P-256",
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        ),
+        (
+            Algorithm::Es384,
+            "P-384",
+            &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        ),
+        (
+            Algorithm::Es512,
+            "P-521",
+            &signature::ECDSA_P521_SHA512_FIXED_SIGNING,
+        ),
     ];
 
-    fn coordinates(nid: Nid) -> (Vec<u8>, Vec<u8>) {
-        let group = EcGroup::from_curve_name(nid).unwrap();
-        let key = EcKey::generate(&group).unwrap();
-        let mut context = BigNumContext::new().unwrap();
-        let point = key
-            .public_key()
-            .to_bytes(&group, PointConversionForm::UNCOMPRESSED, &mut context)
-            .unwrap();
-        let half = (point.len() - 1) / 2;
-        (point[1..=half].to_vec(), point[1 + half..].to_vec())
+    fn ec(curve: &'static str, point: &[u8]) -> PublicKey {
+        PublicKey::Ec {
+            curve,
+            point: point.to_vec(),
+        }
     }
 
     #[test]
-    fn a_point_on_its_curve_is_accepted_for_that_curve_only() {
-        for (alg, crv, nid) in CURVES {
-            let (x, y) = coordinates(nid);
+    fn a_point_on_its_curve_is_accepted_for_that_curve_only_and_verifies() {
+        for (alg, crv, signing) in CURVES {
+            let pair = EcdsaKeyPair::generate(signing).unwrap();
+            let point = pair.public_key().as_ref();
             for (other_alg, other_crv, _) in CURVES {
                 assert_eq!(
-                    CurveVerifier::ecdsa_from_coordinates(other_alg, crv, &x, &y).is_some(),
+                    CurveVerifier::new(&ec(crv, point), other_alg).is_some(),
                     other_alg == alg,
                     "a {crv} point for {other_alg}"
                 );
                 assert_eq!(
-                    CurveVerifier::ecdsa_from_coordinates(alg, other_crv, &x, &y).is_some(),
+                    CurveVerifier::new(&ec(other_crv, point), alg).is_some(),
                     other_crv == crv,
                     "a {crv} point named {other_crv}"
                 );
             }
+            let verifier = CurveVerifier::new(&ec(crv, point), alg).unwrap();
+            let signature = pair.sign(&SystemRandom::new(), b"m").unwrap();
+            assert!(verifier.verify(b"m", signature.as_ref()));
+            assert!(!verifier.verify(b"n", signature.as_ref()));
         }
-        assert!(CurveVerifier::ecdsa_from_coordinates(
-            Algorithm::Rs256,
-            "P-256",
-            &[0; 32],
-            &[0; 32]
-        )
-        .is_none());
+        let key = ec("P-256", &[4; 65]);
+        assert!(CurveVerifier::new(&key, Algorithm::Rs256).is_none());
+        assert!(CurveVerifier::new(&key, Algorithm::EdDsa).is_none());
     }
 
     #[test]
-    fn a_point_off_the_curve_or_short_is_refused() {
-        for (alg, crv, nid) in CURVES {
-            let (x, mut y) = coordinates(nid);
-            let short_x = &x[1..];
-            assert!(CurveVerifier::ecdsa_from_coordinates(alg, crv, short_x, &y).is_none());
-            let last = y.len() - 1;
-            y[last] ^= 1;
-            assert!(CurveVerifier::ecdsa_from_coordinates(alg, crv, &x, &y).is_none());
+    fn a_point_off_the_curve_or_a_coordinate_past_the_prime_is_refused() {
+        for (alg, crv, signing) in CURVES {
+            let pair = EcdsaKeyPair::generate(signing).unwrap();
+            let mut point = pair.public_key().as_ref().to_vec();
+            let last = point.len() - 1;
+            point[last] ^= 1;
+            assert!(CurveVerifier::new(&ec(crv, &point), alg).is_none(), "{crv}");
+            // x = 2^k - 1, the largest value of the coordinate's bytes: past
+            // every one of these primes (P-521's top byte holds one bit).
+            let coordinate = (point.len() - 1) / 2;
+            let mut past = pair.public_key().as_ref().to_vec();
+            past[1..=coordinate].fill(0xff);
+            if crv == "P-521" {
+                past[1] = 0x01;
+            }
+            assert!(CurveVerifier::new(&ec(crv, &past), alg).is_none(), "{crv}");
         }
     }
 
     #[test]
-    fn ed25519_needs_its_curve_and_32_bytes() {
-        assert!(CurveVerifier::ed25519_from_x("Ed25519", &[9; 32]).is_some());
-        assert!(CurveVerifier::ed25519_from_x("Ed448", &[9; 32]).is_none());
-        assert!(CurveVerifier::ed25519_from_x("Ed25519", &[9; 31]).is_none());
-    }
-
-    #[test]
-    fn a_coordinate_split_off_its_length_is_refused() {
-        // x one byte short and y one byte long: 65 bytes in all, as a point
-        // needs, but not two coordinates of 32 bytes.
-        let (x, y) = coordinates(Nid::X9_62_PRIME256V1);
-        let mut joined = x.clone();
-        joined.extend(&y);
-        let (short_x, long_y) = joined.split_at(31);
-        assert!(
-            CurveVerifier::ecdsa_from_coordinates(Algorithm::Es256, "P-256", short_x, long_y)
-                .is_none()
-        );
+    fn ed25519_keys_serve_eddsa_only() {
+        let key = PublicKey::Ed25519([9; 32]);
+        assert!(CurveVerifier::new(&key, Algorithm::EdDsa).is_some());
+        assert!(CurveVerifier::new(&key, Algorithm::Es256).is_none());
     }
 
     #[test]
@@ -275,13 +227,16 @@ mod tests {
                 let mut key = weak;
                 key[31] |= sign;
                 assert!(
-                    CurveVerifier::ed25519_from_x("Ed25519", &key).is_none(),
+                    CurveVerifier::new(&PublicKey::Ed25519(key), Algorithm::EdDsa).is_none(),
                     "{key:02x?}"
                 );
             }
         }
         // y = p + 2 .. 2^255 - 1: not canonical.
-        assert!(CurveVerifier::ed25519_from_x("Ed25519", &field_element_below_max(0xff)).is_none());
+        let key = |bytes| PublicKey::Ed25519(bytes);
+        assert!(
+            CurveVerifier::new(&key(field_element_below_max(0xff)), Algorithm::EdDsa).is_none()
+        );
         // The identity with a signature of R = identity, S = 0 would verify
         // any message; AWS-LC, given such a key, accepts it.
         let identity = ED25519_SMALL_ORDER[1];
@@ -290,6 +245,8 @@ mod tests {
         let accepting = ParsedPublicKey::new(&signature::ED25519, identity).unwrap();
         assert!(accepting.verify_sig(b"any message", &forged).is_ok());
         // y = p - 2 is canonical and not of small order.
-        assert!(CurveVerifier::ed25519_from_x("Ed25519", &field_element_below_max(0xeb)).is_some());
+        assert!(
+            CurveVerifier::new(&key(field_element_below_max(0xeb)), Algorithm::EdDsa).is_some()
+        );
     }
 }

@@ -8,27 +8,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use josekit::jwk::Jwk;
-use josekit::jws::{EdDSA, JwsVerifier};
-use openssl::bn::BigNum;
-use openssl::pkey::{Id, PKey, Public};
-use openssl::rsa::Rsa;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 use crate::curve_verifier::CurveVerifier;
 use crate::error::Refusal;
+use crate::public_key::PublicKey;
 use crate::rsa_verifier::{RsaVerifier, MAX_RSA_BITS, MIN_RSA_BITS};
-
-/// The key material a verifier is built from.
-#[derive(Debug, PartialEq, Eq)]
-enum Material {
-    Jwk(Box<Jwk>),
-    /// A SubjectPublicKeyInfo, from a certificate.
-    Spki(Vec<u8>),
-}
 
 /// One key of the key set, with a verifier per algorithm built on first use.
 ///
@@ -38,18 +24,16 @@ enum Material {
 pub struct VerificationKey {
     kid: String,
     algorithms: AlgorithmSet,
-    material: Material,
+    material: PublicKey,
     verifiers: [OnceLock<Option<Verifier>>; Algorithm::ALL.len()],
 }
 
-/// One backend per algorithm, the fastest measured (BENCHMARKS.md, "Signature
-/// backends"): AWS-LC for every algorithm but EdDSA on Ed448, which it does
-/// not have and josekit (OpenSSL) verifies.
+/// One backend per key family, the fastest measured (BENCHMARKS.md,
+/// "Signature backends"), both AWS-LC.
 #[derive(Debug)]
 enum Verifier {
     Rsa(RsaVerifier),
     Curve(CurveVerifier),
-    Ed448(Box<dyn JwsVerifier>),
 }
 
 impl Verifier {
@@ -57,7 +41,6 @@ impl Verifier {
         match self {
             Verifier::Rsa(verifier) => verifier.verify(message, signature),
             Verifier::Curve(verifier) => verifier.verify(message, signature),
-            Verifier::Ed448(verifier) => verifier.verify(message, signature).is_ok(),
         }
     }
 }
@@ -89,74 +72,11 @@ impl VerificationKey {
     }
 }
 
-/// The RSA public key of `material`, from the JWK's `n` and `e` or the
-/// certificate's SubjectPublicKeyInfo.
-fn rsa_public_key(material: &Material) -> Option<PKey<Public>> {
+fn build_verifier(material: &PublicKey, alg: Algorithm) -> Option<Verifier> {
     match material {
-        Material::Jwk(jwk) => {
-            let component = |name: &str| {
-                let encoded = jwk.parameter(name)?.as_str()?;
-                let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
-                BigNum::from_slice(&bytes).ok()
-            };
-            let rsa = Rsa::from_public_components(component("n")?, component("e")?).ok()?;
-            PKey::from_rsa(rsa).ok()
-        }
-        Material::Spki(der) => PKey::public_key_from_der(der).ok(),
-    }
-}
-
-/// The curve of an OKP key (`Ed25519` or `Ed448`), which picks EdDSA's backend.
-fn okp_curve(material: &Material) -> Option<&'static str> {
-    let curve = match material {
-        Material::Jwk(jwk) => jwk.parameter("crv")?.as_str()?,
-        Material::Spki(der) => match PKey::public_key_from_der(der).ok()?.id() {
-            Id::ED25519 => "Ed25519",
-            Id::ED448 => "Ed448",
-            _ => return None,
-        },
-    };
-    ["Ed25519", "Ed448"].into_iter().find(|name| *name == curve)
-}
-
-fn curve_verifier(material: &Material, alg: Algorithm) -> Option<CurveVerifier> {
-    match material {
-        Material::Jwk(jwk) => {
-            let member = |name: &str| jwk.parameter(name)?.as_str();
-            let decoded = |name: &str| URL_SAFE_NO_PAD.decode(member(name)?).ok();
-            let crv = member("crv")?;
-            if alg == Algorithm::EdDsa {
-                CurveVerifier::ed25519_from_x(crv, &decoded("x")?)
-            } else {
-                CurveVerifier::ecdsa_from_coordinates(alg, crv, &decoded("x")?, &decoded("y")?)
-            }
-        }
-        Material::Spki(der) => {
-            CurveVerifier::from_public_key(alg, &PKey::public_key_from_der(der).ok()?)
-        }
-    }
-}
-
-fn build_verifier(material: &Material, alg: Algorithm) -> Option<Verifier> {
-    match alg {
-        Algorithm::Rs256
-        | Algorithm::Rs384
-        | Algorithm::Rs512
-        | Algorithm::Ps256
-        | Algorithm::Ps384
-        | Algorithm::Ps512 => RsaVerifier::new(&rsa_public_key(material)?, alg).map(Verifier::Rsa),
-        Algorithm::Es256 | Algorithm::Es384 | Algorithm::Es512 => {
-            curve_verifier(material, alg).map(Verifier::Curve)
-        }
-        Algorithm::EdDsa if okp_curve(material) == Some("Ed25519") => {
-            curve_verifier(material, alg).map(Verifier::Curve)
-        }
-        Algorithm::EdDsa => {
-            let verifier = match material {
-                Material::Jwk(jwk) => EdDSA.verifier_from_jwk(jwk),
-                Material::Spki(der) => EdDSA.verifier_from_der(der),
-            };
-            Some(Verifier::Ed448(Box::new(verifier.ok()?)))
+        PublicKey::Rsa { n, e } => RsaVerifier::new(n, e, alg).map(Verifier::Rsa),
+        PublicKey::Ec { .. } | PublicKey::Ed25519(_) => {
+            CurveVerifier::new(material, alg).map(Verifier::Curve)
         }
     }
 }
@@ -393,52 +313,24 @@ fn key_from_jwk(
         Some(Value::Array(ops)) if ops.iter().any(|op| op == "verify") => {}
         Some(_) => return Err("key_ops does not include verify".to_owned()),
     }
-    let kty = members
-        .get("kty")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let family_algorithms = match kty {
-        "RSA" => {
-            check_rsa_public_key(members)?;
-            algorithms_of(|family| family == KeyFamily::Rsa)
-        }
-        "EC" => {
-            let crv = members
-                .get("crv")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            algorithms_of(|family| family == KeyFamily::Ec(crv_name(crv)))
-        }
-        "OKP" => match members.get("crv").and_then(Value::as_str) {
-            Some("Ed25519" | "Ed448") => algorithms_of(|family| family == KeyFamily::Okp),
-            other => return Err(format!("OKP curve {other:?} cannot sign")),
-        },
-        other => {
-            return Err(format!(
-                "key type {other:?} is not an asymmetric signing key"
-            ))
-        }
-    };
+    let material = PublicKey::from_jwk(members)?;
+    let family = material.family();
+    let family_algorithms = algorithms_of(|candidate| candidate == family);
     let own_algorithms = match members.get("alg") {
         None => family_algorithms,
         Some(Value::String(name)) => match name.parse::<Algorithm>() {
             Ok(alg) if family_algorithms.contains(alg) => [alg].into_iter().collect(),
-            _ => return Err(format!("alg {name:?} does not fit key type {kty}")),
+            _ => {
+                let kty = members
+                    .get("kty")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                return Err(format!("alg {name:?} does not fit key type {kty}"));
+            }
         },
         Some(_) => return Err("alg is not a string".to_owned()),
     };
-    let jwk = Jwk::from_map(members.clone()).map_err(|error| error.to_string())?;
-    finish(kid, own_algorithms, allowed, Material::Jwk(Box::new(jwk)))
-}
-
-/// Maps a JWK curve name to the `&'static str` used by [`KeyFamily`].
-fn crv_name(crv: &str) -> &'static str {
-    match crv {
-        "P-256" => "P-256",
-        "P-384" => "P-384",
-        "P-521" => "P-521",
-        _ => "",
-    }
+    finish(kid, own_algorithms, allowed, material)
 }
 
 fn algorithms_of(matches: impl Fn(KeyFamily) -> bool) -> AlgorithmSet {
@@ -448,146 +340,47 @@ fn algorithms_of(matches: impl Fn(KeyFamily) -> bool) -> AlgorithmSet {
         .collect()
 }
 
-/// josekit accepts e = 1 (which makes every signature "verify" trivially
-/// forgeable), even exponents and ROCA-weak moduli: refuse all three.
-fn check_rsa_public_key(members: &Map<String, Value>) -> Result<(), String> {
-    let decode = |name: &str| {
-        members
-            .get(name)
-            .and_then(Value::as_str)
-            .and_then(|value| URL_SAFE_NO_PAD.decode(value).ok())
-            .ok_or(format!("RSA member {name} is missing or not base64url"))
-    };
-    check_exponent_bytes(&decode("e")?)?;
-    check_not_roca(&decode("n")?)
-}
-
-/// The small primes of the ROCA fingerprint (CVE-2017-15361).
-const ROCA_PRIMES: [u32; 38] = [
-    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
-    101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
-];
-
-/// Keys from the vulnerable Infineon library have a modulus that, modulo
-/// each of these primes, lies in the subgroup generated by 65537; a random
-/// modulus does so with probability about 2^-154. Such keys can be factored.
-fn check_not_roca(modulus: &[u8]) -> Result<(), String> {
-    let fingerprinted = ROCA_PRIMES.iter().all(|&prime| {
-        let residue = modulus
-            .iter()
-            .fold(0u32, |acc, &byte| (acc * 256 + u32::from(byte)) % prime);
-        let generator = 65_537 % prime;
-        let mut power = 1;
-        for _ in 0..prime {
-            if power == residue {
-                return true;
-            }
-            power = power * generator % prime;
-        }
-        false
-    });
-    if fingerprinted {
-        Err("RSA modulus has the ROCA fingerprint (CVE-2017-15361): it can be factored".to_owned())
-    } else {
-        Ok(())
-    }
-}
-
-/// AWS-LC, which verifies RSA signatures, takes public exponents of at most
-/// 33 bits (65537 has 17; larger ones are not in use): a larger one is
-/// refused here, with its own reason, rather than when the key is first used.
-const MAX_RSA_EXPONENT_BITS: usize = 33;
-
-fn check_exponent_bytes(e: &[u8]) -> Result<(), String> {
-    let significant: Vec<u8> = e.iter().copied().skip_while(|byte| *byte == 0).collect();
-    let odd = significant.last().is_some_and(|byte| byte & 1 == 1);
-    let at_least_three =
-        significant.len() > 1 || significant.first().is_some_and(|byte| *byte >= 3);
-    let bits = significant.first().map_or(0, |first| {
-        (significant.len() - 1) * 8 + (8 - first.leading_zeros() as usize)
-    });
-    if !(odd && at_least_three) {
-        Err("RSA exponent e must be odd and at least 3".to_owned())
-    } else if bits > MAX_RSA_EXPONENT_BITS {
-        Err(format!(
-            "RSA exponent e has {bits} bits; at most {MAX_RSA_EXPONENT_BITS} are accepted"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 fn key_from_certificate(
     kid: &str,
     pem: &str,
     allowed: AlgorithmSet,
 ) -> Result<VerificationKey, String> {
-    let certificate = openssl::x509::X509::from_pem(pem.as_bytes())
-        .map_err(|_| "not a PEM X.509 certificate".to_owned())?;
-    let der = certificate
-        .public_key()
-        .and_then(|public_key| public_key.public_key_to_der())
-        .map_err(|_| "the certificate's public key cannot be read".to_owned())?;
-    VerificationKey::from_public_key(kid, &der, AlgorithmSet::all(), allowed)
+    let material = PublicKey::from_certificate_pem(pem)?;
+    VerificationKey::from_material(kid, material, AlgorithmSet::all(), allowed)
 }
 
 impl VerificationKey {
-    /// The key `kid` of a DER SubjectPublicKeyInfo (a certificate's, or a
-    /// KMS key's) whose owner signs with `algorithms`: checked (RSA
-    /// exponent, ROCA, named curve), for the algorithms that fit the key,
-    /// `algorithms` and `allowed`.
+    /// The key `kid` of a DER SubjectPublicKeyInfo (a KMS key's) whose
+    /// owner signs with `algorithms`: checked (RSA exponent, ROCA, named
+    /// curve), for the algorithms that fit the key, `algorithms` and
+    /// `allowed`.
     pub fn from_public_key(
         kid: &str,
         der: &[u8],
         algorithms: AlgorithmSet,
         allowed: AlgorithmSet,
     ) -> Result<Self, String> {
-        let public_key = PKey::public_key_from_der(der)
-            .map_err(|_| "the public key cannot be read".to_owned())?;
-        let fitting: AlgorithmSet = certificate_algorithms(&public_key)?
-            .iter()
-            .filter(|alg| algorithms.contains(*alg))
+        let material = PublicKey::from_public_key_info(der)?;
+        Self::from_material(kid, material, algorithms, allowed)
+    }
+
+    fn from_material(
+        kid: &str,
+        material: PublicKey,
+        algorithms: AlgorithmSet,
+        allowed: AlgorithmSet,
+    ) -> Result<Self, String> {
+        let family = material.family();
+        let fitting: AlgorithmSet = Algorithm::ALL
+            .into_iter()
+            .filter(|alg| alg.key_family() == family && algorithms.contains(*alg))
             .collect();
         if fitting.is_empty() {
             return Err(format!(
                 "none of its algorithms ({algorithms}) fits its key"
             ));
         }
-        let der = public_key
-            .public_key_to_der()
-            .map_err(|_| "the public key cannot be encoded".to_owned())?;
-        finish(kid.to_owned(), fitting, allowed, Material::Spki(der))
-    }
-}
-
-fn certificate_algorithms(public_key: &PKey<Public>) -> Result<AlgorithmSet, String> {
-    match public_key.id() {
-        Id::RSA => {
-            let rsa = public_key.rsa().map_err(|error| error.to_string())?;
-            check_exponent_bytes(&rsa.e().to_vec())?;
-            check_not_roca(&rsa.n().to_vec())?;
-            Ok(algorithms_of(|family| family == KeyFamily::Rsa))
-        }
-        Id::EC => {
-            let ec = public_key.ec_key().map_err(|error| error.to_string())?;
-            // OpenSSL names a curve given by its parameters when they match
-            // one it knows, but RFC 5480 §2.1.1 forbids that form.
-            if ec.group().asn1_flag() != openssl::ec::Asn1Flag::NAMED_CURVE {
-                return Err(
-                    "EC parameters given explicitly, not by a named curve (RFC 5480 §2.1.1)"
-                        .to_owned(),
-                );
-            }
-            let curve = match ec.group().curve_name() {
-                Some(openssl::nid::Nid::X9_62_PRIME256V1) => "P-256",
-                Some(openssl::nid::Nid::SECP384R1) => "P-384",
-                Some(openssl::nid::Nid::SECP521R1) => "P-521",
-                _ => return Err("unsupported EC curve".to_owned()),
-            };
-            Ok(algorithms_of(|family| family == KeyFamily::Ec(curve)))
-        }
-        Id::ED25519 | Id::ED448 => Ok(algorithms_of(|family| family == KeyFamily::Okp)),
-        _ => Err("unsupported public key type".to_owned()),
+        finish(kid.to_owned(), fitting, allowed, material)
     }
 }
 
@@ -598,7 +391,7 @@ fn finish(
     kid: String,
     own_algorithms: AlgorithmSet,
     allowed: AlgorithmSet,
-    material: Material,
+    material: PublicKey,
 ) -> Result<VerificationKey, String> {
     let algorithms: AlgorithmSet = own_algorithms
         .iter()
@@ -624,16 +417,59 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::der::write;
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
     use serde_json::json;
 
-    /// A bare RSA public JWK (no kid, no alg), from OpenSSL so that sizes
-    /// josekit refuses to generate can be tested too.
-    fn rsa_public_jwk(bits: u32) -> Map<String, Value> {
-        let rsa = openssl::rsa::Rsa::generate(bits).unwrap();
+    /// A bare RSA public JWK (no kid, no alg). AWS-LC generates 2048 bits
+    /// and more; a 1024-bit one is an odd modulus of that size, which no
+    /// verifier is ever built for.
+    fn rsa_public_jwk(bits: usize) -> Map<String, Value> {
+        let n = if bits == 1024 {
+            let mut n = vec![0; 128];
+            aws_lc_rs::rand::fill(&mut n).unwrap();
+            n[0] |= 0x80;
+            n[127] |= 1;
+            n
+        } else {
+            let size = match bits {
+                2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
+                other => panic!("no {other}-bit test key"),
+            };
+            let pair = aws_lc_rs::rsa::KeyPair::generate(size).unwrap();
+            pair.public_key()
+                .modulus()
+                .big_endian_without_leading_zero()
+                .to_vec()
+        };
         let Value::Object(map) = json!({
             "kty": "RSA",
-            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()),
-            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec()),
+            "n": URL_SAFE_NO_PAD.encode(n),
+            "e": "AQAB",
+        }) else {
+            unreachable!()
+        };
+        map
+    }
+
+    /// The public JWK of a new EC key on `crv`.
+    fn ec_public_jwk(crv: &str) -> Map<String, Value> {
+        let signing = match crv {
+            "P-256" => &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            "P-384" => &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+            _ => &aws_lc_rs::signature::ECDSA_P521_SHA512_FIXED_SIGNING,
+        };
+        let pair = EcdsaKeyPair::generate(signing).unwrap();
+        let point = pair.public_key().as_ref();
+        let half = (point.len() - 1) / 2;
+        let Value::Object(map) = json!({
+            "kty": "EC",
+            "crv": crv,
+            "x": URL_SAFE_NO_PAD.encode(&point[1..=half]),
+            "y": URL_SAFE_NO_PAD.encode(&point[1 + half..]),
         }) else {
             unreachable!()
         };
@@ -654,30 +490,23 @@ mod tests {
         )
     }
 
-    /// Each algorithm reaches the backend measured fastest for it
-    /// (BENCHMARKS.md, "Signature backends").
+    /// Each algorithm reaches AWS-LC; Ed448 keys are skipped, saying why.
     #[test]
-    fn each_algorithm_takes_its_backend() {
-        use josekit::jwk::alg::ec::EcCurve;
-        use josekit::jwk::alg::ed::EdCurve;
-        let public = |jwk: Jwk, kid: &str| {
-            with(
-                jwk.to_public_key().unwrap().as_ref().clone(),
-                json!({ "kid": kid }),
-            )
-        };
+    fn each_algorithm_takes_its_verifier_and_ed448_keys_are_skipped() {
+        let ed25519 = Ed25519KeyPair::generate().unwrap();
         let set = parse(vec![
             with(rsa_public_jwk(2048), json!({"kid": "rsa"})),
-            public(Jwk::generate_ec_key(EcCurve::P256).unwrap(), "p256"),
-            public(Jwk::generate_ec_key(EcCurve::P384).unwrap(), "p384"),
-            public(Jwk::generate_ec_key(EcCurve::P521).unwrap(), "p521"),
-            public(Jwk::generate_ed_key(EdCurve::Ed25519).unwrap(), "ed25519"),
-            public(Jwk::generate_ed_key(EdCurve::Ed448).unwrap(), "ed448"),
+            with(ec_public_jwk("P-256"), json!({"kid": "p256"})),
+            with(ec_public_jwk("P-384"), json!({"kid": "p384"})),
+            with(ec_public_jwk("P-521"), json!({"kid": "p521"})),
+            json!({"kid": "ed25519", "kty": "OKP", "crv": "Ed25519",
+                "x": URL_SAFE_NO_PAD.encode(ed25519.public_key().as_ref())}),
+            json!({"kid": "ed448", "kty": "OKP", "crv": "Ed448", "x": URL_SAFE_NO_PAD.encode([7; 57])}),
         ])
         .unwrap();
-        let backend = |kid: &str, alg: Algorithm| match set.get(kid).unwrap().verifier(alg) {
-            Some(Verifier::Rsa(_) | Verifier::Curve(_)) => "aws-lc",
-            Some(Verifier::Ed448(_)) => "josekit",
+        let verifier = |kid: &str, alg: Algorithm| match set.get(kid).unwrap().verifier(alg) {
+            Some(Verifier::Rsa(_)) => "rsa",
+            Some(Verifier::Curve(_)) => "curve",
             None => "none",
         };
         let rsa = Algorithm::ALL
@@ -685,14 +514,28 @@ mod tests {
             .filter(|alg| alg.key_family() == KeyFamily::Rsa);
         assert_eq!(rsa.clone().count(), 6);
         for alg in rsa {
-            assert_eq!(backend("rsa", alg), "aws-lc");
+            assert_eq!(verifier("rsa", alg), "rsa");
         }
-        assert_eq!(backend("p256", Algorithm::Es256), "aws-lc");
-        assert_eq!(backend("p384", Algorithm::Es384), "aws-lc");
-        assert_eq!(backend("p521", Algorithm::Es512), "aws-lc");
-        assert_eq!(backend("ed25519", Algorithm::EdDsa), "aws-lc");
-        assert_eq!(backend("ed448", Algorithm::EdDsa), "josekit");
-        assert_eq!(backend("p384", Algorithm::Es256), "none");
+        assert_eq!(verifier("p256", Algorithm::Es256), "curve");
+        assert_eq!(verifier("p384", Algorithm::Es384), "curve");
+        assert_eq!(verifier("p521", Algorithm::Es512), "curve");
+        assert_eq!(verifier("ed25519", Algorithm::EdDsa), "curve");
+        assert_eq!(verifier("p384", Algorithm::Es256), "none");
+        assert!(set.get("ed448").is_none());
+        assert_eq!(
+            set.skipped(),
+            [SkippedKey {
+                kid: Some("ed448".to_owned()),
+                reason: "Ed448 is not supported: AWS-LC, the one crypto library of this authorizer, does not implement it".to_owned(),
+            }]
+        );
+        let signature = ed25519.sign(b"m");
+        assert_eq!(
+            set.get("ed25519")
+                .unwrap()
+                .verify(Algorithm::EdDsa, b"m", signature.as_ref()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -849,63 +692,46 @@ mod tests {
         );
     }
 
-    #[test]
-    fn exponent_rules() {
-        assert!(check_exponent_bytes(&[1, 0, 1]).is_ok());
-        assert!(check_exponent_bytes(&[3]).is_ok());
-        assert!(check_exponent_bytes(&[0, 0, 3]).is_ok());
-        assert!(check_exponent_bytes(&[1]).is_err());
-        assert!(check_exponent_bytes(&[0]).is_err());
-        assert!(check_exponent_bytes(&[]).is_err());
-        assert!(check_exponent_bytes(&[1, 0, 0]).is_err());
-        // 2^32 + 15 (33 bits) is the largest size AWS-LC verifies with.
-        assert!(check_exponent_bytes(&[1, 0, 0, 0, 15]).is_ok());
-        assert_eq!(
-            check_exponent_bytes(&[2, 0, 0, 0, 1]),
-            Err("RSA exponent e has 34 bits; at most 33 are accepted".to_owned())
-        );
-        assert!(check_exponent_bytes(&[0x80, 0, 0, 0, 0, 0, 0, 1]).is_err());
-    }
-
     /// A key whose exponent AWS-LC cannot verify with is refused when the
-    /// set is read, with that reason, and one it can is used.
+    /// set is read, with that reason, and one it can is used. The keys are
+    /// RustCrypto's `rsa` (AWS-LC generates e = 65537 only).
     #[test]
     fn rsa_exponents_of_up_to_33_bits_verify() {
-        use openssl::bn::BigNum;
-        use openssl::hash::MessageDigest;
-        use openssl::sign::Signer;
-        for (e, usable) in [
-            (65_537_u64, true),
-            ((1 << 32) + 15, true),
-            ((1 << 33) + 1, false),
-        ] {
-            let private = openssl::rsa::Rsa::generate_with_e(
+        use rsa::traits::PublicKeyParts;
+        // 2^33 + 1: past what AWS-LC verifies with (and RustCrypto
+        // generates), so the key is refused before any signature.
+        let too_large = with(
+            rsa_public_jwk(2048),
+            json!({"kid": "k", "e": URL_SAFE_NO_PAD.encode([2, 0, 0, 0, 1])}),
+        );
+        let set = parse(vec![
+            too_large,
+            with(rsa_public_jwk(2048), json!({"kid": "other"})),
+        ])
+        .unwrap();
+        assert!(set.get("k").is_none());
+        assert_eq!(
+            set.skipped()[0].reason,
+            "RSA exponent e has 34 bits; at most 33 are accepted"
+        );
+        for e in [65_537_u64, (1 << 32) + 15] {
+            let private = rsa::RsaPrivateKey::new_with_exp(
+                &mut rsa::rand_core::OsRng,
                 2048,
-                &BigNum::from_slice(&e.to_be_bytes()).unwrap(),
+                &rsa::BigUint::from(e),
             )
             .unwrap();
             let jwk = json!({
                 "kty": "RSA",
                 "kid": "k",
-                "n": URL_SAFE_NO_PAD.encode(private.n().to_vec()),
-                "e": URL_SAFE_NO_PAD.encode(private.e().to_vec()),
+                "n": URL_SAFE_NO_PAD.encode(private.n().to_bytes_be()),
+                "e": URL_SAFE_NO_PAD.encode(private.e().to_bytes_be()),
             });
-            // A second key keeps the set usable, so the first one's reason shows.
-            let parsed = parse(vec![
-                jwk,
-                with(rsa_public_jwk(2048), json!({"kid": "other"})),
-            ]);
-            let set = parsed.unwrap();
-            if !usable {
-                assert!(set.get("k").is_none());
-                let reason = &set.skipped()[0].reason;
-                assert!(reason.contains("34 bits"), "{reason}");
-                continue;
-            }
-            let private = PKey::from_rsa(private).unwrap();
-            let mut signer = Signer::new(MessageDigest::sha256(), &private).unwrap();
-            signer.update(b"header.payload").unwrap();
-            let signature = signer.sign_to_vec().unwrap();
+            let set = parse(vec![jwk]).unwrap();
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"header.payload");
+            let signature = private
+                .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest.as_ref())
+                .unwrap();
             assert_eq!(
                 set.get("k")
                     .unwrap()
@@ -916,39 +742,11 @@ mod tests {
         }
     }
 
-    /// A self-signed certificate for a new P-256 key, its curve named or
-    /// given by its parameters.
-    fn p256_certificate(explicit: bool) -> String {
-        use openssl::ec::{Asn1Flag, EcGroup, EcKey};
-        use openssl::x509::{X509Builder, X509NameBuilder};
-        let mut group = EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
-        if explicit {
-            group.set_asn1_flag(Asn1Flag::EXPLICIT_CURVE);
-        }
-        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_text("CN", "k").unwrap();
-        let name = name.build();
-        let mut builder = X509Builder::new().unwrap();
-        builder.set_subject_name(&name).unwrap();
-        builder.set_issuer_name(&name).unwrap();
-        builder.set_pubkey(&key).unwrap();
-        let now = openssl::asn1::Asn1Time::days_from_now(0).unwrap();
-        let later = openssl::asn1::Asn1Time::days_from_now(1).unwrap();
-        builder.set_not_before(&now).unwrap();
-        builder.set_not_after(&later).unwrap();
-        builder
-            .sign(&key, openssl::hash::MessageDigest::sha256())
-            .unwrap();
-        String::from_utf8(builder.build().to_pem().unwrap()).unwrap()
-    }
-
     /// KMS keys: a DER public key with the algorithms KMS signs with, kept
     /// to those its key fits and `JWT_ALGORITHMS` allows, checked as a
     /// certificate's key is.
     #[test]
     fn a_kms_public_key_takes_the_algorithms_of_kms_its_key_and_the_allow_list() {
-        use openssl::ec::{EcGroup, EcKey};
         let set = |names: &[&str]| -> AlgorithmSet {
             names
                 .iter()
@@ -956,28 +754,27 @@ mod tests {
                 .collect()
         };
         let p521 =
-            EcKey::generate(&EcGroup::from_curve_name(openssl::nid::Nid::SECP521R1).unwrap())
-                .unwrap();
-        let p521 = PKey::from_ec_key(p521)
-            .unwrap()
-            .public_key_to_der()
-            .unwrap();
+            EcdsaKeyPair::generate(&aws_lc_rs::signature::ECDSA_P521_SHA512_FIXED_SIGNING).unwrap();
+        let p521 = p521.public_key().as_der().unwrap().as_ref().to_vec();
         let key =
             VerificationKey::from_public_key("k", &p521, set(&["ES512"]), AlgorithmSet::all())
                 .unwrap();
         assert_eq!(key.algorithms(), set(&["ES512"]));
-        let rsa = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap())
-            .unwrap()
-            .public_key_to_der()
-            .unwrap();
+        let rsa = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let rsa = rsa.public_key().as_der().unwrap().as_ref().to_vec();
         let both = set(&["RS256", "PS256", "ES256"]);
         let key = VerificationKey::from_public_key("r", &rsa, both, AlgorithmSet::all()).unwrap();
         assert_eq!(key.algorithms(), set(&["RS256", "PS256"]));
         let key = VerificationKey::from_public_key("r", &rsa, both, set(&["PS256"])).unwrap();
         assert_eq!(key.algorithms(), set(&["PS256"]));
-        let k1 = EcKey::generate(&EcGroup::from_curve_name(openssl::nid::Nid::SECP256K1).unwrap())
-            .unwrap();
-        let k1 = PKey::from_ec_key(k1).unwrap().public_key_to_der().unwrap();
+        // secp256k1 (1.3.132.0.10) in place of P-521's name.
+        let k1 = {
+            let p521_name = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
+            let at = p521.windows(7).position(|w| w == p521_name).unwrap();
+            let mut k1 = p521.clone();
+            k1[at + 6] = 0x0a;
+            k1
+        };
         for (der, algorithms, allowed, says) in [
             (&p521, set(&["ES256"]), AlgorithmSet::all(), "fits its key"),
             (&p521, set(&["ES512"]), set(&["RS256"]), "JWT_ALGORITHMS"),
@@ -1011,18 +808,35 @@ mod tests {
         assert!(!keys.answers_for("t") && keys.get("s").is_none());
     }
 
+    /// A certificate's key is read, and one with explicit curve parameters
+    /// (any SEQUENCE where the curve's name belongs) is refused.
     #[test]
     fn a_certificate_with_explicit_curve_parameters_is_refused() {
-        let body = |pem: String| json!({ "k": pem }).to_string();
-        let named = KeySet::parse(
-            body(p256_certificate(false)).as_bytes(),
-            AlgorithmSet::all(),
-        )
-        .unwrap();
+        let pair =
+            EcdsaKeyPair::generate(&aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let spki = pair.public_key().as_der().unwrap().as_ref().to_vec();
+        let p256_name = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        let at = spki.windows(10).position(|w| w == p256_name).unwrap();
+        // The same length, a SEQUENCE in place of the OID.
+        let mut explicit = spki.clone();
+        explicit[at] = 0x30;
+        explicit[at + 2..at + 10].copy_from_slice(&write::tlv(0x02, &[1, 2, 3, 4, 5, 6]));
+        let body =
+            |spki: &[u8]| json!({ "k": write::pem(&write::certificate(spki, true)) }).to_string();
+        let named = KeySet::parse(body(&spki).as_bytes(), AlgorithmSet::all()).unwrap();
         assert!(named.get("k").is_some());
+        let signature = pair
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), b"m")
+            .unwrap();
+        assert_eq!(
+            named
+                .get("k")
+                .unwrap()
+                .verify(Algorithm::Es256, b"m", signature.as_ref()),
+            Ok(())
+        );
         let explicit =
-            KeySet::parse_answer(body(p256_certificate(true)).as_bytes(), AlgorithmSet::all())
-                .unwrap();
+            KeySet::parse_answer(body(&explicit).as_bytes(), AlgorithmSet::all()).unwrap();
         assert!(explicit.get("k").is_none());
         assert!(
             explicit.skipped()[0].reason.contains("RFC 5480"),

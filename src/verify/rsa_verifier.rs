@@ -5,9 +5,9 @@
 //! BENCHMARKS.md, "Signature backends"), AWS-LC verifies RS256 faster than
 //! the OpenSSL 3 context this module used to prepare once per key (which had
 //! itself saved a fifth of a verification over josekit's context per call),
-//! and PS256 about a quarter faster than OpenSSL through josekit. It does
-//! not depend on the OpenSSL the binary links, so the Lambda package
-//! verifies as fast as the development build.
+//! and PS256 about a quarter faster than OpenSSL through josekit. AWS-LC is
+//! the binary's one crypto library: the Lambda package verifies as fast as
+//! the development build.
 //!
 //! A signature must be exactly as long as the modulus: OpenSSL accepted a
 //! PSS signature one byte short (its leading zero dropped), a second
@@ -17,17 +17,16 @@
 //! 8192 bits are accepted (NIST SP 800-131A below; the upper bound caps
 //! the work one key can cost).
 
-use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters};
-use openssl::pkey::{Id, PKey, Public};
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
 
 use crate::algorithm::Algorithm;
 
 /// RSA moduli shorter than this are refused (NIST SP 800-131A).
-pub const MIN_RSA_BITS: u32 = 2048;
+pub const MIN_RSA_BITS: usize = 2048;
 
 /// RSA moduli longer than this are refused: AWS-LC's bound, and a bound on
 /// the work one key can cost.
-pub const MAX_RSA_BITS: u32 = 8192;
+pub const MAX_RSA_BITS: usize = 8192;
 
 /// AWS-LC's parameters for `alg`, if it is an RSA algorithm.
 fn parameters(alg: Algorithm) -> Option<&'static RsaParameters> {
@@ -60,18 +59,22 @@ impl std::fmt::Debug for RsaVerifier {
 }
 
 impl RsaVerifier {
-    /// A verifier for `alg`, or `None` when `alg` is not RS* or PS*, the key
-    /// is not RSA, or its modulus is not 2048 to 8192 bits long.
-    pub fn new(public_key: &PKey<Public>, alg: Algorithm) -> Option<Self> {
+    /// A verifier for `alg` of the key with modulus `n` and exponent `e`
+    /// (big-endian, no leading zero), or `None` when `alg` is not RS* or
+    /// PS*, or the modulus is not 2048 to 8192 bits long.
+    pub fn new(n: &[u8], e: &[u8], alg: Algorithm) -> Option<Self> {
         let parameters = parameters(alg)?;
-        let bits = public_key.bits();
-        if public_key.id() != Id::RSA || !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+        let bits = n.first().map_or(0, |first| {
+            (n.len() - 1) * 8 + (8 - first.leading_zeros() as usize)
+        });
+        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
             return None;
         }
-        let der = public_key.rsa().ok()?.public_key_to_der_pkcs1().ok()?;
         Some(RsaVerifier {
-            public_key: ParsedPublicKey::new(parameters, der).ok()?,
-            signature_len: public_key.size(),
+            public_key: RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(parameters)
+                .ok()?,
+            signature_len: n.len(),
         })
     }
 
@@ -85,56 +88,54 @@ impl RsaVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openssl::hash::MessageDigest;
-    use openssl::rsa::{Padding, Rsa};
-    use openssl::sign::{RsaPssSaltlen, Signer};
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::{KeyPair as _, RsaEncoding};
 
-    fn key_pair(bits: u32) -> (PKey<openssl::pkey::Private>, PKey<Public>) {
-        let private = Rsa::generate(bits).unwrap();
-        let public = Rsa::from_public_components(
-            private.n().to_owned().unwrap(),
-            private.e().to_owned().unwrap(),
-        )
-        .unwrap();
-        (
-            PKey::from_rsa(private).unwrap(),
-            PKey::from_rsa(public).unwrap(),
-        )
+    /// A key pair and its public modulus and exponent.
+    fn key_pair(size: KeySize) -> (KeyPair, Vec<u8>, Vec<u8>) {
+        let pair = KeyPair::generate(size).unwrap();
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero().to_vec();
+        let e = public.exponent().big_endian_without_leading_zero().to_vec();
+        (pair, n, e)
     }
 
-    fn sign(
-        private: &PKey<openssl::pkey::Private>,
-        alg: Algorithm,
-        digest: MessageDigest,
-        message: &[u8],
-    ) -> Vec<u8> {
-        let mut signer = Signer::new(digest, private).unwrap();
-        if matches!(alg, Algorithm::Ps256 | Algorithm::Ps384 | Algorithm::Ps512) {
-            signer.set_rsa_padding(Padding::PKCS1_PSS).unwrap();
-            signer.set_rsa_mgf1_md(digest).unwrap();
-            signer
-                .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
-                .unwrap();
+    fn encoding(alg: Algorithm) -> &'static dyn RsaEncoding {
+        match alg {
+            Algorithm::Rs256 => &signature::RSA_PKCS1_SHA256,
+            Algorithm::Rs384 => &signature::RSA_PKCS1_SHA384,
+            Algorithm::Rs512 => &signature::RSA_PKCS1_SHA512,
+            Algorithm::Ps256 => &signature::RSA_PSS_SHA256,
+            Algorithm::Ps384 => &signature::RSA_PSS_SHA384,
+            _ => &signature::RSA_PSS_SHA512,
         }
-        signer.update(message).unwrap();
-        signer.sign_to_vec().unwrap()
     }
+
+    fn sign(pair: &KeyPair, alg: Algorithm, message: &[u8]) -> Vec<u8> {
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(encoding(alg), &SystemRandom::new(), message, &mut signature)
+            .unwrap();
+        signature
+    }
+
+    const RSA_ALGORITHMS: [Algorithm; 6] = [
+        Algorithm::Rs256,
+        Algorithm::Rs384,
+        Algorithm::Rs512,
+        Algorithm::Ps256,
+        Algorithm::Ps384,
+        Algorithm::Ps512,
+    ];
 
     #[test]
     fn verifies_each_hash_and_padding_and_refuses_the_others() {
-        let (private, public) = key_pair(2048);
-        let cases = [
-            (Algorithm::Rs256, MessageDigest::sha256()),
-            (Algorithm::Rs384, MessageDigest::sha384()),
-            (Algorithm::Rs512, MessageDigest::sha512()),
-            (Algorithm::Ps256, MessageDigest::sha256()),
-            (Algorithm::Ps384, MessageDigest::sha384()),
-            (Algorithm::Ps512, MessageDigest::sha512()),
-        ];
-        for (alg, _) in cases {
-            let verifier = RsaVerifier::new(&public, alg).unwrap();
-            for (other, other_digest) in cases {
-                let signature = sign(&private, other, other_digest, b"header.payload");
+        let (pair, n, e) = key_pair(KeySize::Rsa2048);
+        for alg in RSA_ALGORITHMS {
+            let verifier = RsaVerifier::new(&n, &e, alg).unwrap();
+            for other in RSA_ALGORITHMS {
+                let signature = sign(&pair, other, b"header.payload");
                 assert_eq!(
                     verifier.verify(b"header.payload", &signature),
                     alg == other,
@@ -144,28 +145,37 @@ mod tests {
         }
     }
 
+    /// PSS signatures with other salt lengths, made by RustCrypto's `rsa`
+    /// (AWS-LC signs with the hash's length only).
     #[test]
     fn pss_takes_a_salt_as_long_as_the_hash_only() {
-        let (private, public) = key_pair(2048);
-        let verifier = RsaVerifier::new(&public, Algorithm::Ps256).unwrap();
+        use rsa::pkcs8::DecodePrivateKey;
+        let (pair, n, e) = key_pair(KeySize::Rsa2048);
+        let private = rsa::RsaPrivateKey::from_pkcs8_der(
+            AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
+                .unwrap()
+                .as_ref(),
+        )
+        .unwrap();
+        let verifier = RsaVerifier::new(&n, &e, Algorithm::Ps256).unwrap();
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"m");
         for (salt, valid) in [(32, true), (0, false), (20, false), (64, false)] {
-            let mut signer = Signer::new(MessageDigest::sha256(), &private).unwrap();
-            signer.set_rsa_padding(Padding::PKCS1_PSS).unwrap();
-            signer.set_rsa_mgf1_md(MessageDigest::sha256()).unwrap();
-            signer
-                .set_rsa_pss_saltlen(RsaPssSaltlen::custom(salt))
+            let signature = private
+                .sign_with_rng(
+                    &mut rsa::rand_core::OsRng,
+                    rsa::Pss::new_with_salt::<sha2::Sha256>(salt),
+                    digest.as_ref(),
+                )
                 .unwrap();
-            signer.update(b"m").unwrap();
-            let signature = signer.sign_to_vec().unwrap();
             assert_eq!(verifier.verify(b"m", &signature), valid, "salt {salt}");
         }
     }
 
     #[test]
     fn a_refused_signature_does_not_spoil_the_next_one() {
-        let (private, public) = key_pair(2048);
-        let verifier = RsaVerifier::new(&public, Algorithm::Rs256).unwrap();
-        let signature = sign(&private, Algorithm::Rs256, MessageDigest::sha256(), b"m");
+        let (pair, n, e) = key_pair(KeySize::Rsa2048);
+        let verifier = RsaVerifier::new(&n, &e, Algorithm::Rs256).unwrap();
+        let signature = sign(&pair, Algorithm::Rs256, b"m");
         for _ in 0..3 {
             assert!(!verifier.verify(b"m", &signature[1..]), "short signature");
             assert!(!verifier.verify(b"n", &signature), "other message");
@@ -180,9 +190,9 @@ mod tests {
 
     #[test]
     fn concurrent_verifications_share_the_key() {
-        let (private, public) = key_pair(2048);
-        let verifier = RsaVerifier::new(&public, Algorithm::Rs256).unwrap();
-        let signature = sign(&private, Algorithm::Rs256, MessageDigest::sha256(), b"m");
+        let (pair, n, e) = key_pair(KeySize::Rsa2048);
+        let verifier = RsaVerifier::new(&n, &e, Algorithm::Rs256).unwrap();
+        let signature = sign(&pair, Algorithm::Rs256, b"m");
         std::thread::scope(|scope| {
             for _ in 0..32 {
                 scope.spawn(|| {
@@ -195,37 +205,25 @@ mod tests {
         });
     }
 
-    /// A public key with an all-ones modulus of `bytes` bytes.
-    fn all_ones_modulus(bytes: usize) -> PKey<Public> {
-        let n = openssl::bn::BigNum::from_slice(&vec![0xff; bytes]).unwrap();
-        let e = openssl::bn::BigNum::from_u32(65_537).unwrap();
-        PKey::from_rsa(Rsa::from_public_components(n, e).unwrap()).unwrap()
-    }
-
     #[test]
     fn moduli_of_2048_to_8192_bits_only() {
-        assert!(RsaVerifier::new(&all_ones_modulus(255), Algorithm::Rs256).is_none());
-        assert!(RsaVerifier::new(&all_ones_modulus(256), Algorithm::Rs256).is_some());
-        assert!(RsaVerifier::new(&all_ones_modulus(1024), Algorithm::Rs256).is_some());
-        assert!(RsaVerifier::new(&all_ones_modulus(1025), Algorithm::Rs256).is_none());
-        assert!(RsaVerifier::new(&all_ones_modulus(1025), Algorithm::Ps256).is_none());
+        let verifier = |bytes: usize, alg| RsaVerifier::new(&vec![0xff; bytes], &[1, 0, 1], alg);
+        assert!(verifier(255, Algorithm::Rs256).is_none());
+        assert!(verifier(256, Algorithm::Rs256).is_some());
+        assert!(verifier(1024, Algorithm::Rs256).is_some());
+        assert!(verifier(1025, Algorithm::Rs256).is_none());
+        assert!(verifier(1025, Algorithm::Ps256).is_none());
+        // 2047 bits in 256 bytes.
+        let mut short = vec![0xff; 256];
+        short[0] = 0x7f;
+        assert!(RsaVerifier::new(&short, &[1, 0, 1], Algorithm::Rs256).is_none());
     }
 
     #[test]
-    fn refuses_short_keys_other_key_types_and_other_algorithms() {
-        let (_, short) = key_pair(1024);
-        assert!(RsaVerifier::new(&short, Algorithm::Rs256).is_none());
-        let (_, public) = key_pair(2048);
-        assert!(RsaVerifier::new(&public, Algorithm::Es256).is_none());
-        assert!(RsaVerifier::new(&public, Algorithm::EdDsa).is_none());
-        let ec = openssl::ec::EcKey::generate(
-            &openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap(),
-        )
-        .unwrap();
-        let ec_public = PKey::from_ec_key(
-            openssl::ec::EcKey::from_public_key(ec.group(), ec.public_key()).unwrap(),
-        )
-        .unwrap();
-        assert!(RsaVerifier::new(&ec_public, Algorithm::Rs256).is_none());
+    fn refuses_other_algorithms() {
+        let (_, n, e) = key_pair(KeySize::Rsa2048);
+        assert!(RsaVerifier::new(&n, &e, Algorithm::Es256).is_none());
+        assert!(RsaVerifier::new(&n, &e, Algorithm::EdDsa).is_none());
+        assert!(RsaVerifier::new(&n, &e, Algorithm::Rs256).is_some());
     }
 }

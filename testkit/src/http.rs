@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 /// A request as the handler sees it.
 #[derive(Debug, Clone)]
@@ -90,20 +91,35 @@ pub type Handler =
 
 /// Serves `handler` on an ephemeral loopback port until the test's runtime ends.
 pub async fn serve(handler: Handler) -> SocketAddr {
+    serve_with(handler, None).await
+}
+
+/// Serves `handler` over TLS with `acceptor`'s certificate (HTTPS), or in
+/// plain HTTP without one.
+pub async fn serve_with(handler: Handler, acceptor: Option<TlsAcceptor>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let handler = handler.clone();
+            let (handler, acceptor) = (handler.clone(), acceptor.clone());
             tokio::spawn(async move {
-                let _ = handle_connection(stream, handler).await;
+                let _ = match acceptor {
+                    None => handle_connection(stream, handler).await,
+                    Some(acceptor) => match acceptor.accept(stream).await {
+                        Ok(tls) => handle_connection(tls, handler).await,
+                        Err(error) => Err(error),
+                    },
+                };
             });
         }
     });
     addr
 }
 
-async fn handle_connection(mut stream: TcpStream, handler: Handler) -> std::io::Result<()> {
+async fn handle_connection(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    handler: Handler,
+) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let header_end = loop {

@@ -13,6 +13,8 @@ pub mod function;
 pub mod http;
 pub mod local_gateway;
 pub mod runtime_api;
+pub mod signing;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,13 +23,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use josekit::jwk::alg::ed::EdCurve;
-use josekit::jwk::Jwk;
-use josekit::jws::{EdDSA, JwsSigner, ES256, ES384, ES512, PS256, RS256};
 use serde_json::{json, Value};
 use ws_jwt_authorizer::{Config, ConnectEvent};
 
 use http::{Reply, Request};
+pub use signing::{HmacSigner, JwsSigner, KeySigner, PrivateKey};
 
 pub const AUDIENCE: &str = "api://websocket";
 pub const ISSUER: &str = "https://issuer.test";
@@ -45,48 +45,22 @@ pub fn now() -> u64 {
 pub struct SigningKey {
     pub alg: &'static str,
     pub kid: String,
-    pub private: Jwk,
+    pub private: Arc<PrivateKey>,
     pub public: Value,
 }
 
 impl SigningKey {
-    /// A fresh key for `alg` (RS256, PS256, ES256, ES384, ES512, EdDSA).
+    /// A fresh key for `alg` (RS*, PS*, ES256, ES384, ES512, EdDSA).
     pub fn generate(alg: &'static str, kid: &str) -> Self {
-        let (private, public) = match alg {
-            "RS256" | "RS384" | "RS512" => {
-                let pair = RS256.generate_key_pair(2048).unwrap();
-                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
-            }
-            "PS256" | "PS384" | "PS512" => {
-                let pair = PS256.generate_key_pair(2048).unwrap();
-                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
-            }
-            "ES256" => {
-                let pair = ES256.generate_key_pair().unwrap();
-                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
-            }
-            "ES384" => {
-                let pair = ES384.generate_key_pair().unwrap();
-                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
-            }
-            "ES512" => {
-                let pair = ES512.generate_key_pair().unwrap();
-                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
-            }
-            "EdDSA" => {
-                let pair = EdDSA.generate_key_pair(EdCurve::Ed25519).unwrap();
-                (pair.to_jwk_private_key(), pair.to_jwk_public_key())
-            }
-            other => panic!("no test key for {other}"),
-        };
-        let mut public = serde_json::to_value(&public).unwrap();
+        let private = PrivateKey::generate(alg).unwrap_or_else(|_| panic!("no test key for {alg}"));
+        let mut public = private.public_jwk();
         public["kid"] = json!(kid);
         public["use"] = json!("sig");
         public["alg"] = json!(alg);
         SigningKey {
             alg,
             kid: kid.to_owned(),
-            private,
+            private: Arc::new(private),
             public,
         }
     }
@@ -104,19 +78,38 @@ impl SigningKey {
     }
 
     pub fn signer(&self) -> Box<dyn JwsSigner> {
-        let mut jwk = self.private.clone();
-        jwk.set_algorithm(self.alg);
-        match self.alg {
-            "RS256" => Box::new(RS256.signer_from_jwk(&jwk).unwrap()),
-            "RS384" => Box::new(josekit::jws::RS384.signer_from_jwk(&jwk).unwrap()),
-            "RS512" => Box::new(josekit::jws::RS512.signer_from_jwk(&jwk).unwrap()),
-            "PS256" => Box::new(PS256.signer_from_jwk(&jwk).unwrap()),
-            "ES256" => Box::new(ES256.signer_from_jwk(&jwk).unwrap()),
-            "ES384" => Box::new(ES384.signer_from_jwk(&jwk).unwrap()),
-            "ES512" => Box::new(ES512.signer_from_jwk(&jwk).unwrap()),
-            "EdDSA" => Box::new(EdDSA.signer_from_jwk(&jwk).unwrap()),
-            other => panic!("no signer for {other}"),
-        }
+        Box::new(KeySigner {
+            alg: self.alg,
+            key: Arc::clone(&self.private),
+        })
+    }
+
+    /// A self-signed X.509 certificate of this key, PEM, as Firebase
+    /// publishes its keys.
+    pub fn certificate_pem(&self, common_name: &str) -> String {
+        let pkcs8 = self.private.pkcs8();
+        let algorithm = match self.alg {
+            "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => &rcgen::PKCS_RSA_SHA256,
+            "ES256" => &rcgen::PKCS_ECDSA_P256_SHA256,
+            "ES384" => &rcgen::PKCS_ECDSA_P384_SHA384,
+            "ES512" => &rcgen::PKCS_ECDSA_P521_SHA512,
+            _ => &rcgen::PKCS_ED25519,
+        };
+        let key = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, algorithm).unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, common_name);
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    /// The private JWK, with kid, alg and use.
+    pub fn private_jwk(&self) -> Value {
+        let mut jwk = self.private.private_jwk();
+        jwk["kid"] = json!(self.kid);
+        jwk["alg"] = json!(self.alg);
+        jwk["use"] = json!("sig");
+        jwk
     }
 
     /// The default header: alg, kid, typ.
@@ -150,36 +143,30 @@ pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// OpenSSL's own RS256 verification as `openssl speed rsa2048` times it: a
-/// context prepared once, the SHA-256 digest given. The bound the benchmarks
+/// AWS-LC's own RS256 verification, as the authorizer calls it: the key
+/// parsed once, the whole signing input given. The bound the benchmarks
 /// hold the handler against.
 pub struct BareRsaVerify {
-    context: openssl::pkey_ctx::PkeyCtx<openssl::pkey::Public>,
-    digest: [u8; 32],
+    key: aws_lc_rs::signature::ParsedPublicKey,
+    signing_input: Vec<u8>,
     signature: Vec<u8>,
 }
 
 impl BareRsaVerify {
     /// For `token`, signed by the RS256 `key`.
     pub fn new(key: &SigningKey, token: &str) -> Self {
-        use openssl::bn::BigNum;
         let component = |name: &str| {
             let encoded = key.public[name].as_str().unwrap();
-            BigNum::from_slice(&URL_SAFE_NO_PAD.decode(encoded).unwrap()).unwrap()
+            URL_SAFE_NO_PAD.decode(encoded).unwrap()
         };
-        let rsa =
-            openssl::rsa::Rsa::from_public_components(component("n"), component("e")).unwrap();
-        let public = openssl::pkey::PKey::from_rsa(rsa).unwrap();
-        let mut context = openssl::pkey_ctx::PkeyCtx::new(&public).unwrap();
-        context.verify_init().unwrap();
-        context
-            .set_rsa_padding(openssl::rsa::Padding::PKCS1)
+        let (n, e) = (component("n"), component("e"));
+        let parsed = aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .to_parsed_public_key(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256)
             .unwrap();
-        context.set_signature_md(openssl::md::Md::sha256()).unwrap();
         let (signing_input, signature) = token.rsplit_once('.').unwrap();
-        let mut bare = BareRsaVerify {
-            context,
-            digest: openssl::sha::sha256(signing_input.as_bytes()),
+        let bare = BareRsaVerify {
+            key: parsed,
+            signing_input: signing_input.as_bytes().to_vec(),
             signature: URL_SAFE_NO_PAD.decode(signature).unwrap(),
         };
         assert!(bare.verify());
@@ -187,13 +174,13 @@ impl BareRsaVerify {
     }
 
     /// One verification; true when the signature is valid.
-    pub fn verify(&mut self) -> bool {
-        self.context
-            .verify(
-                std::hint::black_box(&self.digest),
+    pub fn verify(&self) -> bool {
+        self.key
+            .verify_sig(
+                std::hint::black_box(&self.signing_input),
                 std::hint::black_box(&self.signature),
             )
-            .unwrap()
+            .is_ok()
     }
 }
 
@@ -246,17 +233,27 @@ impl KeyServer {
     }
 
     pub async fn start_with(reply: Reply) -> Self {
+        Self::serve(reply, None).await
+    }
+
+    /// A key server over HTTPS, its certificate issued by `ca`.
+    pub async fn start_https(body: &Value, ca: &tls::PrivateCa) -> Self {
+        Self::serve(Reply::json(body.to_string()), Some(ca.acceptor())).await
+    }
+
+    async fn serve(reply: Reply, acceptor: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let hits = Arc::new(AtomicUsize::new(0));
         let reply = Arc::new(Mutex::new(reply));
         let (counter, current) = (hits.clone(), reply.clone());
-        let addr = http::serve(Arc::new(move |_request: Request| {
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
+        let handler: http::Handler = Arc::new(move |_request: Request| {
             counter.fetch_add(1, Ordering::SeqCst);
             let reply = current.lock().unwrap().clone();
             Box::pin(async move { reply })
-        }))
-        .await;
+        });
+        let addr = http::serve_with(handler, acceptor).await;
         KeyServer {
-            url: format!("http://{addr}/.well-known/jwks.json"),
+            url: format!("{scheme}://{addr}/.well-known/jwks.json"),
             hits,
             reply,
         }

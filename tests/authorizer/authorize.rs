@@ -81,31 +81,8 @@ async fn header_transport_with_bearer_prefix() {
 
 #[tokio::test]
 async fn firebase_certificate_map() {
-    use openssl::asn1::Asn1Time;
-    use openssl::hash::MessageDigest;
-    use openssl::pkey::PKey;
-    use openssl::rsa::Rsa;
-    use openssl::x509::{X509Builder, X509NameBuilder};
-
-    let rsa = Rsa::generate(2048).unwrap();
-    let private = PKey::from_rsa(rsa).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "securetoken.system.gserviceaccount.com")
-        .unwrap();
-    let name = name.build();
-    let mut builder = X509Builder::new().unwrap();
-    builder.set_version(2).unwrap();
-    builder.set_subject_name(&name).unwrap();
-    builder.set_issuer_name(&name).unwrap();
-    builder.set_pubkey(&private).unwrap();
-    builder
-        .set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    builder
-        .set_not_after(&Asn1Time::days_from_now(2).unwrap())
-        .unwrap();
-    builder.sign(&private, MessageDigest::sha256()).unwrap();
-    let pem = String::from_utf8(builder.build().to_pem().unwrap()).unwrap();
+    let key = SigningKey::generate("RS256", "a1b2c3d4e5f6");
+    let pem = key.certificate_pem("securetoken.system.gserviceaccount.com");
 
     let kid = "a1b2c3d4e5f6";
     let server = KeyServer::start(&json!({ kid: pem })).await;
@@ -121,20 +98,13 @@ async fn firebase_certificate_map() {
         ],
     )
     .await;
-    let signer = josekit::jws::RS256
-        .signer_from_der(private.private_key_to_der().unwrap())
-        .unwrap();
     let claims = claims_with(json!({
         "iss": format!("https://securetoken.google.com/{project}"),
         "aud": project,
         "sub": "firebase-uid-1",
     }));
     let header = json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
-    let token = sign_raw(
-        &signer,
-        header.to_string().as_bytes(),
-        claims.to_string().as_bytes(),
-    );
+    let token = key.sign_with_header(&header, &claims);
     let response = decide(&authorizer, &query_event(&token)).await.unwrap();
     assert_eq!(effect(&response), "Allow");
     assert_eq!(response["principalId"], "firebase-uid-1");

@@ -17,4 +17,5 @@ mod fail_closed;
 mod key_set_edges;
 mod kms;
 mod lambda_binary;
+mod private_ca;
 mod real_idp;

@@ -10,8 +10,6 @@ use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use josekit::jwk::Jwk;
-use josekit::jws::RS256;
 use serde_json::{json, Value};
 use testkit::function::start_function;
 use testkit::runtime_api::{Answer, RuntimeApi};
@@ -48,43 +46,12 @@ fn ensure_installed() {
     assert!(status.success(), "npm install of oidc-provider failed");
 }
 
-fn private_jwk(jwk: Jwk, kid: &str, alg: &str) -> Value {
-    let mut value = serde_json::to_value(jwk).unwrap();
-    value["kid"] = json!(kid);
-    value["alg"] = json!(alg);
-    value["use"] = json!("sig");
-    value
-}
-
 fn rsa_key(kid: &str) -> Value {
-    private_jwk(
-        RS256.generate_key_pair(2048).unwrap().to_jwk_private_key(),
-        kid,
-        "RS256",
-    )
+    SigningKey::generate("RS256", kid).private_jwk()
 }
 
-/// A P-256 private JWK with its public coordinates (josekit's has only `d`).
 fn ec_key(kid: &str) -> Value {
-    use base64::Engine;
-    use openssl::bn::{BigNum, BigNumContext};
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::nid::Nid;
-
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = EcKey::generate(&group).unwrap();
-    let (mut x, mut y) = (BigNum::new().unwrap(), BigNum::new().unwrap());
-    let mut context = BigNumContext::new().unwrap();
-    key.public_key()
-        .affine_coordinates(&group, &mut x, &mut y, &mut context)
-        .unwrap();
-    let b64 = |n: &openssl::bn::BigNumRef| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n.to_vec_padded(32).unwrap())
-    };
-    json!({
-        "kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
-        "x": b64(&x), "y": b64(&y), "d": b64(key.private_key()),
-    })
+    SigningKey::generate("ES256", kid).private_jwk()
 }
 
 struct Provider {
