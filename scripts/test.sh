@@ -6,6 +6,7 @@
 # it needs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/prerequisites.sh || exit 1
 mkdir -p target
 
 # Every log the tests capture is kept here and checked at the end.

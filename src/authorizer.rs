@@ -17,7 +17,6 @@ use crate::decision_cache::{DecisionCache, VerifiedToken, VerifiedWith};
 use crate::decision_log::{self, Line, Trace};
 use crate::error::{Decision, HandlerError, Outcome, Refusal};
 use crate::event::{ApiType, ConnectEvent, Shape, MAX_TOKEN_BYTES};
-use crate::fetch::ClientError;
 use crate::invocation::NotAnEvent;
 use crate::issuers::Issuer;
 use crate::jwks::KeyStore;
@@ -49,7 +48,7 @@ struct Grant {
 
 impl Authorizer {
     /// Builds the authorizer and its HTTP clients; no network use.
-    pub fn new(config: Config) -> Result<Self, ClientError> {
+    pub fn new(config: Config) -> Result<Self, crate::fetch::ClientError> {
         let metrics = Metrics::new(config.metrics.then_some(config.function_name.as_str()));
         let mut keys = Vec::with_capacity(config.issuers.len());
         for issuer in &config.issuers {

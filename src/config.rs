@@ -77,6 +77,7 @@ pub fn variables() -> Vec<&'static str> {
     [
         &OWN_VARIABLES[..],
         &KeyStoreOptions::VARIABLES,
+        &crate::tls::Trust::VARIABLES,
         &ClaimRules::VARIABLES,
         &AccessRules::VARIABLES,
         &ContextSpec::VARIABLES,
@@ -361,6 +362,7 @@ impl Config {
         ];
         own.into_iter()
             .chain(self.key_store.settings())
+            .chain(self.key_store.trust.settings())
             .chain(self.claims.settings())
             .chain(self.access.settings())
             .chain(self.context.settings())

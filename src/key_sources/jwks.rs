@@ -16,7 +16,7 @@ use crate::keys::{KeySet, VerificationKey};
 use crate::kms;
 use crate::metrics::Metrics;
 use crate::settings::{ConfigError, Env};
-use crate::tls::{Trust, JWKS_CA_BUNDLE, JWKS_TRUST_WEB_ROOTS};
+use crate::tls::Trust;
 
 /// How long fetched keys are used before a refetch.
 pub const JWKS_CACHE_TTL_SECONDS: &str = "JWKS_CACHE_TTL_SECONDS";
@@ -53,7 +53,8 @@ pub struct KeyStoreOptions {
     pub max_backoff: Duration,
     /// Largest key set body read.
     pub max_bytes: usize,
-    /// The certificate authorities fetches trust.
+    /// The certificate authorities fetches trust (its variables are
+    /// listed and shown by the configuration, beside these).
     pub trust: Trust,
 }
 
@@ -64,12 +65,13 @@ impl KeyStoreOptions {
         algorithms: AlgorithmSet,
         issuer: &Issuer,
     ) -> Result<JwksFetcher, ClientError> {
+        let (timeout, ttl) = (self.fetch_timeout, self.cache_ttl);
         JwksFetcher::new(
             issuer,
             algorithms,
-            self.fetch_timeout,
+            timeout,
             self.max_bytes,
-            self.cache_ttl,
+            ttl,
             &self.trust,
         )
     }
@@ -119,7 +121,7 @@ impl KeyStoreOptions {
 
 impl KeyStoreOptions {
     /// The variables these options come from.
-    pub const VARIABLES: [&'static str; 9] = [
+    pub const VARIABLES: [&'static str; 7] = [
         JWKS_CACHE_TTL_SECONDS,
         JWKS_MIN_TTL_SECONDS,
         JWKS_REFRESH_COOLDOWN_SECONDS,
@@ -127,12 +129,10 @@ impl KeyStoreOptions {
         JWKS_FETCH_TIMEOUT_MS,
         JWKS_MAX_BACKOFF_SECONDS,
         JWKS_MAX_BYTES,
-        JWKS_CA_BUNDLE,
-        JWKS_TRUST_WEB_ROOTS,
     ];
 
     /// Each variable with the value in effect, in the order of [`Self::VARIABLES`].
-    pub fn settings(&self) -> [(&'static str, String); 9] {
+    pub fn settings(&self) -> [(&'static str, String); 7] {
         let seconds = |duration: Duration| duration.as_secs().to_string();
         [
             (JWKS_CACHE_TTL_SECONDS, seconds(self.cache_ttl)),
@@ -148,8 +148,6 @@ impl KeyStoreOptions {
             ),
             (JWKS_MAX_BACKOFF_SECONDS, seconds(self.max_backoff)),
             (JWKS_MAX_BYTES, self.max_bytes.to_string()),
-            (JWKS_CA_BUNDLE, self.trust.bundles.join(",")),
-            (JWKS_TRUST_WEB_ROOTS, self.trust.web_roots.to_string()),
         ]
     }
 }

@@ -84,6 +84,18 @@ impl Trust {
         Ok(trust)
     }
 
+    /// The variables of the trust, in the order of [`Self::settings`].
+    pub const VARIABLES: [&'static str; 2] = [JWKS_CA_BUNDLE, JWKS_TRUST_WEB_ROOTS];
+
+    /// Each variable with the value in effect (`JWKS_CA_BUNDLE`: every
+    /// file read, `SSL_CERT_FILE`'s included).
+    pub fn settings(&self) -> [(&'static str, String); 2] {
+        [
+            (JWKS_CA_BUNDLE, self.bundles.join(",")),
+            (JWKS_TRUST_WEB_ROOTS, self.web_roots.to_string()),
+        ]
+    }
+
     /// How many CA certificates the bundles added.
     pub fn added(&self) -> usize {
         self.added.len()

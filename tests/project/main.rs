@@ -6,4 +6,5 @@
 //! project; the soak runs alone): each links once.
 
 mod architecture;
+mod prerequisites;
 mod terraform_drift;
