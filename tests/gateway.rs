@@ -95,7 +95,7 @@ impl LocalGateway {
     /// given, and reads the gateway's output up to its line for the
     /// request (which follows the authorizer's decision line).
     async fn call(&self, method: &str, path: &str, token: Option<&str>) -> Called {
-        let mut request = reqwest::Client::new()
+        let mut request = testkit::http_client()
             .request(method.parse().unwrap(), format!("{}{path}", self.http_url));
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
@@ -136,8 +136,24 @@ impl LocalGateway {
         }
     }
 
+    /// The token endpoint's status and JSON answer.
+    async fn token_response(&self, fields: &str) -> (u16, Value) {
+        let response = testkit::http_client()
+            .post(format!("{}/token", self.idp_url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(fields.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&response.text().await.unwrap()).unwrap(),
+        )
+    }
+
     async fn token(&self, fields: &str) -> String {
-        let response = reqwest::Client::new()
+        let response = testkit::http_client()
             .post(format!("{}/token", self.idp_url))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(fields.to_owned())
@@ -228,13 +244,28 @@ async fn the_local_gateway_answers_like_api_gateway() {
         "missing token"
     );
 
-    let short = gateway.token("sub=bob&expires_in=1").await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The demo provider mints an expired token on request (a negative
+    // expires_in), and refuses an expires_in that is not a number.
+    let expired = gateway.token("sub=bob&expires_in=-5").await;
     assert_eq!(
-        whoami(&gateway.websocket_url, Some(&short), None).await,
+        whoami(&gateway.websocket_url, Some(&expired), None).await,
         Err(401),
         "expired token"
     );
+    for bad in ["abc", "1.5", "86401"] {
+        let (status, body) = gateway
+            .token_response(&format!("sub=bob&expires_in={bad}"))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{bad}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("expires_in"),
+            "{body}"
+        );
+    }
 
     let other_audience = gateway.token("sub=carol&aud=another-api").await;
     assert_eq!(
@@ -243,7 +274,7 @@ async fn the_local_gateway_answers_like_api_gateway() {
         "wrong audience"
     );
 
-    let service = reqwest::Client::new()
+    let service = testkit::http_client()
         .post(format!("{}/token", gateway.idp_url))
         .basic_auth("demo-client", Some("demo-secret"))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -421,7 +452,7 @@ async fn the_management_api_and_the_access_log() {
         "{}/@connections/{encoded}",
         gateway.websocket_url.replacen("ws://", "http://", 1)
     );
-    let http = reqwest::Client::new();
+    let http = testkit::http_client();
 
     let info = http.get(&endpoint).send().await.unwrap();
     assert_eq!(info.status().as_u16(), 200);

@@ -52,7 +52,8 @@ pub struct TokenRequest {
     sub: Option<String>,
     scope: Option<String>,
     aud: Option<String>,
-    expires_in: Option<u64>,
+    /// As sent: a whole number of seconds, checked by [`lifetime`].
+    expires_in: Option<Value>,
 }
 
 impl DemoIdp {
@@ -104,15 +105,17 @@ impl DemoIdp {
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
-    /// An access token for `sub`, valid `expires_in` seconds.
+    /// An access token for `sub`, valid `expires_in` seconds (negative: it
+    /// expired that long ago).
     pub fn mint(
         &self,
         sub: &str,
         scope: &str,
         aud: &str,
-        expires_in: u64,
+        expires_in: i64,
     ) -> Result<String, SignError> {
         let now = unix_now();
+        let exp = now.saturating_add_signed(expires_in);
         self.sign(&json!({
             "iss": self.issuer,
             "sub": sub,
@@ -121,7 +124,7 @@ impl DemoIdp {
             "client_id": DEMO_CLIENT_ID,
             "iat": now,
             "nbf": now,
-            "exp": now + expires_in,
+            "exp": exp,
             "jti": format!("{:x}", rand_id()),
         }))
     }
@@ -195,9 +198,7 @@ async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, body: String
             sub: fields.get("sub").cloned(),
             scope: fields.get("scope").cloned(),
             aud: fields.get("aud").cloned(),
-            expires_in: fields
-                .get("expires_in")
-                .and_then(|value| value.parse().ok()),
+            expires_in: fields.get("expires_in").cloned().map(Value::String),
         }
     };
     let client_credentials = request.grant_type.as_deref() == Some("client_credentials");
@@ -235,7 +236,18 @@ async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, body: String
         .scope
         .unwrap_or_else(|| "chat:read chat:write".to_owned());
     let aud = request.aud.unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
-    let expires_in = request.expires_in.unwrap_or(3600).min(86_400);
+    let expires_in = match lifetime(request.expires_in.as_ref()) {
+        Ok(seconds) => seconds,
+        Err(description) => {
+            return cors(
+                (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": "invalid_request", "error_description": description})),
+                )
+                    .into_response(),
+            )
+        }
+    };
     // `Accept: text/plain` (for a shell: `TOKEN=$(curl -H 'Accept: text/plain' …)`)
     // answers with the token alone.
     let plain = headers
@@ -260,6 +272,32 @@ async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, body: String
             .into_response(),
         ),
         Err(error) => cors((StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()),
+    }
+}
+
+/// The longest lifetime, either way, a demo token gets.
+const MAX_LIFETIME_SECONDS: i64 = 86_400;
+
+/// The token's lifetime from the request's `expires_in`: one hour when
+/// absent; a whole number of seconds up to a day, either way. A negative
+/// one mints a token that expired that long ago, to try a refusal locally
+/// (a demo provider does this; a real one never would).
+fn lifetime(expires_in: Option<&Value>) -> Result<i64, String> {
+    let seconds = match expires_in {
+        None => return Ok(3600),
+        Some(Value::Number(number)) => number.as_i64(),
+        Some(Value::String(text)) => text.trim().parse::<i64>().ok(),
+        Some(_) => None,
+    };
+    match seconds {
+        Some(seconds) if seconds.abs() <= MAX_LIFETIME_SECONDS => Ok(seconds),
+        Some(_) => Err(format!(
+            "expires_in must be between -{MAX_LIFETIME_SECONDS} and {MAX_LIFETIME_SECONDS} seconds"
+        )),
+        None => Err(format!(
+            "expires_in must be a whole number of seconds (negative for a token that has already expired), got {}",
+            expires_in.map(Value::to_string).unwrap_or_default()
+        )),
     }
 }
 
@@ -288,4 +326,34 @@ pub fn rand_id() -> u128 {
         return u128::from(unix_now());
     }
     u128::from_le_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lifetime_is_a_whole_number_of_seconds_up_to_a_day_either_way() {
+        for (sent, expected) in [
+            (None, Ok(3600)),
+            (Some(json!(600)), Ok(600)),
+            (Some(json!("600")), Ok(600)),
+            (Some(json!("-5")), Ok(-5)),
+            (Some(json!(-86_400)), Ok(-86_400)),
+            (Some(json!(0)), Ok(0)),
+        ] {
+            assert_eq!(lifetime(sent.as_ref()), expected, "{sent:?}");
+        }
+        for (sent, says) in [
+            (json!("abc"), "whole number of seconds (negative for a token that has already expired), got \"abc\""),
+            (json!(1.5), "whole number of seconds"),
+            (json!(""), "whole number of seconds"),
+            (json!(true), "whole number of seconds"),
+            (json!(86_401), "between -86400 and 86400 seconds"),
+            (json!("-100000"), "between -86400 and 86400 seconds"),
+        ] {
+            let error = lifetime(Some(&sent)).unwrap_err();
+            assert!(error.contains(says), "{sent}: {error}");
+        }
+    }
 }

@@ -139,6 +139,14 @@ pub fn sign_raw(signer: &dyn JwsSigner, header: &[u8], payload: &[u8]) -> String
     format!("{input}.{}", b64(&signature))
 }
 
+/// An HTTP client for tests: reqwest with rustls on AWS-LC, the provider
+/// the authorizer itself configures (reqwest is built without one of its
+/// own, so that ring stays out of the binary).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }

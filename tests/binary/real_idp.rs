@@ -127,7 +127,7 @@ impl Provider {
 
     /// An access token for `resource`, by the client_credentials grant.
     async fn token(&self, resource: &str) -> String {
-        let response = reqwest::Client::new()
+        let response = testkit::http_client()
             .post(format!("{}/token", self.issuer()))
             .basic_auth(CLIENT.0, Some(CLIENT.1))
             .header("Content-Type", "application/x-www-form-urlencoded")
