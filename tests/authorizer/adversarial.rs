@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use josekit::jws::{HS256, HS384, HS512};
 use serde_json::{json, Value};
 use testkit::http::{self, Reply, Request};
 use testkit::*;
@@ -72,27 +71,56 @@ fn raw(header: &str, payload: &str, signature: &str) -> String {
     format!("{}.{}.{signature}", b64(header), b64(payload))
 }
 
+/// The key's DER SubjectPublicKeyInfo as PEM (`-----BEGIN PUBLIC KEY-----`,
+/// lines of 64 characters), as key confusion attacks use it.
 fn rsa_public_pem(key: &SigningKey) -> Vec<u8> {
-    rsa_public_key(key).public_key_to_pem().unwrap()
-}
-
-fn rsa_public_der(key: &SigningKey) -> Vec<u8> {
-    rsa_public_key(key).public_key_to_der().unwrap()
-}
-
-fn rsa_public_key(key: &SigningKey) -> openssl::pkey::PKey<openssl::pkey::Public> {
-    let n = URL_SAFE_NO_PAD
-        .decode(key.public["n"].as_str().unwrap())
-        .unwrap();
-    let e = URL_SAFE_NO_PAD
-        .decode(key.public["e"].as_str().unwrap())
-        .unwrap();
-    let rsa = openssl::rsa::Rsa::from_public_components(
-        openssl::bn::BigNum::from_slice(&n).unwrap(),
-        openssl::bn::BigNum::from_slice(&e).unwrap(),
+    let encoded = STANDARD.encode(rsa_public_der(key));
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
     )
-    .unwrap();
-    openssl::pkey::PKey::from_rsa(rsa).unwrap()
+    .into_bytes()
+}
+
+/// The key's DER SubjectPublicKeyInfo.
+fn rsa_public_der(key: &SigningKey) -> Vec<u8> {
+    key.private.public_key_der()
+}
+
+/// One DER element (lengths up to 65 535 bytes).
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        short @ 0..=0x7f => out.push(short as u8),
+        long @ 0x80..=0xff => out.extend([0x81, long as u8]),
+        long => out.extend([0x82, (long >> 8) as u8, long as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// An ECDSA signature in DER (`SEQUENCE { INTEGER r, INTEGER s }`, RFC 3279
+/// §2.2.3), from the big-endian r and s of a JOSE signature.
+fn ecdsa_der(r: &[u8], s: &[u8]) -> Vec<u8> {
+    let integer = |magnitude: &[u8]| {
+        let start = magnitude
+            .iter()
+            .position(|byte| *byte != 0)
+            .unwrap_or(magnitude.len() - 1);
+        let magnitude = &magnitude[start..];
+        let mut content = Vec::new();
+        if magnitude[0] & 0x80 != 0 {
+            content.push(0);
+        }
+        content.extend_from_slice(magnitude);
+        tlv(0x02, &content)
+    };
+    tlv(0x30, &[integer(r), integer(s)].concat())
 }
 
 /// A server that counts requests: where `jku`/`x5u` point. Nothing may call it.
@@ -117,8 +145,11 @@ async fn the_adversarial_corpus_is_refused() {
 
     // Keys the key set carries but the authorizer must not use.
     let short_rsa = {
-        let rsa = openssl::rsa::Rsa::generate(1024).unwrap();
-        json!({"kty": "RSA", "kid": "short-rsa", "n": b64(rsa.n().to_vec()), "e": b64(rsa.e().to_vec())})
+        use rsa::traits::PublicKeyParts;
+        // AWS-LC makes no RSA key under 2048 bits: RustCrypto's rsa does.
+        let rsa = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
+        assert_eq!(rsa.n().bits(), 1024);
+        json!({"kty": "RSA", "kid": "short-rsa", "n": b64(rsa.n().to_bytes_be()), "e": b64(rsa.e().to_bytes_be())})
     };
     let mut enc_key = SigningKey::generate("RS256", "enc-key");
     enc_key.public["use"] = json!("enc");
@@ -177,17 +208,10 @@ async fn the_adversarial_corpus_is_refused() {
 
     // Key confusion: HMAC with the RSA public key (PEM or DER) as the secret.
     for (secret_name, secret) in [("PEM", rsa_public_pem(rsa)), ("DER", rsa_public_der(rsa))] {
-        for (alg, signer) in [
-            (
-                "HS256",
-                Box::new(HS256.signer_from_bytes(&secret).unwrap())
-                    as Box<dyn josekit::jws::JwsSigner>,
-            ),
-            ("HS384", Box::new(HS384.signer_from_bytes(&secret).unwrap())),
-            ("HS512", Box::new(HS512.signer_from_bytes(&secret).unwrap())),
-        ] {
+        for alg in ["HS256", "HS384", "HS512"] {
+            let signer = HmacSigner::new(alg, &secret).unwrap();
             let header = json!({"alg": alg, "kid": rsa.kid, "typ": "JWT"}).to_string();
-            let token = sign_raw(&*signer, header.as_bytes(), payload.as_bytes());
+            let token = sign_raw(&signer, header.as_bytes(), payload.as_bytes());
             corpus
                 .token(
                     &format!("{alg} with the public key {secret_name}"),
@@ -369,16 +393,15 @@ async fn the_adversarial_corpus_is_refused() {
             .token(&format!("ECDSA {name}"), &token, Refusal::BadSignature)
             .await;
     }
-    let der_signature = format!(
-        "{ec_input}.{}",
-        b64(openssl::ecdsa::EcdsaSig::from_private_components(
-            openssl::bn::BigNum::from_slice(&ec_signature[..32]).unwrap(),
-            openssl::bn::BigNum::from_slice(&ec_signature[32..]).unwrap(),
-        )
-        .unwrap()
-        .to_der()
-        .unwrap())
-    );
+    let der = ecdsa_der(&ec_signature[..32], &ec_signature[32..]);
+    // The same signature, valid in DER: only its form is wrong.
+    aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1,
+        ec.private.public_key_der(),
+    )
+    .verify(ec_input.as_bytes(), &der)
+    .expect("the DER signature verifies as DER");
+    let der_signature = format!("{ec_input}.{}", b64(&der));
     corpus
         .token(
             "ECDSA signature in DER instead of P1363",

@@ -14,12 +14,6 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::ecdsa::EcdsaSig;
-use openssl::hash::MessageDigest;
-use openssl::pkey::{PKey, Private};
-use openssl::rsa::{Padding, Rsa};
-use openssl::sign::{RsaPssSaltlen, Signer};
 use serde_json::{json, Value};
 use testkit::function::{decision_lines, decision_reasons, start_function, stop_and_read_logs};
 use testkit::http::{Reply, Request};
@@ -53,23 +47,19 @@ async fn invoke(api: &RuntimeApi, token: &str) -> String {
 struct Key {
     id: String,
     arn: String,
-    private: PKey<Private>,
+    private: PrivateKey,
 }
 
 impl Key {
     fn p521(id: &str) -> Self {
-        let group = EcGroup::from_curve_name(openssl::nid::Nid::SECP521R1).unwrap();
-        Key::new(
-            id,
-            PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap(),
-        )
+        Key::new(id, PrivateKey::generate("ES512").unwrap())
     }
 
     fn rsa(id: &str) -> Self {
-        Key::new(id, PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap())
+        Key::new(id, PrivateKey::generate("RS256").unwrap())
     }
 
-    fn new(id: &str, private: PKey<Private>) -> Self {
+    fn new(id: &str, private: PrivateKey) -> Self {
         Key {
             id: id.to_owned(),
             arn: format!("arn:aws:kms:{REGION}:111122223333:key/{id}"),
@@ -79,10 +69,9 @@ impl Key {
 
     /// The `GetPublicKey` answer KMS gives for this key.
     fn answer(&self) -> Reply {
-        let (spec, algorithms) = if self.private.ec_key().is_ok() {
-            ("ECC_NIST_P521", vec!["ECDSA_SHA_512"])
-        } else {
-            (
+        let (spec, algorithms) = match self.private {
+            PrivateKey::Ec(_) => ("ECC_NIST_P521", vec!["ECDSA_SHA_512"]),
+            _ => (
                 "RSA_2048",
                 vec![
                     "RSASSA_PSS_SHA_256",
@@ -92,9 +81,10 @@ impl Key {
                     "RSASSA_PKCS1_V1_5_SHA_384",
                     "RSASSA_PKCS1_V1_5_SHA_512",
                 ],
-            )
+            ),
         };
-        let der = self.private.public_key_to_der().unwrap();
+        // The DER SubjectPublicKeyInfo, as KMS gives it.
+        let der = self.private.public_key_der();
         Reply::json(
             json!({
                 "KeyId": self.arn,
@@ -109,33 +99,16 @@ impl Key {
         .with_header("Content-Type", "application/x-amz-json-1.1")
     }
 
-    /// A token signed as KMS `Sign` signs (an ECDSA signature turned from
-    /// DER into JOSE's r || s, 66 bytes each on P-521; PSS with a salt as
-    /// long as the hash), with `kid` or without.
+    /// A token signed as KMS `Sign` signs, in JOSE's form: ECDSA as r || s,
+    /// 66 bytes each on P-521 (what KMS's DER signature is turned into),
+    /// PSS with a salt as long as the hash; with `kid` or without.
     fn sign(&self, alg: &str, kid: bool, claims: &Value) -> String {
         let mut header = json!({"alg": alg, "typ": "JWT"});
         if kid {
             header["kid"] = json!(self.id);
         }
         let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
-        let digest = match alg {
-            "ES512" => MessageDigest::sha512(),
-            _ => MessageDigest::sha256(),
-        };
-        let mut signer = Signer::new(digest, &self.private).unwrap();
-        if alg == "PS256" {
-            signer.set_rsa_padding(Padding::PKCS1_PSS).unwrap();
-            signer
-                .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
-                .unwrap();
-        }
-        signer.update(input.as_bytes()).unwrap();
-        let mut signature = signer.sign_to_vec().unwrap();
-        if alg == "ES512" {
-            let der = EcdsaSig::from_der(&signature).unwrap();
-            signature = der.r().to_vec_padded(66).unwrap();
-            signature.extend(der.s().to_vec_padded(66).unwrap());
-        }
+        let signature = self.private.sign(alg, input.as_bytes()).unwrap();
         format!("{input}.{}", b64(signature))
     }
 }
@@ -531,7 +504,17 @@ impl Moto {
     /// From now on moto checks every request's signature and the caller's
     /// IAM permissions (`amount` unauthenticated requests first).
     async fn authenticate_after(&self, amount: &str) {
-        let status = reqwest::Client::new()
+        // reqwest's rustls brings no crypto provider of its own: the
+        // authorizer's TLS configuration gives it AWS-LC's (plain HTTP here,
+        // but the client is built with TLS all the same).
+        let tls = ws_jwt_authorizer::tls::Trust::default()
+            .client_config(false)
+            .unwrap();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .build()
+            .unwrap();
+        let status = client
             .post(format!("{}/moto-api/reset-auth", self.url))
             .body(amount.to_owned())
             .send()
