@@ -10,10 +10,11 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::event::ConnectEvent;
 use crate::explain::{Explanation, Status};
 use crate::keys::{KeySet, KeySetError};
+use crate::settings::problems::Problems;
 use crate::Authorizer;
 
 /// Exit code of a refused token.
@@ -41,6 +42,39 @@ it runs locally, configured by the same environment variables:
   check-config [--json]
       Validates the environment and fetches the key set once.
       Exit code: 0 usable, 2 not.
+
+  --help
+      This text, and every environment variable with its default.
+";
+
+/// The configuration reference: its table is what `--help` lists (and what
+/// the tests hold to the variables the code reads).
+const REFERENCE: &str = include_str!("../docs/configuration.md");
+
+/// The usage, then every variable of the configuration reference with its
+/// default.
+pub fn help() -> String {
+    let mut out = String::from(USAGE);
+    out.push_str("\nEnvironment variables (default), described in docs/configuration.md:\n\n");
+    for row in REFERENCE.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+        if let (Some(name), Some(default)) = (cells.first(), cells.last()) {
+            let _ = writeln!(
+                out,
+                "  {:<32} {}",
+                name.trim_matches('`'),
+                default.replace('`', "")
+            );
+        }
+    }
+    out
+}
+
+/// What the binary says when started with no command outside Lambda.
+pub const NOT_IN_LAMBDA: &str = "\
+ws-jwt-authorizer runs as an AWS Lambda function (AWS_LAMBDA_RUNTIME_API is not set here).
+To try it locally: `explain` a token, or `check-config` a configuration;
+`--help` lists the commands and every variable.
 ";
 
 /// A command line, parsed.
@@ -129,11 +163,11 @@ fn parse_explain(mut rest: &[String]) -> Result<Command, String> {
 pub async fn run(command: Command) -> i32 {
     match command {
         Command::Help => {
-            print!("{USAGE}");
+            print!("{}", help());
             0
         }
         Command::CheckConfig { json } => {
-            let (report, code) = check_config(Config::from_env()).await;
+            let (report, code) = check_config(Config::from_environment()).await;
             print!(
                 "{}",
                 if json {
@@ -149,13 +183,13 @@ pub async fn run(command: Command) -> i32 {
             method_arn,
             json,
         } => {
-            let config = match Config::from_env() {
+            let config = match Config::from_environment() {
                 // Metric lines belong in CloudWatch, not in the explanation.
                 Ok(config) => Config {
                     metrics: false,
                     ..config
                 },
-                Err(error) => return problem(json, &config_error_report(&error)),
+                Err(problems) => return problem(json, &problems_report(&problems)),
             };
             let event = match read_event(&input, method_arn.as_deref(), &config) {
                 Ok(event) => event,
@@ -179,6 +213,14 @@ pub async fn run(command: Command) -> i32 {
 fn problem(json: bool, report: &Value) -> i32 {
     if json {
         print!("{}", json_text(report));
+    } else if let Some(problems) = report.get("problems").and_then(Value::as_array) {
+        for problem in problems {
+            eprintln!(
+                "error: {}: {}",
+                problem["variable"].as_str().unwrap_or_default(),
+                problem["reason"].as_str().unwrap_or_default()
+            );
+        }
     } else if let Some(error) = report.get("error").and_then(Value::as_str) {
         eprintln!("error: {error}");
     } else {
@@ -304,10 +346,10 @@ pub fn render_explanation(explanation: &Explanation) -> String {
 }
 
 /// Validates `config` and fetches its key set once; the report and the exit code.
-pub async fn check_config(config: Result<Config, ConfigError>) -> (Value, i32) {
+pub async fn check_config(config: Result<Config, Problems>) -> (Value, i32) {
     let config = match config {
         Ok(config) => config,
-        Err(error) => return (config_error_report(&error), EXIT_PROBLEM),
+        Err(problems) => return (problems_report(&problems), EXIT_PROBLEM),
     };
     let settings: serde_json::Map<String, Value> = config
         .settings()
@@ -388,11 +430,18 @@ fn skipped_keys(set: &KeySet) -> Vec<Value> {
         .collect()
 }
 
-fn config_error_report(error: &ConfigError) -> Value {
+/// Every problem of the configuration; `variable` names the first.
+fn problems_report(problems: &Problems) -> Value {
+    let listed: Vec<Value> = problems
+        .0
+        .iter()
+        .map(|problem| json!({ "variable": problem.variable, "reason": problem.reason }))
+        .collect();
     json!({
         "ok": false,
-        "error": error.to_string(),
-        "variable": error.variable,
+        "error": problems.to_string(),
+        "variable": problems.0.first().map(|problem| problem.variable.as_str()),
+        "problems": listed,
     })
 }
 
@@ -440,8 +489,19 @@ pub fn render_check(report: &Value) -> String {
             let _ = writeln!(out, "  error: {error}");
         }
     }
-    if let Some(error) = report["error"].as_str() {
-        let _ = writeln!(out, "error: {error}");
+    match report["problems"].as_array() {
+        Some(problems) => {
+            for problem in problems {
+                let variable = problem["variable"].as_str().unwrap_or_default();
+                let reason = problem["reason"].as_str().unwrap_or_default();
+                let _ = writeln!(out, "error: {variable}: {reason}");
+            }
+        }
+        None => {
+            if let Some(error) = report["error"].as_str() {
+                let _ = writeln!(out, "error: {error}");
+            }
+        }
     }
     let verdict = if report["ok"] == true {
         "OK"
@@ -507,11 +567,49 @@ mod tests {
 
     #[tokio::test]
     async fn a_configuration_error_names_the_variable_and_exits_2() {
-        let error = Config::from_lookup(|_| None).unwrap_err();
-        let (report, code) = check_config(Err(error)).await;
+        let problems = Config::from_lookup_reporting_all(|_| None, []).unwrap_err();
+        let (report, code) = check_config(Err(problems)).await;
         assert_eq!(code, EXIT_PROBLEM);
         assert_eq!(report["variable"], "JWT_ISSUER_JWKS_URI");
         assert_eq!(report["ok"], false);
         assert!(render_check(&report).contains("error: JWT_ISSUER_JWKS_URI: is required"));
+    }
+
+    #[tokio::test]
+    async fn every_problem_is_reported_at_once_typos_included() {
+        let vars = [
+            ("JWT_ISSUER_JWKS_URI", "https://idp.example.com/jwks"),
+            ("JWT_AUTHORIZED_AUDIENCES", "api"),
+            ("JWT_LEEWAY_SECONDS", "a minute"),
+            ("JWKS_MAX_BYTES", "ten"),
+            ("JWT_REQURED_SCOPES", "admin"),
+            ("PATH", "/usr/bin"),
+        ];
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        let problems =
+            Config::from_lookup_reporting_all(lookup, vars.iter().map(|(name, _)| *name))
+                .unwrap_err();
+        let (report, code) = check_config(Err(problems)).await;
+        assert_eq!(code, EXIT_PROBLEM);
+        let variables: Vec<&str> = report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|problem| problem["variable"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            variables,
+            ["JWT_REQURED_SCOPES", "JWKS_MAX_BYTES", "JWT_LEEWAY_SECONDS"]
+        );
+        let text = render_check(&report);
+        assert!(
+            text.contains("error: JWT_REQURED_SCOPES: is not a variable of this authorizer: did you mean JWT_REQUIRED_SCOPES?\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("Result: NOT USABLE\n"), "{text}");
     }
 }

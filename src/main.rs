@@ -27,6 +27,10 @@ fn main() -> Result<(), lambda_runtime::Error> {
         };
         std::process::exit(code);
     }
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        eprint!("{}", cli::NOT_IN_LAMBDA);
+        std::process::exit(cli::EXIT_PROBLEM);
+    }
     let concurrent = std::env::var(MAX_CONCURRENCY)
         .ok()
         .and_then(|value| value.trim().parse::<u32>().ok())
@@ -45,9 +49,11 @@ fn main() -> Result<(), lambda_runtime::Error> {
 async fn serve() -> Result<(), lambda_runtime::Error> {
     logging::init();
 
-    let authorizer = match Config::from_env() {
+    // Every problem at once, one per line: a typo and a bad value are
+    // fixed together, before the next deployment.
+    let authorizer = match Config::from_environment() {
         Ok(config) => Authorizer::new(config).map_err(|error| error.to_string()),
-        Err(error) => Err(error.to_string()),
+        Err(problems) => Err(problems.to_string()),
     };
     let authorizer = match authorizer {
         Ok(authorizer) => Arc::new(authorizer),

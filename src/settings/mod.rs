@@ -2,6 +2,7 @@
 //! unset and validates, so each group of rules reads its own settings the
 //! same way and every refusal names its variable.
 
+pub mod problems;
 pub mod provider;
 
 use std::ops::RangeInclusive;

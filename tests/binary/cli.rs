@@ -582,3 +582,89 @@ async fn explain_answers_an_event_file_as_the_lambda_does() {
     assert!(!printed.contains(signature), "{printed}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// #31: outside Lambda, with no command, the binary says what it is and
+/// where to go; never a panic.
+#[tokio::test]
+async fn with_no_command_outside_lambda_it_says_what_it_is_and_exits_2() {
+    let bare = run(&[], &[], "").await;
+    assert_eq!(bare.code, 2, "{}", bare.stderr);
+    assert_eq!(bare.stderr, ws_jwt_authorizer::cli::NOT_IN_LAMBDA);
+    assert_eq!(bare.stdout, "");
+}
+
+/// `--help` lists the commands and every variable the code reads, with its
+/// default, from the configuration reference.
+#[tokio::test]
+async fn help_lists_the_commands_and_every_variable_with_its_default() {
+    let help = run(&["--help"], &[], "").await;
+    assert_eq!(help.code, 0);
+    for command in ["explain [--token TOKEN", "check-config [--json]", "--help"] {
+        assert!(help.stdout.contains(command), "{command}");
+    }
+    let listed: Vec<&str> = help
+        .stdout
+        .split_once("Environment variables (default)")
+        .unwrap()
+        .1
+        .lines()
+        .filter_map(|line| line.strip_prefix("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    let mut expected = ws_jwt_authorizer::config::variables();
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(sorted, expected);
+    assert!(help
+        .stdout
+        .contains("\n  JWT_LEEWAY_SECONDS               60\n"));
+}
+
+/// #31: every problem of the configuration at once, a typo with the name
+/// meant, from `check-config` and from the Lambda's start alike.
+#[tokio::test]
+async fn every_problem_is_reported_at_once_with_the_name_a_typo_meant() {
+    let vars = [
+        ("JWT_ISSUER_JWKS_URI", "https://idp.example.com/jwks"),
+        ("JWT_AUTHORIZED_AUDIENCES", AUDIENCE),
+        ("JWT_LEWAY_SECONDS", "5"),
+        ("JWT_REQURED_SCOPES", "admin"),
+        ("JWKS_MAX_BYTES", "ten"),
+        ("DECISION_CACHE_MAX_ENTRIES", "-1"),
+    ];
+    let expected = [
+        "JWT_LEWAY_SECONDS: is not a variable of this authorizer: did you mean JWT_LEEWAY_SECONDS?",
+        "JWT_REQURED_SCOPES: is not a variable of this authorizer: did you mean JWT_REQUIRED_SCOPES?",
+    ];
+    let check = run(&["check-config"], &vars, "").await;
+    assert_eq!(check.code, 2);
+    let errors: Vec<&str> = check
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("error: "))
+        .collect();
+    assert_eq!(errors.len(), 4, "{}", check.stdout);
+    assert_eq!(&errors[..2], expected);
+    assert!(errors[2..]
+        .iter()
+        .any(|error| error.starts_with("JWKS_MAX_BYTES: ")));
+    assert!(errors[2..]
+        .iter()
+        .any(|error| error.starts_with("DECISION_CACHE_MAX_ENTRIES: ")));
+    assert!(check.stdout.ends_with("Result: NOT USABLE\n"));
+
+    let api = testkit::runtime_api::RuntimeApi::start().await;
+    let mut child =
+        testkit::function::start_function(env!("CARGO_BIN_EXE_ws-jwt-authorizer"), &api, &vars);
+    let pid = child.id().unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("the function should exit")
+        .unwrap();
+    testkit::function::take_logs(pid);
+    let (_, body) = api.init_error().expect("no init error was posted");
+    let lines: Vec<&str> = body["errorMessage"].as_str().unwrap().lines().collect();
+    assert_eq!(lines.len(), 4, "{body}");
+    assert_eq!(&lines[..2], expected);
+}

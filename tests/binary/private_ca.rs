@@ -42,7 +42,8 @@ async fn a_key_set_behind_a_private_ca_is_reached_only_through_its_bundle() {
     let stranger = TempFile::new("other.pem", &PrivateCa::new("Another CA").certificate_pem);
     let token = key.sign(&valid_claims());
 
-    let cases: [(&str, Vec<(&str, &str)>, bool); 5] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, bool);
+    let cases: [Case; 5] = [
         ("the web's roots alone", vec![], false),
         (
             "another CA",

@@ -56,7 +56,10 @@ fn a_missing_compiler_or_node_is_named_before_anything_is_built() {
         assert!(stderr.contains(says), "{says} not in:\n{stderr}");
     }
     assert!(!stderr.contains("cargo"), "{stderr}");
-    assert!(!stderr.contains("OpenSSL") && !stderr.contains("pkg-config"), "{stderr}");
+    assert!(
+        !stderr.contains("OpenSSL") && !stderr.contains("pkg-config"),
+        "{stderr}"
+    );
 
     let (ok, stderr) = run_with_only(&["cc", "python3"], "build");
     assert!(!ok);

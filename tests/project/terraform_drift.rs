@@ -46,12 +46,12 @@ fn terraform_sets_exactly_the_variables_the_authorizer_reads() {
 }
 
 #[test]
-fn the_readme_documents_every_variable() {
-    let readme = read("README.md");
+fn the_configuration_reference_documents_every_variable() {
+    let reference = read("docs/configuration.md");
     for name in variables() {
         assert!(
-            readme.contains(&format!("| `{name}` |")),
-            "{name} is missing from the README's configuration table"
+            reference.contains(&format!("| `{name}` |")),
+            "{name} is missing from docs/configuration.md's table"
         );
     }
 }

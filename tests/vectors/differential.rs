@@ -179,7 +179,7 @@ enum Private {
     /// P-256, P-384 and P-521, Ed25519.
     Kit(PrivateKey),
     /// An RSA key AWS-LC does not make (1024 bits): RustCrypto's.
-    SmallRsa(rsa::RsaPrivateKey),
+    SmallRsa(Box<rsa::RsaPrivateKey>),
     /// Ed448, which AWS-LC does not implement (the authorizer skips Ed448
     /// keys): its RFC 8032 seed and public key, signed by the peers' own
     /// library ([`ed448`]).
@@ -200,7 +200,7 @@ fn rsa_key(size: KeySize) -> Private {
 fn rsa_1024_key() -> Private {
     let key = rsa::RsaPrivateKey::new(&mut OsRng, 1024).unwrap();
     assert_eq!(key.n().bits(), 1024);
-    Private::SmallRsa(key)
+    Private::SmallRsa(Box::new(key))
 }
 
 /// A key of `alg`'s curve: ES256, ES384, ES512, or EdDSA for Ed25519.
@@ -239,7 +239,9 @@ fn ed448(seed: &[u8; 57], message: &[u8]) -> (Vec<u8>, Vec<u8>) {
     }
     static SIGNER: Mutex<Option<Signer>> = Mutex::new(None);
     let mut signer = SIGNER.lock().unwrap_or_else(|poison| poison.into_inner());
-    // It ends when its input does: when this test binary exits.
+    // It ends when its input does: when this test binary exits, which
+    // reaps it; nothing here could wait for it sooner.
+    #[allow(clippy::zombie_processes)]
     let signer = signer.get_or_insert_with(|| {
         let mut child = Command::new(out_dir().join("venv/bin/python"))
             .arg(suite_dir().join("ed448_signer.py"))
