@@ -404,6 +404,7 @@ impl Authorizer {
                         jws::header_member_for_display(token, "alg")
                     ),
                     Refusal::MissingKid => "the header has no kid".to_owned(),
+                    Refusal::MalformedToken => jws::malformed_for_display(token),
                     _ => refusal.to_string(),
                 });
                 return Err(refusal);
@@ -492,8 +493,7 @@ impl Authorizer {
             verified.as_ref().map(drop).map_err(|r| *r),
             || match &verified {
                 Ok(_) => format!("{alg} signature verifies with key {kid:?}"),
-                Err(Refusal::KeyAlgorithmMismatch) => format!("key {kid:?} cannot verify {alg}"),
-                Err(_) => format!("{alg} signature does not verify with key {kid:?}"),
+                Err(refusal) => key.refusal_detail(kid, alg, parsed.signature.len(), *refusal),
             },
         );
         let claims = verified?.claims();

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::event::ConnectEvent;
-use crate::explain::{Explanation, Status};
+use crate::explain::{decode, render_decoded, Explanation, Status};
 use crate::keys::{KeySet, KeySetError};
 use crate::settings::problems::Problems;
 use crate::Authorizer;
@@ -28,6 +28,10 @@ ws-jwt-authorizer: a JWT authorizer for API Gateway (WebSocket, HTTP and REST AP
 
 Without arguments it runs as a Lambda function. With one of these commands
 it runs locally, configured by the same environment variables:
+
+  explain --decode [--token TOKEN] [--json]
+      Shows any token's header and claims with no configuration at all,
+      marked UNVERIFIED: nothing is checked, no key is fetched.
 
   explain [--token TOKEN | --event FILE] [--method-arn ARN] [--json]
       Shows the token's header and claims (never its signature), each check
@@ -90,6 +94,13 @@ pub enum Command {
         /// JSON output instead of text.
         json: bool,
     },
+    /// Show a token's header and claims, unverified, with no configuration.
+    Decode {
+        /// Where the token comes from (a token or stdin).
+        input: Input,
+        /// JSON output instead of text.
+        json: bool,
+    },
     /// Validate the configuration and fetch the key set.
     CheckConfig {
         /// JSON output instead of text.
@@ -130,6 +141,7 @@ fn parse_explain(mut rest: &[String]) -> Result<Command, String> {
     let mut input = None;
     let mut method_arn = None;
     let mut json = false;
+    let mut decode = false;
     while let Some((flag, tail)) = rest.split_first() {
         let value = || {
             tail.first()
@@ -138,6 +150,7 @@ fn parse_explain(mut rest: &[String]) -> Result<Command, String> {
         };
         match flag.as_str() {
             "--json" => json = true,
+            "--decode" => decode = true,
             "--token" | "--event" if input.is_some() => {
                 return Err("give one of --token and --event".to_owned())
             }
@@ -146,17 +159,28 @@ fn parse_explain(mut rest: &[String]) -> Result<Command, String> {
             "--method-arn" => method_arn = Some(value()?),
             other => return Err(format!("unknown option {other:?}")),
         }
-        rest = if flag == "--json" { tail } else { &tail[1..] };
+        rest = if matches!(flag.as_str(), "--json" | "--decode") {
+            tail
+        } else {
+            &tail[1..]
+        };
     }
-    Ok(Command::Explain {
-        input: match input {
-            Some(Input::Token(token)) if token == "-" => Input::Stdin,
-            Some(input) => input,
-            None => Input::Stdin,
-        },
-        method_arn,
-        json,
-    })
+    let input = match input {
+        Some(Input::Token(token)) if token == "-" => Input::Stdin,
+        Some(input) => input,
+        None => Input::Stdin,
+    };
+    match (decode, &input, &method_arn) {
+        (false, ..) => Ok(Command::Explain {
+            input,
+            method_arn,
+            json,
+        }),
+        (true, Input::Event(_), _) | (true, _, Some(_)) => {
+            Err("--decode reads a token (--token or stdin), not --event or --method-arn".to_owned())
+        }
+        (true, ..) => Ok(Command::Decode { input, json }),
+    }
 }
 
 /// Runs a command and returns the process exit code.
@@ -164,6 +188,25 @@ pub async fn run(command: Command) -> i32 {
     match command {
         Command::Help => {
             print!("{}", help());
+            0
+        }
+        Command::Decode { input, json } => {
+            let token = match read_token(&input) {
+                Ok(token) => token,
+                Err(message) => return problem(json, &json!({ "error": message })),
+            };
+            let Some(report) = decode(&token) else {
+                let error = crate::jws::malformed_for_display(&token);
+                return problem(json, &json!({ "verified": false, "error": error }));
+            };
+            print!(
+                "{}",
+                if json {
+                    json_text(&report)
+                } else {
+                    render_decoded(&report)
+                }
+            );
             0
         }
         Command::CheckConfig { json } => {
@@ -240,6 +283,22 @@ fn json_text(value: &impl serde::Serialize) -> String {
 const PLACEHOLDER_METHOD_ARN: &str =
     "arn:aws:execute-api:local:000000000000:explain/$default/$connect";
 
+/// The token given on the command line, or read from stdin (64 KiB at most).
+fn read_token(input: &Input) -> Result<String, String> {
+    match input {
+        Input::Token(token) => Ok(token.trim().to_owned()),
+        Input::Stdin => {
+            let mut token = String::new();
+            std::io::stdin()
+                .take(64 * 1024)
+                .read_to_string(&mut token)
+                .map_err(|error| format!("cannot read the token from stdin: {error}"))?;
+            Ok(token.trim().to_owned())
+        }
+        Input::Event(path) => Err(format!("{path} is an event, not a token")),
+    }
+}
+
 /// Reads the event to explain (of any kind, from a file), or builds a
 /// `$connect` event around a token.
 fn read_event(
@@ -261,15 +320,7 @@ fn read_event(
                 )
             })?
         }
-        Input::Token(token) => token_event(token)?,
-        Input::Stdin => {
-            let mut token = String::new();
-            std::io::stdin()
-                .take(64 * 1024)
-                .read_to_string(&mut token)
-                .map_err(|error| format!("cannot read the token from stdin: {error}"))?;
-            token_event(token.trim())?
-        }
+        Input::Stdin | Input::Token(_) => token_event(&read_token(input)?)?,
     };
     // Payload 2.0 names its resource `routeArn`; every other kind `methodArn`.
     let arn = if event.version.as_deref() == Some("2.0") {

@@ -30,7 +30,6 @@ use crate::kms::{KmsKeys, KmsSettings};
 use crate::provider::{self, Preset, Provider};
 use crate::redact::{redact_urls_in, redact_urls_in_json, redacted};
 use crate::route_scopes::ROUTE_SCOPES;
-use crate::settings::problems::{unknown_variables, Problems};
 pub use crate::settings::ConfigError;
 use crate::settings::Env;
 use crate::token::TokenSource;
@@ -140,53 +139,6 @@ impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the configuration from the process environment, with every
-    /// problem at once: how the Lambda starts and the commands read it.
-    pub fn from_environment() -> Result<Self, Problems> {
-        let names: Vec<String> = std::env::vars_os()
-            .filter_map(|(name, _)| name.into_string().ok())
-            .collect();
-        Self::from_lookup_reporting_all(
-            |name| std::env::var(name).ok(),
-            names.iter().map(String::as_str),
-        )
-    }
-
-    /// Reads the configuration through `lookup`, finding every problem:
-    /// each variable of `present` with one of the authorizer's prefixes
-    /// that it does not read, then each refused value. After a refusal the
-    /// reading goes on with that variable left out, so the next problem
-    /// shows; it stops when leaving one out is a problem itself (a required
-    /// variable).
-    pub fn from_lookup_reporting_all<'a>(
-        lookup: impl Fn(&str) -> Option<String>,
-        present: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Self, Problems> {
-        let known = variables();
-        let mut problems = unknown_variables(present, &known);
-        let mut left_out: Vec<&'static str> = Vec::new();
-        let config = loop {
-            let read = Self::from_lookup(|name| {
-                (!left_out.contains(&name)).then(|| lookup(name)).flatten()
-            });
-            match read {
-                Ok(config) => break Some(config),
-                Err(error) if left_out.contains(&error.variable) => break None,
-                Err(error) => {
-                    left_out.push(error.variable);
-                    problems.push(error.into());
-                    if left_out.len() > known.len() {
-                        break None;
-                    }
-                }
-            }
-        };
-        match config {
-            Some(config) if problems.is_empty() => Ok(config),
-            _ => Err(Problems(problems)),
-        }
     }
 
     /// Reads the configuration through `lookup`, which returns a variable's value.

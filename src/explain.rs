@@ -5,13 +5,16 @@
 //! order, and the decision is that run's, so the explanation cannot disagree
 //! with what API Gateway would get.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::access::access_rules;
 use crate::authorizer::Authorizer;
 use crate::checks::Observer;
-use crate::claims::claim_checks;
+use crate::claims::{self, claim_checks};
+use crate::date;
 use crate::error::{Decision, Refusal};
 use crate::event::{ApiType, ConnectEvent};
 use crate::jws;
@@ -275,4 +278,60 @@ fn seen_by_the_client(decision: Decision, api: Option<ApiType>) -> (u16, &'stati
             "an error other than Unauthorized: 500 Internal Server Error",
         ),
     }
+}
+/// A token's header and claims as they are written, with no configuration
+/// and no check at all (`explain --decode`): `None` when the header or the
+/// payload is not base64url JSON. The signature's length is given, never
+/// the signature.
+pub fn decode(token: &str) -> Option<Value> {
+    let mut parts = token.split('.');
+    let header = jws::segment_for_display(parts.next()?)?;
+    let claims = jws::segment_for_display(parts.next()?)?;
+    let signature_bytes = parts
+        .next()
+        .and_then(|signature| URL_SAFE_NO_PAD.decode(signature).ok())
+        .map(|signature| signature.len());
+    let now = date::unix_now();
+    let times: Map<String, Value> = ["exp", "nbf", "iat"]
+        .into_iter()
+        .filter_map(|name| {
+            let object = claims.as_object()?;
+            object.get(name)?;
+            Some((
+                name.to_owned(),
+                json!(claims::time_detail(object, name, now, 0).replace("; leeway 0 s", "")),
+            ))
+        })
+        .collect();
+    Some(json!({
+        "verified": false,
+        "note": "decoded without a configuration or a key: nothing here has been checked",
+        "header": header,
+        "claims": claims,
+        "times": times,
+        "signature_bytes": signature_bytes,
+    }))
+}
+
+/// [`decode`]'s report as text for a person, marked UNVERIFIED first.
+pub fn render_decoded(report: &Value) -> String {
+    let pretty = |value: &Value| serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::from(
+        "UNVERIFIED: decoded without a configuration or a key; nothing below has been checked.\n",
+    );
+    out.push_str(&format!(
+        "Header:\n{}\nClaims:\n{}\n",
+        pretty(&report["header"]),
+        pretty(&report["claims"])
+    ));
+    for (_, time) in report["times"].as_object().into_iter().flatten() {
+        out.push_str(&format!("  {}\n", time.as_str().unwrap_or_default()));
+    }
+    match report["signature_bytes"].as_u64() {
+        Some(bytes) => out.push_str(&format!(
+            "Signature: {bytes} bytes (not shown, not verified)\n"
+        )),
+        None => out.push_str("Signature: not base64url (cut short?)\n"),
+    }
+    out
 }

@@ -28,6 +28,7 @@
 
 pub mod cli;
 pub mod config;
+mod environment;
 pub mod explain;
 
 mod answer;

@@ -168,6 +168,50 @@ pub fn segment_for_display(segment: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Which part of a token that is not a compact JWS is at fault, and how,
+/// for a person (`explain`, the decision log): the part and its length,
+/// never its content.
+pub fn malformed_for_display(token: &str) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, payload, signature] = parts[..] else {
+        return format!(
+            "{} dot-separated parts; a compact JWS has 3 (header.payload.signature)",
+            parts.len()
+        );
+    };
+    let encoding = |name: &str, part: &str| {
+        if part.is_empty() {
+            Some(format!("the {name} is empty"))
+        } else if part.len() % 4 == 1 {
+            Some(format!(
+                "the {name} is {} characters, a length no base64url text has: cut short (a copy-paste?)",
+                part.len()
+            ))
+        } else if !is_base64url(part) {
+            Some(format!("the {name} is not base64url"))
+        } else if URL_SAFE_NO_PAD.decode(part).is_err() {
+            // Every character is base64url but the last one's spare bits
+            // are set: the text ended inside a character's bits.
+            Some(format!(
+                "the {name} is {} characters and does not end where a base64url text can: cut short (a copy-paste?)",
+                part.len()
+            ))
+        } else {
+            None
+        }
+    };
+    let json = |name: &str, part: &str| match segment_for_display(part) {
+        Some(Value::Object(_)) => None,
+        _ => Some(format!("the {name} is not a JSON object")),
+    };
+    encoding("header", header)
+        .or_else(|| json("header", header))
+        .or_else(|| encoding("payload", payload))
+        .or_else(|| encoding("signature", signature))
+        .or_else(|| json("payload", payload))
+        .unwrap_or_else(|| Refusal::MalformedToken.to_string())
+}
+
 /// A member of a token's header as text for a person (`no NAME` when absent).
 pub fn header_member_for_display(token: &str, name: &str) -> String {
     let header = token.split('.').next().and_then(segment_for_display);

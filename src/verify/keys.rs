@@ -62,6 +62,38 @@ impl VerificationKey {
         }
     }
 
+    /// How long a signature of this key is, in bytes (every algorithm the
+    /// key serves makes signatures of one length): to tell a truncated or
+    /// padded signature from a forged one.
+    pub fn signature_len(&self) -> usize {
+        match &self.material {
+            PublicKey::Rsa { n, .. } => n.len(),
+            PublicKey::Ec { point, .. } => point.len() - 1,
+            PublicKey::Ed25519(_) => 64,
+        }
+    }
+
+    /// Why a signature of `length` bytes for `alg` did not verify with this
+    /// key (`kid`), for a person: a length the key never makes is named as
+    /// such, since a signature cut short by a copy-paste is the usual cause.
+    pub fn refusal_detail(
+        &self,
+        kid: &str,
+        alg: Algorithm,
+        length: usize,
+        refusal: Refusal,
+    ) -> String {
+        let expected = self.signature_len();
+        match refusal {
+            Refusal::KeyAlgorithmMismatch => format!("key {kid:?} cannot verify {alg}"),
+            _ if length != expected => format!(
+                "the signature is {length} bytes, but {alg} with key {kid:?} makes {expected}: {} (a copy-paste?)",
+                if length < expected { "truncated" } else { "padded" }
+            ),
+            _ => format!("{alg} signature does not verify with key {kid:?}"),
+        }
+    }
+
     fn verifier(&self, alg: Algorithm) -> Option<&Verifier> {
         if !self.algorithms.contains(alg) {
             return None;

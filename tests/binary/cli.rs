@@ -3,6 +3,9 @@
 
 use std::process::Stdio;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
 use serde_json::{json, Value};
 use testkit::http::Reply;
 use testkit::*;
@@ -667,4 +670,141 @@ async fn every_problem_is_reported_at_once_with_the_name_a_typo_meant() {
     let lines: Vec<&str> = body["errorMessage"].as_str().unwrap().lines().collect();
     assert_eq!(lines.len(), 4, "{body}");
     assert_eq!(&lines[..2], expected);
+}
+
+/// #31: `explain --decode` shows any token's header and claims with no
+/// configuration, marked unverified, and never the signature.
+#[tokio::test]
+async fn explain_decode_needs_no_configuration_and_says_nothing_was_checked() {
+    let key = SigningKey::shared("RS256");
+    let token = key.sign(&claims_with(json!({"sub": "alice"})));
+    let signature = token.rsplit('.').next().unwrap();
+
+    let text = run(&["explain", "--decode", "--token", &token], &[], "").await;
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stdout.starts_with(
+        "UNVERIFIED: decoded without a configuration or a key; nothing below has been checked.\n"
+    ));
+    assert!(text.stdout.contains("\"sub\": \"alice\""));
+    assert!(text
+        .stdout
+        .contains("Signature: 256 bytes (not shown, not verified)"));
+    assert!(!text.stdout.contains(signature));
+
+    let from_stdin = run(&["explain", "--decode", "--json"], &[], &token).await;
+    assert_eq!(from_stdin.code, 0);
+    let report = from_stdin.json();
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["header"]["kid"], key.kid.as_str());
+    assert_eq!(report["claims"]["sub"], "alice");
+    assert_eq!(report["signature_bytes"], 256);
+    assert!(report["times"]["exp"]
+        .as_str()
+        .unwrap()
+        .starts_with("exp 20"));
+    assert!(!from_stdin.stdout.contains(signature));
+
+    let broken = run(&["explain", "--decode", "--token", "abc.def"], &[], "").await;
+    assert_eq!(broken.code, 2);
+    assert_eq!(
+        broken.stderr,
+        "error: 2 dot-separated parts; a compact JWS has 3 (header.payload.signature)\n"
+    );
+    let mixed = run(&["explain", "--decode", "--event", "e.json"], &[], "").await;
+    assert_eq!(mixed.code, 2);
+    assert!(mixed.stderr.contains("--decode reads a token"));
+}
+
+/// #31: a signature cut short by a copy-paste is named as such: cut to a
+/// length no base64url has, it is `malformed_token` naming the signature;
+/// cut to one that decodes, `bad_signature` with its length against the
+/// key's.
+#[tokio::test]
+async fn a_truncated_signature_is_reported_with_its_length() {
+    let key = SigningKey::shared("RS256");
+    let keys = KeyServer::start(&jwks(&[key])).await;
+    let token = key.sign(&valid_claims());
+    let signature_detail = |report: &Value, name: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|check| check["name"] == name)
+            .map(|check| (check["reason"].clone(), check["detail"].clone()))
+            .unwrap_or_else(|| panic!("no {name} check in {report}"))
+    };
+    // 342 characters for 256 bytes: one off leaves 341, four off 338.
+    assert_eq!(token.rsplit('.').next().unwrap().len(), 342);
+    let cut_one = &token[..token.len() - 1];
+    let run_one = run(
+        &["explain", "--token", cut_one, "--json"],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(run_one.code, 1);
+    assert_eq!(
+        signature_detail(&run_one.json(), "format"),
+        (
+            json!("malformed_token"),
+            json!("the signature is 341 characters, a length no base64url text has: cut short (a copy-paste?)")
+        )
+    );
+    // Two off, at a boundary of base64url's groups: 340 characters decode
+    // to 255 bytes.
+    let cut_two = &token[..token.len() - 2];
+    let run_two = run(
+        &["explain", "--token", cut_two, "--json"],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(run_two.code, 1);
+    assert_eq!(
+        signature_detail(&run_two.json(), "signature"),
+        (
+            json!("bad_signature"),
+            json!(format!(
+                "the signature is 255 bytes, but RS256 with key {:?} makes 256: truncated (a copy-paste?)",
+                key.kid
+            ))
+        )
+    );
+    // Elsewhere the cut usually ends inside a character's bits.
+    let cut_inside = (3..40)
+        .map(|cut| &token[..token.len() - cut])
+        .find(|cut| {
+            let signature = cut.rsplit('.').next().unwrap();
+            signature.len() % 4 != 1 && URL_SAFE_NO_PAD.decode(signature).is_err()
+        })
+        .unwrap();
+    let run_inside = run(
+        &["explain", "--token", cut_inside, "--json"],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    let (reason, detail) = signature_detail(&run_inside.json(), "format");
+    assert_eq!(reason, "malformed_token");
+    assert!(
+        detail.as_str().unwrap().ends_with(
+            "characters and does not end where a base64url text can: cut short (a copy-paste?)"
+        ),
+        "{detail}"
+    );
+    let padded = format!("{token}AAAA");
+    let run_padded = run(
+        &["explain", "--token", &padded, "--json"],
+        &vars(&keys, &[]),
+        "",
+    )
+    .await;
+    assert_eq!(
+        signature_detail(&run_padded.json(), "signature").1,
+        json!(format!(
+            "the signature is 259 bytes, but RS256 with key {:?} makes 256: padded (a copy-paste?)",
+            key.kid
+        ))
+    );
 }

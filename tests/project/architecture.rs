@@ -63,7 +63,7 @@ fn modules_with_folders() -> BTreeMap<String, (String, String)> {
 const LAYERS: [&[&str]; 10] = [
     &["lib", "main", "cli", "explain"],
     &["authorizer", "decision_cache", "decision_log"],
-    &["config"],
+    &["config", "environment"],
     &["answer"],
     &["rules"],
     &["key_sources"],
