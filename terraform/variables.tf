@@ -974,3 +974,31 @@ variable "alarm_sns_topic_arn" {
   type        = string
   default     = null
 }
+
+# ---------------------------------------------------------------------------
+# Seeing it at a glance (dashboard.tf)
+# ---------------------------------------------------------------------------
+
+variable "dashboard" {
+  description = "Create a CloudWatch dashboard named after name: decisions by outcome and by refusal reason, decision latency p50 and p99, decision cache hits, cold starts, key set fetches by result and their latency, stale keys served, the function's invocations, errors and throttles, the alarms, and with session_guard what the guard did (terraform/README.md describes each widget). false for none."
+  type        = bool
+  default     = true
+}
+
+variable "saved_queries" {
+  description = "Save Logs Insights queries on the function's log group, in the folder <name>: why a connection was refused, refusals by reason, a subject's connections, decision latency, warnings and errors. false for none."
+  type        = bool
+  default     = true
+}
+
+variable "session_guard" {
+  description = "The session guard beside this authorizer, for the dashboard: the output monitoring of terraform/modules/session-guard (its function, log group, failure queue, alarms and the query of its activity). null (the default) for none."
+  type = object({
+    function_name      = string
+    log_group_name     = string
+    failure_queue_name = string
+    alarm_arns         = list(string)
+    activity_query     = string
+  })
+  default = null
+}
