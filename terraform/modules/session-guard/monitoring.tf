@@ -5,7 +5,8 @@
 # (session-guard/src/guard.rs: the tracing lines and BatchReport, in
 # camelCase); tests/project/terraform_dashboard.rs holds them to it.
 locals {
-  failure_queue_name = reverse(split(":", local.failure_queue_arn))[0]
+  # Known at plan (the dashboard's body then is too).
+  failure_queue_name = var.failure_queue_arn == null ? aws_sqs_queue.failures[0].name : reverse(split(":", var.failure_queue_arn))[0]
 
   # Per period: schedules created (a guarded connection), connections ended
   # at their exp by a schedule, ended at once (the token had expired when
