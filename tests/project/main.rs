@@ -6,4 +6,6 @@
 //! project; the soak runs alone): each links once.
 
 mod architecture;
+mod terraform_dashboard;
+mod terraform_docs;
 mod terraform_drift;
