@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
 # The AWS services the examples touch, each pointed at moto.
-SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "kms", "lambda", "logs", "scheduler", "sqs", "sts"]
+SERVICES = ["apigateway", "apigatewayv2", "cloudwatch", "iam", "kms", "lambda", "logs", "scheduler", "sns", "sqs", "sts"]
 GUARD = "ws-jwt-demo-session-guard"
 
 
@@ -74,8 +74,10 @@ class Cycle:
 
     def start_moto(self):
         log = open(self.work / "moto.log", "w")
+        # moto's server with the saved-query calls it lacks
+        # (scripts/moto-server-extras.py).
         self.server = subprocess.Popen(
-            [self.python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [self.python, str(REPO / "scripts" / "moto-server-extras.py"), "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             # AWS's managed policies (AmazonAPIGatewayPushToCloudWatchLogs).
@@ -229,6 +231,92 @@ class Cycle:
             "a plan after apply changes nothing but logging_config, which moto does not store",
         )
 
+    # The dashboard's widgets (terraform/dashboard.tf), in order, with
+    # metrics on.
+    WIDGETS = [
+        "Decisions by outcome",
+        "Refusals by reason",
+        "Decision latency (microseconds)",
+        "Decision cache hits",
+        "Cold starts",
+        "Key set fetches by result",
+        "Key set fetch latency (milliseconds)",
+        "Stale keys served, fetches skipped",
+        "Function invocations, errors and throttles",
+    ]
+    QUERIES = [
+        "Connections of a subject",
+        "Decision latency",
+        "Refusals by reason",
+        "Warnings and errors",
+        "Why was this connection refused",
+    ]
+
+    def check_monitoring(self, function_name, topic_name, guard=None):
+        """The dashboard, the alarms and their topic, the saved queries, as
+        CloudWatch holds them; with guard (its function name), its part."""
+        topics = [t["TopicArn"] for t in self.client("sns").list_topics()["Topics"]]
+        topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic_name}"
+        check(topics == [topic], f"the alarms' topic {topic_name}")
+        cloudwatch = self.client("cloudwatch")
+        alarms = {alarm["AlarmName"]: alarm for alarm in cloudwatch.describe_alarms()["MetricAlarms"]}
+        expected = {f"{function_name}-{kind}" for kind in ("errors", "throttles", "stale-keys-served", "key-set-fetch-failures")}
+        if guard:
+            expected.add(f"{guard}-failures")
+        check(set(alarms) == expected, f"the alarms: {sorted(expected)}")
+        check(
+            all(alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic] for alarm in alarms.values()),
+            "every alarm notifies the topic, and when it is back to OK",
+        )
+        body = json.loads(cloudwatch.get_dashboard(DashboardName=function_name)["DashboardBody"])
+        widgets = body["widgets"]
+        titles = [widget["properties"].get("title") for widget in widgets]
+        expected_titles = ["Alarms", *self.WIDGETS]
+        if guard:
+            expected_titles += ["Session guard: errors, throttles, failure queue", "Session guard: connections scheduled, ended and failed"]
+        check(titles == expected_titles, f"the dashboard {function_name}: {len(widgets)} widgets, the alarms first")
+        check(
+            sorted(widgets[0]["properties"]["alarms"]) == sorted(alarm["AlarmArn"] for alarm in alarms.values()),
+            "the alarm widget shows every alarm",
+        )
+        latency = widgets[3]["properties"]["metrics"]
+        check(
+            [line[:4] for line in latency] == [["WsJwtAuthorizer", "DecisionLatency", "FunctionName", function_name]] * 2
+            and [line[4]["stat"] for line in latency] == ["p50", "p99"],
+            "decision latency p50 and p99 of this function",
+        )
+        if guard:
+            check(
+                widgets[-1]["properties"]["query"].startswith(f"SOURCE '/aws/lambda/{guard}' | filter fields.message in "),
+                "the guard's activity is queried from its log group",
+            )
+            check(
+                widgets[-2]["properties"]["metrics"][2][:4] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"{guard}-failures"],
+                "the guard's failure queue depth",
+            )
+        definitions = self.client("logs").describe_query_definitions()["queryDefinitions"]
+        mine = sorted((d["name"], d["logGroupNames"]) for d in definitions if d["name"].startswith(f"{function_name}/"))
+        check(
+            mine == [(f"{function_name}/{title}", [f"/aws/lambda/{function_name}"]) for title in self.QUERIES],
+            "the saved queries on the function's log group",
+        )
+        if guard:
+            theirs = sorted((d["name"], d["logGroupNames"]) for d in definitions if d["name"].startswith(f"{guard}/"))
+            check(
+                theirs
+                == [
+                    (f"{guard}/{title}", [f"/aws/lambda/{guard}"])
+                    for title in ("Connections scheduled, ended and failed", "Failures", "Revokes", "What happened to this connection")
+                ],
+                "the guard's saved queries on its log group",
+            )
+
+    def check_monitoring_removed(self):
+        check(self.client("cloudwatch").list_dashboards()["DashboardEntries"] == [], "destroy removes the dashboard")
+        check(self.client("cloudwatch").describe_alarms()["MetricAlarms"] == [], "destroy removes the alarms")
+        check(self.client("logs").describe_query_definitions()["queryDefinitions"] == [], "destroy removes the saved queries")
+        check(self.client("sns").list_topics()["Topics"] == [], "destroy removes the alarms' topic")
+
     def check_roles_removed(self, prefix):
         roles = [role["RoleName"] for role in self.client("iam").list_roles()["Roles"]]
         check(not any(name.startswith(prefix) for name in roles), "destroy removes the roles")
@@ -258,9 +346,10 @@ class WebSocketCycle(Cycle):
             "issuers": ["https://idp.example.com"],
             "authorized_audiences": ["chat-api"],
             "access_logs": True,
-            # session_guard and api_gateway_cloudwatch_role are left at
-            # their defaults (on): the example applies the first time on
-            # this fresh account.
+            # moto is a fresh account: no API Gateway CloudWatch role is
+            # set, so the example sets one (opt-in). The guard is on: its
+            # package is given.
+            "api_gateway_cloudwatch_role": True,
             "session_guard_package_path": str(package),
         }
 
@@ -480,6 +569,7 @@ class WebSocketCycle(Cycle):
         self.terraform("apply", "-auto-approve", "-input=false")
         first = self.read_back("query")
         self.read_back_guard()
+        self.check_monitoring("ws-jwt-demo-authorizer", "ws-jwt-demo-alarms", guard=GUARD)
 
         self.write_variables(token_source="header")
         plan = self.terraform("plan", "-input=false")
@@ -507,6 +597,7 @@ class WebSocketCycle(Cycle):
         )
         check(self.client("apigatewayv2").get_apis()["Items"] == [], "destroy removes the API")
         check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
+        self.check_monitoring_removed()
         self.check_roles_removed("ws-jwt-demo")
 
 
@@ -650,6 +741,7 @@ class HttpCycle(Cycle):
         self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
         self.terraform("apply", "-auto-approve", "-input=false")
         first = self.read_back(kms=False)
+        self.check_monitoring(HTTP_FUNCTION, f"{HTTP_NAME}-alarms")
 
         # The Go authorizer's setup: a KMS key signs, the authorizer answers
         # with IAM policies.
@@ -673,6 +765,7 @@ class HttpCycle(Cycle):
             self.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion",
             "destroy schedules the KMS key's deletion",
         )
+        self.check_monitoring_removed()
         self.check_roles_removed(HTTP_NAME)
 
 
@@ -775,6 +868,7 @@ class RestCycle(Cycle):
         self.terraform("init", "-backend=false", f"-plugin-dir={self.plugin_dir}", "-input=false")
         self.terraform("apply", "-auto-approve", "-input=false")
         first, first_deployment = self.read_back(request=False)
+        self.check_monitoring(REST_FUNCTION, f"{REST_NAME}-alarms")
 
         self.write_variables(
             rest_authorizer_type="REQUEST",
@@ -797,6 +891,7 @@ class RestCycle(Cycle):
         self.terraform("destroy", "-auto-approve", "-input=false")
         check(self.client("apigateway").get_rest_apis()["items"] == [], "destroy removes the API")
         check(self.client("lambda").list_functions()["Functions"] == [], "destroy removes the function")
+        self.check_monitoring_removed()
         self.check_roles_removed(REST_NAME)
 
 

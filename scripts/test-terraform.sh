@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Offline infrastructure tests: terraform fmt, init (from the local provider
 # mirror), validate and test (mocked AWS provider) for the module and each
-# example (websocket-api, http-api, rest-api), a real
-# apply/update/plan/destroy of each example against moto
-# (scripts/moto-cycle.py), then checkov. Prints "terraform: N passed, N
-# failed, N skipped".
+# example (websocket-api, http-api, rest-api), the modules used from a copy
+# outside the repository with a release's zips
+# (scripts/test-terraform-outside.sh), a real apply/update/plan/destroy of
+# each example against moto (scripts/moto-cycle.py), then checkov. Prints
+# "terraform: N passed, N failed, N skipped".
 #
 # Without terraform or the provider mirror these checks are SKIPPED, loudly.
 set -uo pipefail
@@ -32,7 +33,7 @@ offline hashicorp/aws provider mirror in $plugin_dir
 (set TF_PLUGIN_DIR to use another). Nothing was checked.
 ================================================================
 MSG
-  echo "terraform: 0 passed, 0 failed, 10 skipped"
+  echo "terraform: 0 passed, 0 failed, 11 skipped"
   exit 0
 fi
 
@@ -70,12 +71,18 @@ step "websocket-api example: init, validate, test" check_dir terraform/examples/
 step "http-api example: init, validate, test" check_dir terraform/examples/http-api http-example
 step "rest-api example: init, validate, test" check_dir terraform/examples/rest-api rest-example
 
+# The modules from a copy outside the repository, as a release's user has
+# them: a plan with the release's zips (checked against SHA256SUMS), and a
+# plan without a package that fails saying how to get one.
+unset TF_DATA_DIR
+step "outside the repository: plans with a release's zips, fails clearly without" \
+  bash scripts/test-terraform-outside.sh "$plugin_dir"
+
 # A real apply, update, plan and destroy of each example against moto's AWS
 # API emulator on 127.0.0.1 (installed pinned from PyPI into target/tools/),
 # each on a fresh moto of its own.
 moto_venv="target/tools/moto"
 bash scripts/install-moto.sh
-unset TF_DATA_DIR
 for example in websocket-api http-api rest-api; do
   step "$example example: apply, update, plan, destroy against moto" \
     "$moto_venv/bin/python" scripts/moto-cycle.py "$moto_venv/bin/python" "$plugin_dir" "$work/moto-$example" "$example"

@@ -1,6 +1,7 @@
 locals {
-  package_path = coalesce(var.package_path, "${path.module}/../target/lambda/ws-jwt-authorizer/bootstrap.zip")
-  from_s3      = var.s3_bucket != null
+  # Where the package comes from (variables.tf: exactly one is set).
+  from_path  = var.package_path != null
+  from_image = var.image_uri != null
 
   # A published version behind an alias when asked for, or needed by
   # provisioned concurrency (which applies to a version or alias only).
@@ -177,21 +178,25 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_173:Your choice: kms_key_arn (the environment holds no secret: public URLs, audiences, numbers).
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile that this module cannot create for you; the package hash is pinned instead.
   #checkov:skip=CKV_AWS_50:Your choice: tracing_mode (the decision log line carries the request id for correlation).
-  function_name     = var.name
-  description       = local.description
-  role              = local.role_arn
-  runtime           = "provided.al2023"
-  handler           = "bootstrap"
+  function_name = var.name
+  description   = local.description
+  role          = local.role_arn
+  # A zip (a file or an S3 object) runs on provided.al2023; an image
+  # brings its own runtime.
+  package_type      = local.from_image ? "Image" : "Zip"
+  runtime           = local.from_image ? null : "provided.al2023"
+  handler           = local.from_image ? null : "bootstrap"
+  image_uri         = var.image_uri
   architectures     = [var.architecture]
   memory_size       = var.memory_size
   timeout           = var.timeout_seconds
-  filename          = local.from_s3 ? null : local.package_path
+  filename          = var.package_path
   s3_bucket         = var.s3_bucket
   s3_key            = var.s3_key
   s3_object_version = var.s3_object_version
-  source_code_hash  = local.from_s3 ? var.source_code_hash : filebase64sha256(local.package_path)
+  source_code_hash  = local.from_path ? filebase64sha256(var.package_path) : var.source_code_hash
   publish           = local.publish
-  layers            = var.layers
+  layers            = local.from_image ? null : var.layers
   kms_key_arn       = var.kms_key_arn
 
   reserved_concurrent_executions = var.reserved_concurrency

@@ -81,3 +81,13 @@ output "environment" {
   value       = aws_lambda_function.this.environment[0].variables
   sensitive   = true
 }
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (null with dashboard = false)."
+  value       = one(aws_cloudwatch_dashboard.this[*].dashboard_name)
+}
+
+output "query_definition_names" {
+  description = "Names of the saved Logs Insights queries, by key (empty with saved_queries = false)."
+  value       = { for key, query in aws_cloudwatch_query_definition.this : key => query.name }
+}

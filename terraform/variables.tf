@@ -184,10 +184,48 @@ variable "route_scopes" {
 # The Lambda function
 # ---------------------------------------------------------------------------
 
+# The package: exactly one of package_path, s3_bucket with s3_key, or
+# image_uri. Nothing points into the repository, so the module works from
+# any copy; without a package the plan stops and says how to get one.
 variable "package_path" {
-  description = "Path of the deployment zip (a bootstrap binary built by scripts/package-lambda.sh). Defaults to that script's output."
+  description = <<-EOT
+    Path of the deployment zip, relative to the directory Terraform runs in (or absolute): the
+    release's ws-jwt-authorizer-VERSION-ARCH.zip, checked against its SHA256SUMS, or
+    target/lambda/ws-jwt-authorizer/bootstrap.zip built by scripts/package-lambda.sh. One of
+    package_path, s3_bucket with s3_key, or image_uri.
+  EOT
   type        = string
   default     = null
+
+  validation {
+    condition     = (var.package_path != null ? 1 : 0) + (var.s3_bucket != null ? 1 : 0) + (var.image_uri != null ? 1 : 0) > 0
+    error_message = <<-EOT
+      The authorizer's package is missing: set package_path (a zip), s3_bucket with s3_key (that zip in S3), or image_uri (a container image). To get the zip, either
+        - download the release's ws-jwt-authorizer-VERSION-arm64.zip (or -x86_64.zip, for architecture = "x86_64") and its SHA256SUMS, and check it: sha256sum --check --ignore-missing SHA256SUMS; or
+        - build it from the repository: scripts/package-lambda.sh (arm64) or scripts/package-lambda.sh x86_64, which writes target/lambda/ws-jwt-authorizer/bootstrap.zip.
+    EOT
+  }
+
+  validation {
+    condition     = (var.package_path != null ? 1 : 0) + (var.s3_bucket != null ? 1 : 0) + (var.image_uri != null ? 1 : 0) <= 1
+    error_message = "package_path, s3_bucket with s3_key, and image_uri are three ways to give the package: set one of them."
+  }
+
+  validation {
+    condition     = var.package_path == null || try(fileexists(var.package_path), false)
+    error_message = "package_path names no file (relative paths start from the directory Terraform runs in). Download the release's ws-jwt-authorizer-VERSION-ARCH.zip and check it against SHA256SUMS (sha256sum --check --ignore-missing SHA256SUMS), or build it with scripts/package-lambda.sh (target/lambda/ws-jwt-authorizer/bootstrap.zip)."
+  }
+}
+
+variable "image_uri" {
+  description = "A container image holding the authorizer (an ECR image URI, tag or digest) instead of a zip: the function's package_type is then Image, which takes no layers. terraform/README.md shows how to build one from the zip."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_uri == null || length(var.layers) == 0
+    error_message = "A function from a container image takes no layers: put the key set file in the image instead (image_uri with layers)."
+  }
 }
 
 variable "architecture" {
@@ -778,7 +816,7 @@ variable "required_claims" {
 # ---------------------------------------------------------------------------
 
 variable "s3_bucket" {
-  description = "Deploy the package from this S3 bucket (with s3_key) instead of package_path."
+  description = "Deploy the package from this S3 bucket (with s3_key) instead of package_path: the release's zip uploaded there."
   type        = string
   default     = null
 }
@@ -798,12 +836,22 @@ variable "s3_object_version" {
   description = "Version of the package object in s3_bucket, for versioned buckets."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.s3_object_version == null || var.s3_bucket != null
+    error_message = "s3_object_version is the version of the package in s3_bucket: set s3_bucket and s3_key too."
+  }
 }
 
 variable "source_code_hash" {
   description = "Base64 SHA-256 of the package in S3 (filebase64sha256 of the zip), so a new package redeploys; package_path's is computed."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.source_code_hash == null || var.s3_bucket != null
+    error_message = "source_code_hash is for a package in S3: package_path's is computed from the file, and an image is named by its digest."
+  }
 }
 
 variable "publish" {
@@ -925,4 +973,32 @@ variable "alarm_sns_topic_arn" {
   description = "SNS topic the alarms notify (alarm and back to OK); null for alarms without actions."
   type        = string
   default     = null
+}
+
+# ---------------------------------------------------------------------------
+# Seeing it at a glance (dashboard.tf)
+# ---------------------------------------------------------------------------
+
+variable "dashboard" {
+  description = "Create a CloudWatch dashboard named after name: decisions by outcome and by refusal reason, decision latency p50 and p99, decision cache hits, cold starts, key set fetches by result and their latency, stale keys served, the function's invocations, errors and throttles, the alarms, and with session_guard what the guard did (terraform/README.md describes each widget). false for none."
+  type        = bool
+  default     = true
+}
+
+variable "saved_queries" {
+  description = "Save Logs Insights queries on the function's log group, in the folder <name>: why a connection was refused, refusals by reason, a subject's connections, decision latency, warnings and errors. false for none."
+  type        = bool
+  default     = true
+}
+
+variable "session_guard" {
+  description = "The session guard beside this authorizer, for the dashboard: the output monitoring of terraform/modules/session-guard (its function, log group, failure queue, alarms and the query of its activity). null (the default) for none."
+  type = object({
+    function_name      = string
+    log_group_name     = string
+    failure_queue_name = string
+    alarm_arns         = list(string)
+    activity_query     = string
+  })
+  default = null
 }

@@ -40,6 +40,7 @@ run "every_platform_option" {
   command = apply
 
   variables {
+    package_path              = null
     s3_bucket                 = "artifacts"
     s3_key                    = "ws-jwt-authorizer/bootstrap.zip"
     s3_object_version         = "v1"
@@ -138,7 +139,8 @@ run "s3_needs_its_key" {
   command = plan
 
   variables {
-    s3_bucket = "artifacts"
+    package_path = null
+    s3_bucket    = "artifacts"
   }
 
   expect_failures = [var.s3_key]

@@ -7,4 +7,6 @@
 
 mod architecture;
 mod prerequisites;
+mod terraform_dashboard;
+mod terraform_docs;
 mod terraform_drift;

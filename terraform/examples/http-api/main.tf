@@ -60,6 +60,24 @@ module "authorizer" {
   issuers              = var.issuers
   authorized_audiences = var.authorized_audiences
   authorized_apis      = ["${aws_apigatewayv2_api.this.execution_arn}/*"]
+
+  # The dashboard is the module's default; the alarms notify the topic below.
+  alarms              = true
+  alarm_sns_topic_arn = aws_sns_topic.alarms.arn
+}
+
+# Where the alarms go: subscribe to it, or give alarm_email.
+resource "aws_sns_topic" "alarms" {
+  #checkov:skip=CKV_AWS_26:Alarm notifications carry no secret, and CloudWatch cannot publish to a topic encrypted with the AWS-managed key aws/sns (a customer key whose policy admits cloudwatch.amazonaws.com is needed).
+  name = "${var.name}-alarms"
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarm_email == null ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
 }
 
 # Every route passes through to the backend, the request's path and query

@@ -27,3 +27,13 @@ output "kms_key_arn" {
   description = "With kms_signing_key: the key's ARN, to grant your token service kms:Sign."
   value       = var.kms_signing_key ? aws_kms_key.jwt[0].arn : null
 }
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard of the authorizer."
+  value       = module.authorizer.dashboard_name
+}
+
+output "alarm_topic_arn" {
+  description = "The SNS topic the alarms notify: subscribe to it."
+  value       = aws_sns_topic.alarms.arn
+}

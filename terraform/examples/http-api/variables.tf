@@ -11,7 +11,7 @@ variable "name" {
 }
 
 variable "package_path" {
-  description = "The authorizer's deployment zip; null uses scripts/package-lambda.sh's output."
+  description = "The authorizer's deployment zip: the release's ws-jwt-authorizer-VERSION-ARCH.zip, checked against SHA256SUMS, or target/lambda/ws-jwt-authorizer/bootstrap.zip from scripts/package-lambda.sh (relative paths start here). Without it the plan stops and says how to get one."
   type        = string
   default     = null
 }
@@ -82,4 +82,10 @@ variable "access_logs" {
   description = "Write the stage's access logs (never the Authorization header) to a log group; they carry the authorizer's error for refusals API Gateway makes itself."
   type        = bool
   default     = true
+}
+
+variable "alarm_email" {
+  description = "An email address subscribed to the alarms' SNS topic (it must confirm the subscription); null to subscribe yourself."
+  type        = string
+  default     = null
 }

@@ -17,3 +17,13 @@ output "identity_sources" {
   description = "What API Gateway requires and caches answers by."
   value       = module.authorizer.identity_sources
 }
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard of the authorizer."
+  value       = module.authorizer.dashboard_name
+}
+
+output "alarm_topic_arn" {
+  description = "The SNS topic the alarms notify: subscribe to it."
+  value       = aws_sns_topic.alarms.arn
+}

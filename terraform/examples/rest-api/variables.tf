@@ -17,7 +17,7 @@ variable "stage_name" {
 }
 
 variable "package_path" {
-  description = "The authorizer's deployment zip; null uses scripts/package-lambda.sh's output."
+  description = "The authorizer's deployment zip: the release's ws-jwt-authorizer-VERSION-ARCH.zip, checked against SHA256SUMS, or target/lambda/ws-jwt-authorizer/bootstrap.zip from scripts/package-lambda.sh (relative paths start here). Without it the plan stops and says how to get one."
   type        = string
   default     = null
 }
@@ -73,4 +73,10 @@ variable "issuers" {
 variable "authorized_audiences" {
   description = "Audiences (or client ids) your tokens carry."
   type        = list(string)
+}
+
+variable "alarm_email" {
+  description = "An email address subscribed to the alarms' SNS topic (it must confirm the subscription); null to subscribe yourself."
+  type        = string
+  default     = null
 }

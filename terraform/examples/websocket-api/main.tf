@@ -38,6 +38,27 @@ module "authorizer" {
   authorized_audiences = var.authorized_audiences
   issuers              = var.issuers
   authorized_apis      = ["${aws_apigatewayv2_api.this.execution_arn}/*"]
+
+  # The dashboard (on by default) shows the guard too; the alarms notify
+  # the topic below.
+  session_guard       = local.session_guard ? module.session_guard[0].monitoring : null
+  alarms              = true
+  alarm_sns_topic_arn = aws_sns_topic.alarms.arn
+}
+
+# Where the alarms go (the authorizer's and the guard's): subscribe to it,
+# or give alarm_email.
+resource "aws_sns_topic" "alarms" {
+  #checkov:skip=CKV_AWS_26:Alarm notifications carry no secret, and CloudWatch cannot publish to a topic encrypted with the AWS-managed key aws/sns (a customer key whose policy admits cloudwatch.amazonaws.com is needed).
+  name = "${var.name}-alarms"
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarm_email == null ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
 }
 
 # $connect: accepted once the authorizer allows it. A MOCK integration
@@ -94,13 +115,15 @@ resource "aws_apigatewayv2_route_response" "default" {
   route_response_key = "$default"
 }
 
-# Access logs of a WebSocket stage need the account-level API Gateway
-# CloudWatch role (one setting per account and region): without it the stage
-# fails to apply with "CloudWatch Logs role ARN must be set in account
-# settings". The session guard reads the access log and is on by default, so
-# api_gateway_cloudwatch_role is too: the example then applies the first time
-# on a fresh account. It replaces whatever this region's account setting was;
-# turn it off where the account has one.
+# Access logs of a WebSocket stage (and so the session guard, which reads
+# them) need the account-level API Gateway CloudWatch role, one setting per
+# account and region: without it the stage fails to apply with "CloudWatch
+# Logs role ARN must be set in account settings". api_gateway_cloudwatch_role
+# (off by default) creates a role and sets it: turn it on only where the
+# account has none (aws apigateway get-account shows no cloudwatchRoleArn)
+# and nobody else manages it. It replaces the region's setting for every
+# API, and with the hashicorp/aws provider 5.x destroying the example
+# leaves the setting pointing at the deleted role (6.x resets it).
 data "aws_iam_policy_document" "api_gateway_assume_role" {
   count = var.api_gateway_cloudwatch_role ? 1 : 0
 
@@ -138,25 +161,32 @@ resource "aws_api_gateway_account" "this" {
   depends_on = [aws_iam_role_policy_attachment.api_gateway_cloudwatch]
 }
 
-# The session guard (README, "Ending sessions"): each connection ends at its
-# token's exp, and revoke_command ends a subject's connections. It reads the
-# stage's access log, so it needs the account's API Gateway CloudWatch role
-# too (api_gateway_cloudwatch_role, or one set already).
+# The session guard (README, "Ending sessions"), on when its package is
+# given: each connection ends at its token's exp, and revoke_command ends a
+# subject's connections. It reads the stage's access log, so it needs the
+# account's API Gateway CloudWatch role too (set already, or
+# api_gateway_cloudwatch_role).
+locals {
+  session_guard = var.session_guard_package_path != null
+}
+
 module "session_guard" {
   source = "../../modules/session-guard"
-  count  = var.session_guard ? 1 : 0
+  count  = local.session_guard ? 1 : 0
 
-  name              = "${var.name}-session-guard"
-  api_execution_arn = aws_apigatewayv2_api.this.execution_arn
-  stage_name        = var.stage_name
-  package_path      = var.session_guard_package_path
-  architecture      = var.architecture
+  name                = "${var.name}-session-guard"
+  api_execution_arn   = aws_apigatewayv2_api.this.execution_arn
+  stage_name          = var.stage_name
+  package_path        = var.session_guard_package_path
+  architecture        = var.architecture
+  alarms              = true
+  alarm_sns_topic_arn = aws_sns_topic.alarms.arn
 }
 
 locals {
   # The guard's log group and format when it is on (it needs CONNECT and
   # DISCONNECT lines with the authorizer's sub and exp), else the example's.
-  access_log = var.session_guard ? {
+  access_log = local.session_guard ? {
     destination_arn = module.session_guard[0].access_log_destination_arn
     format          = module.session_guard[0].access_log_format
     } : var.access_logs ? {
@@ -178,7 +208,7 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
-  count = var.access_logs && !var.session_guard ? 1 : 0
+  count = var.access_logs && !local.session_guard ? 1 : 0
 
   #checkov:skip=CKV_AWS_158:Access logs hold no secrets (no token is logged); set kms_key_id for your own key.
   #checkov:skip=CKV_AWS_338:Thirty days keeps the example cheap; raise it for production.
@@ -187,7 +217,7 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_apigatewayv2_stage" "this" {
-  #checkov:skip=CKV_AWS_76:Access logs follow session_guard and access_logs (on by default with the guard); off, there is nothing to log to.
+  #checkov:skip=CKV_AWS_76:Access logs follow the session guard and access_logs; off, there is nothing to log to.
   #checkov:skip=CKV2_AWS_51:Browsers cannot present client certificates on a WebSocket; the JWT authorizer authenticates clients.
   api_id      = aws_apigatewayv2_api.this.id
   name        = var.stage_name

@@ -17,7 +17,7 @@ variable "stage_name" {
 }
 
 variable "package_path" {
-  description = "The authorizer's deployment zip; null uses scripts/package-lambda.sh's output."
+  description = "The authorizer's deployment zip: the release's ws-jwt-authorizer-VERSION-ARCH.zip, checked against SHA256SUMS, or target/lambda/ws-jwt-authorizer/bootstrap.zip from scripts/package-lambda.sh (relative paths start here). Without it the plan stops and says how to get one."
   type        = string
   default     = null
 }
@@ -64,19 +64,19 @@ variable "access_logs" {
 }
 
 variable "api_gateway_cloudwatch_role" {
-  description = "Create the API Gateway CloudWatch Logs role and set it in this region's account settings (aws_api_gateway_account), which stage access logs (and so the session guard) need: on by default so that the example applies the first time on a fresh account. It is ONE setting per account and region: it replaces any role set before (other APIs' stages then log through this role), and destroying the example leaves the setting pointing at the deleted role. Set false where the account has the setting already (aws apigateway get-account shows cloudwatchRoleArn) or a platform team manages it."
+  description = "Create an API Gateway CloudWatch Logs role and set it in this region's account settings (aws_api_gateway_account), which stage access logs (and so the session guard) need. Off by default: it is ONE setting per account and region, replacing any role set before (other APIs' stages then log through this one), and destroying the example with the hashicorp/aws provider 5.x leaves the setting pointing at the deleted role. Turn it on only where the account has no such role (aws apigateway get-account shows no cloudwatchRoleArn) and no one else manages it."
   type        = bool
-  default     = true
-}
-
-variable "session_guard" {
-  description = "End each connection at its token's exp, and a subject's connections on demand (README, \"Ending sessions\"): the session guard Lambda, its schedule group and failure queue, and the stage's access log. Needs the account's API Gateway CloudWatch role (api_gateway_cloudwatch_role, or one set already) and the guard's package (scripts/package-lambda.sh arm64 session-guard)."
-  type        = bool
-  default     = true
+  default     = false
 }
 
 variable "session_guard_package_path" {
-  description = "The session guard's deployment zip; null for target/lambda/session-guard/bootstrap.zip."
+  description = "The session guard's deployment zip (the release's session-guard-VERSION-ARCH.zip, checked against SHA256SUMS, or target/lambda/session-guard/bootstrap.zip from scripts/package-lambda.sh ARCH session-guard). Given, the guard is deployed: each connection ends at its token's exp, and a subject's connections on demand (README, \"Ending sessions\"), with the stage's access log, which needs the account's API Gateway CloudWatch role (set already, or api_gateway_cloudwatch_role). null (the default): no guard."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "An email address subscribed to the alarms' SNS topic (it must confirm the subscription); null to subscribe yourself."
   type        = string
   default     = null
 }

@@ -12,12 +12,14 @@
 locals {
   # arn:{partition}:execute-api:{region}:{account}:{api_id}: the API's id,
   # region and account are read here rather than asked for again.
-  arn          = split(":", var.api_execution_arn)
-  partition    = local.arn[1]
-  region       = local.arn[3]
-  account      = local.arn[4]
-  api_id       = local.arn[5]
-  package_path = coalesce(var.package_path, "${path.module}/../../../target/lambda/session-guard/bootstrap.zip")
+  arn       = split(":", var.api_execution_arn)
+  partition = local.arn[1]
+  region    = local.arn[3]
+  account   = local.arn[4]
+  api_id    = local.arn[5]
+  # Where the package comes from (variables.tf: exactly one is set).
+  from_path  = var.package_path != null
+  from_image = var.image_uri != null
 
   # Known before the function exists: its environment names it, and the
   # scheduler role's policy too, without a cycle.
@@ -190,17 +192,22 @@ resource "aws_lambda_function" "guard" {
   #checkov:skip=CKV_AWS_173:The environment holds names and ARNs, no secret.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile; the package hash is pinned instead.
   #checkov:skip=CKV_AWS_50:The guard's log lines carry the request id.
-  function_name    = var.name
-  description      = "Ends WebSocket connections of ${local.api_id}/${var.stage_name} at their token's exp, and on revoke"
-  role             = aws_iam_role.guard.arn
-  runtime          = "provided.al2023"
-  handler          = "bootstrap"
-  architectures    = [var.architecture]
-  memory_size      = 128
-  timeout          = var.timeout
-  filename         = local.package_path
-  source_code_hash = filebase64sha256(local.package_path)
-  tags             = var.tags
+  function_name     = var.name
+  description       = "Ends WebSocket connections of ${local.api_id}/${var.stage_name} at their token's exp, and on revoke"
+  role              = aws_iam_role.guard.arn
+  package_type      = local.from_image ? "Image" : "Zip"
+  runtime           = local.from_image ? null : "provided.al2023"
+  handler           = local.from_image ? null : "bootstrap"
+  image_uri         = var.image_uri
+  architectures     = [var.architecture]
+  memory_size       = 128
+  timeout           = var.timeout
+  filename          = var.package_path
+  s3_bucket         = var.s3_bucket
+  s3_key            = var.s3_key
+  s3_object_version = var.s3_object_version
+  source_code_hash  = local.from_path ? filebase64sha256(var.package_path) : var.source_code_hash
+  tags              = var.tags
 
   environment {
     variables = {

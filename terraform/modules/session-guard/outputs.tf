@@ -32,3 +32,24 @@ output "failure_queue_arn" {
   description = "The queue holding what still failed after every retry (Lambda's on-failure records with the original payload, Scheduler's dead-letter events): alarm on its depth."
   value       = local.failure_queue_arn
 }
+
+output "log_group_name" {
+  description = "The guard's own log group (/aws/lambda/<name>)."
+  value       = aws_cloudwatch_log_group.guard.name
+}
+
+output "monitoring" {
+  description = "What the authorizer module's dashboard shows of the guard: give it as that module's session_guard."
+  value = {
+    function_name      = aws_lambda_function.guard.function_name
+    log_group_name     = aws_cloudwatch_log_group.guard.name
+    failure_queue_name = local.failure_queue_name
+    alarm_arns         = aws_cloudwatch_metric_alarm.failures[*].arn
+    activity_query     = local.activity_query
+  }
+}
+
+output "query_definition_names" {
+  description = "Names of the saved Logs Insights queries, by key (empty with saved_queries = false)."
+  value       = { for key, query in aws_cloudwatch_query_definition.this : key => query.name }
+}

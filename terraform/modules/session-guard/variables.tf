@@ -50,8 +50,79 @@ variable "management_endpoint" {
   }
 }
 
+# The package: exactly one of package_path, s3_bucket with s3_key, or
+# image_uri; nothing points into the repository.
 variable "package_path" {
-  description = "The guard's deployment zip; null for target/lambda/session-guard/bootstrap.zip (cargo lambda build --release -p session-guard --output-format zip)."
+  description = <<-EOT
+    Path of the guard's deployment zip, relative to the directory Terraform runs in (or
+    absolute): the release's session-guard-VERSION-ARCH.zip, checked against its SHA256SUMS, or
+    target/lambda/session-guard/bootstrap.zip built by scripts/package-lambda.sh ARCH
+    session-guard. One of package_path, s3_bucket with s3_key, or image_uri.
+  EOT
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.package_path != null ? 1 : 0) + (var.s3_bucket != null ? 1 : 0) + (var.image_uri != null ? 1 : 0) > 0
+    error_message = <<-EOT
+      The session guard's package is missing: set package_path (a zip), s3_bucket with s3_key (that zip in S3), or image_uri (a container image). To get the zip, either
+        - download the release's session-guard-VERSION-arm64.zip (or -x86_64.zip, for architecture = "x86_64") and its SHA256SUMS, and check it: sha256sum --check --ignore-missing SHA256SUMS; or
+        - build it from the repository: scripts/package-lambda.sh arm64 session-guard (or x86_64), which writes target/lambda/session-guard/bootstrap.zip.
+    EOT
+  }
+
+  validation {
+    condition     = (var.package_path != null ? 1 : 0) + (var.s3_bucket != null ? 1 : 0) + (var.image_uri != null ? 1 : 0) <= 1
+    error_message = "package_path, s3_bucket with s3_key, and image_uri are three ways to give the guard's package: set one of them."
+  }
+
+  validation {
+    condition     = var.package_path == null || try(fileexists(var.package_path), false)
+    error_message = "package_path names no file (relative paths start from the directory Terraform runs in). Download the release's session-guard-VERSION-ARCH.zip and check it against SHA256SUMS (sha256sum --check --ignore-missing SHA256SUMS), or build it with scripts/package-lambda.sh arm64 session-guard (target/lambda/session-guard/bootstrap.zip)."
+  }
+}
+
+variable "s3_bucket" {
+  description = "Deploy the guard's zip from this S3 bucket (with s3_key) instead of package_path."
+  type        = string
+  default     = null
+}
+
+variable "s3_key" {
+  description = "Key of the guard's zip in s3_bucket."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.s3_key == null) == (var.s3_bucket == null)
+    error_message = "s3_bucket and s3_key go together."
+  }
+}
+
+variable "s3_object_version" {
+  description = "Version of the zip object in s3_bucket, for versioned buckets."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_object_version == null || var.s3_bucket != null
+    error_message = "s3_object_version is the version of the zip in s3_bucket: set s3_bucket and s3_key too."
+  }
+}
+
+variable "source_code_hash" {
+  description = "Base64 SHA-256 of the zip in S3 (filebase64sha256 of the file), so a new zip redeploys; package_path's is computed."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_code_hash == null || var.s3_bucket != null
+    error_message = "source_code_hash is for a zip in S3: package_path's is computed from the file, and an image is named by its digest."
+  }
+}
+
+variable "image_uri" {
+  description = "A container image holding the guard (an ECR image URI) instead of a zip: the function's package_type is then Image."
   type        = string
   default     = null
 }
@@ -99,4 +170,22 @@ variable "tags" {
   description = "Tags for every resource that takes them."
   type        = map(string)
   default     = {}
+}
+
+variable "saved_queries" {
+  description = "Save Logs Insights queries on the guard's log group, in the folder <name>: what happened to a connection, connections scheduled, ended and failed, failures, revokes. false for none."
+  type        = bool
+  default     = true
+}
+
+variable "alarms" {
+  description = "Create a CloudWatch alarm on the failure queue: it holds anything (work that still failed after every retry)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarm notifies (alarm and back to OK); null for an alarm without actions."
+  type        = string
+  default     = null
 }

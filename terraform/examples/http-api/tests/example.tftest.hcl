@@ -56,6 +56,11 @@ mock_provider "aws" {
       name = "eu-west-1"
     }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:eu-west-1:123456789012:orders-http-demo-alarms"
+    }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
@@ -72,6 +77,11 @@ variables {
 
 run "http_api_with_a_scope_per_route" {
   command = apply
+
+  assert {
+    condition     = output.dashboard_name == "orders-http-demo-authorizer" && output.alarm_topic_arn == aws_sns_topic.alarms.arn && length(aws_sns_topic_subscription.alarm_email) == 0
+    error_message = "the module's dashboard, and the alarms' topic (no subscription unless alarm_email is given)"
+  }
 
   assert {
     condition     = aws_apigatewayv2_api.this.protocol_type == "HTTP"

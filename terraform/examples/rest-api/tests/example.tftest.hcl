@@ -35,6 +35,11 @@ mock_provider "aws" {
       invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:orders-rest-demo-authorizer/invocations"
     }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:eu-west-1:123456789012:orders-rest-demo-alarms"
+    }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
@@ -50,6 +55,11 @@ variables {
 
 run "rest_api_with_a_token_authorizer" {
   command = apply
+
+  assert {
+    condition     = output.dashboard_name == "orders-rest-demo-authorizer" && output.alarm_topic_arn == aws_sns_topic.alarms.arn && length(aws_sns_topic_subscription.alarm_email) == 0
+    error_message = "the module's dashboard, and the alarms' topic (no subscription unless alarm_email is given)"
+  }
 
   assert {
     condition     = alltrue([for method in aws_api_gateway_method.this : method.authorization == "CUSTOM" && method.authorizer_id == "rauth1"]) && length(aws_api_gateway_method.this) == 2

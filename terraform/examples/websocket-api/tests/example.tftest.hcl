@@ -45,6 +45,16 @@ mock_provider "aws" {
       arn = "arn:aws:sqs:eu-west-1:123456789012:ws-jwt-demo-session-guard-failures"
     }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:eu-west-1:123456789012:ws-jwt-demo-alarms"
+    }
+  }
+  mock_resource "aws_cloudwatch_metric_alarm" {
+    defaults = {
+      arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:ws-jwt-demo"
+    }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
@@ -84,8 +94,16 @@ run "websocket_api_with_protected_connect" {
     error_message = "the example turns the session guard on: its stage logs to the guard's subscribed log group"
   }
   assert {
-    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.api_gateway_cloudwatch[0].arn
-    error_message = "by default the example sets the account's API Gateway CloudWatch role, so that the stage's access log applies on a fresh account"
+    condition     = length(aws_api_gateway_account.this) == 0 && length(aws_iam_role.api_gateway_cloudwatch) == 0
+    error_message = "by default the example leaves the account's API Gateway CloudWatch role, an account-wide setting, alone"
+  }
+  assert {
+    condition     = module.authorizer.dashboard_name == "ws-jwt-demo-authorizer" && output.dashboard_name == "ws-jwt-demo-authorizer"
+    error_message = "the example has the module's dashboard"
+  }
+  assert {
+    condition     = output.alarm_topic_arn == aws_sns_topic.alarms.arn && length(aws_sns_topic_subscription.alarm_email) == 0
+    error_message = "the alarms' topic, without a subscription unless alarm_email is given"
   }
   assert {
     condition     = output.websocket_url == "wss://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod" && output.authorizer_id == "auth123"
@@ -97,8 +115,9 @@ run "access_logs_with_the_account_role" {
   command = apply
 
   variables {
-    access_logs   = true
-    session_guard = false
+    access_logs                 = true
+    session_guard_package_path  = null
+    api_gateway_cloudwatch_role = true
   }
 
   assert {
@@ -123,8 +142,7 @@ run "without_the_guard_nor_the_account_role_nothing_is_logged" {
   command = plan
 
   variables {
-    session_guard               = false
-    api_gateway_cloudwatch_role = false
+    session_guard_package_path = null
   }
 
   assert {
@@ -137,9 +155,8 @@ run "access_logs_with_an_existing_account_role" {
   command = plan
 
   variables {
-    access_logs                 = true
-    session_guard               = false
-    api_gateway_cloudwatch_role = false
+    access_logs                = true
+    session_guard_package_path = null
   }
 
   assert {
@@ -170,9 +187,7 @@ run "session_guard_reads_the_stage_access_log" {
   command = apply
 
   variables {
-    session_guard               = true
-    session_guard_package_path  = "../../tests/fixtures/bootstrap.zip"
-    api_gateway_cloudwatch_role = true
+    session_guard_package_path = "../../tests/fixtures/bootstrap.zip"
   }
 
   assert {
@@ -190,5 +205,22 @@ run "session_guard_reads_the_stage_access_log" {
   assert {
     condition     = endswith(output.revoke_command, "session-guard revoke --sub \"$SUBJECT\"") && strcontains(output.revoke_command, "SESSION_GUARD_SCHEDULE_GROUP=ws-jwt-demo-session-guard")
     error_message = "the example outputs the revoke command"
+  }
+}
+
+run "alarms_notify_the_topic" {
+  command = apply
+
+  variables {
+    alarm_email = "oncall@example.com"
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.alarm_email[0].endpoint == "oncall@example.com" && aws_sns_topic_subscription.alarm_email[0].protocol == "email" && aws_sns_topic_subscription.alarm_email[0].topic_arn == aws_sns_topic.alarms.arn
+    error_message = "alarm_email subscribes to the alarms' topic"
+  }
+  assert {
+    condition     = length(module.authorizer.alarm_arns) == 4 && length(module.session_guard[0].monitoring.alarm_arns) == 1
+    error_message = "the authorizer's four alarms and the guard's failure queue alarm"
   }
 }

@@ -321,3 +321,117 @@ run "plain_http_on_ipv6_loopback_is_accepted" {
     error_message = "plain http on [::1] is accepted"
   }
 }
+
+# The package (issue #30.4): a file, an S3 object or an image, exactly one,
+# and nothing by default.
+run "no_package_is_refused_at_plan" {
+  command = plan
+
+  variables {
+    package_path = null
+  }
+
+  expect_failures = [var.package_path]
+}
+
+run "a_missing_package_file_is_refused_at_plan" {
+  command = plan
+
+  variables {
+    package_path = "session-guard-0.0.0-arm64.zip"
+  }
+
+  expect_failures = [var.package_path]
+}
+
+run "the_package_from_s3" {
+  command = plan
+
+  variables {
+    package_path     = null
+    s3_bucket        = "artifacts"
+    s3_key           = "session-guard/session-guard-1.2.0-arm64.zip"
+    source_code_hash = "Z29vZA=="
+  }
+
+  assert {
+    condition     = aws_lambda_function.guard.package_type == "Zip" && aws_lambda_function.guard.filename == null && aws_lambda_function.guard.s3_bucket == "artifacts" && aws_lambda_function.guard.s3_key == "session-guard/session-guard-1.2.0-arm64.zip" && aws_lambda_function.guard.source_code_hash == "Z29vZA==" && aws_lambda_function.guard.runtime == "provided.al2023"
+    error_message = "the guard's zip from S3, with its hash"
+  }
+}
+
+run "the_package_as_an_image" {
+  command = plan
+
+  variables {
+    package_path = null
+    image_uri    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/session-guard:1.2.0"
+  }
+
+  assert {
+    condition     = aws_lambda_function.guard.package_type == "Image" && aws_lambda_function.guard.image_uri == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/session-guard:1.2.0" && aws_lambda_function.guard.runtime == null && aws_lambda_function.guard.handler == null
+    error_message = "an image brings its own runtime"
+  }
+}
+
+run "two_packages_are_refused" {
+  command = plan
+
+  variables {
+    s3_bucket = "artifacts"
+    s3_key    = "session-guard/bootstrap.zip"
+  }
+
+  expect_failures = [var.package_path]
+}
+
+# What the guard did (issue #30.5): saved queries, the failure queue's
+# alarm, and what the authorizer module's dashboard takes.
+run "queries_and_monitoring" {
+  command = apply
+
+  assert {
+    condition     = output.query_definition_names == { connection = "ws-session-guard/What happened to this connection", activity = "ws-session-guard/Connections scheduled, ended and failed", failures = "ws-session-guard/Failures", revokes = "ws-session-guard/Revokes" }
+    error_message = "four saved queries in the folder <name>"
+  }
+  assert {
+    condition     = alltrue([for query in aws_cloudwatch_query_definition.this : query.log_group_names == tolist(["/aws/lambda/ws-session-guard"])])
+    error_message = "the queries read the guard's own log group"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.failures) == 0 && output.monitoring.alarm_arns == []
+    error_message = "no alarm by default"
+  }
+  assert {
+    condition     = output.monitoring.function_name == "ws-session-guard" && output.monitoring.log_group_name == "/aws/lambda/ws-session-guard" && output.monitoring.failure_queue_name == "ws-session-guard-failures" && output.monitoring.activity_query == aws_cloudwatch_query_definition.this["activity"].query_string
+    error_message = "monitoring names the guard, its log group and failure queue, and the activity query saved here"
+  }
+  assert {
+    condition     = startswith(output.monitoring.activity_query, "filter fields.message in [\"log batch\", \"token expired\", \"revoked\"] | ") && endswith(output.monitoring.activity_query, "| stats sum(scheduled) as scheduled, count(ended_at_exp) as ended_at_exp, sum(ended_at_connect) as ended_at_connect, count(revoke) as revokes, sum(failed) as failed by bin(5m)")
+    error_message = "the activity query counts schedules, ends, revokes and failures from the guard's lines"
+  }
+}
+
+run "the_failure_queue_alarm" {
+  command = apply
+
+  variables {
+    alarms              = true
+    alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:oncall"
+    failure_queue_arn   = "arn:aws:sqs:eu-west-1:123456789012:platform-dead-letters"
+    saved_queries       = false
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.failures[0].alarm_name == "ws-session-guard-failures" && aws_cloudwatch_metric_alarm.failures[0].namespace == "AWS/SQS" && aws_cloudwatch_metric_alarm.failures[0].metric_name == "ApproximateNumberOfMessagesVisible" && aws_cloudwatch_metric_alarm.failures[0].dimensions == tomap({ QueueName = "platform-dead-letters" })
+    error_message = "the alarm watches the failure queue, the caller's when given"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.failures[0].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:oncall"]) && aws_cloudwatch_metric_alarm.failures[0].threshold == 0 && aws_cloudwatch_metric_alarm.failures[0].comparison_operator == "GreaterThanThreshold"
+    error_message = "anything in the queue notifies the topic"
+  }
+  assert {
+    condition     = output.monitoring.alarm_arns == [aws_cloudwatch_metric_alarm.failures[0].arn] && output.monitoring.failure_queue_name == "platform-dead-letters" && length(aws_cloudwatch_query_definition.this) == 0
+    error_message = "the dashboard is given the alarm and the caller's queue; saved_queries = false saves none"
+  }
+}
