@@ -34,6 +34,8 @@ locals {
     JWT_ISSUERS                   = length(var.trusted_issuers) == 0 ? "" : jsonencode(local.trusted_issuers)
     JWKS_JSON                     = var.jwks_json
     JWKS_FALLBACK_FILE            = var.jwks_fallback_file
+    JWKS_CA_BUNDLE                = var.jwks_ca_bundle
+    JWKS_TRUST_WEB_ROOTS          = var.jwks_trust_web_roots ? "" : "false"
     JWKS_MIN_TTL_SECONDS          = var.jwks_min_ttl_seconds == null ? "" : tostring(var.jwks_min_ttl_seconds)
     JWT_PROVIDER                  = var.provider_preset
     JWT_REQUIRED_CLAIMS           = length(var.required_claims) == 0 ? "" : jsonencode(var.required_claims)

@@ -760,6 +760,23 @@ variable "jwks_fallback_file" {
   }
 }
 
+variable "jwks_ca_bundle" {
+  description = "JWKS_CA_BUNDLE: path of a PEM file of CA certificates (in the package under /var/task, or a layer under /opt: see layers) trusted for key set and discovery fetches beside the web's roots, for a provider behind a private CA (a self-hosted Keycloak or WSO2 Identity Server). The function refuses to start when the file cannot be read or holds no usable CA certificate."
+  type        = string
+  default     = ""
+}
+
+variable "jwks_trust_web_roots" {
+  description = "JWKS_TRUST_WEB_ROOTS: whether the web's roots (Mozilla's) are trusted for key set and discovery fetches. false leaves only jwks_ca_bundle's CAs, and needs it. KMS is always reached through the web's roots."
+  type        = bool
+  default     = true
+
+  validation {
+    condition     = var.jwks_trust_web_roots || var.jwks_ca_bundle != ""
+    error_message = "jwks_trust_web_roots = false needs jwks_ca_bundle: nothing else would be trusted (the Lambda refuses to start: JWKS_TRUST_WEB_ROOTS)."
+  }
+}
+
 variable "jwks_min_ttl_seconds" {
   description = "JWKS_MIN_TTL_SECONDS: the least time a key set is cached when its Cache-Control max-age is shorter (the TTL stays the longest). null leaves the Lambda's default: 60, or the TTL when shorter."
   type        = number

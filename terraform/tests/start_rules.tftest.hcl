@@ -485,3 +485,29 @@ run "entra_without_a_tenant_plans_when_issuers_name_the_tenants" {
     trusted_issuers = [{ issuer = "https://login.microsoftonline.com/t1/v2.0", jwks_uri = "https://login.microsoftonline.com/t1/discovery/v2.0/keys" }]
   }
 }
+
+run "web_roots_off_needs_a_ca_bundle" {
+  command = plan
+
+  variables {
+    issuers              = ["https://idp.example.com"]
+    jwks_trust_web_roots = false
+  }
+
+  expect_failures = [var.jwks_trust_web_roots]
+}
+
+run "a_private_ca_alone" {
+  command = plan
+
+  variables {
+    issuers              = ["https://idp.example.com"]
+    jwks_ca_bundle       = "/opt/ca/internal.pem"
+    jwks_trust_web_roots = false
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["JWKS_CA_BUNDLE"] == "/opt/ca/internal.pem" && aws_lambda_function.this.environment[0].variables["JWKS_TRUST_WEB_ROOTS"] == "false"
+    error_message = "the bundle and the web roots setting reach the function"
+  }
+}
