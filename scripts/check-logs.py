@@ -4,7 +4,7 @@
 Every log the tests captured (the compiled function's, the local gateway's)
 is scanned: no line may carry a JWT, a JOSE segment, a signature or other
 long base64url material, and every JSON decision line must have exactly the
-schema documented in the README ("Logs"), with a known reason code.
+schema documented in docs/operations.md ("Logs"), with a known reason code.
 
   python3 scripts/check-logs.py DIR     # check the archive
   python3 scripts/check-logs.py --self-test

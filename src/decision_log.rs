@@ -1,5 +1,5 @@
 //! The decision log line and the decision metric: what every decision
-//! writes, in one place, with the fields the README's schema lists.
+//! writes, in one place, with the fields docs/operations.md's schema lists.
 
 use std::sync::Arc;
 

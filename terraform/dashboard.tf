@@ -216,7 +216,7 @@ locals {
         # Every refusal, newest first. For one connection add:
         #   | filter fields.connection_id = "Dzl8bdcnDoECJZQ="
         # (the connection id API Gateway gave the client), or filter on
-        # fields.request_id; the reason codes are in the README's
+        # fields.request_id; the reason codes are in docs/troubleshooting.md's
         # troubleshooting table.
         fields @timestamp, fields.connection_id, fields.request_id, fields.decision, fields.reason, fields.api_type, fields.alg, fields.kid, fields.iss
         | filter fields.message = "decision" and fields.decision != "allow"

@@ -335,7 +335,7 @@ variable "tags" {
 
 # ---------------------------------------------------------------------------
 # Authorizer configuration: each becomes one environment variable
-# (see environment.tf and the README's configuration table).
+# (see environment.tf and docs/configuration.md).
 # ---------------------------------------------------------------------------
 
 variable "jwks_uri" {

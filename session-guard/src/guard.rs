@@ -359,7 +359,7 @@ impl std::fmt::Display for GuardError {
             GuardError::NotASubject(sub) => write!(
                 f,
                 "{sub:?} is not a subject: API Gateway logs - for none, and no subject with a \
-                 backslash is ever read from the access log (README, \"Ending sessions\")"
+                 backslash is ever read from the access log (docs/sessions.md)"
             ),
         }
     }

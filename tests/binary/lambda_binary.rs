@@ -114,7 +114,7 @@ async fn allow_deny_and_unauthorized_through_the_runtime_api() {
         decisions[2]["fields"]["sub"], "",
         "sub is logged on allow only"
     );
-    // The schema documented in the README's "Logs" section, exactly.
+    // The schema documented in docs/operations.md's "Logs" section, exactly.
     let mut fields: Vec<&str> = first
         .as_object()
         .unwrap()

@@ -6,6 +6,7 @@
 //! project; the soak runs alone): each links once.
 
 mod architecture;
+mod links;
 mod prerequisites;
 mod terraform_dashboard;
 mod terraform_docs;

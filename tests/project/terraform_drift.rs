@@ -58,7 +58,7 @@ fn the_configuration_reference_documents_every_variable() {
 
 #[test]
 fn the_troubleshooting_guide_covers_every_reason_code() {
-    let readme = read("README.md");
+    let readme = read("docs/troubleshooting.md");
     let guide = readme
         .split_once("## Troubleshooting")
         .and_then(|(_, rest)| rest.split("\n## ").next())
@@ -67,14 +67,14 @@ fn the_troubleshooting_guide_covers_every_reason_code() {
         let code = refusal.code();
         assert!(
             guide.contains(&format!("| `{code}` |")),
-            "{code} is missing from the README's troubleshooting table"
+            "{code} is missing from docs/troubleshooting.md's table"
         );
     }
 }
 
-/// The reason codes of "What is checked", in the order the README gives them.
+/// The reason codes of "What is checked", in the order docs/security.md gives them.
 fn readme_check_order() -> Vec<&'static str> {
-    let readme = read("README.md");
+    let readme = read("docs/security.md");
     let section = readme
         .split_once("## What is checked")
         .and_then(|(_, rest)| rest.split("\nIf the key set cannot be fetched").next())
@@ -187,9 +187,12 @@ fn the_terraform_version_accepts_the_modules_own_validations() {
         example, module,
         "the example must require what the module requires"
     );
-    let readme = read("README.md");
+    let readme = read("docs/deploy.md");
     let stated = format!("Terraform {}.{} or later", module.0, module.1);
-    assert!(readme.contains(&stated), "the README must say {stated:?}");
+    assert!(
+        readme.contains(&stated),
+        "docs/deploy.md must say {stated:?}"
+    );
 }
 
 /// Every field the Lambda reads from a `JWT_ISSUERS` entry (src/issuers.rs)

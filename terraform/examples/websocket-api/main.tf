@@ -161,7 +161,7 @@ resource "aws_api_gateway_account" "this" {
   depends_on = [aws_iam_role_policy_attachment.api_gateway_cloudwatch]
 }
 
-# The session guard (README, "Ending sessions"), on when its package is
+# The session guard (docs/sessions.md), on when its package is
 # given: each connection ends at its token's exp, and revoke_command ends a
 # subject's connections. It reads the stage's access log, so it needs the
 # account's API Gateway CloudWatch role too (set already, or

@@ -70,7 +70,7 @@ variable "api_gateway_cloudwatch_role" {
 }
 
 variable "session_guard_package_path" {
-  description = "The session guard's deployment zip (the release's session-guard-VERSION-ARCH.zip, checked against SHA256SUMS, or target/lambda/session-guard/bootstrap.zip from scripts/package-lambda.sh ARCH session-guard). Given, the guard is deployed: each connection ends at its token's exp, and a subject's connections on demand (README, \"Ending sessions\"), with the stage's access log, which needs the account's API Gateway CloudWatch role (set already, or api_gateway_cloudwatch_role). null (the default): no guard."
+  description = "The session guard's deployment zip (the release's session-guard-VERSION-ARCH.zip, checked against SHA256SUMS, or target/lambda/session-guard/bootstrap.zip from scripts/package-lambda.sh ARCH session-guard). Given, the guard is deployed: each connection ends at its token's exp, and a subject's connections on demand (docs/sessions.md), with the stage's access log, which needs the account's API Gateway CloudWatch role (set already, or api_gateway_cloudwatch_role). null (the default): no guard."
   type        = string
   default     = null
 }

@@ -1,5 +1,5 @@
 # The session guard: ends each WebSocket connection at its token's exp, and
-# all of a subject's connections on demand (README, "Ending sessions").
+# all of a subject's connections on demand (docs/sessions.md).
 #
 #   stage access log ──subscription──▶ guard ──CreateSchedule at exp──▶ Scheduler
 #   Scheduler at exp ──invoke {"disconnect"}──▶ guard ──DeleteConnection──▶ @connections
