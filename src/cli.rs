@@ -428,7 +428,7 @@ pub async fn check_config(config: Result<Config, Problems>) -> (Value, i32) {
             // The provider's answer, but one every token would be refused by.
             Ok(fetched) if fetched.set.is_empty() => {
                 code = EXIT_PROBLEM;
-                let error = KeySetError::NoUsableKey(fetched.set.skipped().len()).to_string();
+                let error = KeySetError::NoUsableKey(fetched.set.skipped().to_vec()).to_string();
                 json!({ "issuer": issuer_names, "uri": source, "fetch_ms": fetch_ms, "error": error, "skipped": skipped_keys(&fetched.set) })
             }
             Ok(fetched) => {

@@ -254,7 +254,7 @@ mod tests {
         let rsa_only: AlgorithmSet = [crate::algorithm::Algorithm::Rs256].into_iter().collect();
         assert_eq!(
             parse_issuers(&json, &defaults(), rsa_only, &KmsSettings::default()).unwrap_err(),
-            "https://b.example.com: no usable key in the key set (1 skipped)"
+            "https://b.example.com: no usable key in the key set (1 skipped: \"k1\": none of its algorithms is allowed by JWT_ALGORITHMS)"
         );
         let empty = r#"[{"issuer": "https://b.example.com", "jwks": {"keys": []}}]"#;
         assert_eq!(

@@ -33,8 +33,8 @@ const MAX_BUNDLE_BYTES: u64 = 4 * 1024 * 1024;
 /// Which certificate authorities HTTPS fetches trust.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trust {
-    /// The files the added anchors came from, as configured.
-    pub bundles: Vec<String>,
+    /// The files the added anchors came from, each with its variable.
+    pub bundles: Vec<(&'static str, String)>,
     /// The CA certificates of those files.
     added: Vec<CertificateDer<'static>>,
     /// Whether the web's roots are trusted too.
@@ -71,7 +71,7 @@ impl Trust {
             let certificates =
                 certificates(&pem).map_err(|reason| ConfigError::new(variable, reason))?;
             trust.added.extend(certificates);
-            trust.bundles.push(path);
+            trust.bundles.push((variable, path));
         }
         if !trust.web_roots && trust.added.is_empty() {
             return Err(ConfigError::new(
@@ -91,7 +91,17 @@ impl Trust {
     /// file read, `SSL_CERT_FILE`'s included).
     pub fn settings(&self) -> [(&'static str, String); 2] {
         [
-            (JWKS_CA_BUNDLE, self.bundles.join(",")),
+            (
+                JWKS_CA_BUNDLE,
+                self.bundles
+                    .iter()
+                    .map(|(variable, path)| match *variable {
+                        JWKS_CA_BUNDLE => path.clone(),
+                        other => format!("(and {other}: {path})"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             (JWKS_TRUST_WEB_ROOTS, self.web_roots.to_string()),
         ]
     }
@@ -137,8 +147,13 @@ fn read_bundle(path: &str) -> Result<Vec<u8>, String> {
 fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let mut certificates = Vec::new();
     for (position, certificate) in CertificateDer::pem_slice_iter(pem).enumerate() {
-        let certificate = certificate
-            .map_err(|error| format!("certificate {} is not PEM: {error}", position + 1))?;
+        // rustls's PEM error quotes the text's bytes: say where, not what.
+        let certificate = certificate.map_err(|_| {
+            format!(
+                "certificate {} is not PEM (a BEGIN line without its END line, or a body that is not base64)",
+                position + 1
+            )
+        })?;
         if let Err(error) = webpki_anchor(&certificate) {
             return Err(format!(
                 "certificate {} cannot be a trust anchor: {error}",
@@ -208,7 +223,17 @@ mod tests {
         ])
         .unwrap();
         assert_eq!((both.added(), both.web_roots), (4, false));
-        assert_eq!(both.bundles, [ca.clone(), ca]);
+        assert_eq!(
+            both.bundles,
+            [(JWKS_CA_BUNDLE, ca.clone()), (SSL_CERT_FILE, ca.clone())]
+        );
+        assert_eq!(
+            both.settings(),
+            [
+                (JWKS_CA_BUNDLE, format!("{ca} (and SSL_CERT_FILE: {ca})")),
+                (JWKS_TRUST_WEB_ROOTS, "false".to_owned())
+            ]
+        );
         assert!(both.client_config(false).is_ok());
     }
 

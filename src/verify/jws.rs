@@ -184,7 +184,7 @@ pub fn malformed_for_display(token: &str) -> String {
             Some(format!("the {name} is empty"))
         } else if part.len() % 4 == 1 {
             Some(format!(
-                "the {name} is {} characters, a length no base64url text has: cut short (a copy-paste?)",
+                "the {name} is {} characters, a length no base64url text has: cut short or lengthened (a copy-paste?)",
                 part.len()
             ))
         } else if !is_base64url(part) {
@@ -193,7 +193,7 @@ pub fn malformed_for_display(token: &str) -> String {
             // Every character is base64url but the last one's spare bits
             // are set: the text ended inside a character's bits.
             Some(format!(
-                "the {name} is {} characters and does not end where a base64url text can: cut short (a copy-paste?)",
+                "the {name} is {} characters and does not end where a base64url text can: cut short or lengthened (a copy-paste?)",
                 part.len()
             ))
         } else {

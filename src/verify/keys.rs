@@ -137,9 +137,24 @@ pub enum KeySetError {
     /// Not JSON, or JSON of another shape.
     #[error("the body is neither a JWKS nor a map of kid to X.509 certificate")]
     UnknownFormat,
-    /// The body parsed but no key in it can be used.
-    #[error("no usable key in the key set ({0} skipped)")]
-    NoUsableKey(usize),
+    /// The body parsed but no key in it can be used: each one, and why.
+    #[error("no usable key in the key set ({})", skipped_text(.0))]
+    NoUsableKey(Vec<SkippedKey>),
+}
+
+/// `2 skipped: "a": reason; "b": reason`, or `0 skipped`.
+fn skipped_text(skipped: &[SkippedKey]) -> String {
+    let each: Vec<String> = skipped
+        .iter()
+        .map(|key| match &key.kid {
+            Some(kid) => format!("{kid:?}: {}", key.reason),
+            None => format!("a key without kid: {}", key.reason),
+        })
+        .collect();
+    match each.is_empty() {
+        true => "0 skipped".to_owned(),
+        false => format!("{} skipped: {}", each.len(), each.join("; ")),
+    }
 }
 
 impl KeySet {
@@ -148,7 +163,7 @@ impl KeySet {
     pub fn parse(body: &[u8], allowed: AlgorithmSet) -> Result<Self, KeySetError> {
         let set = Self::parse_answer(body, allowed)?;
         if set.is_empty() {
-            return Err(KeySetError::NoUsableKey(set.skipped.len()));
+            return Err(KeySetError::NoUsableKey(set.skipped));
         }
         Ok(set)
     }
@@ -439,9 +454,17 @@ fn finish(
         verifiers: Default::default(),
     };
     if key.verifier(first).is_none() {
-        return Err(format!(
-            "its key material is invalid for {first} (RSA keys need {MIN_RSA_BITS} to {MAX_RSA_BITS} bits; EC points must be on the curve)"
-        ));
+        return Err(match &key.material {
+            PublicKey::Rsa { .. } => format!(
+                "its key material is invalid for {first} (RSA keys need {MIN_RSA_BITS} to {MAX_RSA_BITS} bits)"
+            ),
+            PublicKey::Ec { curve, .. } => format!(
+                "its key material is invalid for {first}: not a point of {curve}"
+            ),
+            PublicKey::Ed25519(_) => format!(
+                "its key material is invalid for {first}: an Ed25519 key of small order or not canonical, for which signatures made without the private key verify"
+            ),
+        });
     }
     Ok(key)
 }
@@ -695,8 +718,10 @@ mod tests {
         let only_es256: AlgorithmSet = [Algorithm::Es256].into_iter().collect();
         let body = json!({"keys": [with(rsa_public_jwk(2048), json!({"kid": "r"}))]}).to_string();
         assert_eq!(
-            KeySet::parse(body.as_bytes(), only_es256).unwrap_err(),
-            KeySetError::NoUsableKey(1)
+            KeySet::parse(body.as_bytes(), only_es256)
+                .unwrap_err()
+                .to_string(),
+            "no usable key in the key set (1 skipped: \"r\": none of its algorithms is allowed by JWT_ALGORITHMS)"
         );
     }
 
@@ -719,8 +744,10 @@ mod tests {
         let certificates =
             json!({"k1": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"});
         assert_eq!(
-            KeySet::parse(certificates.to_string().as_bytes(), AlgorithmSet::all()).unwrap_err(),
-            KeySetError::NoUsableKey(1)
+            KeySet::parse(certificates.to_string().as_bytes(), AlgorithmSet::all())
+                .unwrap_err()
+                .to_string(),
+            "no usable key in the key set (1 skipped: \"k1\": not a PEM X.509 certificate)"
         );
     }
 
