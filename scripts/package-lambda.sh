@@ -40,9 +40,7 @@ if ! command -v cargo-lambda >/dev/null 2>&1; then
 fi
 rustup target add "$target" >/dev/null
 
-# scripts/release.sh sets PACKAGE_LAMBDA_AUDITABLE=1: `cargo auditable` embeds
-# the binary's dependency list in it.
-cargo ${PACKAGE_LAMBDA_AUDITABLE:+auditable} lambda build --release "$arch_flag" "${build_flags[@]}" --output-format zip
+cargo lambda build --release "$arch_flag" "${build_flags[@]}" --output-format zip
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 zip="target/lambda/$package/bootstrap.zip"

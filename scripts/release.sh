@@ -12,10 +12,10 @@
 #     --arch    arm64 or x86_64 (default: both)
 #
 # Each binary is built by scripts/package-lambda.sh (cargo-lambda with zig,
-# which also decides the package's Cargo features) under `cargo auditable`,
-# which embeds its dependency list (name, version, source of every crate in
-# it) in a `.dep-v0` section, the format `cargo audit bin` and other scanners
-# read. The zip is then written here with fixed metadata: one entry,
+# which also decides the package's Cargo features) with cargo-auditable as
+# the workspace's rustc wrapper, which embeds its dependency list (name,
+# version, source of every crate in it) in a `.dep-v0` section, the format
+# `cargo audit bin` and other scanners read. The zip is then written here with fixed metadata: one entry,
 # `bootstrap`, mode 0755, dated SOURCE_DATE_EPOCH (default: the commit's
 # date). Paths of the checkout, CARGO_HOME and RUSTUP_HOME are remapped in
 # Rust (--remap-path-prefix) and C (-ffile-prefix-map) code to /build,
@@ -90,10 +90,20 @@ cargo_home=$(realpath -m "${CARGO_HOME:-$HOME/.cargo}")
 rustup_home=$(realpath -m "${RUSTUP_HOME:-$HOME/.rustup}")
 export CARGO_TARGET_DIR="$root/target/release-build"
 export CARGO_INCREMENTAL=0
-# cargo-lambda adds -C target-cpu (neoverse-n1, haswell) to RUSTFLAGS: they
-# must stay RUSTFLAGS (CARGO_ENCODED_RUSTFLAGS would replace its addition).
-unset CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS
-export RUSTFLAGS="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$rustup_home=/rustup"
+# cargo-lambda passes -C target-cpu (neoverse-n1, haswell) as
+# `--config build.rustflags=[...]`: Cargo joins that list to this one, where
+# RUSTFLAGS or CARGO_ENCODED_RUSTFLAGS would replace it. (Cargo leaves
+# --remap-path-prefix out of its hashes: the paths here change no file name.)
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+export CARGO_BUILD_RUSTFLAGS="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$rustup_home=/rustup"
+# What `cargo auditable` sets before it runs cargo, but with the wrapper
+# named, not given by its path: Cargo hashes the workspace wrapper's path into
+# the workspace crates' symbol names, and cargo-auditable's own path is the
+# checkout's (two checkouts then built different binaries). Cargo finds it on
+# PATH. (cargo-auditable 0.7.7 reads these two variables; the .dep-v0 check
+# below fails the release if it did not embed its data.)
+export RUSTC_WORKSPACE_WRAPPER=cargo-auditable
+export CARGO_AUDITABLE_ORIG_ARGS='{"offline":false,"locked":true,"frozen":false,"config":[]}'
 # cc-rs (AWS-LC, OpenSSL) appends these to zig cc's flags: __FILE__ in
 # assertions and error reports.
 prefix_maps="-ffile-prefix-map=$root=/build -ffile-prefix-map=$cargo_home=/cargo"
@@ -114,7 +124,7 @@ for arch in "${arches[@]}"; do
     name="$package-$version-$arch"
     echo "=== $name"
     start=$SECONDS
-    PACKAGE_LAMBDA_AUDITABLE=1 bash scripts/package-lambda.sh "$arch" "$package"
+    bash scripts/package-lambda.sh "$arch" "$package"
     echo "built $package for $arch in $((SECONDS - start)) s"
     binary="$CARGO_TARGET_DIR/$triple/release/$package"
 
@@ -158,7 +168,7 @@ for index in range(shnum):
         audit = json.loads(zlib.decompress(binary[offset:offset + size]))
         break
 else:
-    sys.exit("no .dep-v0 section: cargo auditable did not embed the dependency list")
+    sys.exit("no .dep-v0 section: cargo-auditable did not embed the dependency list")
 embedded = {(p["name"], p["version"]) for p in audit["packages"]}
 listed = {(c["name"], c["version"]) for c in sbom["components"]}
 listed.add((sbom["metadata"]["component"]["name"], sbom["metadata"]["component"]["version"]))
