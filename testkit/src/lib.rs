@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use ws_jwt_authorizer::{Config, ConnectEvent};
 
 use http::{Reply, Request};
-pub use signing::{HmacSigner, JwsSigner, KeySigner, PrivateKey};
+pub use signing::{der_element, ecdsa_der, HmacSigner, JwsSigner, KeySigner, PrivateKey};
 
 pub const AUDIENCE: &str = "api://websocket";
 pub const ISSUER: &str = "https://issuer.test";

@@ -222,3 +222,35 @@ impl JwsSigner for HmacSigner {
         Ok(aws_lc_rs::hmac::sign(&self.0, message).as_ref().to_vec())
     }
 }
+
+/// One DER element (lengths up to 65 535 bytes).
+pub fn der_element(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        short @ 0..=0x7f => out.push(short as u8),
+        long @ 0x80..=0xff => out.extend([0x81, long as u8]),
+        long => out.extend([0x82, (long >> 8) as u8, long as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// An ECDSA signature in DER (`SEQUENCE { INTEGER r, INTEGER s }`, RFC 3279
+/// §2.2.3), from the big-endian r and s of a JOSE signature: the encoding a
+/// JWS must not use.
+pub fn ecdsa_der(r: &[u8], s: &[u8]) -> Vec<u8> {
+    let integer = |magnitude: &[u8]| {
+        let start = magnitude
+            .iter()
+            .position(|byte| *byte != 0)
+            .unwrap_or(magnitude.len() - 1);
+        let magnitude = &magnitude[start..];
+        let mut content = Vec::new();
+        if magnitude[0] & 0x80 != 0 {
+            content.push(0);
+        }
+        content.extend_from_slice(magnitude);
+        der_element(0x02, &content)
+    };
+    der_element(0x30, &[integer(r), integer(s)].concat())
+}

@@ -355,36 +355,6 @@ fn padded(value: &BigUint, size: usize) -> Vec<u8> {
     [vec![0; size - bytes.len()], bytes].concat()
 }
 
-/// One DER element (lengths up to 255 bytes: an ECDSA signature's).
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    match content.len() {
-        short @ 0..=0x7f => out.push(short as u8),
-        long => out.extend([0x81, u8::try_from(long).unwrap()]),
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// An ECDSA signature in DER (`SEQUENCE { INTEGER r, INTEGER s }`, RFC 3279
-/// §2.2.3), from the big-endian r and s of a JOSE signature.
-fn ecdsa_der(r: &[u8], s: &[u8]) -> Vec<u8> {
-    let integer = |magnitude: &[u8]| {
-        let start = magnitude
-            .iter()
-            .position(|byte| *byte != 0)
-            .unwrap_or(magnitude.len() - 1);
-        let magnitude = &magnitude[start..];
-        let sign = if magnitude[0] & 0x80 != 0 {
-            &[0][..]
-        } else {
-            &[]
-        };
-        tlv(0x02, &[sign, magnitude].concat())
-    };
-    tlv(0x30, &[integer(r), integer(s)].concat())
-}
-
 /// Verifies a signature of `private` (an ECDSA key of the kit) with AWS-LC:
 /// what a mutation says is a valid signature in another form is one.
 fn assert_verifies(
@@ -1203,7 +1173,7 @@ impl Generator<'_> {
                 let high_s = [r, high_s.as_slice()].concat();
                 assert_verifies(fixed, key, input.as_bytes(), &high_s);
                 self.push("signature.ecdsa_high_s", with(&high_s));
-                let der = ecdsa_der(r, s);
+                let der = testkit::ecdsa_der(r, s);
                 assert_verifies(asn1, key, input.as_bytes(), &der);
                 self.push("signature.ecdsa_der", with(&der));
                 let mut order_r = order;
